@@ -1,0 +1,46 @@
+//! The crate's error type: each layer's enum, converted at the SQLite edge.
+
+/// Any github-sql failure. Every message names the cause and the fix, never the token.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The provider document is unusable.
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    /// The query cannot be planned or its values are invalid.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// GitHub or the network failed.
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
+    /// SQLite reported an error.
+    #[error("{}", sqlite_message(.0))]
+    Sqlite(#[from] rusqlite::Error),
+    /// Reading or writing a file or stream failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A usage error in a front end (shell, server).
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// SQLite's own message without rusqlite's wrapping (`ModuleError`, error codes).
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::ModuleError(msg) => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl From<Error> for rusqlite::Error {
+    #[cold]
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Sqlite(inner) => inner,
+            other => rusqlite::Error::ModuleError(other.to_string()),
+        }
+    }
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,286 @@
+//! A fake GitHub Packages REST server for tests and the offline `--demo` mode.
+//!
+//! It serves the four "package versions of the authenticated user" operations on
+//! `127.0.0.1:<random port>` from its own thread and tokio runtime, GitHub-faithful in the
+//! parts a client sees: JSON shapes, basic-error bodies, `Link` pagination, rate-limit headers,
+//! token scopes, `%2F` in container names. Tests can inject faults and latency, swap the token
+//! policy, edit the data while it runs and read the request log.
+//!
+//! ```ignore
+//! # use github_sql::fake::{FakeGitHub, Store};
+//! let mut store = Store::new();
+//! store.add_package("container", "team/app").add_versions(3);
+//! let gh = FakeGitHub::start(store).unwrap();
+//! let url = format!("{}/user/packages/container/team%2Fapp/versions", gh.base_url());
+//! # let _ = url;
+//! ```
+
+use std::collections::HashMap;
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub mod sample;
+mod server;
+mod store;
+
+pub use store::{digest, rfc3339, Package, Store, Version, PACKAGE_TYPES};
+
+use server::{lock, Shared};
+
+/// A running fake GitHub server. Dropping it stops the server and joins its thread.
+pub struct FakeGitHub {
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeGitHub {
+    /// Binds `127.0.0.1:0` and serves `store` on a background thread with its own runtime.
+    ///
+    /// Works whether or not the caller is inside a tokio runtime.
+    pub fn start(store: Store) -> std::io::Result<FakeGitHub> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared::new(base_url, store));
+        let app = server::router(Arc::clone(&shared));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("fake-github".to_string())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            tracing::error!("fake github: listener: {e}");
+                            return;
+                        }
+                    };
+                    tokio::select! {
+                        r = axum::serve(listener, app).into_future() => {
+                            if let Err(e) = r {
+                                tracing::error!("fake github: serve: {e}");
+                            }
+                        }
+                        _ = rx => {}
+                    }
+                });
+                // Abort in-flight connections (e.g. ones sleeping on latency) quickly.
+                rt.shutdown_timeout(Duration::from_millis(100));
+            })?;
+        Ok(FakeGitHub {
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Starts a server over [`sample::demo_store`].
+    pub fn demo() -> std::io::Result<FakeGitHub> {
+        FakeGitHub::start(sample::demo_store())
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// Every request received so far, in arrival order (faulted and rejected ones too).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Delay added before every response (default zero).
+    pub fn set_latency(&self, d: Duration) {
+        *lock(&self.shared.latency) = d;
+    }
+
+    /// Queues a fault; faults are checked in push order before normal handling.
+    pub fn push_fault(&self, f: Fault) {
+        lock(&self.shared.faults).push(f);
+    }
+
+    /// Removes all faults, spent or not.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Replaces the token policy (default [`TokenPolicy::AnyToken`]).
+    pub fn set_token_policy(&self, p: TokenPolicy) {
+        *lock(&self.shared.policy) = p;
+    }
+
+    /// Runs `f` with the live store locked (read or change data while the server runs).
+    ///
+    /// Requests wait while `f` runs; do not call `with_store` again from inside `f`.
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut lock(&self.shared.store))
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for FakeGitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeGitHub")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request as the fake received it.
+#[derive(Clone, Debug)]
+pub struct LoggedRequest {
+    /// `GET`, `DELETE`, `POST`, ...
+    pub method: String,
+    /// Raw path, still percent-encoded as received, e.g.
+    /// `/user/packages/container/team%2Fapp/versions`.
+    pub path: String,
+    /// Raw query string without `?`.
+    pub query: Option<String>,
+    /// `Authorization` header.
+    pub authorization: Option<String>,
+    /// `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// `Accept` header.
+    pub accept: Option<String>,
+    /// `X-GitHub-Api-Version` header.
+    pub api_version: Option<String>,
+}
+
+/// A canned answer for matching requests, checked before normal handling.
+///
+/// All set conditions must hold: `method` (case-insensitive), `path_contains` (substring of the
+/// raw path) and `query_contains` (substring of the raw query). The fault answers with `status`,
+/// `headers` (which override the fake's own, e.g. `x-ratelimit-remaining`) and `body`
+/// (content type JSON unless given).
+#[derive(Clone, Debug, Default)]
+pub struct Fault {
+    /// Only requests with this method.
+    pub method: Option<String>,
+    /// Only requests whose raw path contains this.
+    pub path_contains: Option<String>,
+    /// Only requests whose raw query contains this.
+    pub query_contains: Option<String>,
+    /// Status code to answer with (invalid codes become 500).
+    pub status: u16,
+    /// Response body.
+    pub body: String,
+    /// Extra response headers.
+    pub headers: Vec<(String, String)>,
+    /// `None` = always; `Some(n)` = the first `n` matching requests (`Some(0)` = spent).
+    pub times: Option<u32>,
+}
+
+impl Fault {
+    /// A fault answering every request with `status` and `body`.
+    pub fn new(status: u16, body: impl Into<String>) -> Fault {
+        Fault {
+            status,
+            body: body.into(),
+            ..Fault::default()
+        }
+    }
+
+    /// A fault with a GitHub basic-error body carrying `message`.
+    pub fn error(status: u16, message: &str) -> Fault {
+        let body = serde_json::json!({
+            "message": message,
+            "documentation_url": "https://docs.github.com/rest",
+            "status": status.to_string(),
+        });
+        Fault::new(status, body.to_string())
+    }
+
+    /// Restricts to one method.
+    pub fn method(mut self, m: &str) -> Fault {
+        self.method = Some(m.to_string());
+        self
+    }
+
+    /// Restricts to raw paths containing `s`.
+    pub fn path_contains(mut self, s: &str) -> Fault {
+        self.path_contains = Some(s.to_string());
+        self
+    }
+
+    /// Restricts to raw queries containing `s`.
+    pub fn query_contains(mut self, s: &str) -> Fault {
+        self.query_contains = Some(s.to_string());
+        self
+    }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: &str, value: &str) -> Fault {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Answers only the first `n` matching requests.
+    pub fn times(mut self, n: u32) -> Fault {
+        self.times = Some(n);
+        self
+    }
+
+    fn matches(&self, r: &LoggedRequest) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(&r.method))
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|p| r.path.contains(p))
+            && self
+                .query_contains
+                .as_deref()
+                .is_none_or(|q| r.query.as_deref().is_some_and(|rq| rq.contains(q)))
+    }
+}
+
+/// Which tokens the fake accepts.
+///
+/// Required classic scopes: list/get `read:packages`; delete `read:packages` +
+/// `delete:packages`; restore `read:packages` + `write:packages`; maven also `repo`.
+/// `write:packages` implies `read:packages`.
+#[derive(Clone, Debug, Default)]
+pub enum TokenPolicy {
+    /// Any non-empty token has every scope.
+    #[default]
+    AnyToken,
+    /// token -> scopes; other tokens get 401 "Bad credentials".
+    Tokens(HashMap<String, Vec<String>>),
+}
+
+impl TokenPolicy {
+    /// Builds [`TokenPolicy::Tokens`] from `(token, scopes)` pairs.
+    pub fn tokens(pairs: &[(&str, &[&str])]) -> TokenPolicy {
+        TokenPolicy::Tokens(
+            pairs
+                .iter()
+                .map(|(t, s)| (t.to_string(), s.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

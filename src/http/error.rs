@@ -1,0 +1,120 @@
+//! What can go wrong talking to GitHub, each message naming the cause and the fix.
+
+/// A failed GitHub call. Messages never contain the token.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// No token configured; nothing was sent.
+    #[error(
+        "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a personal access token (classic) \
+         with the {scopes} scope"
+    )]
+    MissingToken {
+        /// Scopes the call would need.
+        scopes: String,
+    },
+    /// `GITHUB_API_URL` is unusable.
+    #[error("GITHUB_API_URL {value:?} is not usable: {reason}; use https://api.github.com or, for GitHub Enterprise Server, https://HOST/api/v3")]
+    BadBaseUrl {
+        /// The configured value.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// The token would go over plain http to a non-loopback host.
+    #[error("refusing to send the GitHub token over plain http to {host}: use an https:// GITHUB_API_URL")]
+    InsecureUrl {
+        /// Host that was refused.
+        host: String,
+    },
+    /// A parameter value cannot go into a URL path.
+    #[error("{param} {value:?} is not a valid value: {reason}")]
+    BadPathParam {
+        /// Parameter name.
+        param: String,
+        /// Value given.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// 401.
+    #[error("GitHub rejected the token (401 {message}): check GITHUB_TOKEN; it may be mistyped, expired or revoked")]
+    Unauthorized {
+        /// GitHub's message.
+        message: String,
+    },
+    /// 403 that is not a rate limit.
+    #[error("GitHub refused the request (403 {message}): the token needs the {scopes} scope{plural} (personal access token, classic)")]
+    Forbidden {
+        /// GitHub's message.
+        message: String,
+        /// Scopes needed, comma-separated.
+        scopes: String,
+        /// "s" when several scopes.
+        plural: &'static str,
+    },
+    /// Primary rate limit exhausted.
+    #[error("GitHub API rate limit exhausted; resets at {reset_utc} UTC (in {minutes} min)")]
+    RateLimited {
+        /// Reset time, HH:MM:SS.
+        reset_utc: String,
+        /// Minutes until reset.
+        minutes: u64,
+    },
+    /// 404.
+    #[error("GitHub answered 404 ({message}) for {path}")]
+    NotFound {
+        /// GitHub's message.
+        message: String,
+        /// Request path.
+        path: String,
+    },
+    /// 422.
+    #[error("GitHub could not process the request (422): {message}")]
+    Unprocessable {
+        /// GitHub's message.
+        message: String,
+    },
+    /// Any other non-success status.
+    #[error("GitHub answered {status} for {method} {path}: {message}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// HTTP method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// The connection failed or timed out.
+    #[error("cannot reach GitHub at {url}: {detail}")]
+    Transport {
+        /// URL without credentials.
+        url: String,
+        /// What happened.
+        detail: String,
+    },
+    /// The body was not the JSON the document describes.
+    #[error("GitHub's answer for {path} is not the expected JSON: {detail}")]
+    BadJson {
+        /// Request path.
+        path: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A Link header pointed away from the API host.
+    #[error(
+        "GitHub's Link header points at another host ({url}); refusing to follow it with the token"
+    )]
+    ForeignLink {
+        /// The link.
+        url: String,
+    },
+}
+
+impl HttpError {
+    /// Whether this is a 404 (lists and gets of absent packages read as zero rows).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, HttpError::NotFound { .. })
+    }
+}

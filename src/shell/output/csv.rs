@@ -1,0 +1,22 @@
+//! RFC 4180 CSV: a header row, then the rows (NULL is an empty field).
+
+use std::io::{self, Write};
+
+use super::{text, Formatter, ResultSet};
+
+/// `--output csv`.
+pub struct CsvFormat;
+
+impl Formatter for CsvFormat {
+    fn write(&self, rs: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
+        if rs.columns.is_empty() {
+            return Ok(());
+        }
+        let mut w = ::csv::Writer::from_writer(out);
+        w.write_record(&rs.columns)?;
+        for row in &rs.rows {
+            w.write_record(row.iter().map(text))?;
+        }
+        w.flush()
+    }
+}

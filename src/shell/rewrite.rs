@@ -1,0 +1,201 @@
+//! StackQL syntax on top of SQLite: statements split with sqlparser's tokenizer, and three-part
+//! resource names (`github.packages.auth_user_versions`) rewritten to their SQLite table names.
+//!
+//! Working on tokens (not regexes, not a re-printed AST) keeps every other byte of the user's SQL
+//! as written, so SQLite-only syntax sqlparser cannot parse still reaches SQLite untouched, and
+//! names inside string literals or comments are never rewritten.
+
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
+
+use crate::spec::Provider;
+
+/// Splits a script into statements and rewrites resource names in each. A script the tokenizer
+/// rejects (an unterminated string, say) is passed to SQLite whole, which reports the error.
+pub fn prepare_script(provider: &Provider, sql: &str) -> Vec<String> {
+    let dialect = SQLiteDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
+        return vec![sql.to_string()];
+    };
+    let offsets = LineIndex::new(sql);
+    let starts: Vec<usize> = tokens.iter().map(|t| offsets.byte(t.span.start)).collect();
+    let end_of = |i: usize| starts.get(i + 1).copied().unwrap_or(sql.len());
+
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut meaningful = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = &tokens[i].token;
+        if *tok == Token::SemiColon {
+            if meaningful {
+                statements.push(std::mem::take(&mut current).trim().to_string());
+            }
+            current.clear();
+            meaningful = false;
+            i += 1;
+            continue;
+        }
+        if let Some((table, last)) = three_part_name(provider, &tokens, i) {
+            current.push_str(&table);
+            meaningful = true;
+            i = last + 1;
+            continue;
+        }
+        if !matches!(tok, Token::Whitespace(_) | Token::EOF) {
+            meaningful = true;
+        }
+        current.push_str(&sql[starts[i]..end_of(i)]);
+        i += 1;
+    }
+    if meaningful {
+        statements.push(current.trim().to_string());
+    }
+    statements
+}
+
+/// If tokens[i..] start `provider.service.resource` naming a known resource (and the name is not
+/// itself qualified by something before it), returns its SQLite table name and the last token.
+fn three_part_name(
+    provider: &Provider,
+    tokens: &[sqlparser::tokenizer::TokenWithSpan],
+    i: usize,
+) -> Option<(String, usize)> {
+    let word = |j: usize| match tokens.get(j).map(|t| &t.token) {
+        Some(Token::Word(w)) => Some(w.value.as_str()),
+        _ => None,
+    };
+    let period = |j: usize| matches!(tokens.get(j).map(|t| &t.token), Some(Token::Period));
+    if i > 0 && period(i - 1) {
+        return None;
+    }
+    let (a, b, c) = (word(i)?, word(i + 2)?, word(i + 4)?);
+    if !(period(i + 1) && period(i + 3)) {
+        return None;
+    }
+    let resource = provider.resource_by_id(&format!("{a}.{b}.{c}"))?;
+    Some((quote_ident(&resource.name), i + 4))
+}
+
+fn quote_ident(name: &str) -> String {
+    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Whether a statement is only whitespace and comments.
+pub fn is_blank(sql: &str) -> bool {
+    let dialect = SQLiteDialect {};
+    match Tokenizer::new(&dialect, sql).tokenize() {
+        Ok(t) => t
+            .iter()
+            .all(|t| matches!(t, Token::Whitespace(_) | Token::EOF)),
+        Err(_) => false,
+    }
+}
+
+/// Whether the tokens of `sql` end with a `;` outside strings and comments (a complete input).
+pub fn ends_statement(sql: &str) -> bool {
+    let dialect = SQLiteDialect {};
+    match Tokenizer::new(&dialect, sql).tokenize() {
+        Ok(t) => t
+            .iter()
+            .rev()
+            .find(|t| {
+                !matches!(
+                    t,
+                    Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab)
+                        | Token::EOF
+                )
+            })
+            .is_some_and(|t| *t == Token::SemiColon),
+        Err(_) => false,
+    }
+}
+
+/// Maps sqlparser's (line, column) locations, counted in characters from 1, to byte offsets.
+struct LineIndex<'a> {
+    sql: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(sql: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { sql, line_starts }
+    }
+
+    fn byte(&self, loc: Location) -> usize {
+        let line = usize::try_from(loc.line).unwrap_or(0);
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.sql.len();
+        };
+        let col = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
+        self.sql[start..]
+            .char_indices()
+            .nth(col)
+            .map(|(b, _)| start + b)
+            .unwrap_or(self.sql.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::load_embedded;
+
+    fn prep(sql: &str) -> Vec<String> {
+        prepare_script(&load_embedded().expect("provider"), sql)
+    }
+
+    #[test]
+    fn three_part_names_become_tables() {
+        assert_eq!(
+            prep("SELECT id FROM github.packages.auth_user_versions WHERE package_type = 'npm'"),
+            vec!["SELECT id FROM auth_user_versions WHERE package_type = 'npm'"]
+        );
+        // Qualified columns keep their column part; case and quoting are accepted.
+        assert_eq!(
+            prep("select GitHub.Packages.Auth_User_Versions.name from \"github\".packages.auth_user_versions"),
+            vec!["select auth_user_versions.name from auth_user_versions"]
+        );
+    }
+
+    #[test]
+    fn literals_comments_and_unknown_names_are_untouched() {
+        let sql = "SELECT 'github.packages.auth_user_versions' -- github.packages.auth_user_versions\nFROM github.packages.nope";
+        assert_eq!(prep(sql), vec![sql]);
+        assert_eq!(
+            prep("SELECT x.github.packages.auth_user_versions"),
+            vec!["SELECT x.github.packages.auth_user_versions"]
+        );
+    }
+
+    #[test]
+    fn statements_split_on_semicolons_outside_strings() {
+        assert_eq!(
+            prep("SELECT ';' AS a; \n ; -- only a comment\n SELECT 2;"),
+            vec!["SELECT ';' AS a", "-- only a comment\n SELECT 2"]
+        );
+        assert!(prep("  ;; -- nothing\n").is_empty());
+        assert_eq!(
+            prep("SELECT 'é', 'ü' FROM github.packages.auth_user_versions"),
+            vec!["SELECT 'é', 'ü' FROM auth_user_versions"]
+        );
+    }
+
+    #[test]
+    fn completeness() {
+        assert!(ends_statement("SELECT 1;"));
+        assert!(ends_statement("SELECT 1;  \n"));
+        assert!(!ends_statement("SELECT ';'"));
+        assert!(!ends_statement("SELECT 1"));
+        assert!(is_blank(" -- hi\n /* x */ "));
+        assert!(!is_blank("SELECT 1"));
+    }
+}

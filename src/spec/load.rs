@@ -1,0 +1,757 @@
+//! Reading provider documents: the embedded copy, or a directory named by `GITHUB_SQL_PROVIDER_DIR`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::model::*;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/provider_spec.rs"));
+}
+
+/// Environment variable naming a directory that replaces the embedded provider documents.
+pub const PROVIDER_DIR_ENV: &str = "GITHUB_SQL_PROVIDER_DIR";
+
+/// A provider document that cannot be used, with where in it the problem is.
+#[derive(Debug, thiserror::Error)]
+#[error("provider document {file}: {location}: {message}")]
+pub struct SpecError {
+    /// File (relative to the provider root).
+    pub file: String,
+    /// Location inside the file (a JSON pointer or a description).
+    pub location: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Loads the provider from `GITHUB_SQL_PROVIDER_DIR` when set, else the embedded copy.
+pub fn load_from_env() -> Result<Provider, SpecError> {
+    match std::env::var_os(PROVIDER_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => load_dir(Path::new(&dir)),
+        _ => load_embedded(),
+    }
+}
+
+/// Loads the provider documents embedded at build time from `provider-spec/`.
+pub fn load_embedded() -> Result<Provider, SpecError> {
+    let files: HashMap<String, String> = embedded::FILES
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    load(&Files::Embedded(files))
+}
+
+/// Loads a provider from a directory laid out like `provider-spec/`
+/// (`<dir>/<provider>/<version>/provider.yaml`).
+pub fn load_dir(dir: &Path) -> Result<Provider, SpecError> {
+    load(&Files::Dir(dir.to_path_buf()))
+}
+
+enum Files {
+    Embedded(HashMap<String, String>),
+    Dir(PathBuf),
+}
+
+impl Files {
+    fn read(&self, rel: &str) -> Result<String, SpecError> {
+        let missing = |why: String| SpecError {
+            file: rel.to_string(),
+            location: "(file)".into(),
+            message: why,
+        };
+        match self {
+            Files::Embedded(m) => m
+                .get(rel)
+                .cloned()
+                .ok_or_else(|| missing("not among the embedded provider files".into())),
+            Files::Dir(d) => std::fs::read_to_string(d.join(rel))
+                .map_err(|e| missing(format!("cannot read {}: {e}", d.join(rel).display()))),
+        }
+    }
+
+    /// Paths of every `provider.yaml`, relative to the root.
+    fn providers(&self) -> Result<Vec<String>, SpecError> {
+        let mut found: Vec<String> = match self {
+            Files::Embedded(m) => m
+                .keys()
+                .filter(|k| k.ends_with("provider.yaml"))
+                .cloned()
+                .collect(),
+            Files::Dir(d) => {
+                let mut v = Vec::new();
+                for p in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                    for ver in std::fs::read_dir(p.path()).into_iter().flatten().flatten() {
+                        if ver.path().join("provider.yaml").is_file() {
+                            let rel = ver.path().join("provider.yaml");
+                            if let Ok(r) = rel.strip_prefix(d) {
+                                v.push(r.to_string_lossy().replace('\\', "/"));
+                            }
+                        }
+                    }
+                }
+                v
+            }
+        };
+        found.sort();
+        if found.is_empty() {
+            let root = match self {
+                Files::Embedded(_) => "(embedded)".to_string(),
+                Files::Dir(d) => d.display().to_string(),
+            };
+            return Err(SpecError {
+                file: root,
+                location: "(directory)".into(),
+                message: format!(
+                    "no <provider>/<version>/provider.yaml found; point {PROVIDER_DIR_ENV} at a \
+                     directory laid out like provider-spec/"
+                ),
+            });
+        }
+        Ok(found)
+    }
+}
+
+fn parse_yaml(file: &str, text: &str) -> Result<Value, SpecError> {
+    serde_yaml_ng::from_str(text).map_err(|e| SpecError {
+        file: file.to_string(),
+        location: "(yaml)".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Context for errors and `$ref` lookups inside one document.
+struct Doc<'a> {
+    file: &'a str,
+    root: &'a Value,
+}
+
+impl Doc<'_> {
+    fn err(&self, location: impl Into<String>, message: impl Into<String>) -> SpecError {
+        SpecError {
+            file: self.file.to_string(),
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Follows local `$ref`s (`#/components/...`) until a non-reference value.
+    fn resolve<'v>(&'v self, mut v: &'v Value, at: &str) -> Result<&'v Value, SpecError> {
+        for _ in 0..32 {
+            match v.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let ptr = r.strip_prefix('#').ok_or_else(|| {
+                        self.err(at, format!("only local $refs are supported, got {r}"))
+                    })?;
+                    v = self
+                        .root
+                        .pointer(ptr)
+                        .ok_or_else(|| self.err(at, format!("$ref {r} points at nothing")))?;
+                }
+                None => return Ok(v),
+            }
+        }
+        Err(self.err(at, "$ref chain too long (a cycle?)"))
+    }
+}
+
+fn str_of(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn sql_type(schema: &Value) -> SqlType {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") | Some("boolean") => SqlType::Integer,
+        Some("number") => SqlType::Real,
+        Some("object") | Some("array") => SqlType::Json,
+        _ => SqlType::Text,
+    }
+}
+
+fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Provider-wide settings from provider.yaml `config`.
+struct Config {
+    pagination: Pagination,
+    scopes: HashMap<String, Vec<String>>,
+    repo_scoped_types: Vec<String>,
+}
+
+fn read_config(config: &Value) -> Config {
+    let pag = &config["pagination"];
+    let mut engine_params = Vec::new();
+    let page_size = match (
+        pag["pageSize"]["key"].as_str(),
+        pag["pageSize"]["value"].as_u64(),
+    ) {
+        (Some(k), Some(v)) => {
+            engine_params.push(k.to_string());
+            Some((k.to_string(), u32::try_from(v).unwrap_or(100)))
+        }
+        _ => None,
+    };
+    if let Some(k) = pag["requestToken"]["key"].as_str() {
+        engine_params.push(k.to_string());
+    }
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut scopes = HashMap::new();
+    if let Some(m) = config["scopes"].as_object() {
+        for (k, v) in m {
+            if k != "repoScopedPackageTypes" {
+                scopes.insert(k.to_ascii_uppercase(), strings(v));
+            }
+        }
+    }
+    Config {
+        pagination: Pagination {
+            page_size,
+            engine_params,
+        },
+        scopes,
+        repo_scoped_types: strings(&config["scopes"]["repoScopedPackageTypes"]),
+    }
+}
+
+fn load(files: &Files) -> Result<Provider, SpecError> {
+    // One provider per run: the first found (github-sql serves the github provider).
+    let provider_file = files.providers()?.remove(0);
+    let text = files.read(&provider_file)?;
+    let root = parse_yaml(&provider_file, &text)?;
+    let pdoc = Doc {
+        file: &provider_file,
+        root: &root,
+    };
+    let name = str_of(&root, "name");
+    if name.is_empty() {
+        return Err(pdoc.err("/name", "the provider needs a name"));
+    }
+    let config = read_config(&root["config"]);
+    let mut services = Vec::new();
+    let svcs = root["providerServices"]
+        .as_object()
+        .ok_or_else(|| pdoc.err("/providerServices", "expected a map of services"))?;
+    for (svc_name, svc) in svcs {
+        let r = svc["service"]["$ref"].as_str().ok_or_else(|| {
+            pdoc.err(
+                format!("/providerServices/{svc_name}/service"),
+                "expected `$ref: <provider>/<version>/services/<name>.yaml`",
+            )
+        })?;
+        // StackQL writes refs relative to the providers root; accept ones relative to provider.yaml too.
+        let file = if files.read(r).is_ok() {
+            r.to_string()
+        } else {
+            let dir = provider_file.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            format!("{dir}/{r}")
+        };
+        let text = files.read(&file)?;
+        let doc_root = parse_yaml(&file, &text)?;
+        let doc = Doc {
+            file: &file,
+            root: &doc_root,
+        };
+        services.push(load_service(&doc, &name, svc_name, svc, &config)?);
+    }
+    Ok(Provider {
+        name,
+        version: str_of(&root, "version"),
+        services,
+    })
+}
+
+fn load_service(
+    doc: &Doc<'_>,
+    provider: &str,
+    name: &str,
+    entry: &Value,
+    config: &Config,
+) -> Result<Service, SpecError> {
+    let mut resources = Vec::new();
+    let res = doc
+        .root
+        .pointer("/components/x-stackQL-resources")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            doc.err(
+                "/components/x-stackQL-resources",
+                "expected a map of resources",
+            )
+        })?;
+    for (key, r) in res {
+        resources.push(Arc::new(load_resource(
+            doc, provider, name, key, r, config,
+        )?));
+    }
+    let title = str_of(entry, "title");
+    Ok(Service {
+        name: name.to_string(),
+        title,
+        description: str_of(entry, "description"),
+        resources,
+    })
+}
+
+fn method_ref_name(v: &Value) -> Option<String> {
+    v.get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .map(String::from)
+}
+
+fn load_resource(
+    doc: &Doc<'_>,
+    provider: &str,
+    service: &str,
+    key: &str,
+    r: &Value,
+    config: &Config,
+) -> Result<Resource, SpecError> {
+    let at = format!("/components/x-stackQL-resources/{key}");
+    let name = r
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(key)
+        .to_string();
+    let id = r
+        .get("id")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .unwrap_or_else(|| format!("{provider}.{service}.{name}"));
+    let mut methods = Vec::new();
+    let mut item_schemas: HashMap<String, Value> = HashMap::new();
+    let ms = r["methods"]
+        .as_object()
+        .ok_or_else(|| doc.err(format!("{at}/methods"), "expected a map of methods"))?;
+    for (mname, m) in ms {
+        let (method, item) = load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)?;
+        if let Some(item) = item {
+            item_schemas.insert(mname.clone(), item);
+        }
+        methods.push(method);
+    }
+    let index_of = |n: &str| methods.iter().position(|m| m.name == n);
+    let verb = |v: &str| -> Result<Vec<usize>, SpecError> {
+        let mut out = Vec::new();
+        for (i, e) in r["sqlVerbs"][v]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let n = method_ref_name(e).ok_or_else(|| {
+                doc.err(format!("{at}/sqlVerbs/{v}/{i}"), "expected `$ref: '#/components/x-stackQL-resources/<resource>/methods/<method>'`")
+            })?;
+            out.push(index_of(&n).ok_or_else(|| {
+                doc.err(
+                    format!("{at}/sqlVerbs/{v}/{i}"),
+                    format!("no method named {n}"),
+                )
+            })?);
+        }
+        Ok(out)
+    };
+    let select = verb("select")?;
+    let delete = verb("delete")?;
+    let in_verbs: Vec<usize> = ["select", "insert", "update", "delete"]
+        .iter()
+        .map(|v| verb(v))
+        .collect::<Result<Vec<_>, _>>()?
+        .concat();
+    let exec = (0..methods.len())
+        .filter(|i| !in_verbs.contains(i))
+        .collect();
+    for &i in &select {
+        if methods[i].returns == Returns::Nothing {
+            return Err(doc.err(
+                format!("{at}/sqlVerbs/select"),
+                format!(
+                    "method {} returns no body and cannot serve SELECT",
+                    methods[i].name
+                ),
+            ));
+        }
+    }
+
+    // Field columns: the union of the SELECT methods' row schemas.
+    let mut fields: BTreeMap<String, (SqlType, String)> = BTreeMap::new();
+    for &i in &select {
+        if let Some(schema) = item_schemas.get(&methods[i].name) {
+            let schema = doc.resolve(schema, &at)?;
+            for (f, s) in schema["properties"].as_object().into_iter().flatten() {
+                let s = doc.resolve(s, &at)?;
+                fields
+                    .entry(f.clone())
+                    .or_insert_with(|| (sql_type(s), str_of(s, "description")));
+            }
+        }
+    }
+    // StackQL's column order: id, name and description first, then the rest alphabetically.
+    let mut names: Vec<&String> = fields.keys().collect();
+    names.sort_by_key(|n| match n.as_str() {
+        "id" => (0, (*n).clone()),
+        "name" => (1, (*n).clone()),
+        "description" => (2, (*n).clone()),
+        _ => (3, (*n).clone()),
+    });
+    let mut columns: Vec<Column> = names
+        .into_iter()
+        .map(|n| Column {
+            name: n.clone(),
+            sql_type: fields[n].0,
+            description: fields[n].1.clone(),
+            hidden: false,
+            source: ColumnSource::Field(n.clone()),
+        })
+        .collect();
+
+    // Parameter columns: every parameter of a SELECT or DELETE method.
+    let param_fields: HashMap<String, String> = r["x-github-sql"]["paramFields"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|f| (k.clone(), f.to_string())))
+        .collect();
+    let mut params: Vec<&Param> = Vec::new();
+    for &i in select.iter().chain(delete.iter()) {
+        for p in &methods[i].params {
+            if !params.iter().any(|q| q.name == p.name) {
+                params.push(p);
+            }
+        }
+    }
+    let required_everywhere = |p: &str| {
+        !select.is_empty()
+            && select
+                .iter()
+                .all(|&i| methods[i].param(p).is_some_and(|q| q.required))
+    };
+    let mut visible = Vec::new();
+    let mut hidden = Vec::new();
+    for p in params {
+        if let Some(field) = param_fields.get(&p.name) {
+            let Some(c) = columns.iter_mut().find(|c| &c.name == field) else {
+                return Err(doc.err(
+                    format!("{at}/x-github-sql/paramFields/{}", p.name),
+                    format!("no response field named {field}"),
+                ));
+            };
+            c.source = ColumnSource::ParamField {
+                param: p.name.clone(),
+                field: field.clone(),
+            };
+        }
+        if let Some(c) = columns.iter_mut().find(|c| c.name == p.name) {
+            // A parameter that is also a response field of the same name.
+            c.source = ColumnSource::ParamField {
+                param: p.name.clone(),
+                field: p.name.clone(),
+            };
+            continue;
+        }
+        let source = match param_fields.get(&p.name) {
+            Some(field) => ColumnSource::ParamField {
+                param: p.name.clone(),
+                field: field.clone(),
+            },
+            None => ColumnSource::Param(p.name.clone()),
+        };
+        let is_hidden = !required_everywhere(&p.name);
+        let col = Column {
+            name: p.name.clone(),
+            sql_type: p.sql_type,
+            description: p.description.clone(),
+            hidden: is_hidden,
+            source,
+        };
+        if is_hidden {
+            hidden.push(col);
+        } else {
+            visible.push(col);
+        }
+    }
+    visible.sort_by(|a, b| a.name.cmp(&b.name));
+    hidden.sort_by(|a, b| a.name.cmp(&b.name));
+    columns.extend(visible);
+    columns.extend(hidden);
+    if columns.is_empty() {
+        return Err(doc.err(
+            &at,
+            "the resource has no columns (no SELECT method with a response schema)",
+        ));
+    }
+
+    Ok(Resource {
+        id,
+        name,
+        service: service.to_string(),
+        title: str_of(r, "title"),
+        description: str_of(r, "description"),
+        columns,
+        methods,
+        select,
+        delete,
+        exec,
+        pagination: config.pagination.clone(),
+        repo_scoped_types: config.repo_scoped_types.clone(),
+    })
+}
+
+/// Reads one method; also returns the schema of one row of its response, if it has a body.
+fn load_method(
+    doc: &Doc<'_>,
+    at: &str,
+    name: &str,
+    m: &Value,
+    config: &Config,
+) -> Result<(Method, Option<Value>), SpecError> {
+    let op_ref = m["operation"]["$ref"].as_str().ok_or_else(|| {
+        doc.err(
+            format!("{at}/operation"),
+            "expected `$ref: '#/paths/<path>/<verb>'`",
+        )
+    })?;
+    let (path_ptr, verb) = op_ref
+        .strip_prefix("#/paths/")
+        .and_then(|p| p.rsplit_once('/'))
+        .ok_or_else(|| {
+            doc.err(
+                format!("{at}/operation"),
+                format!("{op_ref} is not '#/paths/<path>/<verb>'"),
+            )
+        })?;
+    let path = path_ptr.replace("~1", "/").replace("~0", "~");
+    let op = doc.resolve(&m["operation"], at)?;
+    let mut params = Vec::new();
+    let path_item = doc.root["paths"].get(&path).cloned().unwrap_or(Value::Null);
+    let declared = path_item["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(op["parameters"].as_array().into_iter().flatten());
+    for (i, p) in declared.enumerate() {
+        let p = doc.resolve(p, &format!("{at}/parameters/{i}"))?;
+        let pname = str_of(p, "name");
+        if pname.is_empty() || config.pagination.engine_params.contains(&pname) {
+            continue;
+        }
+        let location = match p["in"].as_str() {
+            Some("path") => ParamLocation::Path,
+            Some("query") => ParamLocation::Query,
+            // Headers and cookies are not exposed as SQL parameters.
+            _ => continue,
+        };
+        let schema = doc.resolve(&p["schema"], at)?;
+        params.push(Param {
+            name: pname,
+            location,
+            required: location == ParamLocation::Path || p["required"].as_bool().unwrap_or(false),
+            sql_type: sql_type(schema),
+            allowed: schema["enum"]
+                .as_array()
+                .map(|a| a.iter().filter_map(scalar_string).collect()),
+            default: schema.get("default").and_then(scalar_string),
+            description: str_of(p, "description"),
+        });
+    }
+    let key = m["response"]["openAPIDocKey"]
+        .as_str()
+        .map(String::from)
+        .or_else(|| {
+            m["response"]["openAPIDocKey"]
+                .as_u64()
+                .map(|n| n.to_string())
+        })
+        .unwrap_or_else(|| "200".into());
+    let media = m["response"]["mediaType"]
+        .as_str()
+        .unwrap_or("application/json");
+    let object_key = m["response"]["objectKey"]
+        .as_str()
+        .map(|k| k.trim_start_matches("$.").to_string());
+    let schema = op["responses"][&key]["content"][media]["schema"].clone();
+    let (returns, item) = if schema.is_null() {
+        (Returns::Nothing, None)
+    } else {
+        let s = doc.resolve(&schema, at)?.clone();
+        let s = match &object_key {
+            Some(k) => doc.resolve(&s["properties"][k], at)?.clone(),
+            None => s,
+        };
+        if s["type"].as_str() == Some("array") {
+            (Returns::Array, Some(doc.resolve(&s["items"], at)?.clone()))
+        } else {
+            (Returns::Object, Some(s))
+        }
+    };
+    let http_method = verb.to_ascii_uppercase();
+    Ok((
+        Method {
+            name: name.to_string(),
+            scopes: config.scopes.get(&http_method).cloned().unwrap_or_default(),
+            http_method,
+            path,
+            summary: str_of(op, "summary"),
+            params,
+            returns,
+            object_key,
+        },
+        item,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource() -> Arc<Resource> {
+        let p = load_embedded().expect("embedded provider loads");
+        p.resource_by_id("github.packages.auth_user_versions")
+            .expect("resource")
+            .clone()
+    }
+
+    #[test]
+    fn columns_follow_stackql_order_then_params() {
+        let r = resource();
+        let names: Vec<(&str, bool)> = r
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.hidden))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("id", false),
+                ("name", false),
+                ("description", false),
+                ("created_at", false),
+                ("deleted_at", false),
+                ("html_url", false),
+                ("license", false),
+                ("metadata", false),
+                ("package_html_url", false),
+                ("updated_at", false),
+                ("url", false),
+                ("package_name", false),
+                ("package_type", false),
+                ("package_version_id", true),
+                ("state", true),
+            ]
+        );
+        assert_eq!(r.columns[0].sql_type, SqlType::Integer);
+        assert_eq!(r.columns[7].sql_type, SqlType::Json);
+    }
+
+    #[test]
+    fn methods_and_verbs_come_from_the_document() {
+        let r = resource();
+        let names = |ix: &[usize]| {
+            ix.iter()
+                .map(|&i| r.methods[i].name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&r.select),
+            vec![
+                "get_package_version_for_authenticated_user",
+                "get_all_package_versions_for_package_owned_by_authenticated_user"
+            ]
+        );
+        assert_eq!(
+            names(&r.delete),
+            vec!["delete_package_version_for_authenticated_user"]
+        );
+        assert_eq!(
+            names(&r.exec),
+            vec!["restore_package_version_for_authenticated_user"]
+        );
+        let list = &r.methods[r.select[1]];
+        assert_eq!(
+            list.path,
+            "/user/packages/{package_type}/{package_name}/versions"
+        );
+        assert_eq!(list.returns, Returns::Array);
+        assert!(
+            list.param("per_page").is_none(),
+            "engine-owned pagination params are hidden"
+        );
+        let pt = list.param("package_type").expect("package_type");
+        assert_eq!(
+            pt.allowed.as_deref(),
+            Some(
+                &["npm", "maven", "rubygems", "docker", "nuget", "container"].map(String::from)[..]
+            )
+        );
+        assert_eq!(
+            list.param("state")
+                .and_then(|p| p.default.clone())
+                .as_deref(),
+            Some("active")
+        );
+        assert_eq!(list.scopes, vec!["read:packages"]);
+        let restore = &r.methods[r.exec[0]];
+        assert_eq!(restore.http_method, "POST");
+        assert_eq!(restore.returns, Returns::Nothing);
+        assert_eq!(r.pagination.page_size, Some(("per_page".into(), 100)));
+    }
+
+    #[test]
+    fn id_column_fills_package_version_id() {
+        let r = resource();
+        assert_eq!(r.columns[0].param(), Some("package_version_id"));
+        let hidden = &r.columns[r.column_index("package_version_id").expect("col")];
+        assert_eq!(
+            hidden.source,
+            ColumnSource::ParamField {
+                param: "package_version_id".into(),
+                field: "id".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_documents_name_the_place() {
+        let dir = std::env::temp_dir().join(format!("ghsql-spec-{}", std::process::id()));
+        let v = dir.join("github/v1");
+        std::fs::create_dir_all(v.join("services")).expect("mkdir");
+        std::fs::write(
+            v.join("provider.yaml"),
+            "name: github\nversion: v1\nproviderServices:\n  s:\n    service:\n      $ref: github/v1/services/s.yaml\n",
+        )
+        .expect("write");
+        std::fs::write(
+            v.join("services/s.yaml"),
+            "paths: {}\ncomponents:\n  x-stackQL-resources:\n    r:\n      methods:\n        m:\n          operation:\n            $ref: '#/paths/~1nowhere/get'\n",
+        )
+        .expect("write");
+        let err = load_dir(&dir).expect_err("dangling $ref");
+        let msg = err.to_string();
+        assert!(msg.contains("services/s.yaml"), "{msg}");
+        assert!(
+            msg.contains("/components/x-stackQL-resources/r/methods/m"),
+            "{msg}"
+        );
+        assert!(msg.contains("points at nothing"), "{msg}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,276 @@
+//! Typed view of a provider document: what the rest of the engine reads. Built by `load`.
+
+use std::sync::Arc;
+
+/// SQL type of a column or parameter, derived from the OpenAPI schema `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlType {
+    /// `integer` (and `boolean`, as 0/1).
+    Integer,
+    /// `number`.
+    Real,
+    /// `string`.
+    Text,
+    /// `object` or `array`: JSON text, usable with `json_extract`.
+    Json,
+}
+
+impl SqlType {
+    /// Declared type in the virtual table's `CREATE TABLE` (the `JSON` decltype lets front ends
+    /// render the value as JSON; SQLite gives it NUMERIC affinity, harmless for JSON text).
+    pub fn decl(self) -> &'static str {
+        match self {
+            SqlType::Integer => "INTEGER",
+            SqlType::Real => "REAL",
+            SqlType::Text => "TEXT",
+            SqlType::Json => "JSON",
+        }
+    }
+
+    /// Name of the type as the provider document writes it.
+    pub fn openapi_name(self) -> &'static str {
+        match self {
+            SqlType::Integer => "integer",
+            SqlType::Real => "number",
+            SqlType::Text => "string",
+            SqlType::Json => "object",
+        }
+    }
+}
+
+/// Where an operation parameter goes in the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A `{name}` segment of the path (always percent-encoded).
+    Path,
+    /// A query-string parameter.
+    Query,
+}
+
+/// One parameter of an operation.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Parameter name (`package_name`).
+    pub name: String,
+    /// Path or query.
+    pub location: ParamLocation,
+    /// Whether the operation cannot be called without it.
+    pub required: bool,
+    /// Type from the parameter's schema.
+    pub sql_type: SqlType,
+    /// Allowed values, when the schema declares an `enum`.
+    pub allowed: Option<Vec<String>>,
+    /// Default value the API applies when the parameter is absent.
+    pub default: Option<String>,
+    /// Description from the document.
+    pub description: String,
+}
+
+/// What an operation's successful response holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Returns {
+    /// A JSON array of rows (possibly under `object_key`), possibly paginated.
+    Array,
+    /// A single JSON object: one row.
+    Object,
+    /// No body (204).
+    Nothing,
+}
+
+/// One method of a resource (a StackQL method bound to one OpenAPI operation).
+#[derive(Clone, Debug)]
+pub struct Method {
+    /// StackQL method name (`get_package_version_for_authenticated_user`).
+    pub name: String,
+    /// HTTP method, upper case.
+    pub http_method: String,
+    /// Path template relative to the base URL (`/user/packages/{package_type}/...`).
+    pub path: String,
+    /// Operation summary.
+    pub summary: String,
+    /// Parameters, pagination parameters excluded (the engine sets those).
+    pub params: Vec<Param>,
+    /// Shape of the successful response.
+    pub returns: Returns,
+    /// For array responses wrapped in an object: the key holding the array.
+    pub object_key: Option<String>,
+    /// Token scopes GitHub requires for this method (named in 403 errors).
+    pub scopes: Vec<String>,
+}
+
+impl Method {
+    /// Required parameters, in document order.
+    pub fn required(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| p.required)
+    }
+
+    /// The parameter with this name, if the method takes it.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// Where a column's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ColumnSource {
+    /// A top-level field of the response object.
+    Field(String),
+    /// The value the WHERE clause gave for this parameter (echoed back, as Steampipe's FromQual).
+    Param(String),
+    /// A parameter that a response field also carries: read from the field, and an equality on the
+    /// column fills the parameter (`id = 5` → `package_version_id = 5`).
+    ParamField {
+        /// Parameter name.
+        param: String,
+        /// Response field name.
+        field: String,
+    },
+}
+
+/// One column of a resource's table.
+#[derive(Clone, Debug)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// SQL type.
+    pub sql_type: SqlType,
+    /// One-line description.
+    pub description: String,
+    /// Hidden columns are usable in WHERE but left out of `SELECT *`.
+    pub hidden: bool,
+    /// Source of the value.
+    pub source: ColumnSource,
+}
+
+impl Column {
+    /// The parameter an equality constraint on this column supplies, if any.
+    pub fn param(&self) -> Option<&str> {
+        match &self.source {
+            ColumnSource::Field(_) => None,
+            ColumnSource::Param(p) | ColumnSource::ParamField { param: p, .. } => Some(p),
+        }
+    }
+}
+
+/// Pagination settings shared by the provider's list operations.
+#[derive(Clone, Debug, Default)]
+pub struct Pagination {
+    /// Query parameter for the page size and the value to send (`per_page=100`).
+    pub page_size: Option<(String, u32)>,
+    /// Query parameters the engine owns (page, per_page): not exposed as columns.
+    pub engine_params: Vec<String>,
+}
+
+/// A resource: one SQL table.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// StackQL id, `provider.service.resource`.
+    pub id: String,
+    /// Table name in SQLite (the resource name).
+    pub name: String,
+    /// Service name (`packages`).
+    pub service: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Columns, visible ones first.
+    pub columns: Vec<Column>,
+    /// Every method.
+    pub methods: Vec<Method>,
+    /// Indices into `methods` for SELECT, in preference order.
+    pub select: Vec<usize>,
+    /// Indices into `methods` for DELETE.
+    pub delete: Vec<usize>,
+    /// Indices into `methods` reachable only with EXEC.
+    pub exec: Vec<usize>,
+    /// Pagination settings.
+    pub pagination: Pagination,
+    /// Package types (values of a `package_type` parameter) that also need the `repo` scope.
+    pub repo_scoped_types: Vec<String>,
+}
+
+impl Resource {
+    /// Column index by name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The `CREATE TABLE` statement SQLite's `sqlite3_declare_vtab` receives.
+    pub fn create_table_sql(&self) -> String {
+        let cols: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let hidden = if c.hidden { " HIDDEN" } else { "" };
+                format!(
+                    "\"{}\" {}{}",
+                    c.name.replace('"', "\"\""),
+                    c.sql_type.decl(),
+                    hidden
+                )
+            })
+            .collect();
+        format!("CREATE TABLE x({})", cols.join(", "))
+    }
+
+    /// A parameter declared by any method of the resource (first declaration wins).
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.methods.iter().find_map(|m| m.param(name))
+    }
+
+    /// Required parameters of the least demanding SELECT method (what a WHERE must give), in
+    /// column order.
+    pub fn select_required(&self) -> Vec<&Param> {
+        let mut params: Vec<&Param> = self
+            .select
+            .iter()
+            .map(|&i| &self.methods[i])
+            .min_by_key(|m| m.required().count())
+            .map(|m| m.required().collect())
+            .unwrap_or_default();
+        params.sort_by_key(|p| self.column_index(&p.name).unwrap_or(usize::MAX));
+        params
+    }
+}
+
+/// A service: a group of resources (`github.packages`).
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// Service name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Resources in document order.
+    pub resources: Vec<Arc<Resource>>,
+}
+
+/// A whole provider (`github`).
+#[derive(Clone, Debug)]
+pub struct Provider {
+    /// Provider name.
+    pub name: String,
+    /// Document version (`v00.00.00000`).
+    pub version: String,
+    /// Services in document order.
+    pub services: Vec<Service>,
+}
+
+impl Provider {
+    /// Every resource of every service.
+    pub fn resources(&self) -> impl Iterator<Item = &Arc<Resource>> {
+        self.services.iter().flat_map(|s| s.resources.iter())
+    }
+
+    /// Resource by StackQL id (`github.packages.auth_user_versions`), case-insensitive.
+    pub fn resource_by_id(&self, id: &str) -> Option<&Arc<Resource>> {
+        self.resources().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Resource by table name, case-insensitive.
+    pub fn resource_by_name(&self, name: &str) -> Option<&Arc<Resource>> {
+        self.resources().find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+}
