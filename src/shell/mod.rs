@@ -53,7 +53,7 @@ impl Session {
     /// of a scan is an error, never a short result.
     pub fn query(&self, sql: &str) -> crate::Result<ResultSet> {
         let mut stmt = self.conn.prepare(sql)?;
-        let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+        let columns: Vec<String> = stmt.column_names().map(String::from).collect();
         let decltypes = stmt
             .columns()
             .map(|c| c.decl_type().map(String::from))

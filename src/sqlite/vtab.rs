@@ -312,7 +312,7 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
-        guard(|| ctx.set_result(&self.value(usize::try_from(i).unwrap_or(usize::MAX))))
+        guard(|| ctx.set_result(self.value(usize::try_from(i).unwrap_or(usize::MAX))))
     }
 
     fn rowid(&self) -> rusqlite::Result<i64> {

@@ -13,10 +13,18 @@ impl Formatter for CsvFormat {
             return Ok(());
         }
         let mut w = ::csv::Writer::from_writer(out);
-        w.write_record(&rs.columns)?;
+        w.write_record(&rs.columns).map_err(io_error)?;
         for row in &rs.rows {
-            w.write_record(row.iter().map(text))?;
+            w.write_record(row.iter().map(text)).map_err(io_error)?;
         }
         w.flush()
+    }
+}
+
+/// Keeps the io::Error's kind (a closed pipe must stay `BrokenPipe` for the shell's exit code).
+fn io_error(e: ::csv::Error) -> io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
