@@ -12,7 +12,12 @@ pub struct Engine {
     pub provider: Arc<Provider>,
     /// The GitHub client.
     pub client: GitHubClient,
+    /// Let views and triggers stored in database files use the tables (off by default).
+    pub allow_in_views: bool,
 }
+
+/// Environment variable that makes the tables usable from views and triggers in database files.
+pub const ALLOW_VIEWS_ENV: &str = "GITHUB_SQL_ALLOW_VIEWS";
 
 impl Engine {
     /// An engine for this provider and client configuration.
@@ -20,15 +25,23 @@ impl Engine {
         Engine {
             provider,
             client: GitHubClient::new(config),
+            allow_in_views: false,
         }
     }
 
     /// The provider from `GITHUB_SQL_PROVIDER_DIR` (else embedded) and the client from the
     /// environment (`GITHUB_TOKEN`/`GH_TOKEN`/`STACKQL_GITHUB_PASSWORD`, `GITHUB_API_URL`).
     pub fn from_env() -> crate::Result<Self> {
-        Ok(Engine::new(
+        let mut engine = Engine::new(
             Arc::new(crate::spec::load_from_env()?),
             ClientConfig::from_env(),
-        ))
+        );
+        engine.allow_in_views = allow_views_from_env();
+        Ok(engine)
     }
+}
+
+/// Whether `GITHUB_SQL_ALLOW_VIEWS` is set to 1, true or yes.
+pub fn allow_views_from_env() -> bool {
+    std::env::var(ALLOW_VIEWS_ENV).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
 }

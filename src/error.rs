@@ -12,6 +12,9 @@ pub enum Error {
     /// GitHub or the network failed.
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
+    /// Some of a DELETE's calls failed.
+    #[error(transparent)]
+    Delete(#[from] crate::exec::DeleteFailure),
     /// SQLite reported an error.
     #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
@@ -25,11 +28,20 @@ pub enum Error {
 
 /// SQLite's own message without rusqlite's wrapping (`ModuleError`, error codes).
 fn sqlite_message(e: &rusqlite::Error) -> String {
-    match e {
+    let msg = match e {
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
         rusqlite::Error::ModuleError(msg) => msg.clone(),
         other => other.to_string(),
+    };
+    if msg.starts_with("unsafe use of virtual table") {
+        // Our tables are DIRECTONLY (see sqlite/vtab.rs); say how to proceed.
+        return format!(
+            "{msg}: github-sql tables cannot be used from views or triggers stored in a database file; \
+             use a TEMP view, or set {}=1 if you trust the file",
+            crate::engine::ALLOW_VIEWS_ENV
+        );
     }
+    msg
 }
 
 impl From<Error> for rusqlite::Error {

@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod exec;
 pub mod fake;
 pub mod http;
 pub mod plan;

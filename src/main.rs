@@ -19,6 +19,9 @@ struct Cli {
     /// Serve sample data from the built-in fake GitHub (no token, no network).
     #[arg(long, global = true)]
     demo: bool,
+    /// Show what DELETE and EXEC would do; send no write.
+    #[arg(long = "dry-run", alias = "dryrun", global = true)]
+    dry_run: bool,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     output: OutputFormat,
@@ -67,12 +70,20 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             "demo: sample data from the built-in fake GitHub at {}",
             fake.base_url()
         );
-        let config = ClientConfig::new(fake.base_url(), Some(Token::new("demo-token")));
+        // Everything else (write pacing) still comes from the environment.
+        let config = ClientConfig {
+            base_url: fake.base_url(),
+            token: Some(Token::new("demo-token")),
+            ..ClientConfig::from_env()
+        };
         (Some(fake), config)
     } else {
         (None, ClientConfig::from_env())
     };
-    let mut session = Session::new(Engine::new(provider, config), cli.output)?;
+    let mut engine = Engine::new(provider, config);
+    engine.allow_in_views = github_sql::engine::allow_views_from_env();
+    let mut session = Session::new(engine, cli.output)?;
+    session.dry_run = cli.dry_run;
     match cli.command {
         Command::Exec { infile, sql } => {
             let script = match (infile, sql) {

@@ -118,6 +118,42 @@ pub enum PlanError {
         /// Limit.
         max: usize,
     },
+    /// A method call (EXEC, SQL function) lacks required arguments.
+    #[error("{method} needs {}: {example}", list(.missing))]
+    MissingArgs {
+        /// Method name.
+        method: String,
+        /// Missing parameters.
+        missing: Vec<String>,
+        /// An example call.
+        example: String,
+    },
+    /// A method call names a parameter the method does not take.
+    #[error("{method} has no parameter {param}; its parameters are {}", list(.known))]
+    UnknownArg {
+        /// Method name.
+        method: String,
+        /// The unknown name.
+        param: String,
+        /// Parameters the method takes.
+        known: Vec<String>,
+    },
+    /// NULL given where a method call needs a value.
+    #[error("{param} must not be NULL")]
+    NullArg {
+        /// Parameter.
+        param: String,
+    },
+    /// A statement the resource does not support (INSERT, UPDATE, DELETE without a delete method).
+    #[error("{table} supports {supported}; {verb} is not supported")]
+    Unsupported {
+        /// Table name.
+        table: String,
+        /// The refused verb.
+        verb: String,
+        /// What the resource supports.
+        supported: String,
+    },
     /// `idx_num`/`idx_str` did not decode (an engine bug, reported rather than panicking).
     #[error("internal planning error: {0}")]
     Internal(String),

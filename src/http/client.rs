@@ -193,15 +193,27 @@ impl GitHubClient {
         }
     }
 
-    /// Sends a request whose answer has no body that matters (DELETE, restore POST).
-    pub fn send(&self, method: &str, url: &Url, scopes: &[String]) -> Result<(), HttpError> {
+    /// Sends any method's request and returns its JSON body, if it has one (DELETE and restore
+    /// answer 204 with none). Mutating requests are paced: one at a time, `write_delay` apart.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &Url,
+        scopes: &[String],
+    ) -> Result<Option<Value>, HttpError> {
         let m = HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
             status: 0,
             method: method.to_string(),
             path: url.path().to_string(),
             message: e.to_string(),
         })?;
-        self.call(m, url, scopes).map(|_| ())
+        let _slot = (m != HttpMethod::GET && m != HttpMethod::HEAD)
+            .then(|| super::pace::acquire(self.config.write_delay));
+        let ans = self.call(m, url, scopes)?;
+        if ans.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        parse_json(url, &ans.body).map(Some)
     }
 
     /// A Link URL is followed only on the API's own origin.

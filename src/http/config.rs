@@ -38,6 +38,8 @@ pub struct ClientConfig {
     pub base_url: String,
     /// Token, if one was configured.
     pub token: Option<Token>,
+    /// Minimum time between the starts of two mutating requests (`GITHUB_SQL_WRITE_DELAY_MS`).
+    pub write_delay: std::time::Duration,
 }
 
 impl ClientConfig {
@@ -53,12 +55,25 @@ impl ClientConfig {
             .ok()
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-        ClientConfig::new(base_url, token)
+        ClientConfig {
+            write_delay: super::pace::delay_from_env(),
+            ..ClientConfig::new(base_url, token)
+        }
     }
 
     /// A configuration for this base URL and token.
     pub fn new(base_url: impl Into<String>, token: Option<Token>) -> Self {
         let base_url = base_url.into().trim().trim_end_matches('/').to_string();
-        ClientConfig { base_url, token }
+        ClientConfig {
+            base_url,
+            token,
+            write_delay: super::pace::DEFAULT_WRITE_DELAY,
+        }
+    }
+
+    /// The same configuration with another delay between writes.
+    pub fn with_write_delay(mut self, delay: std::time::Duration) -> Self {
+        self.write_delay = delay;
+        self
     }
 }

@@ -7,10 +7,12 @@ mod client;
 mod config;
 mod error;
 mod link;
+mod pace;
 mod runtime;
 
 pub use client::{GitHubClient, Page};
 pub use config::{ClientConfig, Token, API_URL_ENV, TOKEN_ENVS};
 pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};
+pub use pace::{DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
 pub use runtime::{block_on, runtime};

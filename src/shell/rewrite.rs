@@ -10,48 +10,68 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
 
 use crate::spec::Provider;
 
-/// Splits a script into statements and rewrites resource names in each. A script the tokenizer
-/// rejects (an unterminated string, say) is passed to SQLite whole, which reports the error.
-pub fn prepare_script(provider: &Provider, sql: &str) -> Vec<String> {
+/// Splits a script into statements at `;` tokens (never inside strings or comments), dropping
+/// empty ones. A script the tokenizer rejects (an unterminated string, say) is returned whole, so
+/// SQLite reports the error.
+pub fn split_statements(sql: &str) -> Vec<String> {
     let dialect = SQLiteDialect {};
     let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
         return vec![sql.to_string()];
     };
     let offsets = LineIndex::new(sql);
+    let mut statements = Vec::new();
+    let mut start = 0;
+    let mut meaningful = false;
+    for t in &tokens {
+        match &t.token {
+            Token::SemiColon => {
+                let at = offsets.byte(t.span.start);
+                if meaningful {
+                    statements.push(sql[start..at].trim().to_string());
+                }
+                start = at + 1;
+                meaningful = false;
+            }
+            Token::Whitespace(_) | Token::EOF => {}
+            _ => meaningful = true,
+        }
+    }
+    if meaningful {
+        statements.push(sql[start..].trim().to_string());
+    }
+    statements
+}
+
+/// Rewrites `provider.service.resource` names in one statement to SQLite table names, leaving
+/// every other byte as written.
+pub fn rewrite_names(provider: &Provider, sql: &str) -> String {
+    let dialect = SQLiteDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
+        return sql.to_string();
+    };
+    let offsets = LineIndex::new(sql);
     let starts: Vec<usize> = tokens.iter().map(|t| offsets.byte(t.span.start)).collect();
     let end_of = |i: usize| starts.get(i + 1).copied().unwrap_or(sql.len());
-
-    let mut statements = Vec::new();
-    let mut current = String::new();
-    let mut meaningful = false;
+    let mut out = String::with_capacity(sql.len());
     let mut i = 0;
     while i < tokens.len() {
-        let tok = &tokens[i].token;
-        if *tok == Token::SemiColon {
-            if meaningful {
-                statements.push(std::mem::take(&mut current).trim().to_string());
-            }
-            current.clear();
-            meaningful = false;
-            i += 1;
-            continue;
-        }
         if let Some((table, last)) = three_part_name(provider, &tokens, i) {
-            current.push_str(&table);
-            meaningful = true;
+            out.push_str(&table);
             i = last + 1;
             continue;
         }
-        if !matches!(tok, Token::Whitespace(_) | Token::EOF) {
-            meaningful = true;
-        }
-        current.push_str(&sql[starts[i]..end_of(i)]);
+        out.push_str(&sql[starts[i]..end_of(i)]);
         i += 1;
     }
-    if meaningful {
-        statements.push(current.trim().to_string());
-    }
-    statements
+    out
+}
+
+/// Splits a script and rewrites resource names in each statement.
+pub fn prepare_script(provider: &Provider, sql: &str) -> Vec<String> {
+    split_statements(sql)
+        .iter()
+        .map(|s| rewrite_names(provider, s))
+        .collect()
 }
 
 /// If tokens[i..] start `provider.service.resource` naming a known resource (and the name is not

@@ -234,6 +234,36 @@ impl Resource {
     }
 }
 
+impl Resource {
+    /// What the resource supports, for errors: "SELECT, DELETE and EXEC restore_…".
+    pub fn supported_statements(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.select.is_empty() {
+            parts.push("SELECT".to_string());
+        }
+        if !self.delete.is_empty() {
+            parts.push("DELETE".to_string());
+        }
+        for &i in &self.exec {
+            parts.push(format!("EXEC {}", self.methods[i].name));
+        }
+        match parts.as_slice() {
+            [] => "nothing".into(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    }
+
+    /// Arguments of a method as SQL functions take them: required parameters in column order
+    /// (parameters without a column last), then optional ones.
+    pub fn call_order<'m>(&self, method: &'m Method) -> Vec<&'m Param> {
+        let mut required: Vec<&Param> = method.required().collect();
+        required.sort_by_key(|p| self.column_index(&p.name).unwrap_or(usize::MAX));
+        required.extend(method.params.iter().filter(|p| !p.required));
+        required
+    }
+}
+
 /// A service: a group of resources (`github.packages`).
 #[derive(Clone, Debug)]
 pub struct Service {

@@ -4,11 +4,12 @@
 //! both call it.
 
 mod ext;
+mod functions;
+mod meta;
 mod vtab;
 
 use std::sync::Arc;
 
-use rusqlite::functions::FunctionFlags;
 use rusqlite::vtab::Module;
 use rusqlite::Connection;
 
@@ -17,22 +18,19 @@ use crate::engine::Engine;
 pub use ext::sqlite3_githubsql_init;
 pub use vtab::TableSpec;
 
-/// Registers one eponymous table per resource of the engine's provider, plus
-/// `github_sql_version()`.
+/// Registers one eponymous table per resource of the engine's provider, one SQL function per
+/// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
 pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
-    const MODULE: &Module<'static, vtab::ResourceTable> = &Module::read_only_module();
+    const MODULE: &Module<'static, vtab::ResourceTable> = &Module::update_module_with_tx();
     for resource in engine.provider.resources() {
         let spec = Arc::new(TableSpec {
             resource: resource.clone(),
             client: engine.client.clone(),
+            allow_in_views: engine.allow_in_views,
         });
         conn.create_module(resource.name.as_str(), MODULE, Some(spec))?;
     }
-    conn.create_scalar_function(
-        "github_sql_version",
-        0,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |_| Ok(env!("CARGO_PKG_VERSION")),
-    )?;
+    functions::register(conn, engine)?;
+    meta::register(conn, &engine.provider)?;
     Ok(())
 }

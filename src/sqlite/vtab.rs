@@ -5,30 +5,39 @@
 //! the module is registered. `best_index` delegates to [`crate::plan`]; the cursor holds only scan
 //! state (the current page, the next page's URL, the parameter values to echo).
 //!
-//! Trust level: the tables are left at SQLite's default (usable from views), because analysts and
-//! BI tools build views over them. The consequence is documented in docs/extension.md: do not load
-//! the extension while opening a database file you do not trust.
+//! Trust level: DIRECTONLY by default. The tables send requests with the user's token and DELETE
+//! removes packages, so a view or trigger stored in a database file (which anyone may have
+//! written) must not reach them. TEMP views and triggers, which the session itself creates, still
+//! work; `GITHUB_SQL_ALLOW_VIEWS=1` lifts the restriction for people who keep views in their own
+//! files (docs/extension.md).
+//!
+//! DELETE is transactional: `xUpdate` only queues the matched rows (identified through the rowid
+//! map filled by `xRowid`), and `xSync` sends the delete calls when the transaction commits. A
+//! scan therefore never sees pages shift under its own deletes, ROLLBACK sends nothing, and a
+//! failure reaches the user as the COMMIT's error.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::{c_int, CStr, CString};
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::ffi;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::vtab::{
-    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, VTab, VTabConnection, VTabCursor,
-    VTabKind,
+    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, TransactionVTab,
+    UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 use serde_json::Value as Json;
 use url::Url;
 
+use crate::exec::{self, Target};
 use crate::http::GitHubClient;
-use crate::plan::{self, Constraint, Op, Verdict};
+use crate::plan::{self, Constraint, Op, PlanError, Verdict};
 use crate::rows::field_value;
-use crate::spec::{ColumnSource, Method, Resource, Returns};
+use crate::spec::{ColumnSource, Resource, Returns};
 
 /// Aux data of a registered module: the resource and the client that serves it.
 #[derive(Debug)]
@@ -37,6 +46,22 @@ pub struct TableSpec {
     pub resource: Arc<Resource>,
     /// The GitHub client.
     pub client: GitHubClient,
+    /// Usable from views and triggers stored in database files (`GITHUB_SQL_ALLOW_VIEWS`).
+    pub allow_in_views: bool,
+}
+
+/// Write state of one table in one connection, shared with its cursors.
+#[derive(Debug, Default)]
+struct Writes {
+    /// Delete arguments of every row whose rowid SQLite asked for, by rowid.
+    rows: HashMap<i64, Target>,
+    next_rowid: i64,
+    /// Rows queued by DELETE, sent at commit.
+    pending: Vec<Target>,
+}
+
+fn lock(w: &Mutex<Writes>) -> MutexGuard<'_, Writes> {
+    w.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Runs a callback body, turning a panic into an SQLite error: rusqlite does not catch panics in
@@ -60,6 +85,7 @@ pub struct ResourceTable {
     /// Base class. Must be first.
     base: ffi::sqlite3_vtab,
     spec: Arc<TableSpec>,
+    writes: Arc<Mutex<Writes>>,
 }
 
 unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
@@ -67,7 +93,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
     type Cursor = ResourceCursor<'vtab>;
 
     fn connect(
-        _db: &mut VTabConnection,
+        db: &mut VTabConnection,
         aux: Option<&Self::Aux>,
         _module_name: &[u8],
         _database_name: &[u8],
@@ -81,11 +107,15 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                 )
             })?;
             let sql = CString::new(spec.resource.create_table_sql())?;
+            if !spec.allow_in_views {
+                db.config(VTabConfig::DirectOnly)?;
+            }
             Ok((
                 Cow::Owned(sql),
                 ResourceTable {
                     base: ffi::sqlite3_vtab::default(),
                     spec,
+                    writes: Arc::default(),
                 },
             ))
         })
@@ -128,8 +158,9 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
         Ok(ResourceCursor {
             base: ffi::sqlite3_vtab_cursor::default(),
             spec: self.spec.clone(),
+            writes: self.writes.clone(),
             scan: None,
-            rowid: 0,
+            rowid: Cell::new(None),
             phantom: PhantomData,
         })
     }
@@ -137,6 +168,92 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
 
 impl CreateVTab<'_> for ResourceTable {
     const KIND: VTabKind = VTabKind::Eponymous;
+}
+
+impl ResourceTable {
+    fn refuse(&self, verb: &str) -> rusqlite::Error {
+        crate::Error::from(PlanError::Unsupported {
+            table: self.spec.resource.name.clone(),
+            verb: verb.into(),
+            supported: self.spec.resource.supported_statements(),
+        })
+        .into()
+    }
+
+    /// Sends the queued deletes; the queue is emptied whatever happens.
+    fn flush(&mut self) -> crate::Result<()> {
+        let pending = std::mem::take(&mut lock(&self.writes).pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let resource = &self.spec.resource;
+        let Some(&m) = resource.delete.first() else {
+            return Ok(());
+        };
+        exec::delete_all(&self.spec.client, resource, &resource.methods[m], &pending)?;
+        Ok(())
+    }
+
+    fn reset(&self) {
+        let mut w = lock(&self.writes);
+        w.pending.clear();
+        w.rows.clear();
+    }
+}
+
+impl UpdateVTab<'_> for ResourceTable {
+    fn delete(&mut self, rowid: ValueRef<'_>) -> rusqlite::Result<()> {
+        guard(|| {
+            if self.spec.resource.delete.is_empty() {
+                return Err(self.refuse("DELETE"));
+            }
+            let id = rowid.as_i64()?;
+            let mut w = lock(&self.writes);
+            let target = w.rows.get(&id).cloned().ok_or_else(|| {
+                rusqlite::Error::ModuleError(format!("github-sql: DELETE of unknown row {id}"))
+            })?;
+            if !w.pending.contains(&target) {
+                w.pending.push(target);
+            }
+            Ok(())
+        })
+    }
+
+    fn insert(&mut self, _args: &Inserts<'_>) -> rusqlite::Result<i64> {
+        Err(self.refuse("INSERT"))
+    }
+
+    fn update(&mut self, _args: &Updates<'_>) -> rusqlite::Result<()> {
+        Err(self.refuse("UPDATE"))
+    }
+}
+
+impl TransactionVTab<'_> for ResourceTable {
+    fn begin(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            lock(&self.writes).pending.clear();
+            Ok(())
+        })
+    }
+
+    /// The fallible part of COMMIT: an error here aborts the commit and reaches the user.
+    fn sync(&mut self) -> rusqlite::Result<()> {
+        guard(|| self.flush().map_err(Into::into))
+    }
+
+    fn commit(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            self.reset();
+            Ok(())
+        })
+    }
+
+    fn rollback(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            self.reset();
+            Ok(())
+        })
+    }
 }
 
 /// What one scan is reading.
@@ -155,23 +272,11 @@ pub struct ResourceCursor<'vtab> {
     /// Base class. Must be first.
     base: ffi::sqlite3_vtab_cursor,
     spec: Arc<TableSpec>,
+    writes: Arc<Mutex<Writes>>,
     scan: Option<Scan>,
-    rowid: i64,
+    /// The current row's rowid, once SQLite has asked for it.
+    rowid: Cell<Option<i64>>,
     phantom: PhantomData<&'vtab ResourceTable>,
-}
-
-/// Scopes to name in a 403: the method's, plus `repo` for repository-scoped package types.
-fn scopes_for(resource: &Resource, method: &Method, bound: &plan::Bound) -> Vec<String> {
-    let mut scopes = method.scopes.clone();
-    let repo_scoped = bound
-        .path
-        .iter()
-        .chain(bound.query.iter())
-        .any(|(k, v)| k == "package_type" && resource.repo_scoped_types.contains(v));
-    if repo_scoped && !scopes.iter().any(|s| s == "repo") {
-        scopes.push("repo".into());
-    }
-    scopes
 }
 
 impl ResourceCursor<'_> {
@@ -182,7 +287,7 @@ impl ResourceCursor<'_> {
         args: &Filters<'_>,
     ) -> crate::Result<()> {
         self.scan = None;
-        self.rowid = 0;
+        self.rowid.set(None);
         let resource = &self.spec.resource;
         let decoded = plan::decode(resource, idx_num, idx_str)?;
         let values = (0..args.len())
@@ -192,7 +297,7 @@ impl ResourceCursor<'_> {
         let Some(bound) = plan::bind(method, &decoded.params, values)? else {
             return Ok(()); // `= NULL` matches nothing
         };
-        let scopes = scopes_for(resource, method, &bound);
+        let scopes = exec::scopes_for(resource, method, &bound);
         let path: Vec<(&str, &str)> = bound
             .path
             .iter()
@@ -301,7 +406,7 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         guard(|| {
             if let Some(scan) = self.scan.as_mut() {
                 scan.rows.pop_front();
-                self.rowid += 1;
+                self.rowid.set(None);
             }
             self.refill().map_err(Into::into)
         })
@@ -315,7 +420,35 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         guard(|| ctx.set_result(self.value(usize::try_from(i).unwrap_or(usize::MAX))))
     }
 
+    /// Rowids are handed out per table and remember the row's delete arguments, because
+    /// `xUpdate` receives nothing but the rowid.
     fn rowid(&self) -> rusqlite::Result<i64> {
-        Ok(self.rowid)
+        guard(|| {
+            if let Some(id) = self.rowid.get() {
+                return Ok(id);
+            }
+            let mut w = lock(&self.writes);
+            w.next_rowid += 1;
+            let id = w.next_rowid;
+            if let Some(&m) = self.spec.resource.delete.first() {
+                let args = self.spec.resource.methods[m]
+                    .params
+                    .iter()
+                    .filter_map(|p| {
+                        let col = self
+                            .spec
+                            .resource
+                            .columns
+                            .iter()
+                            .position(|c| c.param() == Some(p.name.as_str()))?;
+                        Some((p.name.clone(), self.value(col)))
+                    })
+                    .filter(|(_, v)| *v != Value::Null)
+                    .collect();
+                w.rows.insert(id, Target { args });
+            }
+            self.rowid.set(Some(id));
+            Ok(id)
+        })
     }
 }

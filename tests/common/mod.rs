@@ -15,12 +15,23 @@ pub const TOKEN: &str = "ghp_TESTSECRET0123456789abcdef";
 pub struct Env {
     pub fake: FakeGitHub,
     pub conn: Connection,
+    pub engine: Engine,
 }
 
 impl Env {
     /// Requests the fake received, as "METHOD path?query".
     pub fn requests(&self) -> Vec<String> {
         self.fake.requests().iter().map(describe).collect()
+    }
+
+    /// Requests with this HTTP method, as "METHOD path".
+    pub fn requests_of(&self, method: &str) -> Vec<String> {
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == method)
+            .map(describe)
+            .collect()
     }
 
     /// Runs a query and returns the first column of every row as i64.
@@ -80,15 +91,23 @@ pub fn env(store: Store) -> Env {
 }
 
 pub fn env_with_token(store: Store, token: Option<&str>) -> Env {
+    env_with(store, |c| ClientConfig {
+        token: token.map(Token::new),
+        ..c
+    })
+}
+
+/// Starts a fake over `store`; `config` adjusts the client configuration (by default: the
+/// fake's URL, [`TOKEN`], no delay between writes).
+pub fn env_with(store: Store, config: impl FnOnce(ClientConfig) -> ClientConfig) -> Env {
     let fake = FakeGitHub::start(store).expect("fake starts");
     let provider = Arc::new(github_sql::spec::load_embedded().expect("provider"));
-    let engine = Engine::new(
-        provider,
-        ClientConfig::new(fake.base_url(), token.map(Token::new)),
-    );
+    let base = ClientConfig::new(fake.base_url(), Some(Token::new(TOKEN)))
+        .with_write_delay(std::time::Duration::ZERO);
+    let engine = Engine::new(provider, config(base));
     let conn = Connection::open_in_memory().expect("sqlite");
     github_sql::register(&conn, &engine).expect("register");
-    Env { fake, conn }
+    Env { fake, conn, engine }
 }
 
 /// npm `big` with 250 versions, container `team/app` with 4 (2 untagged), npm `small` with 3,

@@ -1,0 +1,41 @@
+//! Pacing of mutating requests, as GitHub asks for bulk writes (and octokit does): one at a time
+//! process-wide, at least `GITHUB_SQL_WRITE_DELAY_MS` (default 1000 ms) between the start of one
+//! and the start of the next.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Environment variable overriding the delay between writes, in milliseconds.
+pub const WRITE_DELAY_ENV: &str = "GITHUB_SQL_WRITE_DELAY_MS";
+/// GitHub's guidance: at least one second between mutating requests.
+pub const DEFAULT_WRITE_DELAY: Duration = Duration::from_millis(1000);
+
+static LAST_WRITE: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// Holds the process-wide write slot; the next write waits for the delay after this one began.
+pub struct WriteSlot {
+    _guard: MutexGuard<'static, Option<Instant>>,
+}
+
+/// Waits until a write may start, then holds the slot until the returned guard drops.
+pub fn acquire(delay: Duration) -> WriteSlot {
+    let mut last = LAST_WRITE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(prev) = *last {
+        let due = prev + delay;
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+    }
+    *last = Some(Instant::now());
+    WriteSlot { _guard: last }
+}
+
+/// The delay from the environment (unparsable values fall back to the default).
+pub fn delay_from_env() -> Duration {
+    std::env::var(WRITE_DELAY_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(DEFAULT_WRITE_DELAY)
+}
