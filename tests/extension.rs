@@ -154,8 +154,20 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["modules"], serde_json::json!(["auth_user_versions"]));
-    assert_eq!(v["functions"], serde_json::json!(["github_sql_version"]));
+    assert_eq!(
+        v["modules"],
+        serde_json::json!([
+            "auth_user_versions",
+            "github_sql_columns",
+            "github_sql_methods",
+            "github_sql_resources",
+            "github_sql_services"
+        ])
+    );
+    assert_eq!(
+        v["functions"],
+        serde_json::json!(["github_sql_version", "restore_package_version_for_authenticated_user"])
+    );
     assert_eq!(v["rows"], serde_json::json!([["big", 250], ["small", 3]]));
     let err = v["err"].as_str().expect("error text");
     assert!(
