@@ -14,9 +14,17 @@
 //! usable in this join order, the plan is "not usable" (SQLite tries another order); when it has
 //! none at all, planning fails with [`PlanError::MissingParams`].
 //!
+//! **IN lists** on a pushed parameter arrive whole in one `filter` call (SQLite's
+//! `sqlite3_vtab_in`), and the sources are fetched concurrently.
+//!
+//! **LIMIT/OFFSET** are pushed only when every other constraint is Exact and there is no
+//! ORDER BY (as DataFusion: a LIMIT cannot pass an Inexact filter). They are hints — fetch at least
+//! LIMIT+OFFSET rows — never omitted: SQLite still applies both.
+//!
 //! # Encoding
 //! `idx_num` is the method index; `idx_str` lists the parameter of each filter argument, in argv
-//! order, comma-separated. [`Plan::encode`] and [`decode`] are the only two places that know it.
+//! order, comma-separated; `*name` marks an IN list, `@limit`/`@offset` the LIMIT and OFFSET.
+//! [`Plan::encode`] and [`decode`] are the only two places that know it.
 
 use std::collections::HashMap;
 
@@ -25,16 +33,21 @@ use rusqlite::types::Value;
 use crate::spec::{Method, Param, ParamLocation, Resource, SqlType};
 
 /// The operator of a constraint, as far as planning cares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Op {
     /// `=` (IN lists arrive as `=`).
     Eq,
-    /// Anything else (`<`, `LIKE`, `IS NOT NULL`, LIMIT, ...).
+    /// `LIMIT n`.
+    Limit,
+    /// `OFFSET n`.
+    Offset,
+    /// Anything else (`<`, `LIKE`, `IS NOT NULL`, ...).
+    #[default]
     Other,
 }
 
 /// One constraint SQLite offers to `best_index`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Constraint {
     /// Column index in the resource's table.
     pub column: usize,
@@ -42,7 +55,15 @@ pub struct Constraint {
     pub op: Op,
     /// Whether SQLite can supply the right-hand value in this join order.
     pub usable: bool,
+    /// Whether it is an `IN (…)` that can arrive whole in one `filter` call.
+    pub in_list: bool,
 }
+
+
+/// Filter-argument name for a pushed LIMIT.
+pub const LIMIT_ARG: &str = "@limit";
+/// Filter-argument name for a pushed OFFSET.
+pub const OFFSET_ARG: &str = "@offset";
 
 /// What the plan does with one constraint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,8 +79,10 @@ pub enum Verdict {
 pub struct Plan {
     /// Index into `resource.methods`.
     pub method: usize,
-    /// Filter arguments in argv order: (constraint index, parameter name).
+    /// Filter arguments in argv order: (constraint index, parameter name or `@limit`/`@offset`).
     pub args: Vec<(usize, String)>,
+    /// Constraint indices whose IN list arrives whole.
+    pub in_lists: Vec<usize>,
     /// One verdict per constraint, in the order given.
     pub verdicts: Vec<Verdict>,
     /// Rows the plan expects.
@@ -73,8 +96,9 @@ pub struct Plan {
 pub struct Decoded {
     /// Index into `resource.methods`.
     pub method: usize,
-    /// The parameter each filter argument supplies, in argv order.
-    pub params: Vec<String>,
+    /// The parameter each filter argument supplies, in argv order, and whether it is a whole
+    /// IN list (`@limit`/`@offset` for the pushed LIMIT and OFFSET).
+    pub params: Vec<(String, bool)>,
 }
 
 /// Why a query cannot be turned into a GitHub call. Nothing has been sent.
@@ -189,9 +213,11 @@ pub fn example_where(resource: &Resource, params: &[&Param]) -> String {
 }
 
 /// Plans a SELECT (or the scan of a DELETE). `Ok(None)` means "not usable in this join order".
+/// `ordered`: the query has an ORDER BY (then a LIMIT is not pushed).
 pub fn plan_select(
     resource: &Resource,
     constraints: &[Constraint],
+    ordered: bool,
 ) -> Result<Option<Plan>, PlanError> {
     let param_of = |c: &Constraint| resource.columns.get(c.column).and_then(|col| col.param());
     // First usable `=` for each parameter.
@@ -240,7 +266,29 @@ pub fn plan_select(
     for (i, _) in &args {
         verdicts[*i] = Verdict::Exact;
     }
+    let in_lists: Vec<usize> = args
+        .iter()
+        .map(|(i, _)| *i)
+        .filter(|&i| constraints[i].in_list)
+        .collect();
     let single = method.returns != crate::spec::Returns::Array;
+    // LIMIT/OFFSET: hints, only when nothing is left for SQLite to filter.
+    let all_exact = constraints
+        .iter()
+        .zip(&verdicts)
+        .all(|(c, v)| matches!(c.op, Op::Limit | Op::Offset) || *v == Verdict::Exact);
+    if all_exact && !ordered && !single {
+        for (i, c) in constraints.iter().enumerate() {
+            let name = match c.op {
+                Op::Limit => LIMIT_ARG,
+                Op::Offset => OFFSET_ARG,
+                _ => continue,
+            };
+            if c.usable && !args.iter().any(|(_, n)| n == name) {
+                args.push((i, name.to_string()));
+            }
+        }
+    }
     let (estimated_rows, estimated_cost) = if single {
         (1, 10.0)
     } else {
@@ -250,6 +298,7 @@ pub fn plan_select(
     Ok(Some(Plan {
         method: m,
         args,
+        in_lists,
         verdicts,
         estimated_rows,
         estimated_cost,
@@ -259,7 +308,17 @@ pub fn plan_select(
 impl Plan {
     /// `(idx_num, idx_str)` for SQLite.
     pub fn encode(&self) -> (i32, String) {
-        let names: Vec<&str> = self.args.iter().map(|(_, p)| p.as_str()).collect();
+        let names: Vec<String> = self
+            .args
+            .iter()
+            .map(|(i, p)| {
+                if self.in_lists.contains(i) {
+                    format!("*{p}")
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
         (
             i32::try_from(self.method).unwrap_or(i32::MAX),
             names.join(","),
@@ -277,12 +336,18 @@ pub fn decode(
         .ok()
         .filter(|&m| m < resource.methods.len())
         .ok_or_else(|| PlanError::Internal(format!("bad method index {idx_num}")))?;
-    let params = match idx_str {
+    let params: Vec<(String, bool)> = match idx_str {
         None | Some("") => Vec::new(),
-        Some(s) => s.split(',').map(String::from).collect(),
+        Some(s) => s
+            .split(',')
+            .map(|p| match p.strip_prefix('*') {
+                Some(name) => (name.to_string(), true),
+                None => (p.to_string(), false),
+            })
+            .collect(),
     };
-    for p in &params {
-        if resource.methods[method].param(p).is_none() {
+    for (p, _) in &params {
+        if p != LIMIT_ARG && p != OFFSET_ARG && resource.methods[method].param(p).is_none() {
             return Err(PlanError::Internal(format!("method has no parameter {p}")));
         }
     }
@@ -403,6 +468,7 @@ mod tests {
             column: col(r, name),
             op: Op::Eq,
             usable: true,
+            in_list: false,
         }
     }
 
@@ -446,7 +512,9 @@ mod tests {
             ),
         ];
         for (cons, want_method, want_args) in cases {
-            let p = plan_select(&r, &cons).expect("plans").expect("usable");
+            let p = plan_select(&r, &cons, false)
+                .expect("plans")
+                .expect("usable");
             assert_eq!(method_name(&r, &p), want_method);
             let args: Vec<&str> = p.args.iter().map(|(_, n)| n.as_str()).collect();
             assert_eq!(args, want_args);
@@ -463,13 +531,16 @@ mod tests {
                 column: col(&r, "created_at"),
                 op: Op::Other,
                 usable: true,
+                in_list: false,
             },
             eq(&r, "package_type"),
             eq(&r, "name"),
             // A second `=` on the same parameter is checked by SQLite, not sent.
             eq(&r, "package_name"),
         ];
-        let p = plan_select(&r, &cons).expect("plans").expect("usable");
+        let p = plan_select(&r, &cons, false)
+            .expect("plans")
+            .expect("usable");
         assert_eq!(
             p.verdicts,
             vec![
@@ -485,7 +556,7 @@ mod tests {
     #[test]
     fn missing_parameters_are_named_with_an_example() {
         let r = res();
-        let err = plan_select(&r, &[eq(&r, "name")]).expect_err("missing");
+        let err = plan_select(&r, &[eq(&r, "name")], false).expect_err("missing");
         let msg = err.to_string();
         assert!(
             msg.starts_with("auth_user_versions needs package_name and package_type"),
@@ -495,7 +566,7 @@ mod tests {
             msg.contains("WHERE package_name = 'my-package' AND package_type = 'npm'"),
             "{msg}"
         );
-        let err = plan_select(&r, &[eq(&r, "package_name")]).expect_err("missing type");
+        let err = plan_select(&r, &[eq(&r, "package_name")], false).expect_err("missing type");
         assert!(
             err.to_string().contains("needs package_type in WHERE"),
             "{err}"
@@ -504,9 +575,10 @@ mod tests {
             column: col(&r, "package_type"),
             op: Op::Other,
             usable: true,
+            in_list: false,
         };
         assert!(
-            plan_select(&r, &[eq(&r, "package_name"), like]).is_err(),
+            plan_select(&r, &[eq(&r, "package_name"), like], false).is_err(),
             "LIKE is not ="
         );
     }
@@ -516,7 +588,99 @@ mod tests {
         let r = res();
         let mut name = eq(&r, "package_name");
         name.usable = false;
-        assert_eq!(plan_select(&r, &[name, eq(&r, "package_type")]), Ok(None));
+        assert_eq!(
+            plan_select(&r, &[name, eq(&r, "package_type")], false),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn limit_is_pushed_only_over_exact_filters_without_order_by() {
+        let r = res();
+        let limit = Constraint {
+            op: Op::Limit,
+            usable: true,
+            ..Constraint::default()
+        };
+        let offset = Constraint {
+            op: Op::Offset,
+            usable: true,
+            ..Constraint::default()
+        };
+        let names = |p: &Plan| p.args.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>();
+        let p = plan_select(
+            &r,
+            &[
+                eq(&r, "package_name"),
+                eq(&r, "package_type"),
+                limit,
+                offset,
+            ],
+            false,
+        )
+        .expect("ok")
+        .expect("plan");
+        assert_eq!(
+            names(&p),
+            vec!["package_name", "package_type", LIMIT_ARG, OFFSET_ARG]
+        );
+        assert_eq!(
+            p.verdicts[2],
+            Verdict::Unsupported,
+            "SQLite still applies LIMIT"
+        );
+        let p = plan_select(
+            &r,
+            &[eq(&r, "package_name"), eq(&r, "package_type"), limit],
+            true,
+        )
+        .expect("ok")
+        .expect("plan");
+        assert_eq!(
+            names(&p),
+            vec!["package_name", "package_type"],
+            "ORDER BY needs every row"
+        );
+        let created = Constraint {
+            column: col(&r, "created_at"),
+            op: Op::Other,
+            usable: true,
+            in_list: false,
+        };
+        let p = plan_select(
+            &r,
+            &[
+                eq(&r, "package_name"),
+                eq(&r, "package_type"),
+                created,
+                limit,
+            ],
+            false,
+        )
+        .expect("ok")
+        .expect("plan");
+        assert_eq!(
+            names(&p),
+            vec!["package_name", "package_type"],
+            "an Inexact filter blocks LIMIT"
+        );
+    }
+
+    #[test]
+    fn in_lists_are_marked_in_the_encoding() {
+        let r = res();
+        let mut name = eq(&r, "package_name");
+        name.in_list = true;
+        let p = plan_select(&r, &[eq(&r, "package_type"), name], false)
+            .expect("ok")
+            .expect("plan");
+        assert_eq!(p.in_lists, vec![1]);
+        let (n, s) = p.encode();
+        assert_eq!(s, "package_type,*package_name");
+        assert_eq!(
+            decode(&r, n, Some(&s)).expect("decodes").params[1],
+            ("package_name".to_string(), true)
+        );
     }
 
     #[test]
@@ -525,6 +689,7 @@ mod tests {
         let p = plan_select(
             &r,
             &[eq(&r, "package_type"), eq(&r, "id"), eq(&r, "package_name")],
+            false,
         )
         .expect("plans")
         .expect("usable");
@@ -533,7 +698,11 @@ mod tests {
         assert_eq!(d.method, p.method);
         assert_eq!(
             d.params,
-            vec!["package_type", "package_version_id", "package_name"]
+            vec![
+                ("package_type".to_string(), false),
+                ("package_version_id".to_string(), false),
+                ("package_name".to_string(), false)
+            ]
         );
         assert!(decode(&r, 99, None).is_err());
         assert!(decode(&r, n, Some("nope")).is_err());

@@ -311,13 +311,21 @@ fn github_errors_pass_their_message_on() {
         msg,
         "GitHub could not process the request (422): Validation Failed: per_page is too large"
     );
+    // A failing page is retried; one that keeps failing is an error, never a short result.
     e.fake
         .push_fault(Fault::error(500, "boom").query_contains("page=2").times(1));
+    assert_eq!(
+        e.ids(&format!("SELECT count(*) {BIG}")).expect("retried"),
+        vec![250]
+    );
+    e.fake
+        .push_fault(Fault::error(500, "boom").query_contains("page=2"));
     let msg = e.error(&format!("SELECT id {BIG}"));
     assert!(
-        msg.contains("GitHub answered 500") && msg.contains("boom"),
-        "a failed page is an error, not a short result: {msg}"
+        msg.contains("GitHub answered 500 for GET /user/packages/npm/big/versions?per_page=100&page=2 (after 4 tries): boom"),
+        "{msg}"
     );
+    e.fake.clear_faults();
     e.fake.push_fault(Fault::new(200, "not json").times(1));
     let msg = e.error(&format!("SELECT id {BIG}"));
     assert!(msg.contains("is not the expected JSON"), "{msg}");

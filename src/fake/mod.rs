@@ -165,6 +165,10 @@ pub struct LoggedRequest {
     pub accept: Option<String>,
     /// `X-GitHub-Api-Version` header.
     pub api_version: Option<String>,
+    /// `If-None-Match` header (a conditional request).
+    pub if_none_match: Option<String>,
+    /// Status the fake answered with (0 until it answered).
+    pub status: u16,
 }
 
 /// A canned answer for matching requests, checked before normal handling.
@@ -189,6 +193,9 @@ pub struct Fault {
     pub headers: Vec<(String, String)>,
     /// `None` = always; `Some(n)` = the first `n` matching requests (`Some(0)` = spent).
     pub times: Option<u32>,
+    /// Send the status and headers, then break the connection instead of sending the body
+    /// (what a client sees as a reset connection).
+    pub abort: bool,
 }
 
 impl Fault {
@@ -239,6 +246,15 @@ impl Fault {
     pub fn times(mut self, n: u32) -> Fault {
         self.times = Some(n);
         self
+    }
+
+    /// A fault that breaks the connection mid-response (status 200, no body).
+    pub fn connection_reset() -> Fault {
+        Fault {
+            status: 200,
+            abort: true,
+            ..Fault::default()
+        }
     }
 
     fn matches(&self, r: &LoggedRequest) -> bool {

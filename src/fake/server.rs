@@ -139,12 +139,18 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 /// Logging, rate limiting, faults, User-Agent check, common headers and latency.
 async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let logged = LoggedRequest::from_parts(&req);
-    lock(&s.log).push(logged.clone());
+    let log_index = {
+        let mut log = lock(&s.log);
+        log.push(logged.clone());
+        log.len() - 1
+    };
     let rate = s.rate_tick();
     let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
     let latency = *lock(&s.latency);
 
-    let mut resp = if let Some(f) = s.take_fault(&logged) {
+    let fault = s.take_fault(&logged);
+    let faulted = fault.is_some();
+    let mut resp = if let Some(f) = fault {
         fault_response(&f)
     } else if logged
         .user_agent
@@ -184,10 +190,41 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
             h.entry(k).or_insert(v);
         }
     }
+    if !faulted && logged.method == "GET" && resp.status() == StatusCode::OK {
+        resp = with_etag(resp, logged.if_none_match.as_deref()).await;
+    }
+    if let Some(entry) = lock(&s.log).get_mut(log_index) {
+        entry.status = resp.status().as_u16();
+    }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     resp
+}
+
+/// Conditional requests as GitHub answers them: a strong ETag over the body, and `304 Not
+/// Modified` with no body when the client's `If-None-Match` matches.
+async fn with_etag(resp: Response, if_none_match: Option<&str>) -> Response {
+    use std::hash::{Hash, Hasher};
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    let etag = format!("\"{:016x}\"", h.finish());
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert("etag", v);
+    }
+    if if_none_match.is_some_and(|inm| {
+        inm.split(',')
+            .any(|t| t.trim().trim_start_matches("W/") == etag)
+    }) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(CONTENT_TYPE);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 impl LoggedRequest {
@@ -205,13 +242,25 @@ impl LoggedRequest {
             user_agent: header("user-agent"),
             accept: header("accept"),
             api_version: header("x-github-api-version"),
+            if_none_match: header("if-none-match"),
+            status: 0,
         }
     }
 }
 
 fn fault_response(f: &Fault) -> Response {
     let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = Response::new(Body::from(f.body.clone()));
+    let body = if f.abort {
+        // The headers go out, then the body stream fails: hyper drops the connection.
+        Body::from_stream(futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+                "fault: connection reset",
+            ))
+        }))
+    } else {
+        Body::from(f.body.clone())
+    };
+    let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     for (k, v) in &f.headers {

@@ -1,18 +1,23 @@
-//! The GitHub client: one request path for every method, Link pagination, status → error mapping.
+//! The GitHub client: one request path for every method (auth, retries, rate limits, conditional
+//! requests, the concurrency cap), Link pagination, status → error mapping.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, USER_AGENT};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT};
 use reqwest::{Method as HttpMethod, StatusCode};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 use url::Url;
 
-use super::config::ClientConfig;
+use super::cache;
+use super::config::{concurrency_from_env, ClientConfig};
 use super::error::HttpError;
 use super::link::{parse_link_header, LinkRel};
+use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
@@ -24,23 +29,36 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 const API_VERSION: &str = "2022-11-28";
+const UA: &str = concat!("github-sql/", env!("CARGO_PKG_VERSION"));
 
 /// The one HTTP client of the process: its connection pool is shared by every SQLite connection.
 fn shared_http() -> &'static reqwest::Client {
     static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
     HTTP.get_or_init(|| {
         reqwest::Client::builder()
-            .user_agent(concat!("github-sql/", env!("CARGO_PKG_VERSION")))
+            .user_agent(UA)
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            // Redirects are not followed: a redirect must never carry the token elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
+            // reqwest drops Authorization when a redirect changes host, port or scheme.
+            .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}"))
     })
 }
 
-/// One page of a list: its rows and the URL of the next page, if any.
+/// Reads in flight, process-wide (`GITHUB_SQL_CONCURRENCY`, read once).
+fn read_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| Semaphore::new(concurrency_from_env()))
+}
+
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Requests sent to GitHub by this process so far (for logs and benchmarks).
+pub fn request_count() -> u64 {
+    REQUESTS.load(Ordering::Relaxed)
+}
+
+/// One page of a list: its rows and the pagination links.
 #[derive(Debug)]
 pub struct Page {
     /// Row objects, in the order GitHub sent them.
@@ -58,10 +76,10 @@ pub struct GitHubClient {
     base: Result<Url, String>,
 }
 
+/// A successful answer (a 304 comes back as the cached 200).
 struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    body: Arc<[u8]>,
+    link: Option<String>,
 }
 
 impl GitHubClient {
@@ -140,14 +158,24 @@ impl GitHubClient {
         Ok(url)
     }
 
-    /// GET one page of a list. `object_key` picks the array out of a wrapping object.
+    /// GET one page of a list (blocking). `object_key` picks the array out of a wrapping object.
     pub fn get_page(
         &self,
         url: &Url,
         object_key: Option<&str>,
         scopes: &[String],
     ) -> Result<Page, HttpError> {
-        let ans = self.call(HttpMethod::GET, url, scopes)?;
+        block_on(self.get_page_async(url, object_key, scopes))
+    }
+
+    /// GET one page of a list.
+    pub async fn get_page_async(
+        &self,
+        url: &Url,
+        object_key: Option<&str>,
+        scopes: &[String],
+    ) -> Result<Page, HttpError> {
+        let ans = self.execute(HttpMethod::GET, url, scopes).await?;
         let mut body = parse_json(url, &ans.body)?;
         if let Some(k) = object_key {
             body = body.get_mut(k).map(Value::take).unwrap_or(Value::Null);
@@ -156,18 +184,16 @@ impl GitHubClient {
             Value::Array(items) => items,
             other => {
                 return Err(HttpError::BadJson {
-                    path: url.path().to_string(),
+                    path: path_q(url),
                     detail: format!("expected an array, got {}", kind(&other)),
                 })
             }
         };
         let links = ans
-            .headers
-            .get_all("link")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(parse_link_header)
-            .collect::<Vec<_>>();
+            .link
+            .as_deref()
+            .map(parse_link_header)
+            .unwrap_or_default();
         let pick = |rel: LinkRel| -> Result<Option<Url>, HttpError> {
             match links.iter().find(|(r, _)| *r == rel) {
                 None => Ok(None),
@@ -181,13 +207,18 @@ impl GitHubClient {
         })
     }
 
-    /// GET one object.
+    /// GET one object (blocking).
     pub fn get_object(&self, url: &Url, scopes: &[String]) -> Result<Value, HttpError> {
-        let ans = self.call(HttpMethod::GET, url, scopes)?;
+        block_on(self.get_object_async(url, scopes))
+    }
+
+    /// GET one object.
+    pub async fn get_object_async(&self, url: &Url, scopes: &[String]) -> Result<Value, HttpError> {
+        let ans = self.execute(HttpMethod::GET, url, scopes).await?;
         match parse_json(url, &ans.body)? {
             v @ Value::Object(_) => Ok(v),
             other => Err(HttpError::BadJson {
-                path: url.path().to_string(),
+                path: path_q(url),
                 detail: format!("expected an object, got {}", kind(&other)),
             }),
         }
@@ -204,12 +235,13 @@ impl GitHubClient {
         let m = HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
             status: 0,
             method: method.to_string(),
-            path: url.path().to_string(),
+            path: path_q(url),
             message: e.to_string(),
+            tries: 0,
         })?;
         let _slot = (m != HttpMethod::GET && m != HttpMethod::HEAD)
             .then(|| super::pace::acquire(self.config.write_delay));
-        let ans = self.call(m, url, scopes)?;
+        let ans = block_on(self.execute(m, url, scopes))?;
         if ans.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
@@ -231,7 +263,14 @@ impl GitHubClient {
         Ok(u)
     }
 
-    fn call(&self, method: HttpMethod, url: &Url, scopes: &[String]) -> Result<Answer, HttpError> {
+    /// One logical request: attempts, waits and retries per [`retry::decide`], the ETag cache for
+    /// reads, cache invalidation for writes.
+    async fn execute(
+        &self,
+        method: HttpMethod,
+        url: &Url,
+        scopes: &[String],
+    ) -> Result<Answer, HttpError> {
         let token = self
             .config
             .token
@@ -244,98 +283,205 @@ impl GitHubClient {
                 host: url.host_str().unwrap_or_default().to_string(),
             });
         }
-        let req = shared_http()
-            .request(method.clone(), url.clone())
-            .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
-            .header(ACCEPT, "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", API_VERSION)
-            .header(
-                USER_AGENT,
-                concat!("github-sql/", env!("CARGO_PKG_VERSION")),
-            );
-        tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), "GitHub request");
-        let ans = block_on(async move {
-            let resp = req.send().await?;
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await?.to_vec();
-            Ok::<_, reqwest::Error>(Answer {
-                status,
-                headers,
-                body,
-            })
-        })
-        .map_err(|e| HttpError::Transport {
-            url: redact_url(url),
-            detail: transport_detail(&e),
-        })?;
-        tracing::debug!(
-            status = ans.status.as_u16(),
-            path = url.path(),
-            "GitHub answer"
-        );
-        if ans.status.is_success() {
-            return Ok(ans);
-        }
-        Err(self.classify(&method, url, &ans, scopes))
-    }
-
-    fn classify(
-        &self,
-        method: &HttpMethod,
-        url: &Url,
-        ans: &Answer,
-        scopes: &[String],
-    ) -> HttpError {
-        let message = serde_json::from_slice::<Value>(&ans.body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(Value::as_str).map(String::from))
-            .unwrap_or_else(|| {
-                ans.status
-                    .canonical_reason()
-                    .unwrap_or("no message")
-                    .to_string()
-            });
-        let header = |k: &str| ans.headers.get(k).and_then(|v| v.to_str().ok());
-        let path = url.path().to_string();
-        match ans.status.as_u16() {
-            401 => HttpError::Unauthorized { message },
-            403 | 429 if header("x-ratelimit-remaining") == Some("0") => {
-                let reset: u64 = header("x-ratelimit-reset")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                rate_limited(reset)
+        let is_write = method != HttpMethod::GET && method != HttpMethod::HEAD;
+        let cached = (!is_write && self.config.cache)
+            .then(|| cache::get(url))
+            .flatten();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = shared_http()
+                .request(method.clone(), url.clone())
+                .timeout(self.config.timeout)
+                .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+                .header(ACCEPT, "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", API_VERSION)
+                .header(USER_AGENT, UA);
+            if let Some(c) = &cached {
+                req = req.header(IF_NONE_MATCH, c.etag.as_str());
             }
-            403 => HttpError::Forbidden {
-                message,
-                plural: if scopes.len() > 1 { "s" } else { "" },
-                scopes: if scopes.is_empty() {
-                    "required".to_string()
-                } else {
-                    scopes.join(" and ")
-                },
-            },
-            404 => HttpError::NotFound { message, path },
-            422 => HttpError::Unprocessable { message },
-            s => HttpError::Status {
-                status: s,
-                method: method.to_string(),
-                path,
-                message,
-            },
+            let permit = if is_write {
+                None
+            } else {
+                read_slots().acquire().await.ok()
+            };
+            REQUESTS.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), attempt, "GitHub request");
+            let result = async {
+                let resp = req.send().await?;
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await?;
+                Ok::<_, reqwest::Error>((status, headers, body))
+            }
+            .await;
+            drop(permit);
+            let now = now_epoch();
+            let (status, headers, body) = match result {
+                Ok(ok) => ok,
+                Err(e) => {
+                    let not_sent = e.is_connect();
+                    match retry::decide(
+                        &self.config.retry,
+                        is_write,
+                        attempt,
+                        &Outcome::Transport { not_sent },
+                        now,
+                    ) {
+                        Decision::Retry(wait) => {
+                            tracing::warn!(
+                                path = url.path(),
+                                attempt,
+                                wait_ms = wait.as_millis() as u64,
+                                "GitHub unreachable, retrying: {}",
+                                transport_detail(&e)
+                            );
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        Decision::Fail => {
+                            return Err(HttpError::Transport {
+                                url: redact_url(url),
+                                detail: transport_detail(&e),
+                                tries: attempt,
+                            })
+                        }
+                    }
+                }
+            };
+            tracing::debug!(status = status.as_u16(), path = url.path(), "GitHub answer");
+            let link = headers
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from);
+            if status == StatusCode::NOT_MODIFIED {
+                if let Some(c) = cached {
+                    return Ok(Answer {
+                        body: c.body,
+                        link: c.link.or(link),
+                    });
+                }
+            }
+            if status.is_success() {
+                let body: Arc<[u8]> = body.to_vec().into();
+                if is_write {
+                    cache::invalidate_for_write(url);
+                } else if self.config.cache {
+                    if let Some(etag) = headers.get("etag").and_then(|v| v.to_str().ok()) {
+                        cache::put(
+                            url,
+                            cache::Entry {
+                                etag: etag.to_string(),
+                                body: body.clone(),
+                                link: link.clone(),
+                            },
+                        );
+                    }
+                }
+                return Ok(Answer { body, link });
+            }
+            let message = error_message(status, &body);
+            let outcome = Outcome::Status {
+                status: status.as_u16(),
+                headers: &headers,
+                message: &message,
+            };
+            match retry::decide(&self.config.retry, is_write, attempt, &outcome, now) {
+                Decision::Retry(wait) => {
+                    tracing::warn!(
+                        status = status.as_u16(),
+                        path = url.path(),
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "GitHub refused, retrying: {message}"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::Fail => {
+                    return Err(classify(
+                        &method, url, status, &headers, message, scopes, attempt,
+                    ))
+                }
+            }
         }
     }
 }
 
-fn rate_limited(reset_epoch: u64) -> HttpError {
-    let now = std::time::SystemTime::now()
+fn error_message(status: StatusCode, body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(String::from))
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("no message")
+                .to_string()
+        })
+}
+
+fn classify(
+    method: &HttpMethod,
+    url: &Url,
+    status: StatusCode,
+    headers: &HeaderMap,
+    message: String,
+    scopes: &[String],
+    tries: u32,
+) -> HttpError {
+    let path = path_q(url);
+    match retry::rate_limit(status.as_u16(), headers, &message) {
+        Some(RateLimit::Secondary) => {
+            return HttpError::SecondaryRateLimited {
+                message,
+                path,
+                tries,
+            }
+        }
+        Some(RateLimit::Primary) => {
+            let reset: u64 = headers
+                .get("x-ratelimit-reset")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            return rate_limited(reset);
+        }
+        None => {}
+    }
+    match status.as_u16() {
+        401 => HttpError::Unauthorized { message },
+        403 => HttpError::Forbidden {
+            message,
+            plural: if scopes.len() > 1 { "s" } else { "" },
+            scopes: if scopes.is_empty() {
+                "required".to_string()
+            } else {
+                scopes.join(" and ")
+            },
+        },
+        404 => HttpError::NotFound { message, path },
+        422 => HttpError::Unprocessable { message },
+        s => HttpError::Status {
+            status: s,
+            method: method.to_string(),
+            path,
+            message,
+            tries,
+        },
+    }
+}
+
+fn now_epoch() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+fn rate_limited(reset_epoch: u64) -> HttpError {
     let s = reset_epoch % 86_400;
     HttpError::RateLimited {
         reset_utc: format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60),
-        minutes: reset_epoch.saturating_sub(now).div_ceil(60),
+        minutes: reset_epoch.saturating_sub(now_epoch()).div_ceil(60),
     }
 }
 
@@ -345,6 +491,14 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
+    }
+}
+
+/// Path and query for messages (the page number shows in the query; no secrets live there).
+fn path_q(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
     }
 }
 
@@ -359,7 +513,7 @@ fn redact_url(url: &Url) -> String {
 fn transport_detail(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut msg = if e.is_timeout() {
-        "timed out".to_string()
+        "timed out (GITHUB_SQL_TIMEOUT)".to_string()
     } else if e.is_connect() {
         "connection failed".to_string()
     } else {
@@ -376,7 +530,7 @@ fn transport_detail(e: &reqwest::Error) -> String {
 
 fn parse_json(url: &Url, body: &[u8]) -> Result<Value, HttpError> {
     serde_json::from_slice(body).map_err(|e| HttpError::BadJson {
-        path: url.path().to_string(),
+        path: path_q(url),
         detail: e.to_string(),
     })
 }
@@ -411,10 +565,7 @@ mod tests {
                 &[("per_page", "100".into())],
             )
             .expect("url");
-        assert_eq!(
-            u.as_str(),
-            "https://ghe.example.com/api/v3/user/packages/container/team%2Fapp/versions?per_page=100"
-        );
+        assert_eq!(u.as_str(), "https://ghe.example.com/api/v3/user/packages/container/team%2Fapp/versions?per_page=100");
         let u = c
             .url_for("/x/{n}", &[("n", "../../orgs/x?y=1#z %2e")], &[])
             .expect("url");

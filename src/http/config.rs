@@ -1,6 +1,7 @@
 //! Where the token and the API base URL come from.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Environment variables read for the token, in order of preference.
 pub const TOKEN_ENVS: [&str; 3] = ["GITHUB_TOKEN", "GH_TOKEN", "STACKQL_GITHUB_PASSWORD"];
@@ -39,8 +40,88 @@ pub struct ClientConfig {
     /// Token, if one was configured.
     pub token: Option<Token>,
     /// Minimum time between the starts of two mutating requests (`GITHUB_SQL_WRITE_DELAY_MS`).
-    pub write_delay: std::time::Duration,
+    pub write_delay: Duration,
+    /// Per-request timeout (`GITHUB_SQL_TIMEOUT`, seconds); connecting gets at most 10 s of it.
+    pub timeout: Duration,
+    /// When and how long to retry.
+    pub retry: RetryPolicy,
+    /// Keep ETags and bodies and revalidate with `If-None-Match` (`GITHUB_SQL_CACHE=off` disables).
+    pub cache: bool,
+    /// Pages fetched at once by one scan (`GITHUB_SQL_CONCURRENCY`; the process-wide cap is the
+    /// same variable, read once).
+    pub concurrency: usize,
 }
+
+/// Environment variable: per-request timeout in seconds.
+pub const TIMEOUT_ENV: &str = "GITHUB_SQL_TIMEOUT";
+/// Environment variable: the longest wait for a rate limit to reset, in seconds.
+pub const MAX_WAIT_ENV: &str = "GITHUB_SQL_MAX_WAIT";
+/// Environment variable: `off` disables conditional requests.
+pub const CACHE_ENV: &str = "GITHUB_SQL_CACHE";
+/// Environment variable: concurrent page reads (default 8).
+pub const CONCURRENCY_ENV: &str = "GITHUB_SQL_CONCURRENCY";
+
+/// Retry rules (the decision itself is `retry::decide`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts for a read that fails with 5xx, a timeout or a broken connection.
+    pub tries: u32,
+    /// First backoff; doubles per attempt, with jitter.
+    pub base_backoff: Duration,
+    /// Longest backoff.
+    pub max_backoff: Duration,
+    /// Wait after a secondary rate limit without `Retry-After` (GitHub: at least 60 s).
+    pub secondary_wait: Duration,
+    /// Attempts when the secondary rate limit answers.
+    pub secondary_tries: u32,
+    /// Longest wait for a primary limit to reset before failing (`GITHUB_SQL_MAX_WAIT`).
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            tries: 4,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            secondary_wait: Duration::from_secs(60),
+            secondary_tries: 3,
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Tiny waits, for tests against the fake.
+    pub fn fast() -> Self {
+        RetryPolicy {
+            base_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            secondary_wait: Duration::from_millis(50),
+            ..RetryPolicy::default()
+        }
+    }
+}
+
+fn env_secs(key: &str) -> Option<Duration> {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// `GITHUB_SQL_CONCURRENCY`, at least 1 (default 8).
+pub fn concurrency_from_env() -> usize {
+    std::env::var(CONCURRENCY_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_CONCURRENCY)
+}
+
+/// Pages in flight by default (GitHub asks clients to stay modest).
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 impl ClientConfig {
     /// Reads `GITHUB_TOKEN` / `GH_TOKEN` / `STACKQL_GITHUB_PASSWORD` and `GITHUB_API_URL`.
@@ -55,9 +136,20 @@ impl ClientConfig {
             .ok()
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        let defaults = ClientConfig::new(base_url, token);
         ClientConfig {
             write_delay: super::pace::delay_from_env(),
-            ..ClientConfig::new(base_url, token)
+            timeout: env_secs(TIMEOUT_ENV)
+                .filter(|d| !d.is_zero())
+                .unwrap_or(defaults.timeout),
+            retry: RetryPolicy {
+                max_wait: env_secs(MAX_WAIT_ENV).unwrap_or(defaults.retry.max_wait),
+                ..RetryPolicy::default()
+            },
+            cache: !std::env::var(CACHE_ENV)
+                .is_ok_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
+            concurrency: concurrency_from_env(),
+            ..defaults
         }
     }
 
@@ -68,11 +160,15 @@ impl ClientConfig {
             base_url,
             token,
             write_delay: super::pace::DEFAULT_WRITE_DELAY,
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            cache: true,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 
     /// The same configuration with another delay between writes.
-    pub fn with_write_delay(mut self, delay: std::time::Duration) -> Self {
+    pub fn with_write_delay(mut self, delay: Duration) -> Self {
         self.write_delay = delay;
         self
     }

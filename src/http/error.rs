@@ -52,6 +52,16 @@ pub enum HttpError {
         /// "s" when several scopes.
         plural: &'static str,
     },
+    /// The secondary rate limit kept answering.
+    #[error("GitHub's secondary rate limit refused {path} {tries} times ({message}); wait a few minutes and lower GITHUB_SQL_CONCURRENCY")]
+    SecondaryRateLimited {
+        /// GitHub's message.
+        message: String,
+        /// Request path and query.
+        path: String,
+        /// Attempts made.
+        tries: u32,
+    },
     /// Primary rate limit exhausted.
     #[error("GitHub API rate limit exhausted; resets at {reset_utc} UTC (in {minutes} min)")]
     RateLimited {
@@ -75,24 +85,28 @@ pub enum HttpError {
         message: String,
     },
     /// Any other non-success status.
-    #[error("GitHub answered {status} for {method} {path}: {message}")]
+    #[error("GitHub answered {status} for {method} {path}{}: {message}", after(*.tries))]
     Status {
         /// HTTP status.
         status: u16,
         /// HTTP method.
         method: String,
-        /// Request path.
+        /// Request path and query (the page shows in it).
         path: String,
         /// GitHub's message.
         message: String,
+        /// Attempts made.
+        tries: u32,
     },
     /// The connection failed or timed out.
-    #[error("cannot reach GitHub at {url}: {detail}")]
+    #[error("cannot reach GitHub at {url}{}: {detail}", after(*.tries))]
     Transport {
         /// URL without credentials.
         url: String,
         /// What happened.
         detail: String,
+        /// Attempts made.
+        tries: u32,
     },
     /// The body was not the JSON the document describes.
     #[error("GitHub's answer for {path} is not the expected JSON: {detail}")]
@@ -116,5 +130,13 @@ impl HttpError {
     /// Whether this is a 404 (lists and gets of absent packages read as zero rows).
     pub fn is_not_found(&self) -> bool {
         matches!(self, HttpError::NotFound { .. })
+    }
+}
+
+fn after(tries: u32) -> String {
+    if tries > 1 {
+        format!(" (after {tries} tries)")
+    } else {
+        String::new()
     }
 }

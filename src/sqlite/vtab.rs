@@ -24,6 +24,7 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::ffi;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::vtab::{
@@ -31,9 +32,9 @@ use rusqlite::vtab::{
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 use serde_json::Value as Json;
-use url::Url;
 
 use crate::exec::{self, Target};
+use crate::http::pages::{Fetch, PageStream, Start};
 use crate::http::GitHubClient;
 use crate::plan::{self, Constraint, Op, PlanError, Verdict};
 use crate::rows::field_value;
@@ -123,19 +124,27 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
 
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
         guard(|| {
-            let constraints: Vec<Constraint> = info
+            let ops: Vec<(c_int, IndexConstraintOp, bool)> = info
                 .constraints()
-                .map(|c| Constraint {
-                    column: usize::try_from(c.column()).unwrap_or(usize::MAX),
-                    op: if c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ {
-                        Op::Eq
-                    } else {
-                        Op::Other
+                .map(|c| (c.column(), c.operator(), c.is_usable()))
+                .collect();
+            let constraints: Vec<Constraint> = ops
+                .iter()
+                .enumerate()
+                .map(|(i, (column, op, usable))| Constraint {
+                    column: usize::try_from(*column).unwrap_or(usize::MAX),
+                    op: match op {
+                        IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ => Op::Eq,
+                        IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_LIMIT => Op::Limit,
+                        IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_OFFSET => Op::Offset,
+                        _ => Op::Other,
                     },
-                    usable: c.is_usable(),
+                    usable: *usable,
+                    in_list: info.is_in_constraint(i).unwrap_or(false),
                 })
                 .collect();
-            let plan = match plan::plan_select(&self.spec.resource, &constraints) {
+            let ordered = info.num_of_order_by() > 0;
+            let plan = match plan::plan_select(&self.spec.resource, &constraints, ordered) {
                 Ok(Some(p)) => p,
                 Ok(None) => return Ok(false),
                 Err(e) => return Err(crate::Error::from(e).into()),
@@ -144,6 +153,10 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                 let mut usage = info.constraint_usage(*ci);
                 usage.set_argv_index(c_int::try_from(argv + 1).unwrap_or(c_int::MAX));
                 usage.set_omit(plan.verdicts[*ci] == Verdict::Exact);
+            }
+            for &ci in &plan.in_lists {
+                // The whole IN list arrives in one filter call (fetched concurrently).
+                info.set_in_constraint(ci, true)?;
             }
             let (idx_num, idx_str) = plan.encode();
             info.set_idx_num(idx_num);
@@ -258,13 +271,16 @@ impl TransactionVTab<'_> for ResourceTable {
 
 /// What one scan is reading.
 struct Scan {
-    method: usize,
-    echo: std::collections::HashMap<String, Value>,
-    /// Rows fetched but not yet read; the front is the current row.
+    /// One binding per source (an IN list gives several); rows echo their source's values.
+    sources: Vec<plan::Bound>,
+    source: usize,
+    stream: PageStream,
+    /// Rows of the current page; the front is the current row.
     rows: VecDeque<Json>,
-    next: Option<Url>,
-    scopes: Vec<String>,
 }
+
+/// Most sources one scan may fan out to (IN lists multiply).
+const MAX_SOURCES: usize = 1000;
 
 /// A cursor (SQLite's `sqlite3_vtab_cursor`): scan state only.
 #[repr(C)]
@@ -290,76 +306,94 @@ impl ResourceCursor<'_> {
         self.rowid.set(None);
         let resource = &self.spec.resource;
         let decoded = plan::decode(resource, idx_num, idx_str)?;
-        let values = (0..args.len())
-            .map(|i| args.get::<Value>(i))
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let method = &resource.methods[decoded.method];
-        let Some(bound) = plan::bind(method, &decoded.params, values)? else {
-            return Ok(()); // `= NULL` matches nothing
-        };
-        let scopes = exec::scopes_for(resource, method, &bound);
-        let path: Vec<(&str, &str)> = bound
-            .path
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let mut query: Vec<(&str, String)> = bound
-            .query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        let client = &self.spec.client;
-        let mut scan = Scan {
-            method: decoded.method,
-            echo: bound.echo.clone(),
-            rows: VecDeque::new(),
-            next: None,
-            scopes,
-        };
-        match method.returns {
-            Returns::Array => {
-                if let Some((k, v)) = &resource.pagination.page_size {
-                    query.push((k.as_str(), v.to_string()));
+        // Each argument's values: one, or the whole IN list.
+        let mut names = Vec::new();
+        let mut lists: Vec<Vec<Value>> = Vec::new();
+        let mut want: Option<u64> = None;
+        for (i, (name, is_in)) in decoded.params.iter().enumerate() {
+            if name == plan::LIMIT_ARG || name == plan::OFFSET_ARG {
+                let n = args.get::<Value>(i)?;
+                if let Value::Integer(n) = n {
+                    want = Some(want.unwrap_or(0) + u64::try_from(n).unwrap_or(0));
                 }
-                let url = client.url_for(&method.path, &path, &query)?;
-                match client.get_page(&url, method.object_key.as_deref(), &scan.scopes) {
-                    Ok(page) => {
-                        scan.rows = page.items.into();
-                        scan.next = page.next;
-                    }
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e.into()),
-                }
+                continue;
             }
-            Returns::Object => {
-                let url = client.url_for(&method.path, &path, &query)?;
-                match client.get_object(&url, &scan.scopes) {
-                    Ok(obj) => scan.rows.push_back(obj),
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e.into()),
+            let values = if *is_in {
+                let mut vs = Vec::new();
+                let mut it = args.in_values(i)?;
+                while let Some(v) = it.next()? {
+                    vs.push(v.get::<Value>(i)?);
                 }
-            }
-            Returns::Nothing => {}
+                vs
+            } else {
+                vec![args.get::<Value>(i)?]
+            };
+            names.push(name.clone());
+            lists.push(values);
         }
-        self.scan = Some(scan);
+        let mut sources = Vec::new();
+        for combo in combinations(&lists)? {
+            if let Some(bound) = plan::bind(method, &names, combo)? {
+                sources.push(bound);
+            }
+        }
+        let mut starts = Vec::with_capacity(sources.len());
+        for bound in &sources {
+            let path: Vec<(&str, &str)> = bound
+                .path
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let mut query: Vec<(&str, String)> = bound
+                .query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
+            starts.push(match method.returns {
+                Returns::Array => {
+                    if let Some((k, size)) = &resource.pagination.page_size {
+                        let size = want.map_or(*size as u64, |w| w.clamp(1, *size as u64));
+                        query.push((k.as_str(), size.to_string()));
+                    }
+                    Start::List(self.spec.client.url_for(&method.path, &path, &query)?)
+                }
+                _ => Start::Object(self.spec.client.url_for(&method.path, &path, &query)?),
+            });
+        }
+        let scopes = sources
+            .first()
+            .map(|b| exec::scopes_for(resource, method, b))
+            .unwrap_or_default();
+        let fetch = Fetch {
+            client: self.spec.client.clone(),
+            object_key: method.object_key.clone(),
+            scopes,
+            max_rows: want,
+        };
+        self.scan = Some(Scan {
+            sources,
+            source: 0,
+            stream: PageStream::start(fetch, starts),
+            rows: VecDeque::new(),
+        });
         self.refill()
     }
 
-    /// Fetches following pages until a row is available or the list ends (pages may be empty).
+    /// Takes batches until a row is available or every source is exhausted.
     fn refill(&mut self) -> crate::Result<()> {
         let Some(scan) = self.scan.as_mut() else {
             return Ok(());
         };
         while scan.rows.is_empty() {
-            let Some(next) = scan.next.take() else {
-                return Ok(());
-            };
-            let object_key = self.spec.resource.methods[scan.method]
-                .object_key
-                .as_deref();
-            let page = self.spec.client.get_page(&next, object_key, &scan.scopes)?;
-            scan.rows = page.items.into();
-            scan.next = page.next;
+            match scan.stream.next_batch() {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(batch)) => {
+                    scan.source = batch.source;
+                    scan.rows = batch.items.into();
+                }
+            }
         }
         Ok(())
     }
@@ -377,7 +411,12 @@ impl ResourceCursor<'_> {
             ColumnSource::Field(f) | ColumnSource::ParamField { field: f, .. } => {
                 field_value(col.sql_type, row.and_then(|r| r.get(f)))
             }
-            ColumnSource::Param(p) => match self.scan.as_ref().and_then(|s| s.echo.get(p)) {
+            ColumnSource::Param(p) => match self
+                .scan
+                .as_ref()
+                .and_then(|s| s.sources.get(s.source))
+                .and_then(|b| b.echo.get(p))
+            {
                 Some(v) => v.clone(),
                 // Not given: the value the API used, its declared default.
                 None => self
@@ -451,4 +490,30 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             Ok(id)
         })
     }
+}
+
+/// Every combination of the arguments' values (one per source), refusing absurd fan-outs.
+fn combinations(lists: &[Vec<Value>]) -> crate::Result<Vec<Vec<Value>>> {
+    let total = lists
+        .iter()
+        .try_fold(1usize, |acc, l| acc.checked_mul(l.len()));
+    if total.is_none_or(|t| t > MAX_SOURCES) {
+        return Err(crate::Error::Usage(format!(
+            "the IN lists ask for more than {MAX_SOURCES} separate requests; narrow them"
+        )));
+    }
+    let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+    for list in lists {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |v| {
+                    let mut c = prefix.clone();
+                    c.push(v.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    Ok(out)
 }

@@ -102,8 +102,11 @@ pub fn env_with_token(store: Store, token: Option<&str>) -> Env {
 pub fn env_with(store: Store, config: impl FnOnce(ClientConfig) -> ClientConfig) -> Env {
     let fake = FakeGitHub::start(store).expect("fake starts");
     let provider = Arc::new(github_sql::spec::load_embedded().expect("provider"));
-    let base = ClientConfig::new(fake.base_url(), Some(Token::new(TOKEN)))
-        .with_write_delay(std::time::Duration::ZERO);
+    let base = ClientConfig {
+        retry: github_sql::http::RetryPolicy::fast(),
+        ..ClientConfig::new(fake.base_url(), Some(Token::new(TOKEN)))
+    }
+    .with_write_delay(std::time::Duration::ZERO);
     let engine = Engine::new(provider, config(base));
     let conn = Connection::open_in_memory().expect("sqlite");
     github_sql::register(&conn, &engine).expect("register");

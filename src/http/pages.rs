@@ -1,0 +1,302 @@
+//! Streaming the rows of one or more lists (an IN list fans out to several), page by page and in
+//! order, with pages fetched concurrently.
+//!
+//! After a list's first page, when `Link rel="last"` gives the page count, pages 2..=last are
+//! requested at once (at most `concurrency` in flight for this scan; the process-wide cap is in
+//! the client) and delivered in page order; without `last`, `rel="next"` is followed. The first
+//! pages (or single objects) of the IN fan-out go out concurrently too. A bounded channel between
+//! the producer task and the SQLite cursor keeps memory at O(pages in flight); dropping the
+//! stream (SQLite stopped reading) cancels whatever is still in flight.
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use super::client::{GitHubClient, Page};
+use super::error::HttpError;
+use super::runtime::{block_on, runtime};
+
+/// Where one source of rows starts.
+#[derive(Clone, Debug)]
+pub enum Start {
+    /// A paginated list: its first page's URL.
+    List(Url),
+    /// A single object (a get): one row.
+    Object(Url),
+}
+
+/// Rows of one page, tagged with the index of the [`Start`] they came from.
+#[derive(Debug)]
+pub struct Batch {
+    /// Index into the starts.
+    pub source: usize,
+    /// The rows.
+    pub items: Vec<Value>,
+}
+
+/// What a scan needs to know to fetch.
+#[derive(Clone, Debug)]
+pub struct Fetch {
+    /// The client.
+    pub client: GitHubClient,
+    /// Key of the array in a wrapping object.
+    pub object_key: Option<String>,
+    /// Scopes to name in a 403.
+    pub scopes: Vec<String>,
+    /// Rows needed per source, when a LIMIT was pushed down.
+    pub max_rows: Option<u64>,
+}
+
+/// The consumer side: batches in order, then `None`.
+pub struct PageStream {
+    rx: mpsc::Receiver<Result<Batch, HttpError>>,
+    task: JoinHandle<()>,
+}
+
+impl PageStream {
+    /// Starts fetching in the background.
+    pub fn start(fetch: Fetch, starts: Vec<Start>) -> PageStream {
+        let (tx, rx) = mpsc::channel(2);
+        let task = runtime().spawn(produce(fetch, starts, tx));
+        PageStream { rx, task }
+    }
+
+    /// The next batch (blocking); `None` when every source is exhausted.
+    pub fn next_batch(&mut self) -> Option<Result<Batch, HttpError>> {
+        block_on(self.rx.recv())
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+enum First {
+    Page(Page),
+    Object(Value),
+}
+
+async fn first(f: &Fetch, start: Start) -> Result<First, HttpError> {
+    match start {
+        Start::List(url) => f
+            .client
+            .get_page_async(&url, f.object_key.as_deref(), &f.scopes)
+            .await
+            .map(First::Page),
+        Start::Object(url) => f
+            .client
+            .get_object_async(&url, &f.scopes)
+            .await
+            .map(First::Object),
+    }
+}
+
+fn page_number(url: &Url, key: &str) -> Option<u64> {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+fn with_page(url: &Url, n: u64) -> Url {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "page" {
+                n.to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let mut u = url.clone();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u
+}
+
+/// URLs of pages 2..=N when the first page names the last one (N capped by what a LIMIT needs).
+pub fn remaining_pages(first: &Page, first_len: u64, max_rows: Option<u64>) -> Option<Vec<Url>> {
+    let last = first.last.as_ref()?;
+    let next = first.next.as_ref()?;
+    let n = page_number(last, "page")?;
+    // Only when `next` is page 2 of the same list do we trust the numbering.
+    if page_number(next, "page") != Some(2) || with_page(last, 2) != *next {
+        return None;
+    }
+    let n = match max_rows {
+        Some(max) if first_len > 0 => n.min(max.div_ceil(first_len)),
+        _ => n,
+    };
+    Some((2..=n).map(|k| with_page(last, k)).collect())
+}
+
+async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, HttpError>>) {
+    let cap = f.client.config().concurrency.max(1);
+    let fr = &f;
+    let mut firsts = stream::iter(starts.into_iter().enumerate())
+        .map(|(i, s)| async move { (i, first(fr, s).await) })
+        .buffered(cap);
+    while let Some((source, res)) = firsts.next().await {
+        let page = match res {
+            // An absent package (or version) has no rows.
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+            Ok(First::Object(v)) => {
+                if tx
+                    .send(Ok(Batch {
+                        source,
+                        items: vec![v],
+                    }))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            Ok(First::Page(p)) => p,
+        };
+        let first_len = page.items.len() as u64;
+        let mut sent = first_len;
+        let rest = remaining_pages(&page, first_len, f.max_rows);
+        let mut next = page.next.clone();
+        if tx
+            .send(Ok(Batch {
+                source,
+                items: page.items,
+            }))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        if f.max_rows.is_some_and(|m| sent >= m) {
+            continue;
+        }
+        if let Some(urls) = rest {
+            let mut pages = stream::iter(urls)
+                .map(|u| async move {
+                    fr.client
+                        .get_page_async(&u, fr.object_key.as_deref(), &fr.scopes)
+                        .await
+                })
+                .buffered(cap);
+            while let Some(res) = pages.next().await {
+                match res {
+                    Ok(p) => {
+                        if tx
+                            .send(Ok(Batch {
+                                source,
+                                items: p.items,
+                            }))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+            continue;
+        }
+        // No page count: follow `next` one page at a time.
+        while let Some(url) = next.take() {
+            match f
+                .client
+                .get_page_async(&url, f.object_key.as_deref(), &f.scopes)
+                .await
+            {
+                Ok(p) => {
+                    sent += p.items.len() as u64;
+                    next = p.next;
+                    if tx
+                        .send(Ok(Batch {
+                            source,
+                            items: p.items,
+                        }))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    if f.max_rows.is_some_and(|m| sent >= m) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    fn page(next: Option<&str>, last: Option<&str>) -> Page {
+        Page {
+            items: Vec::new(),
+            next: next.map(u),
+            last: last.map(u),
+        }
+    }
+
+    #[test]
+    fn page_urls_come_from_last() {
+        let p = page(
+            Some("http://h/x?per_page=100&page=2"),
+            Some("http://h/x?per_page=100&page=4"),
+        );
+        let urls: Vec<String> = remaining_pages(&p, 100, None)
+            .expect("known")
+            .iter()
+            .map(|u| u.to_string())
+            .collect();
+        assert_eq!(
+            urls,
+            vec![
+                "http://h/x?per_page=100&page=2",
+                "http://h/x?per_page=100&page=3",
+                "http://h/x?per_page=100&page=4"
+            ]
+        );
+        // A LIMIT of 150 rows needs two pages of 100.
+        assert_eq!(remaining_pages(&p, 100, Some(150)).expect("known").len(), 1);
+    }
+
+    #[test]
+    fn unfamiliar_links_fall_back_to_next() {
+        assert!(remaining_pages(&page(Some("http://h/x?page=2"), None), 30, None).is_none());
+        assert!(remaining_pages(
+            &page(Some("http://h/x?cursor=abc"), Some("http://h/x?cursor=zzz")),
+            30,
+            None
+        )
+        .is_none());
+        assert!(remaining_pages(
+            &page(Some("http://h/x?page=3"), Some("http://h/x?page=9")),
+            30,
+            None
+        )
+        .is_none());
+        assert!(remaining_pages(&page(None, None), 30, None).is_none());
+    }
+}
