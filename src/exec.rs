@@ -225,6 +225,7 @@ fn stops_the_rest(e: &crate::Error) -> bool {
                 | HttpError::Transport { .. }
                 | HttpError::InsecureUrl { .. }
                 | HttpError::BadBaseUrl { .. }
+                | HttpError::BadToken
         )
     )
 }

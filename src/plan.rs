@@ -59,7 +59,6 @@ pub struct Constraint {
     pub in_list: bool,
 }
 
-
 /// Filter-argument name for a pushed LIMIT.
 pub const LIMIT_ARG: &str = "@limit";
 /// Filter-argument name for a pushed OFFSET.

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT};
 use reqwest::{Method as HttpMethod, StatusCode};
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -283,6 +283,10 @@ impl GitHubClient {
                 host: url.host_str().unwrap_or_default().to_string(),
             });
         }
+        // Marked sensitive: HTTP libraries then never print it (Debug shows "Sensitive").
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| HttpError::BadToken)?;
+        auth.set_sensitive(true);
         let is_write = method != HttpMethod::GET && method != HttpMethod::HEAD;
         let cached = (!is_write && self.config.cache)
             .then(|| cache::get(url))
@@ -293,7 +297,7 @@ impl GitHubClient {
             let mut req = shared_http()
                 .request(method.clone(), url.clone())
                 .timeout(self.config.timeout)
-                .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+                .header(AUTHORIZATION, auth.clone())
                 .header(ACCEPT, "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", API_VERSION)
                 .header(USER_AGENT, UA);

@@ -12,6 +12,9 @@ pub enum HttpError {
         /// Scopes the call would need.
         scopes: String,
     },
+    /// The token cannot be an HTTP header value (a stray newline or control character).
+    #[error("the GitHub token contains characters a header cannot carry (a newline?); check GITHUB_TOKEN")]
+    BadToken,
     /// `GITHUB_API_URL` is unusable.
     #[error("GITHUB_API_URL {value:?} is not usable: {reason}; use https://api.github.com or, for GitHub Enterprise Server, https://HOST/api/v3")]
     BadBaseUrl {

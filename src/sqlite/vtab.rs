@@ -517,3 +517,40 @@ fn combinations(lists: &[Vec<Value>]) -> crate::Result<Vec<Vec<Value>>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_a_callback_becomes_an_sqlite_error() {
+        let r: rusqlite::Result<()> = guard(|| panic!("boom"));
+        match r {
+            Err(rusqlite::Error::ModuleError(m)) => {
+                assert_eq!(m, "github-sql internal error: boom")
+            }
+            other => panic!("expected a module error, got {other:?}"),
+        }
+        let r: rusqlite::Result<()> = guard(|| panic!("{}", String::from("formatted")));
+        assert!(matches!(r, Err(rusqlite::Error::ModuleError(m)) if m.ends_with("formatted")));
+    }
+
+    #[test]
+    fn combinations_multiply_and_are_bounded() {
+        let a = vec![Value::Integer(1), Value::Integer(2)];
+        let b = vec![
+            Value::Text("x".into()),
+            Value::Text("y".into()),
+            Value::Text("z".into()),
+        ];
+        let c = combinations(&[a.clone(), b]).expect("small");
+        assert_eq!(c.len(), 6);
+        assert_eq!(c[0], vec![Value::Integer(1), Value::Text("x".into())]);
+        let big: Vec<Value> = (0..40).map(Value::Integer).collect();
+        assert!(
+            combinations(&[big.clone(), big]).is_err(),
+            "1600 sources is too many"
+        );
+        assert_eq!(combinations(&[]).expect("none"), vec![Vec::<Value>::new()]);
+    }
+}
