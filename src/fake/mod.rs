@@ -46,7 +46,9 @@ impl FakeGitHub {
         let base_url = format!("http://{}", listener.local_addr()?);
         let shared = Arc::new(Shared::new(base_url, store));
         let app = server::router(Arc::clone(&shared));
-        let rt = tokio::runtime::Builder::new_current_thread()
+        // Two workers: concurrent requests are served in parallel, as GitHub's servers do.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
             .enable_all()
             .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

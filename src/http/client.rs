@@ -69,6 +69,47 @@ pub struct Page {
     pub last: Option<Url>,
 }
 
+/// A page as fetched: the body still undecoded, the links already read.
+#[derive(Clone, Debug)]
+pub struct RawPage {
+    /// The URL it came from (for messages).
+    pub url: Url,
+    /// The JSON body.
+    pub body: Arc<[u8]>,
+    /// `Link: rel="next"`.
+    pub next: Option<Url>,
+    /// `Link: rel="last"`.
+    pub last: Option<Url>,
+}
+
+impl RawPage {
+    /// Decodes the rows: the body's array, or the array under `object_key`.
+    pub fn items(&self, object_key: Option<&str>) -> Result<Vec<Value>, HttpError> {
+        let mut body = parse_json(&self.url, &self.body)?;
+        if let Some(k) = object_key {
+            body = body.get_mut(k).map(Value::take).unwrap_or(Value::Null);
+        }
+        match body {
+            Value::Array(items) => Ok(items),
+            other => Err(HttpError::BadJson {
+                path: path_q(&self.url),
+                detail: format!("expected an array, got {}", kind(&other)),
+            }),
+        }
+    }
+
+    /// Decodes the body as one object (a get).
+    pub fn object(&self) -> Result<Value, HttpError> {
+        match parse_json(&self.url, &self.body)? {
+            v @ Value::Object(_) => Ok(v),
+            other => Err(HttpError::BadJson {
+                path: path_q(&self.url),
+                detail: format!("expected an object, got {}", kind(&other)),
+            }),
+        }
+    }
+}
+
 /// A configured GitHub client (cheap to clone; the connection pool is process-wide).
 #[derive(Clone, Debug)]
 pub struct GitHubClient {
@@ -175,20 +216,22 @@ impl GitHubClient {
         object_key: Option<&str>,
         scopes: &[String],
     ) -> Result<Page, HttpError> {
+        let raw = self.get_raw_page_async(url, scopes).await?;
+        Ok(Page {
+            items: raw.items(object_key)?,
+            next: raw.next,
+            last: raw.last,
+        })
+    }
+
+    /// GET one page, leaving its body undecoded (decoding happens where the rows are read, so
+    /// the fetching task only moves bytes while other pages are in flight).
+    pub async fn get_raw_page_async(
+        &self,
+        url: &Url,
+        scopes: &[String],
+    ) -> Result<RawPage, HttpError> {
         let ans = self.execute(HttpMethod::GET, url, scopes).await?;
-        let mut body = parse_json(url, &ans.body)?;
-        if let Some(k) = object_key {
-            body = body.get_mut(k).map(Value::take).unwrap_or(Value::Null);
-        }
-        let items = match body {
-            Value::Array(items) => items,
-            other => {
-                return Err(HttpError::BadJson {
-                    path: path_q(url),
-                    detail: format!("expected an array, got {}", kind(&other)),
-                })
-            }
-        };
         let links = ans
             .link
             .as_deref()
@@ -200,8 +243,9 @@ impl GitHubClient {
                 Some((_, u)) => self.same_origin(u).map(Some),
             }
         };
-        Ok(Page {
-            items,
+        Ok(RawPage {
+            url: url.clone(),
+            body: ans.body,
             next: pick(LinkRel::Next)?,
             last: pick(LinkRel::Last).unwrap_or(None),
         })
@@ -214,14 +258,7 @@ impl GitHubClient {
 
     /// GET one object.
     pub async fn get_object_async(&self, url: &Url, scopes: &[String]) -> Result<Value, HttpError> {
-        let ans = self.execute(HttpMethod::GET, url, scopes).await?;
-        match parse_json(url, &ans.body)? {
-            v @ Value::Object(_) => Ok(v),
-            other => Err(HttpError::BadJson {
-                path: path_q(url),
-                detail: format!("expected an object, got {}", kind(&other)),
-            }),
-        }
+        self.get_raw_page_async(url, scopes).await?.object()
     }
 
     /// Sends any method's request and returns its JSON body, if it has one (DELETE and restore

@@ -13,7 +13,7 @@ pub mod pages;
 pub mod retry;
 mod runtime;
 
-pub use client::{request_count, GitHubClient, Page};
+pub use client::{request_count, GitHubClient, Page, RawPage};
 pub use config::{
     ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV, MAX_WAIT_ENV,
     TIMEOUT_ENV, TOKEN_ENVS,

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::client::{GitHubClient, Page};
+use super::client::{GitHubClient, RawPage};
 use super::error::HttpError;
 use super::runtime::{block_on, runtime};
 
@@ -27,13 +27,27 @@ pub enum Start {
     Object(Url),
 }
 
-/// Rows of one page, tagged with the index of the [`Start`] they came from.
+/// One fetched page (or object), tagged with the index of the [`Start`] it came from. Its body
+/// is decoded by the reader ([`Batch::rows`]), off the fetching task.
 #[derive(Debug)]
 pub struct Batch {
     /// Index into the starts.
     pub source: usize,
-    /// The rows.
-    pub items: Vec<Value>,
+    /// The page, undecoded.
+    pub page: RawPage,
+    /// Whether the body is one object (a get) rather than a list.
+    pub single: bool,
+}
+
+impl Batch {
+    /// The rows of this page.
+    pub fn rows(&self, object_key: Option<&str>) -> Result<Vec<Value>, HttpError> {
+        if self.single {
+            Ok(vec![self.page.object()?])
+        } else {
+            self.page.items(object_key)
+        }
+    }
 }
 
 /// What a scan needs to know to fetch.
@@ -75,24 +89,33 @@ impl Drop for PageStream {
     }
 }
 
-enum First {
-    Page(Page),
-    Object(Value),
-}
-
-async fn first(f: &Fetch, start: Start) -> Result<First, HttpError> {
+async fn first(f: &Fetch, start: Start) -> Result<(RawPage, bool), HttpError> {
     match start {
         Start::List(url) => f
             .client
-            .get_page_async(&url, f.object_key.as_deref(), &f.scopes)
+            .get_raw_page_async(&url, &f.scopes)
             .await
-            .map(First::Page),
+            .map(|p| (p, false)),
         Start::Object(url) => f
             .client
-            .get_object_async(&url, &f.scopes)
+            .get_raw_page_async(&url, &f.scopes)
             .await
-            .map(First::Object),
+            .map(|p| (p, true)),
     }
+}
+
+/// Rows on a page, counted without building them: the top-level array's elements.
+fn count_items(body: &[u8], object_key: Option<&str>) -> u64 {
+    if let Some(k) = object_key {
+        // Wrapped arrays are rare; decode to count.
+        return serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v.get(k).and_then(Value::as_array).map(|a| a.len() as u64))
+            .unwrap_or(0);
+    }
+    serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(body)
+        .map(|v| v.len() as u64)
+        .unwrap_or(0)
 }
 
 fn page_number(url: &Url, key: &str) -> Option<u64> {
@@ -119,7 +142,7 @@ fn with_page(url: &Url, n: u64) -> Url {
 }
 
 /// URLs of pages 2..=N when the first page names the last one (N capped by what a LIMIT needs).
-pub fn remaining_pages(first: &Page, first_len: u64, max_rows: Option<u64>) -> Option<Vec<Url>> {
+pub fn remaining_pages(first: &RawPage, first_len: u64, max_rows: Option<u64>) -> Option<Vec<Url>> {
     let last = first.last.as_ref()?;
     let next = first.next.as_ref()?;
     let n = page_number(last, "page")?;
@@ -141,36 +164,42 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
         .map(|(i, s)| async move { (i, first(fr, s).await) })
         .buffered(cap);
     while let Some((source, res)) = firsts.next().await {
-        let page = match res {
+        let (page, single) = match res {
             // An absent package (or version) has no rows.
             Err(e) if e.is_not_found() => continue,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
                 return;
             }
-            Ok(First::Object(v)) => {
-                if tx
-                    .send(Ok(Batch {
-                        source,
-                        items: vec![v],
-                    }))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            }
-            Ok(First::Page(p)) => p,
+            Ok(p) => p,
         };
-        let first_len = page.items.len() as u64;
+        if single {
+            if tx
+                .send(Ok(Batch {
+                    source,
+                    page,
+                    single,
+                }))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
+        let first_len = if f.max_rows.is_some() {
+            count_items(&page.body, f.object_key.as_deref())
+        } else {
+            0
+        };
         let mut sent = first_len;
         let rest = remaining_pages(&page, first_len, f.max_rows);
         let mut next = page.next.clone();
         if tx
             .send(Ok(Batch {
                 source,
-                items: page.items,
+                page,
+                single,
             }))
             .await
             .is_err()
@@ -182,19 +211,16 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
         }
         if let Some(urls) = rest {
             let mut pages = stream::iter(urls)
-                .map(|u| async move {
-                    fr.client
-                        .get_page_async(&u, fr.object_key.as_deref(), &fr.scopes)
-                        .await
-                })
+                .map(|u| async move { fr.client.get_raw_page_async(&u, &fr.scopes).await })
                 .buffered(cap);
             while let Some(res) = pages.next().await {
                 match res {
-                    Ok(p) => {
+                    Ok(page) => {
                         if tx
                             .send(Ok(Batch {
                                 source,
-                                items: p.items,
+                                page,
+                                single,
                             }))
                             .await
                             .is_err()
@@ -212,18 +238,17 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
         }
         // No page count: follow `next` one page at a time.
         while let Some(url) = next.take() {
-            match f
-                .client
-                .get_page_async(&url, f.object_key.as_deref(), &f.scopes)
-                .await
-            {
-                Ok(p) => {
-                    sent += p.items.len() as u64;
-                    next = p.next;
+            match f.client.get_raw_page_async(&url, &f.scopes).await {
+                Ok(page) => {
+                    if f.max_rows.is_some() {
+                        sent += count_items(&page.body, f.object_key.as_deref());
+                    }
+                    next = page.next.clone();
                     if tx
                         .send(Ok(Batch {
                             source,
-                            items: p.items,
+                            page,
+                            single,
                         }))
                         .await
                         .is_err()
@@ -251,12 +276,20 @@ mod tests {
         Url::parse(s).expect("url")
     }
 
-    fn page(next: Option<&str>, last: Option<&str>) -> Page {
-        Page {
-            items: Vec::new(),
+    fn page(next: Option<&str>, last: Option<&str>) -> RawPage {
+        RawPage {
+            url: u("http://h/x"),
+            body: Vec::new().into(),
             next: next.map(u),
             last: last.map(u),
         }
+    }
+
+    #[test]
+    fn items_are_counted_without_decoding() {
+        assert_eq!(count_items(br#"[{"a": [1, {"b": 2}]}, {}, 3]"#, None), 3);
+        assert_eq!(count_items(br#"{"items": [1, 2]}"#, Some("items")), 2);
+        assert_eq!(count_items(b"oops", None), 0);
     }
 
     #[test]

@@ -271,6 +271,7 @@ impl TransactionVTab<'_> for ResourceTable {
 
 /// What one scan is reading.
 struct Scan {
+    method: usize,
     /// One binding per source (an IN list gives several); rows echo their source's values.
     sources: Vec<plan::Bound>,
     source: usize,
@@ -372,6 +373,7 @@ impl ResourceCursor<'_> {
             max_rows: want,
         };
         self.scan = Some(Scan {
+            method: decoded.method,
             sources,
             source: 0,
             stream: PageStream::start(fetch, starts),
@@ -390,8 +392,11 @@ impl ResourceCursor<'_> {
                 None => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(batch)) => {
+                    let object_key = self.spec.resource.methods[scan.method]
+                        .object_key
+                        .as_deref();
                     scan.source = batch.source;
-                    scan.rows = batch.items.into();
+                    scan.rows = batch.rows(object_key)?.into();
                 }
             }
         }
