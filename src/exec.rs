@@ -23,20 +23,34 @@ pub fn scopes_for(resource: &Resource, method: &Method, bound: &Bound) -> Vec<St
     scopes
 }
 
-/// An example call in the shell's EXEC syntax.
+/// An example call in the shell's EXEC syntax (with `values` where given).
 pub fn example_exec(resource: &Resource, method: &Method) -> String {
+    example_exec_with(resource, method, &[])
+}
+
+/// An EXEC call with these argument values, placeholders for the rest.
+pub fn example_exec_with(
+    resource: &Resource,
+    method: &Method,
+    values: &[(String, Value)],
+) -> String {
     let args: Vec<String> = resource
         .call_order(method)
         .iter()
         .filter(|p| p.required)
-        .map(|p| match (&p.allowed, p.sql_type) {
-            (Some(a), _) if !a.is_empty() => format!("@{}='{}'", p.name, a[0]),
-            (_, crate::spec::SqlType::Integer) => format!("@{}=123", p.name),
-            _ => format!(
-                "@{}='my-{}'",
-                p.name,
-                p.name.trim_end_matches("_name").replace('_', "-")
-            ),
+        .map(|p| {
+            let given = values.iter().find(|(n, _)| *n == p.name).map(|(_, v)| v);
+            match (given, &p.allowed, p.sql_type) {
+                (Some(Value::Integer(i)), _, _) => format!("@{}={i}", p.name),
+                (Some(Value::Text(t)), _, _) => format!("@{}='{}'", p.name, t.replace('\'', "''")),
+                (_, Some(a), _) if !a.is_empty() => format!("@{}='{}'", p.name, a[0]),
+                (_, _, crate::spec::SqlType::Integer) => format!("@{}=123", p.name),
+                _ => format!(
+                    "@{}='my-{}'",
+                    p.name,
+                    p.name.trim_end_matches("_name").replace('_', "-")
+                ),
+            }
         })
         .collect();
     format!("EXEC {}.{} {}", resource.id, method.name, args.join(", "))
@@ -222,6 +236,7 @@ fn stops_the_rest(e: &crate::Error) -> bool {
                 | HttpError::Unauthorized { .. }
                 | HttpError::Forbidden { .. }
                 | HttpError::RateLimited { .. }
+                | HttpError::SecondaryRateLimited { .. }
                 | HttpError::Transport { .. }
                 | HttpError::InsecureUrl { .. }
                 | HttpError::BadBaseUrl { .. }
@@ -251,11 +266,15 @@ pub fn delete_all(
         ProgressBar::hidden()
     };
     let mut deleted = 0;
+    let mut first_deleted: Option<&Target> = None;
     let mut failed = Vec::new();
     let mut not_attempted = 0;
     for (i, t) in targets.iter().enumerate() {
         match call_named(client, resource, method, &t.args) {
-            Ok(_) => deleted += 1,
+            Ok(_) => {
+                deleted += 1;
+                first_deleted.get_or_insert(t);
+            }
             Err(e) => {
                 let stop = stops_the_rest(&e);
                 failed.push((label(t, targets), e.to_string()));
@@ -279,7 +298,7 @@ pub fn delete_all(
         .map(|m| {
             format!(
                 "GitHub keeps deleted versions restorable for 30 days: {} (or SELECT {}(…) in SQLite).",
-                example_exec(resource, m),
+                example_exec_with(resource, m, first_deleted.map(|t| t.args.as_slice()).unwrap_or(&[])),
                 m.name
             )
         });

@@ -10,6 +10,7 @@ pub mod error;
 pub mod exec;
 pub mod fake;
 pub mod http;
+pub mod logging;
 pub mod plan;
 pub mod rows;
 pub mod shell;

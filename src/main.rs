@@ -44,12 +44,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GITHUB_SQL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    github_sql::logging::init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         // `github-sql exec … | head` is a normal end.

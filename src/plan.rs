@@ -233,11 +233,35 @@ pub fn plan_select(
             }
         }
     }
-    let chosen = resource.select.iter().copied().find(|&m| {
+    let satisfiable = |m: usize| {
         resource.methods[m]
             .required()
             .all(|p| usable.contains_key(p.name.as_str()))
-    });
+    };
+    // A parameter no SELECT method requires (e.g. `state`) is a filter only some methods can
+    // apply: prefer the first method that applies every such filter the WHERE gives, so
+    // `id = 5 AND state = 'deleted'` lists deleted versions rather than getting one blindly.
+    let optional_given: Vec<&str> = usable
+        .keys()
+        .copied()
+        .filter(|p| {
+            !resource
+                .select
+                .iter()
+                .any(|&m| resource.methods[m].param(p).is_some_and(|q| q.required))
+        })
+        .collect();
+    let chosen = resource
+        .select
+        .iter()
+        .copied()
+        .filter(|&m| satisfiable(m))
+        .find(|&m| {
+            optional_given
+                .iter()
+                .all(|p| resource.methods[m].param(p).is_some())
+        })
+        .or_else(|| resource.select.iter().copied().find(|&m| satisfiable(m)));
     let Some(m) = chosen else {
         let needed = resource.select_required();
         let missing: Vec<&Param> = needed
@@ -519,6 +543,33 @@ mod tests {
             assert_eq!(args, want_args);
             assert!(p.verdicts.iter().all(|v| *v == Verdict::Exact));
         }
+    }
+
+    #[test]
+    fn a_filter_only_the_list_takes_picks_the_list() {
+        let r = res();
+        let cons = vec![
+            eq(&r, "package_name"),
+            eq(&r, "package_type"),
+            eq(&r, "id"),
+            eq(&r, "state"),
+        ];
+        let p = plan_select(&r, &cons, false)
+            .expect("plans")
+            .expect("usable");
+        assert_eq!(
+            method_name(&r, &p),
+            "get_all_package_versions_for_package_owned_by_authenticated_user"
+        );
+        assert_eq!(
+            p.verdicts,
+            vec![
+                Verdict::Exact,
+                Verdict::Exact,
+                Verdict::Unsupported,
+                Verdict::Exact
+            ]
+        );
     }
 
     #[test]

@@ -213,6 +213,22 @@ fn state_deleted_lists_deleted_versions() {
 }
 
 #[test]
+fn a_deleted_version_by_id_and_state() {
+    let e = env(store());
+    let id = e.ids("SELECT id FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'small' AND state = 'deleted'").expect("q")[0];
+    e.fake.clear_requests();
+    let rows = e
+        .rows(&format!("SELECT name, state FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'small' AND id = {id} AND state = 'deleted'"))
+        .expect("q");
+    assert_eq!(rows, vec![vec!["0.9.0", "deleted"]]);
+    assert_eq!(
+        e.requests(),
+        vec!["GET /user/packages/npm/small/versions?state=deleted&per_page=100"],
+        "the list applies state"
+    );
+}
+
+#[test]
 fn absent_packages_and_empty_packages_give_zero_rows() {
     let e = env(store());
     assert!(e.ids("SELECT id FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'nope'").expect("q").is_empty());

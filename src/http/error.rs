@@ -6,7 +6,7 @@ pub enum HttpError {
     /// No token configured; nothing was sent.
     #[error(
         "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a personal access token (classic) \
-         with the {scopes} scope"
+         with the {scopes} scope(s)"
     )]
     MissingToken {
         /// Scopes the call would need.

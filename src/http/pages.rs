@@ -72,7 +72,9 @@ pub struct PageStream {
 impl PageStream {
     /// Starts fetching in the background.
     pub fn start(fetch: Fetch, starts: Vec<Start>) -> PageStream {
-        let (tx, rx) = mpsc::channel(2);
+        // Room for a whole wave of pages: a reader busy decoding must not hold back the next
+        // requests (the buffer is still bounded by the concurrency, not by the list's length).
+        let (tx, rx) = mpsc::channel(fetch.client.config().concurrency.max(1));
         let task = runtime().spawn(produce(fetch, starts, tx));
         PageStream { rx, task }
     }

@@ -52,8 +52,23 @@ fn json_result(body: serde_json::Value) -> ResultSet {
                 .collect()
         })
         .collect();
+    // Object and array fields are JSON, as the tables' JSON columns are.
+    let decltypes = columns
+        .iter()
+        .map(|c| {
+            items
+                .iter()
+                .any(|i| {
+                    matches!(
+                        i.get(c),
+                        Some(serde_json::Value::Object(_) | serde_json::Value::Array(_))
+                    )
+                })
+                .then(|| "JSON".to_string())
+        })
+        .collect();
     ResultSet {
-        decltypes: vec![None; columns.len()],
+        decltypes,
         columns,
         rows,
     }
@@ -75,6 +90,12 @@ impl Session {
     /// Opens a session on this engine.
     pub fn new(engine: Engine, format: OutputFormat) -> crate::Result<Self> {
         let conn = Connection::open_in_memory()?;
+        // The shell's database is its own, in memory: views there are the user's, so the tables
+        // need not be DIRECTONLY (an ATTACHed file's views still cannot be trusted: documented).
+        let engine = Engine {
+            allow_in_views: true,
+            ..engine
+        };
         crate::sqlite::register(&conn, &engine)?;
         Ok(Session {
             conn,
@@ -130,7 +151,7 @@ impl Session {
             eprintln!("DELETE: {} of {table} deleted", rows(n));
         } else {
             eprintln!(
-                "DELETE: {} of {table} queued; they are deleted at COMMIT (ROLLBACK sends nothing)",
+                "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
                 rows(n)
             );
         }

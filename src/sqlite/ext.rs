@@ -13,6 +13,9 @@ fn init(db: *mut ffi::sqlite3) -> crate::Result<()> {
     // SAFETY: `db` is the live handle SQLite passes to the entry point; `from_handle` does not
     // close it when the wrapper is dropped.
     let conn = unsafe { Connection::from_handle(db) }?;
+    if std::env::var_os(crate::logging::LOG_ENV).is_some() {
+        crate::logging::init();
+    }
     let engine = Engine::from_env()?;
     super::register(&conn, &engine)?;
     Ok(())

@@ -1,0 +1,44 @@
+//! Logging to stderr, configured by `GITHUB_SQL_LOG` (shared by the binary and the extension).
+//!
+//! A bare level (`debug`) applies to github-sql only, so HTTP and TLS libraries stay quiet;
+//! full `tracing` directives (`github_sql=debug,hyper=trace`) are used as given. Colours only on
+//! a terminal. Logs name request paths, never the token.
+
+use std::io::IsTerminal;
+
+/// Environment variable with the log level or directives.
+pub const LOG_ENV: &str = "GITHUB_SQL_LOG";
+
+/// The filter directives for a `GITHUB_SQL_LOG` value.
+pub fn directives(value: Option<&str>) -> String {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => "warn".into(),
+        Some(v) if v.contains('=') || v.contains(',') => v.into(),
+        Some(v) => format!("warn,github_sql={v}"),
+    }
+}
+
+/// Installs the subscriber once; later calls (a second `.load`) do nothing.
+pub fn init() {
+    let value = std::env::var(LOG_ENV).ok();
+    let filter = tracing_subscriber::EnvFilter::try_new(directives(value.as_deref()))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::directives;
+
+    #[test]
+    fn bare_levels_apply_to_github_sql_only() {
+        assert_eq!(directives(None), "warn");
+        assert_eq!(directives(Some("debug")), "warn,github_sql=debug");
+        assert_eq!(directives(Some("hyper=trace")), "hyper=trace");
+        assert_eq!(directives(Some("  ")), "warn");
+    }
+}
