@@ -97,6 +97,7 @@ fn main() {
     if let Some(pos) = std::env::args().position(|a| a == "--rss-child") {
         return rss_child(&std::env::args().nth(pos + 1).expect("base url"));
     }
+    github_sql::logging::init();
     let quick = std::env::args().any(|a| a == "quick");
     let fake = FakeGitHub::start(store()).expect("fake");
     let base = fake.base_url();

@@ -181,13 +181,19 @@ impl Package {
         let mut out: Vec<&Version> = self
             .versions
             .iter()
+            .rev()
             .filter(|v| v.deleted_at.is_some() == deleted)
             .collect();
-        out.sort_by(|a, b| {
+        let newest_first = |a: &&Version, b: &&Version| {
             b.created_at
                 .cmp(&a.created_at)
                 .then_with(|| b.id.cmp(&a.id))
-        });
+        };
+        // Versions are usually added oldest first: then the reversed order is already right and
+        // the sort (per request, on large packages) can be skipped.
+        if !out.is_sorted_by(|a, b| newest_first(a, b) != std::cmp::Ordering::Greater) {
+            out.sort_by(newest_first);
+        }
         out
     }
 

@@ -8,7 +8,9 @@
 //! the producer task and the SQLite cursor keeps memory at O(pages in flight); dropping the
 //! stream (SQLite stopped reading) cancels whatever is still in flight.
 
-use futures_util::stream::{self, StreamExt};
+use std::collections::BTreeMap;
+
+use futures_util::stream::{self, FuturesUnordered, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -212,29 +214,8 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
             continue;
         }
         if let Some(urls) = rest {
-            let mut pages = stream::iter(urls)
-                .map(|u| async move { fr.client.get_raw_page_async(&u, &fr.scopes).await })
-                .buffered(cap);
-            while let Some(res) = pages.next().await {
-                match res {
-                    Ok(page) => {
-                        if tx
-                            .send(Ok(Batch {
-                                source,
-                                page,
-                                single,
-                            }))
-                            .await
-                            .is_err()
-                        {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e)).await;
-                        return;
-                    }
-                }
+            if !in_order(fr, source, urls, cap, &tx).await {
+                return;
             }
             continue;
         }
@@ -266,6 +247,56 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
                     return;
                 }
             }
+        }
+    }
+}
+
+/// Fetches `urls` with up to `cap` in flight, starting the next request as soon as any one
+/// finishes (no head-of-line wait), and delivers the pages in order. At most `2·cap` pages are
+/// held at once (in flight plus waiting for an earlier one). False: stop (error sent or reader gone).
+async fn in_order(
+    f: &Fetch,
+    source: usize,
+    urls: Vec<Url>,
+    cap: usize,
+    tx: &mpsc::Sender<Result<Batch, HttpError>>,
+) -> bool {
+    let mut pending = urls.into_iter().enumerate();
+    let mut in_flight = FuturesUnordered::new();
+    let mut ready: BTreeMap<usize, RawPage> = BTreeMap::new();
+    let mut next_out = 0;
+    loop {
+        while in_flight.len() < cap && ready.len() + in_flight.len() < 2 * cap {
+            let Some((i, url)) = pending.next() else {
+                break;
+            };
+            in_flight.push(async move { (i, f.client.get_raw_page_async(&url, &f.scopes).await) });
+        }
+        let Some((i, res)) = in_flight.next().await else {
+            return true;
+        };
+        match res {
+            Ok(page) => {
+                ready.insert(i, page);
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return false;
+            }
+        }
+        while let Some(page) = ready.remove(&next_out) {
+            if tx
+                .send(Ok(Batch {
+                    source,
+                    page,
+                    single: false,
+                }))
+                .await
+                .is_err()
+            {
+                return false;
+            }
+            next_out += 1;
         }
     }
 }
