@@ -130,7 +130,7 @@ fn malformed_and_odd_answers_are_errors_or_nulls_never_panics() {
         ("not json", "is not the expected JSON"),
         (
             "{\"message\": \"an object, not a list\"}",
-            "expected an array, got an object",
+            "invalid type: map, expected an array of objects",
         ),
         ("[1, 2", "is not the expected JSON"),
     ] {

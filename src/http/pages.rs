@@ -30,7 +30,7 @@ pub enum Start {
 }
 
 /// One fetched page (or object), tagged with the index of the [`Start`] it came from. Its body
-/// is decoded by the reader ([`Batch::rows`]), off the fetching task.
+/// is decoded by the reader, off the fetching task.
 #[derive(Debug)]
 pub struct Batch {
     /// Index into the starts.
@@ -39,17 +39,6 @@ pub struct Batch {
     pub page: RawPage,
     /// Whether the body is one object (a get) rather than a list.
     pub single: bool,
-}
-
-impl Batch {
-    /// The rows of this page.
-    pub fn rows(&self, object_key: Option<&str>) -> Result<Vec<Value>, HttpError> {
-        if self.single {
-            Ok(vec![self.page.object()?])
-        } else {
-            self.page.items(object_key)
-        }
-    }
 }
 
 /// What a scan needs to know to fetch.

@@ -27,6 +27,7 @@ pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
             resource: resource.clone(),
             client: engine.client.clone(),
             allow_in_views: engine.allow_in_views,
+            decoder: crate::rows::RowDecoder::new(resource),
         });
         conn.create_module(resource.name.as_str(), MODULE, Some(spec))?;
     }

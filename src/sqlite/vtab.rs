@@ -31,13 +31,13 @@ use rusqlite::vtab::{
     Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, TransactionVTab,
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
-use serde_json::Value as Json;
 
 use crate::exec::{self, Target};
+use crate::http::pages::Batch;
 use crate::http::pages::{Fetch, PageStream, Start};
 use crate::http::GitHubClient;
 use crate::plan::{self, Constraint, Op, PlanError, Verdict};
-use crate::rows::field_value;
+use crate::rows::{Row, RowDecoder};
 use crate::spec::{ColumnSource, Resource, Returns};
 
 /// Aux data of a registered module: the resource and the client that serves it.
@@ -49,6 +49,8 @@ pub struct TableSpec {
     pub client: GitHubClient,
     /// Usable from views and triggers stored in database files (`GITHUB_SQL_ALLOW_VIEWS`).
     pub allow_in_views: bool,
+    /// Response fields → columns.
+    pub decoder: RowDecoder,
 }
 
 /// Write state of one table in one connection, shared with its cursors.
@@ -277,7 +279,7 @@ struct Scan {
     source: usize,
     stream: PageStream,
     /// Rows of the current page; the front is the current row.
-    rows: VecDeque<Json>,
+    rows: VecDeque<Row>,
 }
 
 /// Most sources one scan may fan out to (IN lists multiply).
@@ -396,14 +398,14 @@ impl ResourceCursor<'_> {
                         .object_key
                         .as_deref();
                     scan.source = batch.source;
-                    scan.rows = batch.rows(object_key)?.into();
+                    scan.rows = decode(&self.spec.decoder, &batch, object_key)?.into();
                 }
             }
         }
         Ok(())
     }
 
-    fn current(&self) -> Option<&Json> {
+    fn current(&self) -> Option<&Row> {
         self.scan.as_ref().and_then(|s| s.rows.front())
     }
 
@@ -411,11 +413,12 @@ impl ResourceCursor<'_> {
         let Some(col) = self.spec.resource.columns.get(i) else {
             return Value::Null;
         };
-        let row = self.current();
         match &col.source {
-            ColumnSource::Field(f) | ColumnSource::ParamField { field: f, .. } => {
-                field_value(col.sql_type, row.and_then(|r| r.get(f)))
-            }
+            ColumnSource::Field(_) | ColumnSource::ParamField { .. } => self
+                .current()
+                .and_then(|r| r.get(i))
+                .cloned()
+                .unwrap_or(Value::Null),
             ColumnSource::Param(p) => match self
                 .scan
                 .as_ref()
@@ -461,7 +464,19 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
-        guard(|| ctx.set_result(self.value(usize::try_from(i).unwrap_or(usize::MAX))))
+        guard(|| {
+            let i = usize::try_from(i).unwrap_or(usize::MAX);
+            // Field values are handed to SQLite by reference (it copies them once).
+            match (
+                self.spec.resource.columns.get(i).map(|c| &c.source),
+                self.current(),
+            ) {
+                (Some(ColumnSource::Field(_) | ColumnSource::ParamField { .. }), Some(row)) => {
+                    ctx.set_result(row.get(i).unwrap_or(&Value::Null))
+                }
+                _ => ctx.set_result(self.value(i)),
+            }
+        })
     }
 
     /// Rowids are handed out per table and remember the row's delete arguments, because
@@ -521,6 +536,37 @@ fn combinations(lists: &[Vec<Value>]) -> crate::Result<Vec<Vec<Value>>> {
             .collect();
     }
     Ok(out)
+}
+
+/// A page's rows, decoded straight into column values where the reader is.
+fn decode(
+    decoder: &RowDecoder,
+    batch: &Batch,
+    object_key: Option<&str>,
+) -> crate::Result<Vec<Row>> {
+    let page = &batch.page;
+    let rows = if batch.single {
+        decoder.object(&page.body).map(|r| vec![r])
+    } else if object_key.is_none() {
+        decoder.page(&page.body)
+    } else {
+        return Ok(page
+            .items(object_key)?
+            .iter()
+            .map(|i| decoder.from_value(i))
+            .collect());
+    };
+    rows.map_err(|e| {
+        let path = match page.url.query() {
+            Some(q) => format!("{}?{q}", page.url.path()),
+            None => page.url.path().to_string(),
+        };
+        crate::http::HttpError::BadJson {
+            path,
+            detail: e.to_string(),
+        }
+        .into()
+    })
 }
 
 #[cfg(test)]
