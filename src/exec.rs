@@ -277,7 +277,7 @@ pub fn delete_all(
         .find(|m| m.name.starts_with("restore"))
         .map(|m| {
             format!(
-                "GitHub keeps deleted versions restorable for 30 days: {} (or SELECT {}(…) in SQLite).",
+                "GitHub keeps what it deleted restorable for 30 days: {} (or SELECT {}(…) in SQLite).",
                 example_exec(resource, m),
                 m.name
             )

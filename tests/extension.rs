@@ -157,16 +157,30 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     assert_eq!(
         v["modules"],
         serde_json::json!([
+            "auth_user_packages",
             "auth_user_versions",
             "github_sql_columns",
             "github_sql_methods",
             "github_sql_resources",
-            "github_sql_services"
+            "github_sql_services",
+            "org_packages",
+            "org_versions",
+            "user_packages",
+            "user_versions"
         ])
     );
+    // One function per EXEC method, none shared between resources.
     assert_eq!(
         v["functions"],
-        serde_json::json!(["github_sql_version", "restore_package_version_for_authenticated_user"])
+        serde_json::json!([
+            "github_sql_version",
+            "restore_package_for_authenticated_user",
+            "restore_package_for_org",
+            "restore_package_for_user",
+            "restore_package_version_for_authenticated_user",
+            "restore_package_version_for_org",
+            "restore_package_version_for_user"
+        ])
     );
     assert_eq!(v["rows"], serde_json::json!([["big", 250], ["small", 3]]));
     let err = v["err"].as_str().expect("error text");
