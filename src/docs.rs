@@ -18,7 +18,9 @@ use crate::http::{ClientConfig, Token, DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
 use crate::plan::{example_where, PlanError};
 use crate::shell::output::OutputFormat;
 use crate::shell::Session;
-use crate::spec::{ColumnSource, Method, ParamLocation, Provider, Resource, Returns, SqlType};
+use crate::spec::{
+    ColumnSource, Example, Method, ParamLocation, Provider, Resource, Returns, SqlType,
+};
 
 /// Where `github-sql docs` writes by default, relative to the working directory.
 pub const DEFAULT_OUT: &str = "docs/tables";
@@ -89,16 +91,19 @@ pub fn write_all(provider: &Arc<Provider>, out: &Path) -> Result<Vec<PathBuf>, D
 
 /// Runs an example's statements on a fresh demo server (examples may write) and returns what the
 /// shell prints on stdout in table format.
-fn run_example(provider: &Arc<Provider>, sql: &str) -> Result<String, String> {
-    let fake = FakeGitHub::demo().map_err(|e| e.to_string())?;
+fn run_example(provider: &Arc<Provider>, r: &Resource, ex: &Example) -> Result<String, DocsError> {
+    let fake = FakeGitHub::demo().map_err(DocsError::Demo)?;
     let config = ClientConfig::new(fake.base_url(), Some(Token::new("demo-token")))
         .with_write_delay(Duration::ZERO);
-    let session = Session::new(Engine::new(provider.clone(), config), OutputFormat::Table)
-        .map_err(|e| e.to_string())?;
+    let failed = |e: crate::Error| DocsError::Example {
+        resource: r.name.clone(),
+        title: ex.title.clone(),
+        message: e.to_string(),
+    };
+    let session =
+        Session::new(Engine::new(provider.clone(), config), OutputFormat::Table).map_err(failed)?;
     let mut out = Vec::new();
-    session
-        .run_script(sql, &mut out)
-        .map_err(|e| e.to_string())?;
+    session.run_script(&ex.sql, &mut out).map_err(failed)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
@@ -209,11 +214,7 @@ pub fn render_resource(provider: &Arc<Provider>, r: &Resource) -> Result<String,
             line("```");
             line("");
             if ex.run {
-                let out = run_example(provider, &ex.sql).map_err(|message| DocsError::Example {
-                    resource: r.name.clone(),
-                    title: ex.title.clone(),
-                    message,
-                })?;
+                let out = run_example(provider, r, ex)?;
                 if !out.trim().is_empty() {
                     line("```text");
                     line(out.trim_end());

@@ -65,6 +65,23 @@ fn loads_into_rusqlite_and_queries_the_fake() {
         )
         .expect("query");
     assert_eq!(n, 250);
+    // The other resources and their EXEC functions are there too, from the same document.
+    let packages: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM auth_user_packages WHERE package_type = 'npm'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("packages");
+    assert_eq!(packages, 3);
+    let err = conn
+        .query_row(
+            "SELECT restore_package_for_org('npm', 'no-such-org', 'x')",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .expect_err("unknown org");
+    assert!(err.to_string().contains("GitHub answered 404"), "{err}");
     let version: String = conn
         .query_row("SELECT github_sql_version()", [], |r| r.get(0))
         .expect("version");
@@ -73,6 +90,10 @@ fn loads_into_rusqlite_and_queries_the_fake() {
         .requests()
         .iter()
         .any(|r| r.path == "/user/packages/npm/big/versions"));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/orgs/no-such-org/packages/npm/x/restore"));
 }
 
 #[test]

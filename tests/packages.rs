@@ -238,18 +238,16 @@ fn delete_and_restore_packages() {
     let e = env(store());
     let s = session(&e);
     for o in OWNERS {
+        // DELETE in the shell, with the StackQL name.
         e.fake.clear_requests();
-        let n = e
-            .conn
-            .execute(
-                &format!(
-                    "DELETE FROM {} WHERE {}package_type = 'npm' AND name = 'lib'",
-                    o.packages, o.term
-                ),
-                [],
-            )
-            .expect("delete");
-        assert_eq!(n, 1);
+        run(
+            &s,
+            &format!(
+                "DELETE FROM github.packages.{} WHERE {}package_type = 'npm' AND name = 'lib'",
+                o.packages, o.term
+            ),
+        )
+        .expect("delete");
         assert_eq!(
             e.requests(),
             vec![
