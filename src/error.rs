@@ -12,6 +12,9 @@ pub enum Error {
     /// GitHub or the network failed.
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
+    /// The reference pages could not be generated.
+    #[error(transparent)]
+    Docs(#[from] crate::docs::DocsError),
     /// Some of a DELETE's calls failed.
     #[error(transparent)]
     Delete(#[from] crate::exec::DeleteFailure),

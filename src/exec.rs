@@ -297,7 +297,7 @@ pub fn delete_all(
         .find(|m| m.name.starts_with("restore"))
         .map(|m| {
             format!(
-                "GitHub keeps deleted versions restorable for 30 days: {} (or SELECT {}(…) in SQLite).",
+                "GitHub keeps what it deleted restorable for 30 days: {} (or SELECT {}(…) in SQLite).",
                 example_exec_with(resource, m, first_deleted.map(|t| t.args.as_slice()).unwrap_or(&[])),
                 m.name
             )

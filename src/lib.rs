@@ -3,8 +3,10 @@
 //! Data flows one way:
 //! [`spec`] (provider document) → [`plan`] (constraints → method and parameters) →
 //! [`http`] (GitHub client) → [`rows`] → [`sqlite`] (virtual tables, functions, extension entry)
-//! → front ends ([`shell`]). [`fake`] is the project's own GitHub double for tests and `--demo`.
+//! → front ends ([`shell`]). [`fake`] is the project's own GitHub double for tests and `--demo`;
+//! [`docs`] renders the reference pages from the document.
 
+pub mod docs;
 pub mod engine;
 pub mod error;
 pub mod exec;

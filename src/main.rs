@@ -41,6 +41,13 @@ enum Command {
     },
     /// Interactive shell (or run piped statements).
     Shell,
+    /// Write one reference page per resource (docs/tables/<resource>.md) from the provider
+    /// document, running its examples against the demo data.
+    Docs {
+        /// Directory for the pages.
+        #[arg(long, default_value = github_sql::docs::DEFAULT_OUT)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +65,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> github_sql::Result<()> {
     let provider = Arc::new(github_sql::spec::load_from_env()?);
+    if let Command::Docs { out } = &cli.command {
+        let written = github_sql::docs::write_all(&provider, out)?;
+        eprintln!("docs: wrote {} pages to {}", written.len(), out.display());
+        return Ok(());
+    }
     // The fake must outlive the session in demo mode.
     let (_fake, config) = if cli.demo {
         let fake = FakeGitHub::demo()?;
@@ -99,6 +111,8 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             out.flush()?;
         }
         Command::Shell => run_repl(&mut session)?,
+        // Handled before a session exists.
+        Command::Docs { .. } => {}
     }
     Ok(())
 }

@@ -4,9 +4,13 @@
 //!
 //! # Pushdown contract (as DataFusion's `supports_filters_pushdown`)
 //! One [`Verdict`] per constraint, in SQLite's order:
-//! - **Exact**: an `=` (or each value of an `IN`) on a column that supplies a parameter of the
-//!   chosen method. The API returns only matching rows and the column echoes the value, so SQLite
-//!   may drop its own check (`omit`).
+//! - **Exact**: an `=` (or each value of an `IN`) on a column that echoes a parameter of the chosen
+//!   method. The API returns only matching rows and the column reads back the value given, so
+//!   SQLite may drop its own check (`omit`).
+//! - **Inexact**: an `=` on a column that supplies a parameter but reads a response field
+//!   (`paramFields`, or a parameter named like a field: `id`, `name`, `visibility`). The value is
+//!   sent, and SQLite still checks the field: GitHub may match more loosely than `=` (it answers
+//!   `visibility=internal` with `private` packages for some registries, and names case-insensitively).
 //! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first).
 //!
 //! Method choice follows StackQL: walk `sqlVerbs.select` in order and take the first method whose
@@ -30,7 +34,7 @@ use std::collections::HashMap;
 
 use rusqlite::types::Value;
 
-use crate::spec::{Method, Param, ParamLocation, Resource, SqlType};
+use crate::spec::{ColumnSource, Method, Param, ParamLocation, Resource, SqlType};
 
 /// The operator of a constraint, as far as planning cares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,6 +73,8 @@ pub const OFFSET_ARG: &str = "@offset";
 pub enum Verdict {
     /// Pushed down; SQLite may omit its own check.
     Exact,
+    /// Pushed down, and SQLite checks the rows too (the column reads a response field).
+    Inexact,
     /// Not pushed down; SQLite filters.
     Unsupported,
 }
@@ -287,7 +293,15 @@ pub fn plan_select(
     args.sort_by_key(|(i, _)| *i);
     let mut verdicts = vec![Verdict::Unsupported; constraints.len()];
     for (i, _) in &args {
-        verdicts[*i] = Verdict::Exact;
+        let echoes = resource
+            .columns
+            .get(constraints[*i].column)
+            .is_some_and(|c| matches!(c.source, ColumnSource::Param(_)));
+        verdicts[*i] = if echoes {
+            Verdict::Exact
+        } else {
+            Verdict::Inexact
+        };
     }
     let in_lists: Vec<usize> = args
         .iter()
@@ -541,7 +555,17 @@ mod tests {
             assert_eq!(method_name(&r, &p), want_method);
             let args: Vec<&str> = p.args.iter().map(|(_, n)| n.as_str()).collect();
             assert_eq!(args, want_args);
-            assert!(p.verdicts.iter().all(|v| *v == Verdict::Exact));
+            for (c, v) in cons.iter().zip(&p.verdicts) {
+                // Echo columns are exact; `id`/`package_version_id` read the response's id, so
+                // SQLite keeps checking them.
+                let name = r.columns[c.column].name.as_str();
+                let want = if matches!(name, "id" | "package_version_id") {
+                    Verdict::Inexact
+                } else {
+                    Verdict::Exact
+                };
+                assert_eq!(*v, want, "{name}");
+            }
         }
     }
 

@@ -65,6 +65,23 @@ fn loads_into_rusqlite_and_queries_the_fake() {
         )
         .expect("query");
     assert_eq!(n, 250);
+    // The other resources and their EXEC functions are there too, from the same document.
+    let packages: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM auth_user_packages WHERE package_type = 'npm'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("packages");
+    assert_eq!(packages, 3);
+    let err = conn
+        .query_row(
+            "SELECT restore_package_for_org('npm', 'no-such-org', 'x')",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .expect_err("unknown org");
+    assert!(err.to_string().contains("GitHub answered 404"), "{err}");
     let version: String = conn
         .query_row("SELECT github_sql_version()", [], |r| r.get(0))
         .expect("version");
@@ -73,6 +90,10 @@ fn loads_into_rusqlite_and_queries_the_fake() {
         .requests()
         .iter()
         .any(|r| r.path == "/user/packages/npm/big/versions"));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/orgs/no-such-org/packages/npm/x/restore"));
 }
 
 #[test]
@@ -157,18 +178,29 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     assert_eq!(
         v["modules"],
         serde_json::json!([
+            "auth_user_packages",
             "auth_user_versions",
             "github_sql_columns",
             "github_sql_methods",
             "github_sql_resources",
-            "github_sql_services"
+            "github_sql_services",
+            "org_packages",
+            "org_versions",
+            "user_packages",
+            "user_versions"
         ])
     );
+    // One function per EXEC method, none shared between resources.
     assert_eq!(
         v["functions"],
         serde_json::json!([
             "github_sql_version",
-            "restore_package_version_for_authenticated_user"
+            "restore_package_for_authenticated_user",
+            "restore_package_for_org",
+            "restore_package_for_user",
+            "restore_package_version_for_authenticated_user",
+            "restore_package_version_for_org",
+            "restore_package_version_for_user"
         ])
     );
     assert_eq!(v["rows"], serde_json::json!([["big", 250], ["small", 3]]));

@@ -1,6 +1,8 @@
 //! A fake GitHub Packages REST server for tests and the offline `--demo` mode.
 //!
-//! It serves the four "package versions of the authenticated user" operations on
+//! It serves the GitHub Packages operations (list, get, delete and restore of packages and of
+//! package versions) for the authenticated user (`/user/packages`), organizations
+//! (`/orgs/{org}/packages`) and other users (`/users/{username}/packages`) on
 //! `127.0.0.1:<random port>` from its own thread and tokio runtime, GitHub-faithful in the
 //! parts a client sees: JSON shapes, basic-error bodies, `Link` pagination, rate-limit headers,
 //! token scopes, `%2F` in container names. Tests can inject faults and latency, swap the token
@@ -25,7 +27,9 @@ pub mod sample;
 mod server;
 mod store;
 
-pub use store::{digest, rfc3339, Package, Store, Version, PACKAGE_TYPES};
+pub use store::{
+    digest, rfc3339, Owner, OwnerKind, Package, Store, Version, AUTHENTICATED_USER, PACKAGE_TYPES,
+};
 
 use server::{lock, Shared};
 

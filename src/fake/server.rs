@@ -1,5 +1,7 @@
-//! Router, cross-cutting middleware and the four package-version handlers.
+//! Router, cross-cutting middleware and the package and package-version handlers for the three
+//! owners' route families (`/user`, `/orgs/{org}`, `/users/{username}`).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -16,11 +18,12 @@ use axum::Router;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
-use super::store::{now_epoch, rfc3339, Package, Store, Version, PACKAGE_TYPES};
+use super::store::{
+    now_epoch, rfc3339, Owner, OwnerKind, Package, Store, Version, AUTHENTICATED_USER,
+    PACKAGE_TYPES,
+};
 use super::{Fault, LoggedRequest, TokenPolicy};
 
-/// The owner every URL in version JSON names.
-const OWNER: &str = "octocat";
 /// Primary rate limit for an authenticated user.
 const RATE_LIMIT: u32 = 5000;
 const JSON_CT: &str = "application/json; charset=utf-8";
@@ -33,6 +36,9 @@ const UA_MESSAGE: &str =
 const LAST_VERSION_MESSAGE: &str =
     "You cannot delete the last tagged version of a package. You must delete the package instead.";
 const DOWNLOADS_MESSAGE: &str = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance.";
+const PACKAGE_DOWNLOADS_MESSAGE: &str = "Publicly visible packages with a version of more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance.";
+const PAGE_LIMIT_MESSAGE: &str =
+    "The value of `per_page` multiplied by `page` cannot be greater than 10000.";
 
 /// Bytes kept literally when a package name goes into a URL path segment (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -118,19 +124,29 @@ impl Shared {
 }
 
 /// Builds the app: routes, GitHub-style 404 fallbacks and the front middleware.
+///
+/// The same handlers serve the three owners' route families; [`Scope`] tells them apart.
 pub(super) fn router(shared: Arc<Shared>) -> Router {
-    const VERSIONS: &str = "/user/packages/{package_type}/{package_name}/versions";
-    Router::new()
-        .route(VERSIONS, get(list_versions))
-        .route(
-            &format!("{VERSIONS}/{{package_version_id}}"),
-            get(get_version).delete(delete_version),
-        )
-        .route(
-            &format!("{VERSIONS}/{{package_version_id}}/restore"),
-            post(restore_version),
-        )
-        .fallback(unknown_route)
+    let mut app = Router::new();
+    for owner in ["/user", "/orgs/{org}", "/users/{username}"] {
+        let packages = format!("{owner}/packages");
+        let package = format!("{packages}/{{package_type}}/{{package_name}}");
+        let versions = format!("{package}/versions");
+        app = app
+            .route(&packages, get(list_packages))
+            .route(&package, get(get_package).delete(delete_package))
+            .route(&format!("{package}/restore"), post(restore_package))
+            .route(&versions, get(list_versions))
+            .route(
+                &format!("{versions}/{{package_version_id}}"),
+                get(get_version).delete(delete_version),
+            )
+            .route(
+                &format!("{versions}/{{package_version_id}}/restore"),
+                post(restore_version),
+            );
+    }
+    app.fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), front))
         .with_state(shared)
@@ -302,9 +318,35 @@ async fn unknown_route() -> Response {
     error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT)
 }
 
-/// The four operations, with what each needs.
+/// Whose packages a route addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// `/user/packages`: the authenticated user's.
+    Me,
+    /// `/orgs/{org}/packages`.
+    Org,
+    /// `/users/{username}/packages`.
+    User,
+}
+
+impl Scope {
+    /// The end of GitHub's documentation anchors for this owner.
+    fn anchor(self) -> &'static str {
+        match self {
+            Scope::Me => "the-authenticated-user",
+            Scope::Org => "an-organization",
+            Scope::User => "a-user",
+        }
+    }
+}
+
+/// The operations, with what each needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
+    ListPackages,
+    GetPackage,
+    DeletePackage,
+    RestorePackage,
     List,
     Get,
     Delete,
@@ -312,12 +354,23 @@ enum Op {
 }
 
 impl Op {
-    fn doc(self) -> String {
-        let anchor = match self {
-            Op::List => "list-package-versions-for-a-package-owned-by-the-authenticated-user",
-            Op::Get => "get-a-package-version-for-the-authenticated-user",
-            Op::Delete => "delete-a-package-version-for-the-authenticated-user",
-            Op::Restore => "restore-a-package-version-for-the-authenticated-user",
+    /// GitHub's documentation URL for the operation (basic-error bodies carry it).
+    fn doc(self, scope: Scope) -> String {
+        let who = scope.anchor();
+        let anchor = match (self, scope) {
+            (Op::ListPackages, Scope::Me) => {
+                "list-packages-for-the-authenticated-users-namespace".to_string()
+            }
+            (Op::ListPackages, _) => format!("list-packages-for-{who}"),
+            (Op::GetPackage, _) => format!("get-a-package-for-{who}"),
+            (Op::DeletePackage, _) => format!("delete-a-package-for-{who}"),
+            (Op::RestorePackage, _) => format!("restore-a-package-for-{who}"),
+            (Op::List, _) => format!("list-package-versions-for-a-package-owned-by-{who}"),
+            (Op::Get, _) => format!("get-a-package-version-for-{who}"),
+            (Op::Delete, Scope::Me) => format!("delete-a-package-version-for-{who}"),
+            (Op::Delete, _) => format!("delete-package-version-for-{who}"),
+            (Op::Restore, Scope::Me) => format!("restore-a-package-version-for-{who}"),
+            (Op::Restore, _) => format!("restore-package-version-for-{who}"),
         };
         format!("{DOC_PACKAGES}#{anchor}")
     }
@@ -326,9 +379,9 @@ impl Op {
     fn scopes(self, package_type: &str) -> Vec<&'static str> {
         let mut s = vec!["read:packages"];
         match self {
-            Op::List | Op::Get => {}
-            Op::Delete => s.push("delete:packages"),
-            Op::Restore => s.push("write:packages"),
+            Op::ListPackages | Op::GetPackage | Op::List | Op::Get => {}
+            Op::DeletePackage | Op::Delete => s.push("delete:packages"),
+            Op::RestorePackage | Op::Restore => s.push("write:packages"),
         }
         if package_type == "maven" {
             s.push("repo");
@@ -338,10 +391,10 @@ impl Op {
 
     fn action(self) -> &'static str {
         match self {
-            Op::List => "list packages",
-            Op::Get => "read packages",
-            Op::Delete => "delete packages",
-            Op::Restore => "restore packages",
+            Op::ListPackages | Op::List => "list packages",
+            Op::GetPackage | Op::Get => "read packages",
+            Op::DeletePackage | Op::Delete => "delete packages",
+            Op::RestorePackage | Op::Restore => "restore packages",
         }
     }
 }
@@ -354,6 +407,7 @@ const ALL_SCOPES: [&str; 4] = ["read:packages", "write:packages", "delete:packag
 fn authorize(
     s: &Shared,
     op: Op,
+    scope: Scope,
     package_type: &str,
     headers: &HeaderMap,
 ) -> Result<Vec<String>, Box<Response>> {
@@ -361,7 +415,7 @@ fn authorize(
         return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "Requires authentication",
-            &op.doc(),
+            &op.doc(scope),
         )));
     };
     let bad_credentials = || Box::new(error(StatusCode::UNAUTHORIZED, "Bad credentials", DOC_ROOT));
@@ -388,7 +442,7 @@ fn authorize(
         return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "package_type must be one of: npm, maven, rubygems, docker, nuget, container",
-            &op.doc(),
+            &op.doc(scope),
         )));
     }
     let has = |need: &str| {
@@ -399,7 +453,7 @@ fn authorize(
     };
     if let Some(missing) = op.scopes(package_type).into_iter().find(|n| !has(n)) {
         let msg = format!("You need at least {missing} scope to {}.", op.action());
-        let mut resp = error(StatusCode::FORBIDDEN, &msg, &op.doc());
+        let mut resp = error(StatusCode::FORBIDDEN, &msg, &op.doc(scope));
         scope_headers(&mut resp, &scopes, op, package_type);
         return Err(Box::new(resp));
     }
@@ -417,38 +471,85 @@ fn scope_headers(resp: &mut Response, scopes: &[String], op: Op, package_type: &
     }
 }
 
-/// Shared prologue: path params, auth, then the handler body; adds scope headers.
+/// What one request addresses, read from its path (and, for package lists, its query).
+struct Ctx {
+    op: Op,
+    scope: Scope,
+    /// The owner as registered in the store.
+    owner: Owner,
+    package_type: String,
+    /// Package name (empty for package lists).
+    name: String,
+    /// Version id, when the route has one.
+    id: Option<i64>,
+    query: ListQuery,
+}
+
+impl Ctx {
+    fn doc(&self) -> String {
+        self.op.doc(self.scope)
+    }
+}
+
+/// Shared prologue: path params, auth, owner lookup, then the handler body; adds scope headers.
 fn handle(
     s: &Shared,
     op: Op,
-    params: Result<Path<Vec<String>>, PathRejection>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: &Uri,
     headers: &HeaderMap,
-    body: impl FnOnce(&mut Store, &str, &str, Option<i64>) -> Response,
+    body: impl FnOnce(&mut Store, &Ctx) -> Response,
 ) -> Response {
-    let Ok(Path(params)) = params else {
-        return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT);
+    let params = match params {
+        Ok(Path(p)) => p,
+        // `/user/packages` has no path parameters at all.
+        Err(PathRejection::MissingPathParams(_)) => HashMap::new(),
+        Err(_) => return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT),
     };
-    let (package_type, name) = match params.as_slice() {
-        [t, n, ..] => (t.as_str(), n.as_str()),
-        _ => return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT),
+    let (scope, login) = match (params.get("org"), params.get("username")) {
+        (Some(org), _) => (Scope::Org, org.clone()),
+        (None, Some(user)) => (Scope::User, user.clone()),
+        (None, None) => (Scope::Me, AUTHENTICATED_USER.to_string()),
     };
-    let scopes = match authorize(s, op, package_type, headers) {
+    let query = ListQuery::parse(uri.query());
+    let package_type = match op {
+        // The package lists take the type as a query parameter.
+        Op::ListPackages => query.package_type.clone().unwrap_or_default(),
+        _ => params.get("package_type").cloned().unwrap_or_default(),
+    };
+    let scopes = match authorize(s, op, scope, &package_type, headers) {
         Ok(scopes) => scopes,
         Err(resp) => return *resp,
     };
-    let id = match params.get(2) {
+    let id = match params.get("package_version_id") {
         // A non-numeric id matches no version.
         Some(raw) => match raw.parse::<i64>() {
             Ok(id) => Some(id),
-            Err(_) => return error(StatusCode::NOT_FOUND, "Not Found", &op.doc()),
+            Err(_) => return error(StatusCode::NOT_FOUND, "Not Found", &op.doc(scope)),
         },
         None => None,
     };
     let mut resp = {
         let mut store = lock(&s.store);
-        body(&mut store, package_type, name, id)
+        let want = match scope {
+            Scope::Org => OwnerKind::Organization,
+            Scope::Me | Scope::User => OwnerKind::User,
+        };
+        let Some(owner) = store.owner(&login).filter(|o| o.kind == want).cloned() else {
+            return error(StatusCode::NOT_FOUND, "Not Found", &op.doc(scope));
+        };
+        let ctx = Ctx {
+            op,
+            scope,
+            owner,
+            package_type: package_type.clone(),
+            name: params.get("package_name").cloned().unwrap_or_default(),
+            id,
+            query,
+        };
+        body(&mut store, &ctx)
     };
-    scope_headers(&mut resp, &scopes, op, package_type);
+    scope_headers(&mut resp, &scopes, op, &package_type);
     resp
 }
 
@@ -456,91 +557,236 @@ fn package_not_found() -> Response {
     error(StatusCode::NOT_FOUND, "Package not found.", DOC_PACKAGES)
 }
 
-fn version_not_found(op: Op) -> Response {
-    error(StatusCode::NOT_FOUND, "Not Found", &op.doc())
+fn version_not_found(ctx: &Ctx) -> Response {
+    error(StatusCode::NOT_FOUND, "Not Found", &ctx.doc())
+}
+
+/// The package a request names, unless it does not exist or was deleted.
+fn live_package<'s>(store: &'s Store, ctx: &Ctx) -> Option<&'s Package> {
+    store
+        .package_of(&ctx.owner.login, &ctx.package_type, &ctx.name)
+        .filter(|p| p.deleted_at.is_none())
+}
+
+fn live_package_mut<'s>(store: &'s mut Store, ctx: &Ctx) -> Option<&'s mut Package> {
+    store
+        .package_of_mut(&ctx.owner.login, &ctx.package_type, &ctx.name)
+        .filter(|p| p.deleted_at.is_none())
+}
+
+/// One page of `rows` as a JSON response with GitHub's `Link` header.
+fn paged(s: &Shared, uri: &Uri, q: &ListQuery, rows: Vec<Value>) -> Response {
+    let total = rows.len() as u64;
+    let start = (q.page - 1).saturating_mul(q.per_page);
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(usize::try_from(start).unwrap_or(usize::MAX))
+        .take(q.per_page as usize)
+        .collect();
+    let mut resp = json_response(StatusCode::OK, &Value::Array(page));
+    let last = total.div_ceil(q.per_page).max(1);
+    if let Some(link) = link_header(&s.base_url, uri.path(), uri.query(), q.page, last) {
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            resp.headers_mut().insert(LINK, v);
+        }
+    }
+    resp
+}
+
+/// Registries whose packages can be `internal` on their own; for the others GitHub treats
+/// `visibility=internal` as `private`.
+const GRANULAR_TYPES: [&str; 4] = ["container", "npm", "nuget", "rubygems"];
+
+async fn list_packages(
+    State(s): State<Arc<Shared>>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    handle(
+        &s,
+        Op::ListPackages,
+        params,
+        &uri,
+        &headers,
+        |store, ctx| {
+            let q = &ctx.query;
+            if q.page.saturating_mul(q.per_page) > 10_000 {
+                return error(StatusCode::BAD_REQUEST, PAGE_LIMIT_MESSAGE, &ctx.doc());
+            }
+            let granular = GRANULAR_TYPES.contains(&ctx.package_type.as_str());
+            let shown = |p: &Package| match q.visibility.as_deref() {
+                None => true,
+                Some("internal") if !granular => p.visibility == "private",
+                Some(v) => p.visibility == v,
+            };
+            if let Some(v) = q.visibility.as_deref() {
+                if !["public", "private", "internal"].contains(&v) {
+                    return error(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "visibility must be one of: public, private, internal",
+                        &ctx.doc(),
+                    );
+                }
+            }
+            let rows: Vec<Value> = store
+                .listed_packages(&ctx.owner.login, &ctx.package_type)
+                .into_iter()
+                .filter(|p| shown(p))
+                .map(|p| package_json(&s.base_url, &ctx.owner, p))
+                .collect();
+            paged(&s, &uri, q, rows)
+        },
+    )
+}
+
+async fn get_package(
+    State(s): State<Arc<Shared>>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    handle(
+        &s,
+        Op::GetPackage,
+        params,
+        &uri,
+        &headers,
+        |store, ctx| match live_package(store, ctx) {
+            Some(p) => json_response(StatusCode::OK, &package_json(&s.base_url, &ctx.owner, p)),
+            None => package_not_found(),
+        },
+    )
+}
+
+async fn delete_package(
+    State(s): State<Arc<Shared>>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    handle(
+        &s,
+        Op::DeletePackage,
+        params,
+        &uri,
+        &headers,
+        |store, ctx| {
+            let Some(p) = live_package_mut(store, ctx) else {
+                return package_not_found();
+            };
+            if p.visibility == "public" && p.versions.iter().any(|v| v.downloads > 5000) {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    PACKAGE_DOWNLOADS_MESSAGE,
+                    &ctx.doc(),
+                );
+            }
+            p.deleted_at = Some(rfc3339(now_epoch()));
+            StatusCode::NO_CONTENT.into_response()
+        },
+    )
+}
+
+async fn restore_package(
+    State(s): State<Arc<Shared>>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    handle(
+        &s,
+        Op::RestorePackage,
+        params,
+        &uri,
+        &headers,
+        |store, ctx| match store
+            .package_of_mut(&ctx.owner.login, &ctx.package_type, &ctx.name)
+            .filter(|p| p.deleted_at.is_some())
+        {
+            Some(p) => {
+                p.deleted_at = None;
+                StatusCode::NO_CONTENT.into_response()
+            }
+            None => package_not_found(),
+        },
+    )
 }
 
 async fn list_versions(
     State(s): State<Arc<Shared>>,
-    params: Result<Path<Vec<String>>, PathRejection>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let op = Op::List;
-    handle(&s, op, params, &headers, |store, t, n, _| {
-        let Some(pkg) = store.package(t, n) else {
+    handle(&s, Op::List, params, &uri, &headers, |store, ctx| {
+        let Some(pkg) = live_package(store, ctx) else {
             return package_not_found();
         };
-        let q = ListQuery::parse(uri.query());
-        let deleted = match q.state.as_deref() {
+        let deleted = match ctx.query.state.as_deref() {
             None | Some("active") => false,
             Some("deleted") => true,
             Some(_) => {
                 return error(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "state must be one of: active, deleted",
-                    &op.doc(),
+                    &ctx.doc(),
                 )
             }
         };
-        let rows = pkg.listed(deleted);
-        let start = (q.page - 1).saturating_mul(q.per_page);
-        let page: Vec<Value> = rows
-            .iter()
-            .skip(usize::try_from(start).unwrap_or(usize::MAX))
-            .take(q.per_page as usize)
-            .map(|v| version_json(&s.base_url, pkg, v))
+        let rows = pkg
+            .listed(deleted)
+            .into_iter()
+            .map(|v| version_json(&s.base_url, &ctx.owner, pkg, v))
             .collect();
-        let mut resp = json_response(StatusCode::OK, &Value::Array(page));
-        let last = (rows.len() as u64).div_ceil(q.per_page).max(1);
-        if let Some(link) = link_header(&s.base_url, uri.path(), uri.query(), q.page, last) {
-            if let Ok(v) = HeaderValue::from_str(&link) {
-                resp.headers_mut().insert(LINK, v);
-            }
-        }
-        resp
+        paged(&s, &uri, &ctx.query, rows)
     })
 }
 
 async fn get_version(
     State(s): State<Arc<Shared>>,
-    params: Result<Path<Vec<String>>, PathRejection>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    handle(&s, Op::Get, params, &headers, |store, t, n, id| {
-        let Some(pkg) = store.package(t, n) else {
+    handle(&s, Op::Get, params, &uri, &headers, |store, ctx| {
+        let Some(pkg) = live_package(store, ctx) else {
             return package_not_found();
         };
-        match id.and_then(|id| pkg.version(id)) {
-            Some(v) => json_response(StatusCode::OK, &version_json(&s.base_url, pkg, v)),
-            None => version_not_found(Op::Get),
+        match ctx.id.and_then(|id| pkg.version(id)) {
+            Some(v) => json_response(
+                StatusCode::OK,
+                &version_json(&s.base_url, &ctx.owner, pkg, v),
+            ),
+            None => version_not_found(ctx),
         }
     })
 }
 
 async fn delete_version(
     State(s): State<Arc<Shared>>,
-    params: Result<Path<Vec<String>>, PathRejection>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let op = Op::Delete;
-    handle(&s, op, params, &headers, |store, t, n, id| {
-        let Some(pkg) = store.package_mut(t, n) else {
+    handle(&s, Op::Delete, params, &uri, &headers, |store, ctx| {
+        let Some(pkg) = live_package_mut(store, ctx) else {
             return package_not_found();
         };
         let active = pkg.active_count();
         let public = pkg.visibility == "public";
-        let Some(v) = id
+        let Some(v) = ctx
+            .id
             .and_then(|id| pkg.version_mut(id))
             .filter(|v| v.deleted_at.is_none())
         else {
-            return version_not_found(op);
+            return version_not_found(ctx);
         };
         if public && v.downloads > 5000 {
-            return error(StatusCode::BAD_REQUEST, DOWNLOADS_MESSAGE, &op.doc());
+            return error(StatusCode::BAD_REQUEST, DOWNLOADS_MESSAGE, &ctx.doc());
         }
         if active <= 1 {
-            return error(StatusCode::BAD_REQUEST, LAST_VERSION_MESSAGE, &op.doc());
+            return error(StatusCode::BAD_REQUEST, LAST_VERSION_MESSAGE, &ctx.doc());
         }
         v.deleted_at = Some(rfc3339(now_epoch()));
         StatusCode::NO_CONTENT.into_response()
@@ -549,15 +795,16 @@ async fn delete_version(
 
 async fn restore_version(
     State(s): State<Arc<Shared>>,
-    params: Result<Path<Vec<String>>, PathRejection>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let op = Op::Restore;
-    handle(&s, op, params, &headers, |store, t, n, id| {
-        let Some(pkg) = store.package_mut(t, n) else {
+    handle(&s, Op::Restore, params, &uri, &headers, |store, ctx| {
+        let Some(pkg) = live_package_mut(store, ctx) else {
             return package_not_found();
         };
-        match id
+        match ctx
+            .id
             .and_then(|id| pkg.version_mut(id))
             .filter(|v| v.deleted_at.is_some())
         {
@@ -565,16 +812,18 @@ async fn restore_version(
                 v.deleted_at = None;
                 StatusCode::NO_CONTENT.into_response()
             }
-            None => version_not_found(op),
+            None => version_not_found(ctx),
         }
     })
 }
 
-/// `page`, `per_page` and `state` of a list request (lenient like GitHub: junk means default).
+/// The query parameters of list requests (lenient like GitHub: junk means default).
 struct ListQuery {
     page: u64,
     per_page: u64,
     state: Option<String>,
+    package_type: Option<String>,
+    visibility: Option<String>,
 }
 
 impl ListQuery {
@@ -583,6 +832,8 @@ impl ListQuery {
             page: 1,
             per_page: 30,
             state: None,
+            package_type: None,
+            visibility: None,
         };
         let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes());
         for (k, v) in pairs {
@@ -595,6 +846,8 @@ impl ListQuery {
                     }
                 }
                 "state" => q.state = Some(v.into_owned()),
+                "package_type" => q.package_type = Some(v.into_owned()),
+                "visibility" => q.visibility = Some(v.into_owned()),
                 _ => {}
             }
         }
@@ -648,24 +901,93 @@ pub(super) fn encode_name(name: &str) -> String {
     utf8_percent_encode(name, SEGMENT).to_string()
 }
 
+/// The API and web path prefixes of an owner's packages: `users/octocat` or `orgs/octo-org`.
+fn owner_path(owner: &Owner) -> String {
+    match owner.kind {
+        OwnerKind::User => format!("users/{}", owner.login),
+        OwnerKind::Organization => format!("orgs/{}", owner.login),
+    }
+}
+
+/// GitHub's simple-user object (organizations are rendered with it too).
+fn owner_json(base: &str, owner: &Owner) -> Value {
+    let (kind, prefix) = match owner.kind {
+        OwnerKind::User => ("User", "U"),
+        OwnerKind::Organization => ("Organization", "O"),
+    };
+    json!({
+        "login": owner.login,
+        "id": owner.id,
+        "node_id": format!("{prefix}_kgDO{:08X}", owner.id),
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", owner.id),
+        "gravatar_id": "",
+        "url": format!("{base}/users/{}", owner.login),
+        "html_url": format!("https://github.com/{}", owner.login),
+        "type": kind,
+        "site_admin": false,
+    })
+}
+
+/// GitHub's minimal-repository object, abbreviated.
+fn repository_json(base: &str, owner: &Owner, pkg: &Package, repo: &str) -> Value {
+    let full = format!("{}/{repo}", owner.login);
+    let id = 100_000 + (super::store::mix_str(&full) % 900_000) as i64;
+    json!({
+        "id": id,
+        "node_id": format!("R_kgDO{id:08X}"),
+        "name": repo,
+        "full_name": full,
+        "private": pkg.visibility != "public",
+        "owner": owner_json(base, owner),
+        "html_url": format!("https://github.com/{full}"),
+        "description": null,
+        "fork": false,
+        "url": format!("{base}/repos/{full}"),
+    })
+}
+
+/// One package as GitHub renders it, fields in GitHub's order.
+fn package_json(base: &str, owner: &Owner, pkg: &Package) -> Value {
+    let t = pkg.package_type.as_str();
+    let who = owner_path(owner);
+    let mut m = Map::new();
+    m.insert("id".into(), pkg.id.into());
+    m.insert("name".into(), pkg.name.clone().into());
+    m.insert("package_type".into(), t.into());
+    m.insert("owner".into(), owner_json(base, owner));
+    m.insert("version_count".into(), pkg.active_count().into());
+    m.insert("visibility".into(), pkg.visibility.clone().into());
+    m.insert(
+        "url".into(),
+        format!("{base}/{who}/packages/{t}/{}", encode_name(&pkg.name)).into(),
+    );
+    m.insert("created_at".into(), pkg.created_at.clone().into());
+    m.insert("updated_at".into(), pkg.updated_at().into());
+    if let Some(repo) = &pkg.repository {
+        m.insert("repository".into(), repository_json(base, owner, pkg, repo));
+    }
+    m.insert(
+        "html_url".into(),
+        format!("https://github.com/{who}/packages/{t}/package/{}", pkg.name).into(),
+    );
+    Value::Object(m)
+}
+
 /// One version as GitHub renders it, fields in GitHub's order.
-fn version_json(base: &str, pkg: &Package, v: &Version) -> Value {
+fn version_json(base: &str, owner: &Owner, pkg: &Package, v: &Version) -> Value {
     let t = pkg.package_type.as_str();
     let enc = encode_name(&pkg.name);
+    let who = owner_path(owner);
     let mut m = Map::new();
     m.insert("id".into(), v.id.into());
     m.insert("name".into(), v.name.clone().into());
     m.insert(
         "url".into(),
-        format!("{base}/users/{OWNER}/packages/{t}/{enc}/versions/{}", v.id).into(),
+        format!("{base}/{who}/packages/{t}/{enc}/versions/{}", v.id).into(),
     );
     m.insert(
         "package_html_url".into(),
-        format!(
-            "https://github.com/users/{OWNER}/packages/{t}/package/{}",
-            pkg.name
-        )
-        .into(),
+        format!("https://github.com/{who}/packages/{t}/package/{}", pkg.name).into(),
     );
     if let Some(l) = &v.license {
         m.insert("license".into(), l.clone().into());
@@ -680,11 +1002,7 @@ fn version_json(base: &str, pkg: &Package, v: &Version) -> Value {
     }
     m.insert(
         "html_url".into(),
-        format!(
-            "https://github.com/users/{OWNER}/packages/{t}/{enc}/{}",
-            v.id
-        )
-        .into(),
+        format!("https://github.com/{who}/packages/{t}/{enc}/{}", v.id).into(),
     );
     let metadata = match t {
         "container" => json!({"package_type": t, "container": {"tags": v.tags}}),
@@ -744,10 +1062,65 @@ mod tests {
         pkg.add_version(Version::new("sha256:00", "2020-05-15T03:46:45Z").with_tags(&["1.13.6"]));
         let pkg = store.package("container", "team/app").cloned();
         let pkg = pkg.expect("package");
-        let v = version_json("http://b", &pkg, &pkg.versions[0]);
+        let owner = store.owner(AUTHENTICATED_USER).cloned().expect("octocat");
+        let v = version_json("http://b", &owner, &pkg, &pkg.versions[0]);
         assert_eq!(
             v.to_string(),
             r#"{"id":1,"name":"sha256:00","url":"http://b/users/octocat/packages/container/team%2Fapp/versions/1","package_html_url":"https://github.com/users/octocat/packages/container/package/team/app","created_at":"2020-05-15T03:46:45Z","updated_at":"2020-05-15T03:46:45Z","html_url":"https://github.com/users/octocat/packages/container/team%2Fapp/1","metadata":{"package_type":"container","container":{"tags":["1.13.6"]}}}"#
+        );
+    }
+
+    #[test]
+    fn package_json_shape() {
+        let mut store = Store::new();
+        store.add_org("octo-org");
+        let pkg = store.add_package_for("octo-org", "container", "team/app");
+        pkg.set_visibility("internal")
+            .set_repository("team")
+            .set_created_at("2020-01-01T00:00:00Z");
+        pkg.add_version(Version::new("sha256:00", "2020-05-15T03:46:45Z"));
+        pkg.add_version(Version::new("sha256:01", "2021-05-15T03:46:45Z"));
+        pkg.versions[1].deleted_at = Some("2021-06-01T00:00:00Z".into());
+        let pkg = store
+            .package_of("octo-org", "container", "team/app")
+            .cloned()
+            .expect("package");
+        let owner = store.owner("octo-org").cloned().expect("org");
+        let v = package_json("http://b", &owner, &pkg);
+        assert_eq!(v["version_count"], 1, "deleted versions are not counted");
+        assert_eq!(v["visibility"], "internal");
+        assert_eq!(
+            v["url"],
+            "http://b/orgs/octo-org/packages/container/team%2Fapp"
+        );
+        assert_eq!(
+            v["html_url"],
+            "https://github.com/orgs/octo-org/packages/container/package/team/app"
+        );
+        assert_eq!(v["owner"]["login"], "octo-org");
+        assert_eq!(v["owner"]["type"], "Organization");
+        assert_eq!(v["repository"]["full_name"], "octo-org/team");
+        assert_eq!(v["repository"]["private"], true);
+        assert_eq!(v["updated_at"], "2021-05-15T03:46:45Z");
+        let keys: Vec<&str> = v
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            vec![
+                "id",
+                "name",
+                "package_type",
+                "owner",
+                "version_count",
+                "visibility",
+                "url",
+                "created_at",
+                "updated_at",
+                "repository",
+                "html_url"
+            ]
         );
     }
 }

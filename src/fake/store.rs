@@ -13,13 +13,39 @@ const GENERATED_BASE_EPOCH: i64 = 1_672_628_645;
 /// Spacing between generated versions (5h 17m 23s).
 const GENERATED_STEP_SECS: i64 = 5 * 3600 + 17 * 60 + 23;
 
-/// All packages the fake knows, keyed by `(package_type, name)`.
+/// The user the fake's tokens belong to: `/user/...` routes address this owner's packages.
+pub const AUTHENTICATED_USER: &str = "octocat";
+
+/// What kind of account owns packages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// A user account: `/users/{username}/packages` (and `/user/packages` for [`AUTHENTICATED_USER`]).
+    User,
+    /// An organization: `/orgs/{org}/packages`.
+    Organization,
+}
+
+/// An account that owns packages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// Login as registered (lookups ignore case, as GitHub's do).
+    pub login: String,
+    /// Account id (store-wide sequence: the authenticated user is 1).
+    pub id: i64,
+    /// User or organization.
+    pub kind: OwnerKind,
+}
+
+/// All packages the fake knows, keyed by `(owner, package_type, name)`, and their owners.
 ///
-/// Version ids come from one store-wide counter, so they are unique across packages.
+/// Version ids come from one store-wide counter, so they are unique across packages; package ids
+/// come from a second counter so adding packages never shifts version ids.
 #[derive(Debug)]
 pub struct Store {
-    packages: BTreeMap<(String, String), Package>,
+    owners: BTreeMap<String, Owner>,
+    packages: BTreeMap<(String, String, String), Package>,
     next_id: Arc<AtomicI64>,
+    next_package_id: i64,
 }
 
 impl Default for Store {
@@ -41,59 +67,154 @@ impl Clone for Store {
                 (k.clone(), p)
             })
             .collect();
-        Store { packages, next_id }
+        Store {
+            owners: self.owners.clone(),
+            packages,
+            next_id,
+            next_package_id: self.next_package_id,
+        }
     }
 }
 
+fn key(login: &str) -> String {
+    login.to_ascii_lowercase()
+}
+
 impl Store {
-    /// An empty store; the first version id handed out is 1.
+    /// An empty store (only the authenticated user); the first version id handed out is 1.
     pub fn new() -> Store {
         Store::starting_at(1)
     }
 
     /// An empty store whose first version id is `first_id`.
     pub fn starting_at(first_id: i64) -> Store {
-        Store {
+        let mut s = Store {
+            owners: BTreeMap::new(),
             packages: BTreeMap::new(),
             next_id: Arc::new(AtomicI64::new(first_id)),
-        }
+            next_package_id: 1,
+        };
+        s.add_user(AUTHENTICATED_USER);
+        s
     }
 
-    /// Adds a private package with no versions, or returns the existing one.
+    /// The same store with package ids starting at `first` (version ids are unaffected).
+    pub fn with_first_package_id(mut self, first: i64) -> Store {
+        self.next_package_id = first;
+        self
+    }
+
+    fn add_owner(&mut self, login: &str, kind: OwnerKind) -> &Owner {
+        let id = self.owners.len() as i64 + 1;
+        self.owners.entry(key(login)).or_insert_with(|| Owner {
+            login: login.to_string(),
+            id,
+            kind,
+        })
+    }
+
+    /// Registers a user account (no-op if the login exists).
+    pub fn add_user(&mut self, login: &str) -> &Owner {
+        self.add_owner(login, OwnerKind::User)
+    }
+
+    /// Registers an organization (no-op if the login exists).
+    pub fn add_org(&mut self, login: &str) -> &Owner {
+        self.add_owner(login, OwnerKind::Organization)
+    }
+
+    /// Looks up an owner, ignoring case.
+    pub fn owner(&self, login: &str) -> Option<&Owner> {
+        self.owners.get(&key(login))
+    }
+
+    /// Adds a private package of the authenticated user with no versions, or returns the existing one.
     pub fn add_package(&mut self, package_type: &str, name: &str) -> &mut Package {
+        self.add_package_for(AUTHENTICATED_USER, package_type, name)
+    }
+
+    /// Adds a private package of `owner` (registered as a user if unknown), or returns the existing one.
+    pub fn add_package_for(&mut self, owner: &str, package_type: &str, name: &str) -> &mut Package {
+        if self.owner(owner).is_none() {
+            self.add_user(owner);
+        }
+        let login = self
+            .owner(owner)
+            .map(|o| o.login.clone())
+            .unwrap_or_else(|| owner.to_string());
         let next_id = Arc::clone(&self.next_id);
+        let next_package_id = &mut self.next_package_id;
         self.packages
-            .entry((package_type.to_string(), name.to_string()))
-            .or_insert_with(|| Package {
-                package_type: package_type.to_string(),
-                name: name.to_string(),
-                visibility: "private".to_string(),
-                versions: Vec::new(),
-                next_id,
+            .entry((key(owner), package_type.to_string(), name.to_string()))
+            .or_insert_with(|| {
+                let id = *next_package_id;
+                *next_package_id += 1;
+                Package {
+                    id,
+                    owner: login,
+                    package_type: package_type.to_string(),
+                    name: name.to_string(),
+                    visibility: "private".to_string(),
+                    repository: None,
+                    created_at: rfc3339(GENERATED_BASE_EPOCH),
+                    deleted_at: None,
+                    versions: Vec::new(),
+                    next_id,
+                }
             })
     }
 
-    /// Looks up a package.
+    /// Looks up a package of the authenticated user (deleted ones included).
     pub fn package(&self, package_type: &str, name: &str) -> Option<&Package> {
-        self.packages
-            .get(&(package_type.to_string(), name.to_string()))
+        self.package_of(AUTHENTICATED_USER, package_type, name)
     }
 
-    /// Looks up a package for modification.
+    /// Looks up a package of the authenticated user for modification.
     pub fn package_mut(&mut self, package_type: &str, name: &str) -> Option<&mut Package> {
-        self.packages
-            .get_mut(&(package_type.to_string(), name.to_string()))
+        self.package_of_mut(AUTHENTICATED_USER, package_type, name)
     }
 
-    /// Removes a package with all its versions.
+    /// Looks up a package of any owner (deleted ones included).
+    pub fn package_of(&self, owner: &str, package_type: &str, name: &str) -> Option<&Package> {
+        self.packages
+            .get(&(key(owner), package_type.to_string(), name.to_string()))
+    }
+
+    /// Looks up a package of any owner for modification.
+    pub fn package_of_mut(
+        &mut self,
+        owner: &str,
+        package_type: &str,
+        name: &str,
+    ) -> Option<&mut Package> {
+        self.packages
+            .get_mut(&(key(owner), package_type.to_string(), name.to_string()))
+    }
+
+    /// Removes a package of the authenticated user with all its versions (no trace, unlike a
+    /// deletion through the API, which keeps it restorable).
     pub fn remove_package(&mut self, package_type: &str, name: &str) -> Option<Package> {
-        self.packages
-            .remove(&(package_type.to_string(), name.to_string()))
+        self.packages.remove(&(
+            key(AUTHENTICATED_USER),
+            package_type.to_string(),
+            name.to_string(),
+        ))
     }
 
-    /// All packages, ordered by `(package_type, name)`.
+    /// All packages of every owner, deleted ones included, ordered by `(owner, package_type, name)`.
     pub fn packages(&self) -> impl Iterator<Item = &Package> {
         self.packages.values()
+    }
+
+    /// The packages a list request shows: `owner`'s packages of this type that are not deleted,
+    /// by name.
+    pub fn listed_packages(&self, owner: &str, package_type: &str) -> Vec<&Package> {
+        let owner = key(owner);
+        self.packages
+            .iter()
+            .filter(|((o, t, _), p)| *o == owner && t == package_type && p.deleted_at.is_none())
+            .map(|(_, p)| p)
+            .collect()
     }
 
     /// Finds a version by id in any package.
@@ -112,12 +233,22 @@ impl Store {
 /// One package and all its versions (active and deleted).
 #[derive(Clone, Debug)]
 pub struct Package {
+    /// Store-wide package id.
+    pub id: i64,
+    /// Login of the owning user or organization.
+    pub owner: String,
     /// One of [`PACKAGE_TYPES`].
     pub package_type: String,
     /// Package name; container names may contain `/`.
     pub name: String,
     /// `private` (default), `public` or `internal`.
     pub visibility: String,
+    /// Name of the linked repository (owned by the package's owner), if any.
+    pub repository: Option<String>,
+    /// RFC 3339 UTC (default 2023-01-02T03:04:05Z).
+    pub created_at: String,
+    /// Set when the whole package was deleted (restorable); lists and gets then leave it out.
+    pub deleted_at: Option<String>,
     /// Versions in insertion order (API lists are sorted newest first).
     pub versions: Vec<Version>,
     next_id: Arc<AtomicI64>,
@@ -164,6 +295,29 @@ impl Package {
     pub fn set_visibility(&mut self, visibility: &str) -> &mut Self {
         self.visibility = visibility.to_string();
         self
+    }
+
+    /// Links the package to a repository of its owner (`name`, not `owner/name`).
+    pub fn set_repository(&mut self, name: &str) -> &mut Self {
+        self.repository = Some(name.to_string());
+        self
+    }
+
+    /// Sets the creation date (RFC 3339 UTC).
+    pub fn set_created_at(&mut self, created_at: &str) -> &mut Self {
+        self.created_at = created_at.to_string();
+        self
+    }
+
+    /// When the package last changed: its creation or its newest version update.
+    pub fn updated_at(&self) -> String {
+        self.versions
+            .iter()
+            .map(|v| v.updated_at.as_str())
+            .chain(std::iter::once(self.created_at.as_str()))
+            .max()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Looks up a version by id (deleted ones included).
@@ -286,6 +440,15 @@ pub(super) fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// FNV-1a over a string, scrambled: a deterministic number for fake ids.
+pub(super) fn mix_str(seed: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    mix(h)
+}
+
 /// A deterministic fake `sha256:<64 hex>` digest derived from `seed`.
 pub fn digest(seed: &str) -> String {
     // FNV-1a over the seed, then four splitmix64 words.
@@ -365,6 +528,31 @@ mod tests {
         assert_eq!(va, vb);
         let v = va.as_ref().map(|v| v[0].name.clone()).unwrap_or_default();
         assert!(v.starts_with("sha256:") && v.len() == 71, "{v}");
+    }
+
+    #[test]
+    fn owners_and_package_ids() {
+        let mut s = Store::new().with_first_package_id(100);
+        s.add_org("Octo-Org");
+        s.add_package_for("octo-org", "npm", "ui").add_versions(2);
+        s.add_package("npm", "ui").add_versions(1);
+        s.add_package_for("hubot", "npm", "x");
+        assert_eq!(
+            s.owner("OCTO-ORG").map(|o| o.kind),
+            Some(OwnerKind::Organization)
+        );
+        assert_eq!(s.owner("hubot").map(|o| o.kind), Some(OwnerKind::User));
+        assert_eq!(s.owner(AUTHENTICATED_USER).map(|o| o.id), Some(1));
+        let org = s.package_of("OCTO-ORG", "npm", "ui").expect("org package");
+        assert_eq!((org.id, org.owner.as_str()), (100, "Octo-Org"));
+        assert_eq!(s.package("npm", "ui").map(|p| p.id), Some(101));
+        // Version ids stay one store-wide sequence.
+        assert_eq!(s.package("npm", "ui").map(|p| p.versions[0].id), Some(3));
+        s.package_of_mut("octo-org", "npm", "ui")
+            .expect("org package")
+            .deleted_at = Some("2024-01-01T00:00:00Z".into());
+        assert!(s.listed_packages("octo-org", "npm").is_empty());
+        assert_eq!(s.listed_packages(AUTHENTICATED_USER, "npm").len(), 1);
     }
 
     #[test]

@@ -269,6 +269,138 @@ fn state_filter_delete_and_restore() {
 }
 
 #[test]
+fn package_lists_of_every_owner() {
+    let gh = server_with(|s| {
+        s.add_org("acme");
+        for owner in ["octocat", "acme", "hubot"] {
+            for i in 0..45 {
+                s.add_package_for(owner, "npm", &format!("p{i:02}"));
+            }
+            s.add_package_for(owner, "npm", "pub")
+                .set_visibility("public");
+            s.add_package_for(owner, "maven", "m");
+        }
+    });
+    for prefix in [
+        "/user",
+        "/orgs/acme",
+        "/orgs/ACME",
+        "/users/hubot",
+        "/users/octocat",
+    ] {
+        let first = call(&gh, "GET", &format!("{prefix}/packages?package_type=npm"));
+        assert_eq!(first.status, 200, "{prefix}: {}", first.body);
+        assert_eq!(first.ids().len(), 30, "default page size");
+        let next = first.link("next").expect("next link");
+        let second = follow(&gh, &next);
+        assert_eq!(second.ids().len(), 16);
+        assert!(second.link("next").is_none());
+        let public = call(
+            &gh,
+            "GET",
+            &format!("{prefix}/packages?package_type=npm&visibility=public"),
+        );
+        let json = public.json();
+        let names: Vec<&str> = json
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, vec!["pub"], "{prefix}");
+        // No granular permissions for maven: `internal` means `private`.
+        let internal = call(
+            &gh,
+            "GET",
+            &format!("{prefix}/packages?package_type=maven&visibility=internal"),
+        );
+        assert_eq!(internal.json()[0]["visibility"], "private", "{prefix}");
+    }
+    let bad = call(
+        &gh,
+        "GET",
+        "/user/packages?package_type=npm&visibility=secret",
+    );
+    assert_eq!(bad.status, 422);
+    let missing = call(&gh, "GET", "/user/packages");
+    assert_eq!(missing.status, 422);
+    assert!(missing.message().starts_with("package_type must be one of"));
+    let deep = call(
+        &gh,
+        "GET",
+        "/user/packages?package_type=npm&per_page=100&page=101",
+    );
+    assert_eq!(deep.status, 400);
+    assert!(
+        deep.message().contains("cannot be greater than 10000"),
+        "{}",
+        deep.body
+    );
+    // Unknown owners, and owners of the other kind, are not found.
+    for target in [
+        "/orgs/nobody/packages?package_type=npm",
+        "/orgs/hubot/packages?package_type=npm",
+        "/users/acme/packages?package_type=npm",
+        "/users/acme/packages/npm/p01/versions",
+    ] {
+        assert_eq!(call(&gh, "GET", target).status, 404, "{target}");
+    }
+}
+
+#[test]
+fn package_get_delete_restore() {
+    let gh = server_with(|s| {
+        s.add_org("acme");
+        let p = s.add_package_for("acme", "container", "team/app");
+        p.set_repository("team").add_versions(2);
+        let popular = s.add_package_for("acme", "npm", "popular");
+        popular.set_visibility("public").add_versions(1);
+        popular.versions[0].downloads = 9000;
+    });
+    let pkg = "/orgs/acme/packages/container/team%2Fapp";
+    let got = call(&gh, "GET", pkg);
+    assert_eq!(got.status, 200);
+    let j = got.json();
+    assert_eq!(j["name"], "team/app");
+    assert_eq!(j["version_count"], 2);
+    assert_eq!(j["owner"]["type"], "Organization");
+    assert_eq!(j["repository"]["full_name"], "acme/team");
+    assert!(j["url"]
+        .as_str()
+        .is_some_and(|u| u.ends_with("/orgs/acme/packages/container/team%2Fapp")));
+    assert_eq!(
+        call(&gh, "GET", &format!("{pkg}/versions")).json()[0]["url"]
+            .as_str()
+            .map(|u| u.contains("/orgs/acme/packages/container/team%2Fapp/versions/")),
+        Some(true)
+    );
+
+    let del = call(&gh, "DELETE", pkg);
+    assert_eq!((del.status, del.body.as_str()), (204, ""));
+    assert_eq!(call(&gh, "GET", pkg).status, 404);
+    assert_eq!(call(&gh, "GET", &format!("{pkg}/versions")).status, 404);
+    assert!(
+        call(&gh, "GET", "/orgs/acme/packages?package_type=container")
+            .ids()
+            .is_empty()
+    );
+    assert_eq!(call(&gh, "DELETE", pkg).status, 404);
+    let res = call(&gh, "POST", &format!("{pkg}/restore?token=abc"));
+    assert_eq!((res.status, res.body.as_str()), (204, ""));
+    assert_eq!(call(&gh, "GET", pkg).status, 200);
+    assert_eq!(call(&gh, "POST", &format!("{pkg}/restore")).status, 404);
+
+    let refused = call(&gh, "DELETE", "/orgs/acme/packages/npm/popular");
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.message().contains("5000 downloads"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.json()["documentation_url"]
+        .as_str()
+        .is_some_and(|d| d.ends_with("#delete-a-package-for-an-organization")));
+}
+
+#[test]
 fn delete_refusals() {
     let gh = server_with(|s| {
         s.add_package("npm", "a").add_versions(2);

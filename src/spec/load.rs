@@ -270,7 +270,9 @@ fn load(files: &Files) -> Result<Provider, SpecError> {
             file: &file,
             root: &doc_root,
         };
-        services.push(load_service(&doc, &name, svc_name, svc, &config)?);
+        let service = load_service(&doc, &name, svc_name, svc, &config)?;
+        check_function_names(&doc, &services, &service)?;
+        services.push(service);
     }
     Ok(Provider {
         name,
@@ -309,6 +311,39 @@ fn load_service(
         description: str_of(entry, "description"),
         resources,
     })
+}
+
+/// SQL function names are global to a connection: each EXEC method becomes a function named after
+/// it, so two resources (in any service) must not share an EXEC method name, nor may one shadow a
+/// table or `github_sql_version`. SQLite compares function names case-insensitively.
+fn check_function_names(
+    doc: &Doc<'_>,
+    earlier: &[Service],
+    service: &Service,
+) -> Result<(), SpecError> {
+    let mut seen: Vec<(String, String)> = vec![("github_sql_version".into(), "github-sql".into())];
+    let all = earlier.iter().chain(std::iter::once(service));
+    for r in all.clone().flat_map(|s| s.resources.iter()) {
+        seen.push((r.name.to_ascii_lowercase(), format!("the table {}", r.name)));
+    }
+    for r in all.flat_map(|s| s.resources.iter()) {
+        for &i in &r.exec {
+            let m = &r.methods[i];
+            let key = m.name.to_ascii_lowercase();
+            if let Some((_, owner)) = seen.iter().find(|(k, _)| *k == key) {
+                return Err(doc.err(
+                    format!("/components/x-stackQL-resources/{}/methods/{}", r.name, m.name),
+                    format!(
+                        "EXEC method {} of {} becomes a SQL function, and that name is already \
+                         taken by {owner}; rename one of them (SQL function names are global to a connection)",
+                        m.name, r.id
+                    ),
+                ));
+            }
+            seen.push((key, format!("EXEC method {} of {}", m.name, r.id)));
+        }
+    }
+    Ok(())
 }
 
 fn method_ref_name(v: &Value) -> Option<String> {
@@ -499,6 +534,50 @@ fn load_resource(
             "the resource has no columns (no SELECT method with a response schema)",
         ));
     }
+    let ext = &r["x-github-sql"];
+    // Descriptions the copied schemas lack (or state too briefly): shown by DESCRIBE and the docs.
+    for (name, text) in ext["columnDescriptions"].as_object().into_iter().flatten() {
+        let loc = format!("{at}/x-github-sql/columnDescriptions/{name}");
+        let Some(c) = columns.iter_mut().find(|c| &c.name == name) else {
+            let known: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+            return Err(doc.err(
+                loc,
+                format!(
+                    "no column named {name}; the columns are {}",
+                    known.join(", ")
+                ),
+            ));
+        };
+        c.description = text
+            .as_str()
+            .ok_or_else(|| doc.err(&loc, "expected a string"))?
+            .to_string();
+    }
+    let notes = read_list(
+        doc,
+        &format!("{at}/x-github-sql/notes"),
+        &ext["notes"],
+        |loc, n| {
+            Ok(Note {
+                title: required_str(doc, loc, n, "title")?,
+                body: required_str(doc, loc, n, "body")?,
+            })
+        },
+    )?;
+    let examples = read_list(
+        doc,
+        &format!("{at}/x-github-sql/examples"),
+        &ext["examples"],
+        |loc, e| {
+            Ok(Example {
+                title: required_str(doc, loc, e, "title")?,
+                description: str_of(e, "description"),
+                sql: required_str(doc, loc, e, "sql")?,
+                after: str_of(e, "after"),
+                run: e["run"].as_bool().unwrap_or(true),
+            })
+        },
+    )?;
 
     Ok(Resource {
         id,
@@ -513,7 +592,35 @@ fn load_resource(
         exec,
         pagination: config.pagination.clone(),
         repo_scoped_types: config.repo_scoped_types.clone(),
+        notes,
+        examples,
     })
+}
+
+/// Reads an optional YAML list, item by item; the closure gets each item's location.
+fn read_list<T>(
+    doc: &Doc<'_>,
+    at: &str,
+    v: &Value,
+    mut item: impl FnMut(&str, &Value) -> Result<T, SpecError>,
+) -> Result<Vec<T>, SpecError> {
+    if v.is_null() {
+        return Ok(Vec::new());
+    }
+    let items = v.as_array().ok_or_else(|| doc.err(at, "expected a list"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| item(&format!("{at}/{i}"), x))
+        .collect()
+}
+
+fn required_str(doc: &Doc<'_>, at: &str, v: &Value, key: &str) -> Result<String, SpecError> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(String::from)
+        .ok_or_else(|| doc.err(at, format!("needs a non-empty `{key}` string")))
 }
 
 /// Reads one method; also returns the schema of one row of its response, if it has a body.
@@ -726,6 +833,130 @@ mod tests {
                 param: "package_version_id".into(),
                 field: "id".into()
             }
+        );
+    }
+
+    /// Writes a one-service provider with this service document into a fresh temp dir.
+    fn doc_dir(tag: &str, service: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ghsql-spec-{tag}-{}", std::process::id()));
+        let v = dir.join("github/v1");
+        std::fs::create_dir_all(v.join("services")).expect("mkdir");
+        std::fs::write(
+            v.join("provider.yaml"),
+            "name: github\nversion: v1\nproviderServices:\n  s:\n    service:\n      $ref: github/v1/services/s.yaml\n",
+        )
+        .expect("write");
+        std::fs::write(v.join("services/s.yaml"), service).expect("write");
+        dir
+    }
+
+    /// A service with resources `a` and `b`; `b`'s EXEC method is named `b_exec`.
+    fn two_resources(b_exec: &str, a_extra: &str) -> String {
+        format!(
+            r#"paths:
+  /x:
+    get:
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {{type: array, items: {{type: object, properties: {{id: {{type: integer}}}}}}}}
+    post:
+      responses:
+        '204': {{description: done}}
+components:
+  x-stackQL-resources:
+    a:
+      methods:
+        list: {{operation: {{$ref: '#/paths/~1x/get'}}}}
+        poke: {{operation: {{$ref: '#/paths/~1x/post'}}, response: {{openAPIDocKey: '204'}}}}
+      sqlVerbs:
+        select: [{{$ref: '#/components/x-stackQL-resources/a/methods/list'}}]
+{a_extra}
+    b:
+      methods:
+        list: {{operation: {{$ref: '#/paths/~1x/get'}}}}
+        {b_exec}: {{operation: {{$ref: '#/paths/~1x/post'}}, response: {{openAPIDocKey: '204'}}}}
+      sqlVerbs:
+        select: [{{$ref: '#/components/x-stackQL-resources/b/methods/list'}}]
+"#
+        )
+    }
+
+    #[test]
+    fn exec_function_names_must_be_unique_across_resources() {
+        for (tag, name, taken_by) in [
+            ("dup", "poke", "EXEC method poke of github.s.a"),
+            ("dupcase", "POKE", "EXEC method poke of github.s.a"),
+            ("table", "a", "the table a"),
+            ("builtin", "github_sql_version", "github-sql"),
+        ] {
+            let dir = doc_dir(tag, &two_resources(name, ""));
+            let msg = load_dir(&dir).expect_err(name).to_string();
+            assert!(
+                msg.contains(&format!("/components/x-stackQL-resources/b/methods/{name}")),
+                "{msg}"
+            );
+            assert!(
+                msg.contains(&format!("already taken by {taken_by}")),
+                "{msg}"
+            );
+            assert!(msg.contains("rename one of them"), "{msg}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let dir = doc_dir("ok", &two_resources("prod", ""));
+        let p = load_dir(&dir).expect("distinct names load");
+        assert_eq!(p.resources().count(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn doc_extensions_are_checked() {
+        for (tag, extra, want) in [
+            (
+                "coldesc",
+                "      x-github-sql:\n        columnDescriptions: {nope: x}\n",
+                "x-github-sql/columnDescriptions/nope: no column named nope; the columns are id",
+            ),
+            (
+                "example",
+                "      x-github-sql:\n        examples:\n          - {title: T}\n",
+                "x-github-sql/examples/0: needs a non-empty `sql` string",
+            ),
+            (
+                "notes",
+                "      x-github-sql:\n        notes: {title: T}\n",
+                "x-github-sql/notes: expected a list",
+            ),
+        ] {
+            let dir = doc_dir(tag, &two_resources("prod", extra));
+            let msg = load_dir(&dir).expect_err(tag).to_string();
+            assert!(msg.contains(want), "{msg}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    #[test]
+    fn embedded_document_carries_docs_and_descriptions() {
+        let p = load_embedded().expect("provider");
+        let r = p.resource_by_name("auth_user_packages").expect("resource");
+        assert!(
+            r.examples.iter().any(|e| !e.run),
+            "a write example opts out"
+        );
+        assert!(r.notes.iter().any(|n| n.title == "Visibility"));
+        let owner = &r.columns[r.column_index("owner").expect("owner")];
+        assert_eq!(owner.sql_type, SqlType::Json);
+        assert!(
+            owner.description.contains("json_extract"),
+            "{}",
+            owner.description
+        );
+        // Shared (YAML-aliased) descriptions reach every resource that uses them.
+        let org = p.resource_by_name("org_packages").expect("org_packages");
+        assert_eq!(
+            org.columns[org.column_index("owner").expect("owner")].description,
+            owner.description
         );
     }
 

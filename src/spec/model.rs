@@ -188,6 +188,36 @@ pub struct Resource {
     pub pagination: Pagination,
     /// Package types (values of a `package_type` parameter) that also need the `repo` scope.
     pub repo_scoped_types: Vec<String>,
+    /// Prose sections for the reference page (`x-github-sql.notes`).
+    pub notes: Vec<Note>,
+    /// Example queries for the reference page (`x-github-sql.examples`).
+    pub examples: Vec<Example>,
+}
+
+/// A titled prose section of a resource's reference page, kept in the document so nothing about
+/// one resource lives in Rust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Section heading.
+    pub title: String,
+    /// Markdown body.
+    pub body: String,
+}
+
+/// An example query of a resource's reference page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Example {
+    /// Heading.
+    pub title: String,
+    /// Markdown shown before the SQL (may be empty).
+    pub description: String,
+    /// The statements, in the shell's syntax (three-part names allowed).
+    pub sql: String,
+    /// Markdown shown after the output (may be empty).
+    pub after: String,
+    /// Whether the docs generator runs it against the demo data and shows its output. Examples
+    /// that write (DELETE, EXEC) can opt out.
+    pub run: bool,
 }
 
 impl Resource {
