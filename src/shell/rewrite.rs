@@ -107,6 +107,18 @@ fn quote_ident(name: &str) -> String {
     }
 }
 
+/// Byte offset of the first token that is not whitespace or a comment.
+pub fn first_token_offset(sql: &str) -> Option<usize> {
+    let dialect = SQLiteDialect {};
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let first = tokens
+        .iter()
+        .find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))?;
+    Some(LineIndex::new(sql).byte(first.span.start))
+}
+
 /// Whether a statement is only whitespace and comments.
 pub fn is_blank(sql: &str) -> bool {
     let dialect = SQLiteDialect {};

@@ -156,9 +156,15 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
     };
     match (verb, target(&tokens)) {
         (Some(Keyword::DELETE), Some(r)) => {
-            // `DELETE FROM t WHERE …` lists the same rows as `SELECT * FROM t WHERE …`.
-            let body = sql.trim_start();
-            let select = format!("SELECT *{}", &body["DELETE".len()..]);
+            // `DELETE FROM t WHERE …` lists the same rows as `SELECT * FROM t WHERE …`: replace
+            // the DELETE keyword where the tokenizer found it (comments may precede it).
+            let at = super::rewrite::first_token_offset(&sql).unwrap_or(0);
+            let rest = sql.get(at..).unwrap_or_default();
+            let select = format!(
+                "{}SELECT *{}",
+                &sql[..at],
+                rest.get("DELETE".len()..).unwrap_or_default()
+            );
             Ok(Statement::Delete {
                 sql,
                 select,
