@@ -575,13 +575,21 @@ fn live_package_mut<'s>(store: &'s mut Store, ctx: &Ctx) -> Option<&'s mut Packa
 }
 
 /// One page of `rows` as a JSON response with GitHub's `Link` header.
-fn paged(s: &Shared, uri: &Uri, q: &ListQuery, rows: Vec<Value>) -> Response {
+/// One page of `rows` (only that page is rendered to JSON: lists can be long).
+fn paged<T>(
+    s: &Shared,
+    uri: &Uri,
+    q: &ListQuery,
+    rows: Vec<T>,
+    json: impl Fn(T) -> Value,
+) -> Response {
     let total = rows.len() as u64;
     let start = (q.page - 1).saturating_mul(q.per_page);
     let page: Vec<Value> = rows
         .into_iter()
         .skip(usize::try_from(start).unwrap_or(usize::MAX))
         .take(q.per_page as usize)
+        .map(json)
         .collect();
     let mut resp = json_response(StatusCode::OK, &Value::Array(page));
     let last = total.div_ceil(q.per_page).max(1);
@@ -629,13 +637,14 @@ async fn list_packages(
                     );
                 }
             }
-            let rows: Vec<Value> = store
+            let rows: Vec<&Package> = store
                 .listed_packages(&ctx.owner.login, &ctx.package_type)
                 .into_iter()
                 .filter(|p| shown(p))
-                .map(|p| package_json(&s.base_url, &ctx.owner, p))
                 .collect();
-            paged(&s, &uri, q, rows)
+            paged(&s, &uri, q, rows, |p| {
+                package_json(&s.base_url, &ctx.owner, p)
+            })
         },
     )
 }
@@ -734,12 +743,10 @@ async fn list_versions(
                 )
             }
         };
-        let rows = pkg
-            .listed(deleted)
-            .into_iter()
-            .map(|v| version_json(&s.base_url, &ctx.owner, pkg, v))
-            .collect();
-        paged(&s, &uri, &ctx.query, rows)
+        let rows = pkg.listed(deleted);
+        paged(&s, &uri, &ctx.query, rows, |v| {
+            version_json(&s.base_url, &ctx.owner, pkg, v)
+        })
     })
 }
 
