@@ -3,7 +3,7 @@
 //! Data flows one way:
 //! [`spec`] (provider document) → [`plan`] (constraints → method and parameters) →
 //! [`http`] (GitHub client) → [`rows`] → [`sqlite`] (virtual tables, functions, extension entry)
-//! → front ends ([`shell`]). [`fake`] is the project's own GitHub double for tests and `--demo`.
+//! → front ends ([`shell`], [`serve`]). [`fake`] is the project's own GitHub double for tests and `--demo`.
 
 pub mod engine;
 pub mod error;
@@ -12,6 +12,7 @@ pub mod fake;
 pub mod http;
 pub mod plan;
 pub mod rows;
+pub mod serve;
 pub mod shell;
 pub mod spec;
 pub mod sqlite;

@@ -166,7 +166,10 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     );
     assert_eq!(
         v["functions"],
-        serde_json::json!(["github_sql_version", "restore_package_version_for_authenticated_user"])
+        serde_json::json!([
+            "github_sql_version",
+            "restore_package_version_for_authenticated_user"
+        ])
     );
     assert_eq!(v["rows"], serde_json::json!([["big", 250], ["small", 3]]));
     let err = v["err"].as_str().expect("error text");

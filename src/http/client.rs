@@ -1,7 +1,8 @@
 //! The GitHub client: one request path for every method, Link pagination, status → error mapping.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -56,6 +57,8 @@ pub struct Page {
 pub struct GitHubClient {
     config: ClientConfig,
     base: Result<Url, String>,
+    /// Requests sent by this client and its clones (the server logs it per query).
+    sent: Arc<AtomicU64>,
 }
 
 struct Answer {
@@ -73,7 +76,16 @@ impl GitHubClient {
                 "http" | "https" if u.host().is_some() => Ok(u),
                 _ => Err("it must be an http(s) URL".to_string()),
             });
-        GitHubClient { config, base }
+        GitHubClient {
+            config,
+            base,
+            sent: Arc::default(),
+        }
+    }
+
+    /// How many HTTP requests this client (and its clones) has sent so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// The configuration in use.
@@ -254,6 +266,7 @@ impl GitHubClient {
                 concat!("github-sql/", env!("CARGO_PKG_VERSION")),
             );
         tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), "GitHub request");
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let ans = block_on(async move {
             let resp = req.send().await?;
             let status = resp.status();
