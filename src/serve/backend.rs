@@ -213,6 +213,7 @@ impl Backend {
     ) -> PgWireResult<Response> {
         let status = client.transaction_status();
         let aborted = status == TransactionStatus::Error;
+        let user = user_of(client);
         match &prepared.kind {
             Kind::Commit | Kind::Rollback => {
                 // A failed transaction ends in ROLLBACK whatever was asked, as in Postgres.
@@ -223,7 +224,7 @@ impl Backend {
                 let r = self
                     .worker
                     .run(move |conn| -> Result<(), Failure> {
-                        let c = conn.session.connection();
+                        let c = conn.session(&user).map_err(Failure::from)?.connection();
                         if c.is_autocommit() {
                             return Ok(());
                         }
@@ -255,8 +256,8 @@ impl Backend {
             Kind::Noop(tag) => return Ok(Response::Execution(Tag::new(tag))),
             Kind::Begin => {
                 self.worker
-                    .run(|conn| {
-                        let c = conn.session.connection();
+                    .run(move |conn| {
+                        let c = conn.session(&user).map_err(Failure::from)?.connection();
                         if c.is_autocommit() {
                             c.execute_batch("BEGIN")
                                 .map_err(|e| Failure::from(crate::Error::from(e)))
@@ -292,16 +293,11 @@ impl Backend {
         typing: Typing,
         describe_only: bool,
     ) -> PgWireResult<Option<Reply>> {
-        let (sql, catalog) = match &prepared.kind {
-            Kind::Catalog(sql) => (sql.clone(), true),
-            Kind::Engine(sql) => (sql.clone(), false),
+        let sql = match &prepared.kind {
+            Kind::Catalog(sql) | Kind::Engine(sql) => sql.clone(),
             _ => return Ok(None),
         };
-        let user = client
-            .metadata()
-            .get(METADATA_USER)
-            .cloned()
-            .unwrap_or_else(|| "github".into());
+        let user = user_of(client);
         let provider = self.provider.clone();
         let _running = Running::start(&self.busy);
         let started = Instant::now();
@@ -310,11 +306,7 @@ impl Backend {
             .worker
             .run(move |conn: &mut Conn| -> Result<Option<Reply>, Failure> {
                 let mut run = || -> crate::Result<Option<Reply>> {
-                    let session = if catalog {
-                        conn.catalog(&user)?
-                    } else {
-                        &conn.session
-                    };
+                    let session = conn.session(&user)?;
                     let stmt = stackql::classify(&provider, &sql)?;
                     if describe_only {
                         let returns_rows = match &stmt {
@@ -430,6 +422,15 @@ fn reply(
         }
         Outcome::Done { .. } => Reply::Tag("EXEC".into(), u64::MAX),
     })
+}
+
+/// The user name the client logged in with (the catalog's owner of everything).
+fn user_of<C: ClientInfo + ?Sized>(client: &C) -> String {
+    client
+        .metadata()
+        .get(METADATA_USER)
+        .cloned()
+        .unwrap_or_else(|| "github".into())
 }
 
 fn pg_message(e: &PgWireError) -> String {
@@ -586,31 +587,22 @@ impl ExtendedQueryHandler for Backend {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let declared = target.parameter_types.clone();
-        let (sql, catalog) = match &target.statement.kind {
-            Kind::Catalog(sql) => (sql.clone(), true),
-            Kind::Engine(sql) => (sql.clone(), false),
+        let sql = match &target.statement.kind {
+            Kind::Catalog(sql) | Kind::Engine(sql) => sql.clone(),
             Kind::Show(name) => {
                 let fields = types::fields(&[name.clone()], &[Type::TEXT], &Format::UnifiedText);
                 return Ok(DescribeStatementResponse::new(vec![], fields));
             }
             _ => return Ok(DescribeStatementResponse::new(vec![], vec![])),
         };
-        let user = client
-            .metadata()
-            .get(METADATA_USER)
-            .cloned()
-            .unwrap_or_else(|| "github".into());
+        let user = user_of(&*client);
         let provider = self.provider.clone();
         // Prepare only: column names and declared types, and how many parameters it uses.
         let described = self
             .worker
             .run(move |conn: &mut Conn| -> Result<(Vec<String>, Vec<Option<String>>, usize), Failure> {
                 let mut describe = || -> crate::Result<(Vec<String>, Vec<Option<String>>, usize)> {
-                let session = if catalog {
-                    conn.catalog(&user)?
-                } else {
-                    &conn.session
-                };
+                let session = conn.session(&user)?;
                 let (sql, rows) = match stackql::classify(&provider, &sql)? {
                     stackql::Statement::Sql(s) | stackql::Statement::Meta(s) => (s, true),
                     stackql::Statement::Delete { sql, select, .. } => {

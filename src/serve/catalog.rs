@@ -264,7 +264,12 @@ const TABLES: &[(&str, &str, &str)] = &[
         "pg_partitioned_table",
         "partrelid OID, partstrat TEXT, partnatts INTEGER, partdefid OID, partattrs TEXT",
     ),
-    ("pg_catalog", "pg_sequence", "seqrelid OID, seqtypid OID"),
+    (
+        "pg_catalog",
+        "pg_sequence",
+        "seqrelid OID, seqtypid OID, seqstart INTEGER, seqincrement INTEGER, seqmax INTEGER, \
+         seqmin INTEGER, seqcache INTEGER, seqcycle BOOLEAN",
+    ),
     (
         "pg_catalog",
         "pg_tablespace",
@@ -850,6 +855,21 @@ pub fn settings(p: &Provider) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A type's oid from its name (`int4`, `integer`), or an oid as is.
+fn regtype(v: Value) -> Option<i64> {
+    match v {
+        Value::Integer(oid) => Some(oid),
+        Value::Text(s) => {
+            let s = s.trim().trim_start_matches("pg_catalog.");
+            TYPES
+                .iter()
+                .find(|x| x.1.eq_ignore_ascii_case(s) || x.2.eq_ignore_ascii_case(s))
+                .map(|x| x.0)
+        }
+        _ => None,
+    }
+}
+
 /// A table's oid from its name (optionally schema-qualified and quoted), or an oid as is.
 fn regclass(classes: &[(i64, String, String)], v: Value) -> Option<i64> {
     match v {
@@ -906,6 +926,7 @@ fn register_functions(conn: &Connection, p: &Provider, user: &str) -> rusqlite::
         ("pg_table_is_visible", b(true)),
         ("pg_type_is_visible", b(true)),
         ("pg_function_is_visible", b(true)),
+        ("pg_collation_is_visible", b(true)),
         ("has_table_privilege", b(true)),
         ("has_schema_privilege", b(true)),
         ("has_database_privilege", b(true)),
@@ -981,15 +1002,26 @@ fn register_functions(conn: &Connection, p: &Provider, user: &str) -> rusqlite::
     conn.create_scalar_function("to_regclass", 1, det, move |ctx| {
         Ok(regclass(&classes2, ctx.get::<Value>(0)?))
     })?;
-    conn.create_scalar_function("regtype", 1, det, |ctx| {
+    let names: Vec<(i64, String)> = tables(p)
+        .into_iter()
+        .map(|(oid, _, _, r)| (oid, r.name.clone()))
+        .collect();
+    conn.create_scalar_function("regclass_name", 1, det, move |ctx| {
         Ok(match ctx.get::<Value>(0)? {
-            Value::Integer(oid) => Some(oid),
-            Value::Text(s) => TYPES
+            Value::Integer(oid) => names
                 .iter()
-                .find(|x| x.1.eq_ignore_ascii_case(s.trim()) || x.2.eq_ignore_ascii_case(s.trim()))
-                .map(|x| x.0),
+                .find(|(o, _)| *o == oid)
+                .map(|(_, n)| n.clone())
+                .or(Some(oid.to_string())),
+            Value::Text(s) => Some(s),
             _ => None,
         })
+    })?;
+    for name in ["regtype", "to_regtype"] {
+        conn.create_scalar_function(name, 1, det, |ctx| Ok(regtype(ctx.get::<Value>(0)?)))?;
+    }
+    conn.create_scalar_function("regtype_name", 1, det, |ctx| {
+        Ok(regtype(ctx.get::<Value>(0)?).and_then(type_name))
     })?;
     conn.create_scalar_function("pg_regex", 3, det, |ctx| {
         let (Some(s), Some(pat)) = (text_arg(ctx, 0)?, text_arg(ctx, 1)?) else {

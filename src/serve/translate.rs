@@ -38,6 +38,9 @@ pub const CATALOG_FUNCTIONS: &[&str] = &[
     "regclass",
     "regtype",
     "to_regclass",
+    "to_regtype",
+    "regclass_name",
+    "regtype_name",
     "pg_regex",
 ];
 
@@ -108,6 +111,19 @@ fn expr(sql: &str) -> Option<Expr> {
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr())
         .ok()
+}
+
+/// `regclass(x)` / `regtype(x)` (what a `::regclass` cast became): the function and argument.
+fn is_reg_call(e: &Expr) -> Option<(String, String)> {
+    let Expr::Function(f) = e else { return None };
+    let name = last_part(&f.name);
+    if name != "regclass" && name != "regtype" {
+        return None;
+    }
+    match &f.args {
+        FunctionArguments::List(l) if l.args.len() == 1 => Some((name, l.args[0].to_string())),
+        _ => None,
+    }
 }
 
 fn null() -> Expr {
@@ -220,6 +236,10 @@ impl VisitorMut for PgToSqlite {
                         expr(&format!("{ty}({inner})"))
                     }
                     t if t.starts_with("reg") => Some((**inner).clone()),
+                    "text" | "name" | "varchar" if is_reg_call(inner).is_some() => {
+                        // `x::regtype::text` reads the name, not the oid.
+                        is_reg_call(inner).and_then(|(f, arg)| expr(&format!("{f}_name({arg})")))
+                    }
                     "text" | "name" | "char" | "\"char\"" | "bpchar" | "json" | "jsonb" => {
                         Some(Expr::Cast {
                             kind: CastKind::Cast,
@@ -372,6 +392,8 @@ mod tests {
         let (sql, _) = tr("SELECT 'x'::regclass, c.oid::text, pg_catalog.format_type(1, 2) FROM pg_class c WHERE relkind = ANY (ARRAY['r', 'p'])");
         assert!(sql.contains("regclass('x')"), "{sql}");
         assert!(sql.contains("CAST(c.oid AS TEXT)"), "{sql}");
+        let (sql, _) = tr("SELECT oid::regtype::text FROM pg_type");
+        assert!(sql.contains("regtype_name(oid)"), "{sql}");
         assert!(sql.contains(" format_type(1, 2)"), "{sql}");
         assert!(sql.contains("relkind IN ('r', 'p')"), "{sql}");
         let (sql, t) = tr("SELECT current_user, version()");

@@ -15,15 +15,16 @@ use crate::shell::Session;
 
 /// What a job gets: the session and the connection's catalog state.
 pub struct Conn {
-    /// The shell session (SQLite connection with the provider registered).
-    pub session: Session,
+    session: Session,
     /// Whether the emulated `pg_catalog` and `information_schema` are attached.
     catalog_ready: bool,
 }
 
 impl Conn {
-    /// Attaches the emulated Postgres catalog on first use.
-    pub fn catalog(&mut self, user: &str) -> crate::Result<&Session> {
+    /// The session, with the emulated Postgres catalog attached. The first job of a connection
+    /// attaches it: SQLite cannot ATTACH inside a transaction, so it must happen before the
+    /// client's first BEGIN.
+    pub fn session(&mut self, user: &str) -> crate::Result<&Session> {
         if !self.catalog_ready {
             catalog::install(
                 self.session.connection(),
