@@ -181,10 +181,6 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let busy = Arc::new(AtomicUsize::new(0));
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-        let startup = Arc::new(startup_handler(
-            &self.engine,
-            self.options.password.as_deref(),
-        ));
         let mut tasks = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -204,7 +200,8 @@ impl Server {
                         continue;
                     };
                     let engine = self.engine.clone();
-                    let startup = startup.clone();
+                    // Per connection: pgwire's MD5 handler keeps the login's state (its salt).
+                    let startup = Arc::new(startup_handler(&self.engine, self.options.password.as_deref()));
                     let busy = busy.clone();
                     let dry_run = self.options.dry_run;
                     tasks.spawn(async move {
