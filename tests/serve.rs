@@ -524,3 +524,53 @@ fn datasette_loads_the_extension() {
         .iter()
         .all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
 }
+
+/// The extended protocol from a Rust client: a statement prepared once (Describe statement,
+/// then Bind/Execute with binary results), typed columns, errors with their SQLSTATE.
+#[test]
+fn extended_protocol_with_a_prepared_statement() {
+    let s = serve(store(), None);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 port={} user=tester dbname=github", s.addr.port()),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("connects");
+        tokio::spawn(conn);
+        let stmt = client
+            .prepare("SELECT id, name, metadata, 1.5 AS half FROM auth_user_versions WHERE package_type = $1 AND package_name = $2 ORDER BY name")
+            .await
+            .expect("prepares");
+        let types: Vec<String> = stmt.columns().iter().map(|c| c.type_().name().to_string()).collect();
+        assert_eq!(types, ["int8", "text", "json", "text"]);
+        assert_eq!(stmt.params().len(), 2);
+        for _ in 0..2 {
+            let rows = client.query(&stmt, &[&"container", &"team/app"]).await.expect("runs");
+            assert_eq!(rows.len(), 4);
+            let id: i64 = rows[0].get(0);
+            assert!(id > 0);
+            assert_eq!(rows[0].get::<_, String>(1), "sha256:aaa");
+            assert_eq!(rows[0].get::<_, String>(3), "1.5");
+        }
+        let e = client
+            .query("SELECT id FROM auth_user_versions WHERE package_type = $1", &[&"npm"])
+            .await
+            .expect_err("missing package_name");
+        let db = e.as_db_error().expect("a database error");
+        assert_eq!(db.code().code(), "42P02");
+        assert!(db.message().contains("needs package_name in WHERE"), "{}", db.message());
+        // An aborted transaction refuses statements until ROLLBACK, as Postgres does.
+        client.batch_execute("BEGIN").await.expect("begin");
+        assert!(client.simple_query("SELECT nope").await.is_err());
+        let e = client.simple_query("SELECT 1").await.expect_err("aborted");
+        assert_eq!(e.as_db_error().map(|d| d.code().code()), Some("25P02"));
+        client.batch_execute("ROLLBACK").await.expect("rollback");
+        let n = client.simple_query("SELECT 1").await.expect("usable again");
+        assert_eq!(n.len(), 2);
+    });
+}

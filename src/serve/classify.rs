@@ -80,6 +80,7 @@ pub fn classify(provider: &Provider, sql: &str) -> Kind {
                 .collect();
             let name = match name.join("_").as_str() {
                 "transaction_isolation_level" => "transaction_isolation".to_string(),
+                "time_zone" => "timezone".to_string(),
                 other => other.to_string(),
             };
             return Kind::Show(name);
@@ -128,43 +129,48 @@ pub fn classify(provider: &Provider, sql: &str) -> Kind {
 }
 
 /// `SET [SESSION | LOCAL] name { = | TO } value`, `SET TIME ZONE x`, `SET NAMES x`,
-/// `SET SESSION CHARACTERISTICS …`: remembered, never an error.
+/// `SET [SESSION CHARACTERISTICS AS] TRANSACTION …`: remembered, never an error.
 fn set_statement(toks: &[Token]) -> Option<Kind> {
     let mut i = 1;
     if matches!(word(toks.get(i)).as_deref(), Some("session" | "local")) {
         i += 1;
     }
-    let mut name = Vec::new();
-    while let Some(t) = toks.get(i) {
-        match t {
-            Token::Eq => break,
-            Token::Word(w) if w.keyword == Keyword::TO => break,
-            Token::Word(w) => name.push(w.value.to_ascii_lowercase()),
-            Token::Period => name.push(".".into()),
-            _ => return None,
-        }
-        i += 1;
-    }
-    let name = name.join("_").replace("_._", ".");
-    let value: Vec<String> = toks
-        .get(i + 1..)
-        .unwrap_or_default()
-        .iter()
-        .map(|t| match t {
-            Token::SingleQuotedString(s) => s.clone(),
-            Token::Word(w) => w.value.clone(),
-            other => other.to_string(),
-        })
-        .collect();
-    let name = match name.as_str() {
-        "time_zone" => "timezone".to_string(),
-        "names" => "client_encoding".to_string(),
-        _ => name,
+    let text = |t: &Token| match t {
+        Token::SingleQuotedString(s) => s.clone(),
+        Token::Word(w) => w.value.clone(),
+        other => other.to_string(),
     };
-    Some(Kind::Set {
-        name,
-        value: value.join(" "),
-    })
+    let rest = |from: usize| -> String {
+        toks.get(from..)
+            .unwrap_or_default()
+            .iter()
+            .map(text)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (name, value) = match (
+        word(toks.get(i)).as_deref(),
+        word(toks.get(i + 1)).as_deref(),
+    ) {
+        (Some("time"), Some("zone")) => ("timezone".to_string(), rest(i + 2)),
+        (Some("names"), _) => ("client_encoding".to_string(), rest(i + 1)),
+        (Some("characteristics" | "transaction"), _) => ("transaction".to_string(), rest(i)),
+        _ => {
+            let mut name = Vec::new();
+            while let Some(t) = toks.get(i) {
+                match t {
+                    Token::Eq => break,
+                    Token::Word(w) if w.keyword == Keyword::TO => break,
+                    Token::Word(w) => name.push(w.value.to_ascii_lowercase()),
+                    Token::Period => name.push(".".into()),
+                    _ => return None,
+                }
+                i += 1;
+            }
+            (name.join("_").replace("_._", "."), rest(i + 1))
+        }
+    };
+    Some(Kind::Set { name, value })
 }
 
 /// `service.resource` (how Postgres clients qualify a table by its schema) → `resource`;
