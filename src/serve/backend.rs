@@ -590,7 +590,11 @@ impl ExtendedQueryHandler for Backend {
         let sql = match &target.statement.kind {
             Kind::Catalog(sql) | Kind::Engine(sql) => sql.clone(),
             Kind::Show(name) => {
-                let fields = types::fields(&[name.clone()], &[Type::TEXT], &Format::UnifiedText);
+                let fields = types::fields(
+                    std::slice::from_ref(name),
+                    &[Type::TEXT],
+                    &Format::UnifiedText,
+                );
                 return Ok(DescribeStatementResponse::new(vec![], fields));
             }
             _ => return Ok(DescribeStatementResponse::new(vec![], vec![])),
@@ -626,7 +630,7 @@ impl ExtendedQueryHandler for Backend {
                 if !rows {
                     return Ok((vec![], vec![], nparams));
                 }
-                let cols = stmt.column_names().into_iter().map(String::from).collect();
+                let cols = stmt.column_names().map(String::from).collect();
                 let decl = stmt.columns().map(|c| c.decl_type().map(String::from)).collect();
                 Ok((cols, decl, nparams))
                 };

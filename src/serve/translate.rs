@@ -392,10 +392,10 @@ mod tests {
         let (sql, _) = tr("SELECT 'x'::regclass, c.oid::text, pg_catalog.format_type(1, 2) FROM pg_class c WHERE relkind = ANY (ARRAY['r', 'p'])");
         assert!(sql.contains("regclass('x')"), "{sql}");
         assert!(sql.contains("CAST(c.oid AS TEXT)"), "{sql}");
-        let (sql, _) = tr("SELECT oid::regtype::text FROM pg_type");
-        assert!(sql.contains("regtype_name(oid)"), "{sql}");
         assert!(sql.contains(" format_type(1, 2)"), "{sql}");
         assert!(sql.contains("relkind IN ('r', 'p')"), "{sql}");
+        let (sql, _) = tr("SELECT oid::regtype::text FROM pg_type");
+        assert!(sql.contains("regtype_name(oid)"), "{sql}");
         let (sql, t) = tr("SELECT current_user, version()");
         assert!(t.catalog);
         assert!(sql.contains("current_user_name()"), "{sql}");
