@@ -574,3 +574,69 @@ fn extended_protocol_with_a_prepared_statement() {
         assert_eq!(n.len(), 3, "row description, one row, command complete");
     });
 }
+
+/// The binary: `--demo serve` logs one line per statement with its duration and GitHub request
+/// count (never the token), and stops cleanly on SIGTERM.
+#[test]
+fn the_binary_logs_each_query_and_stops_on_sigterm() {
+    let Some(bin) = psql_bin() else { return };
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_github-sql"))
+        .args(["--demo", "serve", "--port", &port.to_string()])
+        .env("GITHUB_SQL_LOG", "info")
+        .env("GITHUB_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let query = |sql: &str| {
+        Command::new(&bin)
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "github",
+                "-c",
+                sql,
+            ])
+            .env("PGCONNECT_TIMEOUT", "5")
+            .stdin(Stdio::null())
+            .output()
+            .expect("psql runs")
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !query("SELECT 1").status.success() {
+        assert!(Instant::now() < deadline, "server did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let o = query("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'");
+    assert_eq!(text(&o).0, "130\n", "{}", text(&o).1);
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = child.wait().expect("server exits");
+    assert!(status.success(), "{status}");
+    let mut log = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut log).expect("log");
+    }
+    let line = log
+        .lines()
+        .find(|l| l.contains("SELECT count(*)"))
+        .unwrap_or_else(|| panic!("no log line for the query in:\n{log}"));
+    assert!(
+        line.contains("github_requests=2")
+            && line.contains("duration_ms=")
+            && line.contains("rows=1"),
+        "{line}"
+    );
+    assert!(log.contains("github-sql serve: stopped"), "{log}");
+    assert!(!log.contains(TOKEN), "{log}");
+}

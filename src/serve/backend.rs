@@ -485,9 +485,12 @@ fn tag_response(tag: &str, n: u64) -> Response {
         (_, u64::MAX) => Tag::new(tag),
         (_, n) => Tag::new(tag).with_rows(usize::try_from(n).unwrap_or(usize::MAX)),
     };
+    // Plain BEGIN/COMMIT/ROLLBACK are classified before the engine; here BEGIN and COMMIT are
+    // SQLite's own forms (`BEGIN IMMEDIATE`), and ROLLBACK is `ROLLBACK TO savepoint`, which
+    // does not end the transaction.
     match tag {
-        "BEGIN" | "SAVEPOINT" => Response::TransactionStart(t),
-        "COMMIT" | "ROLLBACK" => Response::TransactionEnd(t),
+        "BEGIN" => Response::TransactionStart(t),
+        "COMMIT" => Response::TransactionEnd(t),
         _ => Response::Execution(t),
     }
 }
