@@ -35,6 +35,9 @@ pub const CATALOG_FUNCTIONS: &[&str] = &[
     "has_schema_privilege",
     "has_database_privilege",
     "has_column_privilege",
+    "has_any_column_privilege",
+    "has_function_privilege",
+    "has_sequence_privilege",
     "regclass",
     "regtype",
     "to_regclass",
@@ -149,6 +152,24 @@ impl VisitorMut for PgToSqlite {
         ControlFlow::Continue(())
     }
 
+    fn post_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<()> {
+        // Postgres folds an unquoted alias to lower case and accepts keywords there
+        // (`AS table`); SQLite keeps the case and refuses keywords. Quote it, folded.
+        if !self.found.catalog {
+            return ControlFlow::Continue(());
+        }
+        for item in &mut select.projection {
+            if let sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } = item {
+                if alias.quote_style.is_none() {
+                    alias.value = alias.value.to_lowercase();
+                    alias.quote_style = Some('"');
+                    self.found.changed = true;
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
         // A set-returning function in FROM (`unnest(x) u`, `generate_series(…)`): no rows.
         if let TableFactor::Table {
@@ -158,11 +179,27 @@ impl VisitorMut for PgToSqlite {
             ..
         } = tf
         {
-            let col = alias
+            // Its columns: the alias's column list (`AS s(r)`), else one named like the alias.
+            let mut cols: Vec<String> = alias
                 .as_ref()
-                .map(|a| a.name.value.clone())
-                .unwrap_or_else(|| last_part(name));
-            let sql = format!("SELECT NULL AS \"{}\" WHERE 0", col.replace('"', "\"\""));
+                .map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect())
+                .unwrap_or_default();
+            if cols.is_empty() {
+                cols.push(
+                    alias
+                        .as_ref()
+                        .map(|a| a.name.value.clone())
+                        .unwrap_or_else(|| last_part(name)),
+                );
+            }
+            if let Some(a) = alias.as_mut() {
+                a.columns.clear();
+            }
+            let list: Vec<String> = cols
+                .iter()
+                .map(|c| format!("NULL AS \"{}\"", c.replace('"', "\"\"")))
+                .collect();
+            let sql = format!("SELECT {} WHERE 0", list.join(", "));
             if let Ok(mut stmts) = Parser::parse_sql(&PostgreSqlDialect {}, &sql) {
                 if let Some(Statement::Query(q)) = stmts.pop() {
                     *tf = TableFactor::Derived {
@@ -399,6 +436,8 @@ mod tests {
         let (sql, t) = tr("SELECT current_user, version()");
         assert!(t.catalog);
         assert!(sql.contains("current_user_name()"), "{sql}");
+        let (sql, _) = tr("SELECT r FROM generate_series(1, 2) AS s(r)");
+        assert!(sql.contains("(SELECT NULL AS \"r\" WHERE 0) AS s"), "{sql}");
         let (sql, _) = tr("SELECT x FROM pg_catalog.unnest(a) x");
         assert!(sql.contains("(SELECT NULL AS \"x\" WHERE 0) x"), "{sql}");
     }

@@ -38,6 +38,15 @@ fn regclass(classes: &[(i64, String, String)], v: Value) -> Option<i64> {
                 [sch, n] => (Some(sch.clone()), n.clone()),
                 _ => return None,
             };
+            // Catalog tables clients name in joins (`classoid = 'pg_class'::regclass`).
+            const SYSTEM: &[(&str, i64)] = &[
+                ("pg_class", 1259),
+                ("pg_type", 1247),
+                ("pg_attribute", 1249),
+                ("pg_proc", 1255),
+                ("pg_namespace", 2615),
+                ("pg_constraint", 2606),
+            ];
             classes
                 .iter()
                 .find(|(_, sch, n)| {
@@ -45,6 +54,12 @@ fn regclass(classes: &[(i64, String, String)], v: Value) -> Option<i64> {
                         && schema.as_ref().is_none_or(|s| s.eq_ignore_ascii_case(sch))
                 })
                 .map(|(oid, _, _)| *oid)
+                .or_else(|| {
+                    SYSTEM
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+                        .map(|(_, oid)| *oid)
+                })
         }
         _ => None,
     }
@@ -85,6 +100,9 @@ pub fn register(conn: &Connection, p: &Provider, user: &str) -> rusqlite::Result
         ("has_schema_privilege", b(true)),
         ("has_database_privilege", b(true)),
         ("has_column_privilege", b(true)),
+        ("has_any_column_privilege", b(true)),
+        ("has_function_privilege", b(true)),
+        ("has_sequence_privilege", b(true)),
         ("pg_relation_is_publishable", b(false)),
         ("row_security_active", b(false)),
         ("pg_total_relation_size", i(0)),

@@ -286,6 +286,75 @@ mod tests {
     use super::*;
     use crate::spec::load_embedded;
 
+    /// Rows of a Postgres catalog query, translated as the server does.
+    fn probe(c: &Connection, pg_sql: &str) -> Vec<Vec<Value>> {
+        use sqlparser::dialect::PostgreSqlDialect;
+        let mut stmts =
+            sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, pg_sql).expect("parses");
+        let mut stmt = stmts.remove(0);
+        assert!(super::super::translate::translate(&mut stmt).catalog);
+        let sql = stmt.to_string();
+        let mut q = c.prepare(&sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+        let n = q.column_count();
+        q.query_map([], |r| (0..n).map(|k| r.get::<_, Value>(k)).collect())
+            .expect("runs")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn jdbc_probes_run() {
+        let c = conn();
+        // pgjdbc's DatabaseMetaData.getTables.
+        let rows = probe(
+            &c,
+            "SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM, c.relname AS TABLE_NAME, \
+             CASE n.nspname ~ '^pg_' OR n.nspname = 'information_schema' WHEN true THEN 'SYSTEM TABLE' \
+             WHEN false THEN CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'v' THEN 'VIEW' ELSE NULL END \
+             ELSE NULL END AS TABLE_TYPE, d.description AS REMARKS \
+             FROM pg_catalog.pg_namespace n, pg_catalog.pg_class c \
+             LEFT JOIN pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0 \
+               AND d.classoid = 'pg_class'::regclass) \
+             WHERE c.relnamespace = n.oid AND n.nspname LIKE 'packages' AND c.relname LIKE '%' \
+             ORDER BY TABLE_TYPE, TABLE_SCHEM, TABLE_NAME",
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][2], t("auth_user_versions"));
+        assert_eq!(rows[0][3], t("TABLE"));
+        assert!(
+            matches!(&rows[0][4], Value::Text(d) if d.contains("Versions")),
+            "{rows:?}"
+        );
+        // pgjdbc's TypeInfoCache lookup.
+        let rows = probe(
+            &c,
+            "SELECT typinput='pg_catalog.array_in'::regproc AS is_array, typtype, typname, pg_type.oid \
+             FROM pg_catalog.pg_type LEFT JOIN (SELECT ns.oid AS nspoid, ns.nspname, r.r \
+               FROM pg_namespace AS ns JOIN (SELECT s.r, (current_schemas(false))[s.r] AS nspname \
+               FROM generate_series(1, array_upper(current_schemas(false), 1)) AS s(r)) AS r \
+               USING (nspname)) AS sp ON sp.nspoid = typnamespace \
+             WHERE pg_type.oid = 20 ORDER BY sp.r, pg_type.oid DESC",
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][2], t("int8"));
+        // Metabase's table-privileges probe.
+        let rows = probe(
+            &c,
+            "WITH table_privileges AS (SELECT NULL AS role, t.schemaname AS schema, \
+               t.objectname AS table, pg_catalog.has_any_column_privilege(current_user, \
+               '\"' || replace(t.schemaname, '\"', '\"\"') || '\".\"' || t.objectname || '\"', 'update') AS update, \
+               pg_catalog.has_table_privilege(current_user, t.objectname, 'select') AS select \
+             FROM (SELECT schemaname, tablename AS objectname FROM pg_catalog.pg_tables \
+               UNION SELECT schemaname, viewname AS objectname FROM pg_views \
+               UNION SELECT schemaname, matviewname AS objectname FROM pg_matviews) t \
+             WHERE t.schemaname !~ '^pg_' AND t.schemaname <> 'information_schema' \
+               AND pg_catalog.has_schema_privilege(current_user, t.schemaname, 'usage')) \
+             SELECT t.* FROM table_privileges t",
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][2], t("auth_user_versions"));
+    }
+
     fn conn() -> Connection {
         let c = Connection::open_in_memory().expect("sqlite");
         install(&c, &load_embedded().expect("provider"), "me").expect("install");
