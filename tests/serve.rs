@@ -640,3 +640,43 @@ fn the_binary_logs_each_query_and_stops_on_sigterm() {
     assert!(log.contains("github-sql serve: stopped"), "{log}");
     assert!(!log.contains(TOKEN), "{log}");
 }
+
+/// Savepoints as psycopg's nested transactions use them: `ROLLBACK TO SAVEPOINT` recovers a
+/// failed transaction, but never claims to take back a queued DELETE.
+#[test]
+fn rollback_to_savepoint_recovers_but_never_hides_a_delete() {
+    let s = serve(store(), None);
+    let id: i64 = s
+        .fake
+        .with_store(|st| st.package("npm", "small").expect("small").listed(false)[0].id);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 port={} user=tester dbname=github", s.addr.port()),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("connects");
+        tokio::spawn(conn);
+        client.batch_execute("BEGIN; SAVEPOINT a").await.expect("savepoint");
+        assert!(client.simple_query("SELECT nope").await.is_err());
+        client.batch_execute("ROLLBACK TO SAVEPOINT a").await.expect("recovers");
+        let rows = client.query("SELECT $1::text", &[&"ok"]).await.expect("usable again");
+        assert_eq!(rows[0].get::<_, String>(0), "ok");
+        client.batch_execute("RELEASE a; SAVEPOINT b").await.expect("savepoint b");
+        let del = format!("DELETE FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'small' AND id = {id}");
+        assert_eq!(client.execute(del.as_str(), &[]).await.expect("queued"), 1);
+        let e = client
+            .batch_execute("ROLLBACK TO SAVEPOINT b")
+            .await
+            .expect_err("refused");
+        let db = e.as_db_error().expect("database error");
+        assert_eq!(db.code().code(), "0A000");
+        assert!(db.message().contains("ROLLBACK the whole transaction"), "{}", db.message());
+        client.batch_execute("COMMIT").await.expect("commit of a failed transaction rolls back");
+    });
+    assert!(s.fake.requests().iter().all(|r| r.method != "DELETE"));
+}

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -25,11 +25,13 @@ use pgwire::api::results::{
     DescribePortalResponse, DescribeStatementResponse, FieldInfo, QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
-use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, Type, METADATA_USER};
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME, METADATA_USER};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
+use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::response::TransactionStatus;
+use pgwire::messages::simplequery::Query;
 use pgwire::messages::PgWireBackendMessage;
 use rusqlite::types::Value;
 
@@ -127,6 +129,10 @@ pub struct Backend {
     settings: Mutex<HashMap<String, String>>,
     /// Statements running in the whole server (shutdown waits for them).
     busy: Arc<AtomicUsize>,
+    /// A DELETE was queued in the open transaction. The tables cannot take one back at
+    /// `ROLLBACK TO SAVEPOINT` (SQLite gives virtual tables no savepoint hook here), so that is
+    /// refused while this is set.
+    deletes_queued: AtomicBool,
 }
 
 /// Counts a running statement for as long as it lives.
@@ -159,6 +165,7 @@ impl Backend {
             client,
             settings: Mutex::new(HashMap::new()),
             busy,
+            deletes_queued: AtomicBool::new(false),
         })
     }
 
@@ -237,8 +244,16 @@ impl Backend {
                     .await
                     .map_err(|e| user_error("XX000", e.to_string()))?;
                 self.log(sql, started, before, None, r.as_ref().err());
+                self.deletes_queued.store(false, Ordering::SeqCst);
                 r.map_err(|e| to_pg(&e))?;
                 return Ok(Response::TransactionEnd(Tag::new(sql)));
+            }
+            Kind::RollbackTo(_) if self.deletes_queued.load(Ordering::SeqCst) => {
+                return Err(user_error(
+                    "0A000",
+                    "ROLLBACK TO SAVEPOINT cannot take back a DELETE queued in this transaction; \
+                     ROLLBACK the whole transaction (nothing is sent) or COMMIT it",
+                ))
             }
             _ if aborted => {
                 return Err(user_error(
@@ -270,7 +285,7 @@ impl Backend {
                     .map_err(|e| to_pg(&e))?;
                 return Ok(Response::TransactionStart(Tag::new("BEGIN")));
             }
-            Kind::Catalog(_) | Kind::Engine(_) => {}
+            Kind::Catalog(_) | Kind::Engine(_) | Kind::RollbackTo(_) => {}
         }
         let reply = self
             .run(client, prepared, params, format.clone(), typing, false)
@@ -294,7 +309,7 @@ impl Backend {
         describe_only: bool,
     ) -> PgWireResult<Option<Reply>> {
         let sql = match &prepared.kind {
-            Kind::Catalog(sql) | Kind::Engine(sql) => sql.clone(),
+            Kind::Catalog(sql) | Kind::Engine(sql) | Kind::RollbackTo(sql) => sql.clone(),
             _ => return Ok(None),
         };
         let user = user_of(client);
@@ -304,36 +319,48 @@ impl Backend {
         let before = self.client.requests_sent();
         let result = self
             .worker
-            .run(move |conn: &mut Conn| -> Result<Option<Reply>, Failure> {
-                let mut run = || -> crate::Result<Option<Reply>> {
-                    let session = conn.session(&user)?;
-                    let stmt = stackql::classify(&provider, &sql)?;
-                    if describe_only {
-                        let returns_rows = match &stmt {
-                            stackql::Statement::Sql(s) => {
-                                session.connection().prepare(s)?.column_count() > 0
+            .run(
+                move |conn: &mut Conn| -> Result<Option<(Reply, bool)>, Failure> {
+                    let mut run = || -> crate::Result<Option<(Reply, bool)>> {
+                        let session = conn.session(&user)?;
+                        let stmt = stackql::classify(&provider, &sql)?;
+                        if describe_only {
+                            let returns_rows = match &stmt {
+                                stackql::Statement::Sql(s) => {
+                                    session.connection().prepare(s)?.column_count() > 0
+                                }
+                                stackql::Statement::Delete { .. } => session.dry_run,
+                                stackql::Statement::Meta(_) | stackql::Statement::Exec(_) => true,
+                            };
+                            if !returns_rows {
+                                return Ok(None);
                             }
-                            stackql::Statement::Delete { .. } => session.dry_run,
-                            stackql::Statement::Meta(_) | stackql::Statement::Exec(_) => true,
-                        };
-                        if !returns_rows {
-                            return Ok(None);
                         }
-                    }
-                    let outcome = session.run(stmt, &params)?;
-                    let changes = session.connection().changes();
-                    Ok(Some(reply(outcome, &sql, changes, &format, typing)?))
-                };
-                run().map_err(Failure::from)
-            })
+                        let outcome = session.run(stmt, &params)?;
+                        let changes = session.connection().changes();
+                        let queued = matches!(outcome, Outcome::Deleted { queued: true, .. });
+                        Ok(Some((
+                            reply(outcome, &sql, changes, &format, typing)?,
+                            queued,
+                        )))
+                    };
+                    run().map_err(Failure::from)
+                },
+            )
             .await
             .map_err(|e| user_error("XX000", e.to_string()))?;
         let rows = match &result {
-            Ok(Some(Reply::Rows { rows, .. })) => Some(rows.len()),
+            Ok(Some((Reply::Rows { rows, .. }, _))) => Some(rows.len()),
             _ => None,
         };
         self.log(&prepared.sql, started, before, rows, result.as_ref().err());
-        result.map_err(|e| to_pg(&e))
+        let result = result.map_err(|e| to_pg(&e))?;
+        Ok(result.map(|(reply, queued)| {
+            if queued {
+                self.deletes_queued.store(true, Ordering::SeqCst);
+            }
+            reply
+        }))
     }
 
     /// One line per statement: what ran, how long it took, how many GitHub requests it made.
@@ -495,8 +522,38 @@ fn tag_response(tag: &str, n: u64) -> Response {
     }
 }
 
+impl Backend {
+    /// Whether `kind` is a `ROLLBACK TO` that may recover a failed transaction (as in Postgres).
+    fn recovers(&self, kind: &Kind) -> bool {
+        matches!(kind, Kind::RollbackTo(_)) && !self.deletes_queued.load(Ordering::SeqCst)
+    }
+
+    /// pgwire carries a failed transaction's state through every later statement; a
+    /// `ROLLBACK TO SAVEPOINT` clears it. Set before pgwire reads it, so the statement runs and
+    /// the client sees the transaction usable again (or failed again, if it fails).
+    fn recover<C: ClientInfo>(&self, client: &mut C, kind: &Kind) {
+        if client.transaction_status() == TransactionStatus::Error && self.recovers(kind) {
+            client.set_transaction_status(TransactionStatus::Transaction);
+        }
+    }
+}
+
 #[async_trait]
 impl SimpleQueryHandler for Backend {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let stmts = rewrite::split_statements(&query.query);
+        if let [only] = stmts.as_slice() {
+            self.recover(client, &classify(&self.provider, only));
+        }
+        self._on_query(client, query).await
+    }
+
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -553,6 +610,21 @@ impl ExtendedQueryHandler for Backend {
 
     fn query_parser(&self) -> Arc<PgParser> {
         self.parser.clone()
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        if let Some(Entry::Value(portal)) = client.portal_store().get_portal(name) {
+            let kind = portal.statement.statement.kind.clone();
+            self.recover(client, &kind);
+        }
+        self._on_execute(client, message).await
     }
 
     async fn do_query<C>(

@@ -29,8 +29,11 @@ pub enum Kind {
     Begin,
     /// `COMMIT` / `END`.
     Commit,
-    /// `ROLLBACK` / `ABORT` (not `ROLLBACK TO SAVEPOINT`, which SQLite runs itself).
+    /// `ROLLBACK` / `ABORT`.
     Rollback,
+    /// `ROLLBACK TO [SAVEPOINT] name`, as written (SQLite runs it; it also recovers a failed
+    /// transaction, as in Postgres).
+    RollbackTo(String),
     /// A statement with nothing to do here (`DISCARD ALL`, `DEALLOCATE`, `RESET`, `UNLISTEN`),
     /// answered with its command tag.
     Noop(String),
@@ -117,6 +120,7 @@ pub fn classify(provider: &Provider, sql: &str) -> Kind {
         Ast::Rollback {
             savepoint: None, ..
         } => return Kind::Rollback,
+        Ast::Rollback { .. } => return Kind::RollbackTo(sql.to_string()),
         Ast::Query(_) => {}
         _ => return Kind::Engine(plain_names(provider, sql)),
     }
@@ -276,6 +280,10 @@ mod tests {
         );
         assert_eq!(k("commit"), Kind::Commit);
         assert_eq!(k("ROLLBACK"), Kind::Rollback);
+        assert_eq!(
+            k("ROLLBACK TO SAVEPOINT \"_pg3_1\""),
+            Kind::RollbackTo("ROLLBACK TO SAVEPOINT \"_pg3_1\"".into())
+        );
         assert_eq!(k("DISCARD ALL"), Kind::Noop("DISCARD ALL".into()));
     }
 

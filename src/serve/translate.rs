@@ -158,13 +158,28 @@ impl VisitorMut for PgToSqlite {
         if !self.found.catalog {
             return ControlFlow::Continue(());
         }
+        use sqlparser::ast::{Ident, SelectItem};
         for item in &mut select.projection {
-            if let sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } = item {
-                if alias.quote_style.is_none() {
+            match item {
+                SelectItem::ExprWithAlias { alias, .. } if alias.quote_style.is_none() => {
                     alias.value = alias.value.to_lowercase();
                     alias.quote_style = Some('"');
                     self.found.changed = true;
                 }
+                // An unnamed call is named after its function, as in Postgres (`version`).
+                SelectItem::UnnamedExpr(e @ Expr::Function(_)) => {
+                    let Expr::Function(f) = &*e else { continue };
+                    let name = match last_part(&f.name).as_str() {
+                        "current_user_name" => "current_user".to_string(),
+                        other => other.to_string(),
+                    };
+                    *item = SelectItem::ExprWithAlias {
+                        expr: e.clone(),
+                        alias: Ident::with_quote('"', name),
+                    };
+                    self.found.changed = true;
+                }
+                _ => {}
             }
         }
         ControlFlow::Continue(())
@@ -435,6 +450,7 @@ mod tests {
         assert!(sql.contains("regtype_name(oid)"), "{sql}");
         let (sql, t) = tr("SELECT current_user, version()");
         assert!(t.catalog);
+        assert!(sql.contains("version() AS \"version\""), "{sql}");
         assert!(sql.contains("current_user_name()"), "{sql}");
         let (sql, _) = tr("SELECT r FROM generate_series(1, 2) AS s(r)");
         assert!(sql.contains("(SELECT NULL AS \"r\" WHERE 0) AS s"), "{sql}");
