@@ -680,3 +680,52 @@ fn rollback_to_savepoint_recovers_but_never_hides_a_delete() {
     });
     assert!(s.fake.requests().iter().all(|r| r.method != "DELETE"));
 }
+
+/// A cancel request (psql's Ctrl-C) stops the running query: the page in flight finishes, no
+/// further page is fetched, the client gets 57014, and the connection stays usable.
+#[test]
+fn a_cancel_request_stops_the_query() {
+    let s = serve(store(), None);
+    s.fake.set_latency(Duration::from_millis(400));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 port={} user=tester dbname=github", s.addr.port()),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("connects");
+        tokio::spawn(conn);
+        let token = client.cancel_token();
+        let canceller = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            token.cancel_query(tokio_postgres::NoTls).await
+        });
+        let started = Instant::now();
+        let e = client
+            .simple_query("SELECT id FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'")
+            .await
+            .expect_err("canceled");
+        assert_eq!(e.as_db_error().map(|d| d.code().code()), Some("57014"), "{e}");
+        assert!(started.elapsed() < Duration::from_millis(1000), "{:?}", started.elapsed());
+        canceller.await.expect("task").expect("cancel sent");
+        s.fake.set_latency(Duration::ZERO);
+        let rows = client
+            .simple_query("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'small'")
+            .await
+            .expect("usable after the cancel");
+        assert_eq!(rows.len(), 3);
+    });
+    // Only the first page of npm/big was asked for.
+    let big = s
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/npm/big/versions"))
+        .count();
+    assert_eq!(big, 1);
+}

@@ -26,7 +26,9 @@ use pgwire::api::results::{
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
-use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME, METADATA_USER};
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ConnectionHandle, Type, DEFAULT_NAME, METADATA_USER,
+};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::Execute;
@@ -230,7 +232,7 @@ impl Backend {
                 let before = self.client.requests_sent();
                 let r = self
                     .worker
-                    .run(move |conn| -> Result<(), Failure> {
+                    .run_to_end(move |conn| -> Result<(), Failure> {
                         let c = conn.session(&user).map_err(Failure::from)?.connection();
                         if c.is_autocommit() {
                             return Ok(());
@@ -745,17 +747,28 @@ impl ExtendedQueryHandler for Backend {
             },
             Kind::Catalog(_) | Kind::Engine(_) => {
                 let params = Self::params(portal)?;
-                match self
-                    .run(
-                        &*client,
-                        prepared,
-                        params,
-                        format.clone(),
-                        Typing::Values,
-                        true,
-                    )
-                    .await?
-                {
+                // The statement runs here, so a cancel request must reach it here too (pgwire
+                // only watches Execute and simple queries).
+                let cancel = match client.session_extensions().get::<Arc<ConnectionHandle>>() {
+                    Some(h) => Some(h.start_query().await),
+                    None => None,
+                };
+                let work = self.run(
+                    &*client,
+                    prepared,
+                    params,
+                    format.clone(),
+                    Typing::Values,
+                    true,
+                );
+                let reply = match cancel {
+                    Some(cancel) => tokio::select! {
+                        r = work => r?,
+                        Ok(()) = cancel => return Err(PgWireError::QueryCanceled),
+                    },
+                    None => work.await?,
+                };
+                match reply {
                     Some(Reply::Rows { schema, rows }) => {
                         QueryResponse::new(schema, stream::iter(rows.into_iter().map(Ok)))
                     }

@@ -38,9 +38,10 @@ use pgwire::api::auth::{
     finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata, AuthSource,
     DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
 };
+use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
 use pgwire::api::{
-    ClientInfo, PgWireConnectionState, PgWireServerHandlers, PidSecretKeyGenerator,
-    RandomPidSecretKeyGenerator,
+    ClientInfo, ConnectionGuard, ConnectionHandle, ConnectionManager, PgWireConnectionState,
+    PgWireServerHandlers, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
 };
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
@@ -181,6 +182,8 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let busy = Arc::new(AtomicUsize::new(0));
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        // Cancel requests (psql's Ctrl-C, a BI tool's "cancel") find their connection here.
+        let cancels = Arc::new(ConnectionManager::new());
         let mut tasks = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -201,12 +204,17 @@ impl Server {
                     };
                     let engine = self.engine.clone();
                     // Per connection: pgwire's MD5 handler keeps the login's state (its salt).
-                    let startup = Arc::new(startup_handler(&self.engine, self.options.password.as_deref()));
+                    let startup = Arc::new(startup_handler(
+                        &self.engine,
+                        self.options.password.as_deref(),
+                        cancels.clone(),
+                    ));
+                    let cancels = cancels.clone();
                     let busy = busy.clone();
                     let dry_run = self.options.dry_run;
                     tasks.spawn(async move {
                         let _slot = slot;
-                        if let Err(e) = serve_client(socket, engine, startup, busy, dry_run).await {
+                        if let Err(e) = serve_client(socket, engine, startup, cancels, busy, dry_run).await {
                             tracing::debug!("connection from {peer} ended: {e}");
                         }
                     });
@@ -252,6 +260,7 @@ async fn serve_client(
     socket: tokio::net::TcpStream,
     template: Engine,
     startup: Arc<Startup>,
+    cancels: Arc<ConnectionManager>,
     busy: Arc<AtomicUsize>,
     dry_run: bool,
 ) -> Result<(), ServeError> {
@@ -268,7 +277,11 @@ async fn serve_client(
     .map_err(|e| ServeError::Io(std::io::Error::other(e)))?
     .map_err(|e| ServeError::Io(std::io::Error::other(e.to_string())))?;
     let backend = Arc::new(backend::Backend::new(session, busy)?);
-    let handlers = Handlers { backend, startup };
+    let handlers = Handlers {
+        backend,
+        startup,
+        cancel: Arc::new(DefaultCancelHandler::new(cancels)),
+    };
     pgwire::tokio::process_socket(socket, None, handlers).await?;
     Ok(())
 }
@@ -276,6 +289,7 @@ async fn serve_client(
 struct Handlers {
     backend: Arc<backend::Backend>,
     startup: Arc<Startup>,
+    cancel: Arc<DefaultCancelHandler>,
 }
 
 impl PgWireServerHandlers for Handlers {
@@ -289,6 +303,10 @@ impl PgWireServerHandlers for Handlers {
 
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
         self.startup.clone()
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.cancel.clone()
     }
 }
 
@@ -304,22 +322,29 @@ fn parameters(engine: &Engine) -> DefaultServerParameterProvider {
     p
 }
 
-fn startup_handler(engine: &Engine, password: Option<&str>) -> Startup {
+fn startup_handler(
+    engine: &Engine,
+    password: Option<&str>,
+    cancels: Arc<ConnectionManager>,
+) -> Startup {
     let params = Arc::new(parameters(engine));
     match password {
-        None => Startup::Open(params),
-        Some(p) => Startup::Md5(Md5PasswordAuthStartupHandler::new(
-            Arc::new(PasswordSource {
-                password: p.to_string(),
-            }),
-            params,
-        )),
+        None => Startup::Open(params, cancels),
+        Some(p) => Startup::Md5(
+            Md5PasswordAuthStartupHandler::new(
+                Arc::new(PasswordSource {
+                    password: p.to_string(),
+                }),
+                params,
+            )
+            .with_connection_manager(cancels),
+        ),
     }
 }
 
 /// Authentication: none (loopback), or MD5 against the `--password-env` password.
 enum Startup {
-    Open(Arc<DefaultServerParameterProvider>),
+    Open(Arc<DefaultServerParameterProvider>, Arc<ConnectionManager>),
     Md5(Md5PasswordAuthStartupHandler<PasswordSource, DefaultServerParameterProvider>),
 }
 
@@ -337,12 +362,19 @@ impl StartupHandler for Startup {
     {
         match self {
             Startup::Md5(h) => h.on_startup(client, message).await,
-            Startup::Open(params) => {
+            Startup::Open(params, cancels) => {
                 if let PgWireFrontendMessage::Startup(ref startup) = message {
                     protocol_negotiation(client, startup).await?;
                     save_startup_parameters_to_metadata(client, startup);
                     let (pid, key) = RandomPidSecretKeyGenerator::default().generate(client);
-                    client.set_pid_and_secret_key(pid, key);
+                    client.set_pid_and_secret_key(pid, key.clone());
+                    // As pgwire's own handlers do: the handle lets a cancel request reach this
+                    // connection's running query; the guard unregisters it when it closes.
+                    let (handle, guard) = cancels.register(pid, key);
+                    client
+                        .session_extensions()
+                        .insert::<Arc<ConnectionHandle>>(handle);
+                    client.session_extensions().insert::<ConnectionGuard>(guard);
                     finish_authentication(client, params.as_ref()).await?;
                     client.set_state(PgWireConnectionState::ReadyForQuery);
                 }

@@ -42,6 +42,22 @@ type Job = Box<dyn FnOnce(&mut Conn) + Send>;
 /// Handle to a connection's thread. Dropping it ends the thread once the current job is done.
 pub struct Worker {
     jobs: mpsc::Sender<Job>,
+    interrupt: rusqlite::InterruptHandle,
+}
+
+/// Interrupts the running statement if the waiting caller goes away first: a cancel request,
+/// a client that hung up, or shutdown. The GitHub request in flight finishes; no further page
+/// is fetched.
+struct Interrupt<'a> {
+    handle: Option<&'a rusqlite::InterruptHandle>,
+}
+
+impl Drop for Interrupt<'_> {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.interrupt();
+        }
+    }
 }
 
 /// The worker thread is gone (it panicked); the connection cannot go on.
@@ -53,6 +69,7 @@ impl Worker {
     /// Starts the thread that owns `session`.
     pub fn spawn(session: Session) -> std::io::Result<Worker> {
         let (jobs, rx) = mpsc::channel::<Job>();
+        let interrupt = session.connection().get_interrupt_handle();
         std::thread::Builder::new()
             .name("github-sql-conn".into())
             .spawn(move || {
@@ -64,11 +81,26 @@ impl Worker {
                     job(&mut conn);
                 }
             })?;
-        Ok(Worker { jobs })
+        Ok(Worker { jobs, interrupt })
     }
 
-    /// Runs `f` on the connection's thread and waits (asynchronously) for its answer.
+    /// Runs `f` on the connection's thread and waits (asynchronously) for its answer. If this
+    /// future is dropped before the answer arrives, the running statement is interrupted.
     pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> T + Send + 'static,
+    ) -> Result<T, WorkerGone> {
+        let mut guard = Interrupt {
+            handle: Some(&self.interrupt),
+        };
+        let out = self.run_to_end(f).await;
+        guard.handle = None;
+        out
+    }
+
+    /// [`Worker::run`] without interruption, for COMMIT and ROLLBACK: a COMMIT sends the queued
+    /// DELETEs and must not stop halfway because a client went away.
+    pub async fn run_to_end<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Conn) -> T + Send + 'static,
     ) -> Result<T, WorkerGone> {
