@@ -549,9 +549,10 @@ impl SimpleQueryHandler for Backend {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let stmts = rewrite::split_statements(&query.query);
-        if let [only] = stmts.as_slice() {
-            self.recover(client, &classify(&self.provider, only));
+        if client.transaction_status() == TransactionStatus::Error {
+            if let [only] = rewrite::split_statements(&query.query).as_slice() {
+                self.recover(client, &classify(&self.provider, only));
+            }
         }
         self._on_query(client, query).await
     }
