@@ -3,8 +3,8 @@
 //! Data flows one way:
 //! [`spec`] (provider document) → [`plan`] (constraints → method and parameters) →
 //! [`http`] (GitHub client) → [`rows`] → [`sqlite`] (virtual tables, functions, extension entry)
-//! → front ends ([`shell`]). [`fake`] is the project's own GitHub double for tests and `--demo`;
-//! [`docs`] renders the reference pages from the document.
+//! → front ends ([`shell`], [`serve`]). [`fake`] is the project's own GitHub double for tests
+//! and `--demo`; [`docs`] renders the reference pages from the document.
 
 pub mod docs;
 pub mod engine;
@@ -15,6 +15,7 @@ pub mod http;
 pub mod logging;
 pub mod plan;
 pub mod rows;
+pub mod serve;
 pub mod shell;
 pub mod spec;
 pub mod sqlite;

@@ -11,8 +11,12 @@ pub const LOG_ENV: &str = "GITHUB_SQL_LOG";
 
 /// The filter directives for a `GITHUB_SQL_LOG` value.
 pub fn directives(value: Option<&str>) -> String {
+    directives_or(value, "warn")
+}
+
+fn directives_or(value: Option<&str>, default: &str) -> String {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => "warn".into(),
+        None => default.into(),
         Some(v) if v.contains('=') || v.contains(',') => v.into(),
         Some(v) => format!("warn,github_sql={v}"),
     }
@@ -20,8 +24,14 @@ pub fn directives(value: Option<&str>) -> String {
 
 /// Installs the subscriber once; later calls (a second `.load`) do nothing.
 pub fn init() {
+    init_with_default("warn");
+}
+
+/// Like [`init`], with another default than `warn` when `GITHUB_SQL_LOG` is unset (the server
+/// logs each query at info).
+pub fn init_with_default(default: &str) {
     let value = std::env::var(LOG_ENV).ok();
-    let filter = tracing_subscriber::EnvFilter::try_new(directives(value.as_deref()))
+    let filter = tracing_subscriber::EnvFilter::try_new(directives_or(value.as_deref(), default))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -115,6 +115,8 @@ impl RawPage {
 pub struct GitHubClient {
     config: ClientConfig,
     base: Result<Url, String>,
+    /// Requests sent by this client and its clones (the server logs it per query).
+    sent: Arc<AtomicU64>,
 }
 
 /// A successful answer (a 304 comes back as the cached 200).
@@ -132,7 +134,16 @@ impl GitHubClient {
                 "http" | "https" if u.host().is_some() => Ok(u),
                 _ => Err("it must be an http(s) URL".to_string()),
             });
-        GitHubClient { config, base }
+        GitHubClient {
+            config,
+            base,
+            sent: Arc::default(),
+        }
+    }
+
+    /// How many HTTP requests this client (and its clones) has sent so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// The configuration in use.
@@ -347,6 +358,7 @@ impl GitHubClient {
                 read_slots().acquire().await.ok()
             };
             REQUESTS.fetch_add(1, Ordering::Relaxed);
+            self.sent.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), attempt, "GitHub request");
             let result = async {
                 let resp = req.send().await?;

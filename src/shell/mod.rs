@@ -110,76 +110,138 @@ impl Session {
         &self.conn
     }
 
+    /// The engine this session serves.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Runs every statement of a script, writing each result; stops at the first error.
     /// Results go to `out`; notes (rows deleted, dry runs) go to stderr so `out` stays parseable.
     pub fn run_script(&self, sql: &str, out: &mut dyn Write) -> crate::Result<()> {
         for stmt in rewrite::split_statements(sql) {
-            match stackql::classify(&self.engine.provider, &stmt)? {
-                Statement::Sql(sql) | Statement::Meta(sql) => {
-                    let rs = self.query(&sql)?;
-                    formatter(self.format).write(&rs, out)?;
+            let stmt = stackql::classify(&self.engine.provider, &stmt)?;
+            match self.run(stmt, &[])? {
+                Outcome::Rows(rs) => formatter(self.format).write(&rs, out)?,
+                Outcome::Deleted {
+                    table,
+                    rows: n,
+                    queued: false,
+                } => {
+                    eprintln!("DELETE: {} of {table} deleted", rows(n))
                 }
-                Statement::Delete { sql, select, table } => {
-                    self.delete(&sql, &select, &table, out)?
+                Outcome::Deleted {
+                    table,
+                    rows: n,
+                    queued: true,
+                } => eprintln!(
+                    "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
+                    rows(n)
+                ),
+                Outcome::DryRun { listing, note } => {
+                    if let Some(rs) = listing {
+                        formatter(self.format).write(&rs, out)?;
+                    }
+                    eprintln!("{note}");
                 }
-                Statement::Exec(call) => self.exec(&call, out)?,
+                Outcome::Done { method } => eprintln!("EXEC {method}: done"),
             }
         }
         out.flush()?;
         Ok(())
     }
 
-    fn delete(
-        &self,
-        sql: &str,
-        select: &str,
-        table: &str,
-        out: &mut dyn Write,
-    ) -> crate::Result<()> {
-        if self.dry_run {
-            let rs = self.query(select)?;
-            formatter(self.format).write(&rs, out)?;
-            eprintln!(
-                "dry run: DELETE would remove {} of {table}; nothing was sent",
-                rows(rs.rows.len() as u64)
-            );
-            return Ok(());
+    /// Runs one classified statement and returns what it produced, for front ends that present
+    /// results themselves (`run_script`, the Postgres-wire server). `params` are bound to the
+    /// statement's parameters (see [`Session::query_params`]); EXEC takes none.
+    pub fn run(&self, stmt: Statement, params: &[Value]) -> crate::Result<Outcome> {
+        match stmt {
+            Statement::Sql(sql) | Statement::Meta(sql) => {
+                self.query_params(&sql, params).map(Outcome::Rows)
+            }
+            Statement::Delete { sql, select, table } => {
+                if self.dry_run {
+                    let rs = self.query_params(&select, params)?;
+                    let note = format!(
+                        "dry run: DELETE would remove {} of {table}; nothing was sent",
+                        rows(rs.rows.len() as u64)
+                    );
+                    return Ok(Outcome::DryRun {
+                        listing: Some(rs),
+                        note,
+                    });
+                }
+                self.query_params(&sql, params)?;
+                Ok(Outcome::Deleted {
+                    table,
+                    rows: self.conn.changes(),
+                    queued: !self.conn.is_autocommit(),
+                })
+            }
+            Statement::Exec(call) => {
+                if !params.is_empty() {
+                    return Err(crate::Error::Usage(
+                        "EXEC takes its values as @name=value, not as bound parameters".into(),
+                    ));
+                }
+                self.exec(&call)
+            }
         }
-        self.query(sql)?;
-        let n = self.conn.changes();
-        if self.conn.is_autocommit() {
-            eprintln!("DELETE: {} of {table} deleted", rows(n));
-        } else {
-            eprintln!(
-                "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
-                rows(n)
-            );
-        }
-        Ok(())
     }
 
-    fn exec(&self, call: &stackql::ExecCall, out: &mut dyn Write) -> crate::Result<()> {
+    fn exec(&self, call: &stackql::ExecCall) -> crate::Result<Outcome> {
         let (resource, method) = (&call.resource, &call.resource.methods[call.method]);
         let bound = crate::exec::bind_named(resource, method, &call.args)?;
         if self.dry_run {
             let req = crate::exec::describe_call(&self.engine.client, method, &bound)?;
-            eprintln!(
-                "dry run: EXEC {} would send {req}; nothing was sent",
-                method.name
-            );
-            return Ok(());
+            return Ok(Outcome::DryRun {
+                listing: None,
+                note: format!(
+                    "dry run: EXEC {} would send {req}; nothing was sent",
+                    method.name
+                ),
+            });
         }
-        match crate::exec::call(&self.engine.client, resource, method, &bound)? {
-            Some(body) => formatter(self.format).write(&json_result(body), out)?,
-            None => eprintln!("EXEC {}: done", method.name),
-        }
-        Ok(())
+        Ok(
+            match crate::exec::call(&self.engine.client, resource, method, &bound)? {
+                Some(body) => Outcome::Rows(json_result(body)),
+                None => Outcome::Done {
+                    method: method.name.clone(),
+                },
+            },
+        )
     }
 
     /// Runs one statement (already rewritten) and reads its whole result. A failure in the middle
     /// of a scan is an error, never a short result.
     pub fn query(&self, sql: &str) -> crate::Result<ResultSet> {
+        self.query_params(sql, &[])
+    }
+
+    /// [`Session::query`] with bound values. `$N` and `?N` parameters take `params[N-1]` (so a
+    /// value may be used twice, as in Postgres); a plain `?` takes the value at its position.
+    pub fn query_params(&self, sql: &str, params: &[Value]) -> crate::Result<ResultSet> {
         let mut stmt = self.conn.prepare(sql)?;
+        for i in 1..=stmt.parameter_count() {
+            let n = match stmt.parameter_name(i) {
+                Some(name) => name[1..].parse::<usize>().map_err(|_| {
+                    crate::Error::Usage(format!(
+                        "parameter {name} cannot be bound: use $1, $2, … (numbered parameters)"
+                    ))
+                })?,
+                None => i,
+            };
+            let v = n
+                .checked_sub(1)
+                .and_then(|k| params.get(k))
+                .ok_or_else(|| {
+                    crate::Error::Usage(format!(
+                        "the statement uses parameter ${n} but {} value{} bound",
+                        params.len(),
+                        if params.len() == 1 { " was" } else { "s were" }
+                    ))
+                })?;
+            stmt.raw_bind_parameter(i, v)?;
+        }
         let columns: Vec<String> = stmt.column_names().map(String::from).collect();
         let decltypes = stmt
             .columns()
@@ -187,7 +249,7 @@ impl Session {
             .collect();
         let n = columns.len();
         let mut rows = Vec::new();
-        let mut cursor = stmt.query([])?;
+        let mut cursor = stmt.raw_query();
         while let Some(row) = cursor.next()? {
             rows.push(
                 (0..n)
@@ -201,4 +263,33 @@ impl Session {
             rows,
         })
     }
+}
+
+/// What one statement produced (see [`Session::run`]).
+#[derive(Debug)]
+pub enum Outcome {
+    /// A result: a query, a metadata statement, an EXEC whose answer has a body. Statements that
+    /// return no rows (DDL, BEGIN) give an empty result with no columns.
+    Rows(ResultSet),
+    /// A DELETE on a provider table.
+    Deleted {
+        /// The table.
+        table: String,
+        /// Rows deleted, or queued when a transaction is open.
+        rows: u64,
+        /// The calls are sent at COMMIT (a transaction is open).
+        queued: bool,
+    },
+    /// `--dry-run`: what a DELETE or EXEC would do; nothing was sent.
+    DryRun {
+        /// The rows a DELETE would remove.
+        listing: Option<ResultSet>,
+        /// One line saying what would be sent.
+        note: String,
+    },
+    /// An EXEC whose answer has no body (GitHub's 204).
+    Done {
+        /// The method called.
+        method: String,
+    },
 }

@@ -27,8 +27,10 @@ pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
             // Side effects with the user's token: never from a view or trigger in a database file.
             let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
             conn.create_scalar_function(name.as_str(), -1, flags, move |ctx| {
-                call(ctx, &client, &resource, m)
-                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+                call(ctx, &client, &resource, m).map_err(|e| {
+                    crate::error::remember(&e);
+                    rusqlite::Error::UserFunctionError(Box::new(e))
+                })
             })?;
         }
     }
