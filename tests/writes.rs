@@ -133,6 +133,33 @@ fn rollback_sends_nothing_and_commit_sends_at_commit() {
 }
 
 #[test]
+fn rollback_to_a_savepoint_takes_back_the_deletes_after_it() {
+    let e = env(store());
+    let lib = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'lib'";
+    let ids = ids(&e, &format!("SELECT id {lib} ORDER BY id"));
+    e.conn
+        .execute_batch(&format!(
+            "BEGIN; DELETE {lib} AND id = {}; SAVEPOINT a; DELETE {lib} AND id = {}; \
+             SAVEPOINT b; DELETE {APP}; ROLLBACK TO a; RELEASE a; COMMIT;",
+            ids[0], ids[1]
+        ))
+        .expect("transaction");
+    assert_eq!(
+        e.requests_of("DELETE"),
+        vec![format!("DELETE /user/packages/npm/lib/versions/{}", ids[0])],
+        "only the delete before the savepoint went out"
+    );
+    e.fake.clear_requests();
+    e.conn
+        .execute_batch(&format!(
+            "SAVEPOINT s; DELETE {lib} AND id = {}; ROLLBACK TO s; RELEASE s;",
+            ids[1]
+        ))
+        .expect("savepoint as transaction");
+    assert!(e.requests_of("DELETE").is_empty());
+}
+
+#[test]
 fn writes_are_paced_one_second_apart_by_default() {
     let e = env_with(store(), |c| {
         c.with_write_delay(github_sql::http::DEFAULT_WRITE_DELAY)

@@ -21,7 +21,8 @@ pub use vtab::TableSpec;
 /// Registers one eponymous table per resource of the engine's provider, one SQL function per
 /// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
 pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
-    const MODULE: &Module<'static, vtab::ResourceTable> = &Module::update_module_with_tx();
+    const MODULE: &Module<'static, vtab::ResourceTable> =
+        &vtab::with_savepoints(Module::update_module_with_tx());
     for resource in engine.provider.resources() {
         let spec = Arc::new(TableSpec {
             resource: resource.clone(),

@@ -28,7 +28,7 @@ use fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::ffi;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::vtab::{
-    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, TransactionVTab,
+    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, Module, TransactionVTab,
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 
@@ -61,6 +61,8 @@ struct Writes {
     next_rowid: i64,
     /// Rows queued by DELETE, sent at commit.
     pending: Vec<Target>,
+    /// `pending.len()` when each open savepoint began (index = SQLite's savepoint number).
+    savepoints: Vec<usize>,
 }
 
 fn lock(w: &Mutex<Writes>) -> MutexGuard<'_, Writes> {
@@ -213,6 +215,7 @@ impl ResourceTable {
         let mut w = lock(&self.writes);
         w.pending.clear();
         w.rows.clear();
+        w.savepoints.clear();
     }
 }
 
@@ -267,6 +270,74 @@ impl TransactionVTab<'_> for ResourceTable {
         guard(|| {
             self.reset();
             Ok(())
+        })
+    }
+}
+
+/// Adds SQLite's savepoint callbacks (module version 2), which rusqlite's `Module` leaves unset,
+/// so that `ROLLBACK TO` also takes back the deletes queued after that savepoint; without them a
+/// later COMMIT would send deletes the user rolled back.
+pub(crate) const fn with_savepoints(
+    m: Module<'static, ResourceTable>,
+) -> Module<'static, ResourceTable> {
+    // SAFETY: `Module` is `#[repr(transparent)]` over `ffi::sqlite3_module`.
+    let mut base: ffi::sqlite3_module = unsafe { std::mem::transmute(m) };
+    base.iVersion = 2;
+    base.xSavepoint = Some(x_savepoint);
+    base.xRelease = Some(x_release);
+    base.xRollbackTo = Some(x_rollback_to);
+    // SAFETY: as above.
+    unsafe { std::mem::transmute(base) }
+}
+
+/// Runs `f` on the table's write state; SQLite passes our own `sqlite3_vtab` (the first field of
+/// `ResourceTable`). Panics become an error code.
+unsafe fn with_writes(vtab: *mut ffi::sqlite3_vtab, f: impl FnOnce(&mut Writes)) -> c_int {
+    if vtab.is_null() {
+        return ffi::SQLITE_MISUSE;
+    }
+    // SAFETY: SQLite hands back the pointer our xConnect returned, a `#[repr(C)]` ResourceTable.
+    let table = unsafe { &*(vtab as *const ResourceTable) };
+    match catch_unwind(AssertUnwindSafe(|| f(&mut lock(&table.writes)))) {
+        Ok(()) => ffi::SQLITE_OK,
+        Err(_) => ffi::SQLITE_ERROR,
+    }
+}
+
+unsafe extern "C" fn x_savepoint(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
+    let n = usize::try_from(n).unwrap_or(0);
+    // SAFETY: called by SQLite with our table.
+    unsafe {
+        with_writes(vtab, |w| {
+            let at = w.pending.len();
+            w.savepoints.truncate(n);
+            w.savepoints.resize(n, at);
+            w.savepoints.push(at);
+        })
+    }
+}
+
+unsafe extern "C" fn x_release(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
+    let n = usize::try_from(n).unwrap_or(0);
+    // SAFETY: called by SQLite with our table.
+    unsafe { with_writes(vtab, |w| w.savepoints.truncate(n)) }
+}
+
+unsafe extern "C" fn x_rollback_to(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
+    // SAFETY: called by SQLite with our table.
+    unsafe {
+        with_writes(vtab, |w| match usize::try_from(n) {
+            Ok(n) => {
+                if let Some(&at) = w.savepoints.get(n) {
+                    w.pending.truncate(at);
+                    w.savepoints.truncate(n + 1);
+                }
+            }
+            // -1: back to the start of the transaction (its outermost SAVEPOINT).
+            Err(_) => {
+                w.pending.clear();
+                w.savepoints.clear();
+            }
         })
     }
 }
