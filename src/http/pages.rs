@@ -167,15 +167,7 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
             Ok(p) => p,
         };
         if single {
-            if tx
-                .send(Ok(Batch {
-                    source,
-                    page,
-                    single,
-                }))
-                .await
-                .is_err()
-            {
+            if !deliver(&tx, source, page, single).await {
                 return;
             }
             continue;
@@ -188,15 +180,7 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
         let mut sent = first_len;
         let rest = remaining_pages(&page, first_len, f.max_rows);
         let mut next = page.next.clone();
-        if tx
-            .send(Ok(Batch {
-                source,
-                page,
-                single,
-            }))
-            .await
-            .is_err()
-        {
+        if !deliver(&tx, source, page, single).await {
             return;
         }
         if f.max_rows.is_some_and(|m| sent >= m) {
@@ -216,15 +200,7 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
                         sent += count_items(&page.body, f.object_key.as_deref());
                     }
                     next = page.next.clone();
-                    if tx
-                        .send(Ok(Batch {
-                            source,
-                            page,
-                            single,
-                        }))
-                        .await
-                        .is_err()
-                    {
+                    if !deliver(&tx, source, page, single).await {
                         return;
                     }
                     if f.max_rows.is_some_and(|m| sent >= m) {
@@ -238,6 +214,22 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
             }
         }
     }
+}
+
+/// Sends one page on to the reader; false when the reader is gone.
+async fn deliver(
+    tx: &mpsc::Sender<Result<Batch, HttpError>>,
+    source: usize,
+    page: RawPage,
+    single: bool,
+) -> bool {
+    tx.send(Ok(Batch {
+        source,
+        page,
+        single,
+    }))
+    .await
+    .is_ok()
 }
 
 /// Fetches `urls` with up to `cap` in flight, starting the next request as soon as any one
@@ -274,15 +266,7 @@ async fn in_order(
             }
         }
         while let Some(page) = ready.remove(&next_out) {
-            if tx
-                .send(Ok(Batch {
-                    source,
-                    page,
-                    single: false,
-                }))
-                .await
-                .is_err()
-            {
+            if !deliver(tx, source, page, false).await {
                 return false;
             }
             next_out += 1;
