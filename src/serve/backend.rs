@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -131,10 +131,6 @@ pub struct Backend {
     settings: Mutex<HashMap<String, String>>,
     /// Statements running in the whole server (shutdown waits for them).
     busy: Arc<AtomicUsize>,
-    /// A DELETE was queued in the open transaction. The tables cannot take one back at
-    /// `ROLLBACK TO SAVEPOINT` (SQLite gives virtual tables no savepoint hook here), so that is
-    /// refused while this is set.
-    deletes_queued: AtomicBool,
 }
 
 /// Counts a running statement for as long as it lives.
@@ -167,7 +163,6 @@ impl Backend {
             client,
             settings: Mutex::new(HashMap::new()),
             busy,
-            deletes_queued: AtomicBool::new(false),
         })
     }
 
@@ -246,16 +241,8 @@ impl Backend {
                     .await
                     .map_err(|e| user_error("XX000", e.to_string()))?;
                 self.log(sql, started, before, None, r.as_ref().err());
-                self.deletes_queued.store(false, Ordering::SeqCst);
                 r.map_err(|e| to_pg(&e))?;
                 return Ok(Response::TransactionEnd(Tag::new(sql)));
-            }
-            Kind::RollbackTo(_) if self.deletes_queued.load(Ordering::SeqCst) => {
-                return Err(user_error(
-                    "0A000",
-                    "ROLLBACK TO SAVEPOINT cannot take back a DELETE queued in this transaction; \
-                     ROLLBACK the whole transaction (nothing is sent) or COMMIT it",
-                ))
             }
             _ if aborted => {
                 return Err(user_error(
@@ -321,48 +308,37 @@ impl Backend {
         let before = self.client.requests_sent();
         let result = self
             .worker
-            .run(
-                move |conn: &mut Conn| -> Result<Option<(Reply, bool)>, Failure> {
-                    let mut run = || -> crate::Result<Option<(Reply, bool)>> {
-                        let session = conn.session(&user)?;
-                        let stmt = stackql::classify(&provider, &sql)?;
-                        if describe_only {
-                            let returns_rows = match &stmt {
-                                stackql::Statement::Sql(s) => {
-                                    session.connection().prepare(s)?.column_count() > 0
-                                }
-                                stackql::Statement::Delete { .. } => session.dry_run,
-                                stackql::Statement::Meta(_) | stackql::Statement::Exec(_) => true,
-                            };
-                            if !returns_rows {
-                                return Ok(None);
+            .run(move |conn: &mut Conn| -> Result<Option<Reply>, Failure> {
+                let mut run = || -> crate::Result<Option<Reply>> {
+                    let session = conn.session(&user)?;
+                    let stmt = stackql::classify(&provider, &sql)?;
+                    if describe_only {
+                        let returns_rows = match &stmt {
+                            stackql::Statement::Sql(s) => {
+                                session.connection().prepare(s)?.column_count() > 0
                             }
+                            stackql::Statement::Delete { .. } => session.dry_run,
+                            stackql::Statement::Meta(_) | stackql::Statement::Exec(_) => true,
+                        };
+                        if !returns_rows {
+                            return Ok(None);
                         }
-                        let outcome = session.run(stmt, &params)?;
-                        let changes = session.connection().changes();
-                        let queued = matches!(outcome, Outcome::Deleted { queued: true, .. });
-                        Ok(Some((
-                            reply(outcome, &sql, changes, &format, typing)?,
-                            queued,
-                        )))
-                    };
-                    run().map_err(Failure::from)
-                },
-            )
+                    }
+                    let outcome = session.run(stmt, &params)?;
+                    let changes = session.connection().changes();
+                    Ok(Some(reply(outcome, &sql, changes, &format, typing)?))
+                };
+                run().map_err(Failure::from)
+            })
             .await
             .map_err(|e| user_error("XX000", e.to_string()))?;
         let rows = match &result {
-            Ok(Some((Reply::Rows { rows, .. }, _))) => Some(rows.len()),
+            Ok(Some(Reply::Rows { rows, .. })) => Some(rows.len()),
             _ => None,
         };
         self.log(&prepared.sql, started, before, rows, result.as_ref().err());
         let result = result.map_err(|e| to_pg(&e))?;
-        Ok(result.map(|(reply, queued)| {
-            if queued {
-                self.deletes_queued.store(true, Ordering::SeqCst);
-            }
-            reply
-        }))
+        Ok(result)
     }
 
     /// One line per statement: what ran, how long it took, how many GitHub requests it made.
@@ -527,7 +503,8 @@ fn tag_response(tag: &str, n: u64) -> Response {
 impl Backend {
     /// Whether `kind` is a `ROLLBACK TO` that may recover a failed transaction (as in Postgres).
     fn recovers(&self, kind: &Kind) -> bool {
-        matches!(kind, Kind::RollbackTo(_)) && !self.deletes_queued.load(Ordering::SeqCst)
+        // The tables take back the DELETEs queued after the savepoint, so this is always safe.
+        matches!(kind, Kind::RollbackTo(_))
     }
 
     /// pgwire carries a failed transaction's state through every later statement; a
