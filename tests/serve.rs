@@ -39,6 +39,21 @@ impl Drop for Served {
     }
 }
 
+/// A tokio-postgres client on the server (its connection task spawned on the current runtime).
+async fn pg_client(s: &Served) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(
+        &format!(
+            "host=127.0.0.1 port={} user=tester dbname=github",
+            s.addr.port()
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .expect("connects");
+    tokio::spawn(conn);
+    client
+}
+
 fn serve(store: Store, password: Option<&str>) -> Served {
     let fake = FakeGitHub::start(store).expect("fake starts");
     let provider = Arc::new(github_sql::spec::load_embedded().expect("provider"));
@@ -542,13 +557,7 @@ fn extended_protocol_with_a_prepared_statement() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 port={} user=tester dbname=github", s.addr.port()),
-            tokio_postgres::NoTls,
-        )
-        .await
-        .expect("connects");
-        tokio::spawn(conn);
+        let client = pg_client(&s).await;
         let stmt = client
             .prepare("SELECT id, name, metadata, 1.5 AS half FROM auth_user_versions WHERE package_type = $1 AND package_name = $2 ORDER BY name")
             .await
@@ -661,13 +670,7 @@ fn rollback_to_savepoint_recovers_and_takes_back_a_delete() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 port={} user=tester dbname=github", s.addr.port()),
-            tokio_postgres::NoTls,
-        )
-        .await
-        .expect("connects");
-        tokio::spawn(conn);
+        let client = pg_client(&s).await;
         client.batch_execute("BEGIN; SAVEPOINT a").await.expect("savepoint");
         assert!(client.simple_query("SELECT nope").await.is_err());
         client.batch_execute("ROLLBACK TO SAVEPOINT a").await.expect("recovers");
@@ -694,13 +697,7 @@ fn a_cancel_request_stops_the_query() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 port={} user=tester dbname=github", s.addr.port()),
-            tokio_postgres::NoTls,
-        )
-        .await
-        .expect("connects");
-        tokio::spawn(conn);
+        let client = pg_client(&s).await;
         let token = client.cancel_token();
         let canceller = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(150)).await;

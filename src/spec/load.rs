@@ -962,19 +962,10 @@ components:
 
     #[test]
     fn bad_documents_name_the_place() {
-        let dir = std::env::temp_dir().join(format!("ghsql-spec-{}", std::process::id()));
-        let v = dir.join("github/v1");
-        std::fs::create_dir_all(v.join("services")).expect("mkdir");
-        std::fs::write(
-            v.join("provider.yaml"),
-            "name: github\nversion: v1\nproviderServices:\n  s:\n    service:\n      $ref: github/v1/services/s.yaml\n",
-        )
-        .expect("write");
-        std::fs::write(
-            v.join("services/s.yaml"),
+        let dir = doc_dir(
+            "dangling",
             "paths: {}\ncomponents:\n  x-stackQL-resources:\n    r:\n      methods:\n        m:\n          operation:\n            $ref: '#/paths/~1nowhere/get'\n",
-        )
-        .expect("write");
+        );
         let err = load_dir(&dir).expect_err("dangling $ref");
         let msg = err.to_string();
         assert!(msg.contains("services/s.yaml"), "{msg}");
