@@ -1,0 +1,856 @@
+//! From SQL constraints to a GitHub call: which method, which parameters, and what is pushed down.
+//!
+//! A pure function over the resource and SQLite's constraints; no SQLite, no HTTP.
+//!
+//! # Pushdown contract (as DataFusion's `supports_filters_pushdown`)
+//! One [`Verdict`] per constraint, in SQLite's order:
+//! - **Exact**: an `=` (or each value of an `IN`) on a column that echoes a parameter of the chosen
+//!   method. The API returns only matching rows and the column reads back the value given, so
+//!   SQLite may drop its own check (`omit`).
+//! - **Inexact**: an `=` on a column that supplies a parameter but reads a response field
+//!   (`paramFields`, or a parameter named like a field: `id`, `name`, `visibility`). The value is
+//!   sent, and SQLite still checks the field: GitHub may match more loosely than `=` (it answers
+//!   `visibility=internal` with `private` packages for some registries, and names case-insensitively).
+//! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first).
+//!
+//! Method choice follows StackQL: walk `sqlVerbs.select` in order and take the first method whose
+//! required parameters all have a usable `=`. When a required parameter has an `=` that is not
+//! usable in this join order, the plan is "not usable" (SQLite tries another order); when it has
+//! none at all, planning fails with [`PlanError::MissingParams`].
+//!
+//! **IN lists** on a pushed parameter arrive whole in one `filter` call (SQLite's
+//! `sqlite3_vtab_in`), and the sources are fetched concurrently.
+//!
+//! **LIMIT/OFFSET** are pushed only when every other constraint is Exact and there is no
+//! ORDER BY (as DataFusion: a LIMIT cannot pass an Inexact filter). They are hints — fetch at least
+//! LIMIT+OFFSET rows — never omitted: SQLite still applies both.
+//!
+//! # Encoding
+//! `idx_num` is the method index; `idx_str` lists the parameter of each filter argument, in argv
+//! order, comma-separated; `*name` marks an IN list, `@limit`/`@offset` the LIMIT and OFFSET.
+//! [`Plan::encode`] and [`decode`] are the only two places that know it.
+
+use std::collections::HashMap;
+
+use crate::value::Value;
+
+use crate::spec::{ColumnSource, Method, Param, ParamLocation, Resource, SqlType};
+
+/// The operator of a constraint, as far as planning cares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Op {
+    /// `=` (IN lists arrive as `=`).
+    Eq,
+    /// `LIMIT n`.
+    Limit,
+    /// `OFFSET n`.
+    Offset,
+    /// Anything else (`<`, `LIKE`, `IS NOT NULL`, ...).
+    #[default]
+    Other,
+}
+
+/// One constraint SQLite offers to `best_index`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Constraint {
+    /// Column index in the resource's table.
+    pub column: usize,
+    /// Operator.
+    pub op: Op,
+    /// Whether SQLite can supply the right-hand value in this join order.
+    pub usable: bool,
+    /// Whether it is an `IN (…)` that can arrive whole in one `filter` call.
+    pub in_list: bool,
+}
+
+/// Filter-argument name for a pushed LIMIT.
+pub const LIMIT_ARG: &str = "@limit";
+/// Filter-argument name for a pushed OFFSET.
+pub const OFFSET_ARG: &str = "@offset";
+
+/// What the plan does with one constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Pushed down; SQLite may omit its own check.
+    Exact,
+    /// Pushed down, and SQLite checks the rows too (the column reads a response field).
+    Inexact,
+    /// Not pushed down; SQLite filters.
+    Unsupported,
+}
+
+/// A chosen plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Index into `resource.methods`.
+    pub method: usize,
+    /// Filter arguments in argv order: (constraint index, parameter name or `@limit`/`@offset`).
+    pub args: Vec<(usize, String)>,
+    /// Constraint indices whose IN list arrives whole.
+    pub in_lists: Vec<usize>,
+    /// One verdict per constraint, in the order given.
+    pub verdicts: Vec<Verdict>,
+    /// Rows the plan expects.
+    pub estimated_rows: i64,
+    /// Relative cost (requests dominate).
+    pub estimated_cost: f64,
+}
+
+/// A plan as `filter` receives it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// Index into `resource.methods`.
+    pub method: usize,
+    /// The parameter each filter argument supplies, in argv order, and whether it is a whole
+    /// IN list (`@limit`/`@offset` for the pushed LIMIT and OFFSET).
+    pub params: Vec<(String, bool)>,
+}
+
+/// Why a query cannot be turned into a GitHub call. Nothing has been sent.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    /// Required parameters are absent from WHERE.
+    #[error("{table} needs {} in WHERE (= or IN): {}", list(.missing), .example)]
+    MissingParams {
+        /// Table name.
+        table: String,
+        /// Parameters missing.
+        missing: Vec<String>,
+        /// An example WHERE clause.
+        example: String,
+    },
+    /// A value outside the document's enum.
+    #[error("{param} {value:?} is not valid; use one of: {}", .allowed.join(", "))]
+    NotAllowed {
+        /// Parameter.
+        param: String,
+        /// Value given.
+        value: String,
+        /// Allowed values.
+        allowed: Vec<String>,
+    },
+    /// A non-integer value for an integer parameter.
+    #[error("{param} must be a non-negative integer, got {value}")]
+    NotInteger {
+        /// Parameter.
+        param: String,
+        /// Value given (rendered).
+        value: String,
+    },
+    /// A value that is too long to be a name.
+    #[error("{param} is {len} bytes long; GitHub names are at most {max} bytes")]
+    TooLong {
+        /// Parameter.
+        param: String,
+        /// Length given.
+        len: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// A method call (EXEC, SQL function) lacks required arguments.
+    #[error("{method} needs {}: {example}", list(.missing))]
+    MissingArgs {
+        /// Method name.
+        method: String,
+        /// Missing parameters.
+        missing: Vec<String>,
+        /// An example call.
+        example: String,
+    },
+    /// A method call names a parameter the method does not take.
+    #[error("{method} has no parameter {param}; its parameters are {}", list(.known))]
+    UnknownArg {
+        /// Method name.
+        method: String,
+        /// The unknown name.
+        param: String,
+        /// Parameters the method takes.
+        known: Vec<String>,
+    },
+    /// NULL given where a method call needs a value.
+    #[error("{param} must not be NULL")]
+    NullArg {
+        /// Parameter.
+        param: String,
+    },
+    /// A statement the resource does not support (INSERT, UPDATE, DELETE without a delete method).
+    #[error("{table} supports {supported}; {verb} is not supported")]
+    Unsupported {
+        /// Table name.
+        table: String,
+        /// The refused verb.
+        verb: String,
+        /// What the resource supports.
+        supported: String,
+    },
+    /// `idx_num`/`idx_str` did not decode (an engine bug, reported rather than panicking).
+    #[error("internal planning error: {0}")]
+    Internal(String),
+}
+
+fn list(v: &[String]) -> String {
+    match v {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// An example WHERE clause giving the parameters.
+pub fn example_where(resource: &Resource, params: &[&Param]) -> String {
+    let parts: Vec<String> = params
+        .iter()
+        .map(|p| match (&p.allowed, p.sql_type) {
+            (Some(a), _) if !a.is_empty() => format!("{} = '{}'", p.name, a[0]),
+            (_, SqlType::Integer) => format!("{} = 123", p.name),
+            _ => format!(
+                "{} = 'my-{}'",
+                p.name,
+                p.name.trim_end_matches("_name").replace('_', "-")
+            ),
+        })
+        .collect();
+    format!(
+        "SELECT * FROM {} WHERE {}",
+        resource.name,
+        parts.join(" AND ")
+    )
+}
+
+/// Plans a SELECT (or the scan of a DELETE). `Ok(None)` means "not usable in this join order".
+/// `ordered`: the query has an ORDER BY (then a LIMIT is not pushed).
+pub fn plan_select(
+    resource: &Resource,
+    constraints: &[Constraint],
+    ordered: bool,
+) -> Result<Option<Plan>, PlanError> {
+    let param_of = |c: &Constraint| resource.columns.get(c.column).and_then(|col| col.param());
+    // First usable `=` for each parameter.
+    let mut usable: HashMap<&str, usize> = HashMap::new();
+    let mut present: Vec<&str> = Vec::new();
+    for (i, c) in constraints.iter().enumerate() {
+        if c.op != Op::Eq {
+            continue;
+        }
+        if let Some(p) = param_of(c) {
+            present.push(p);
+            if c.usable {
+                usable.entry(p).or_insert(i);
+            }
+        }
+    }
+    let satisfiable = |m: usize| {
+        resource.methods[m]
+            .required()
+            .all(|p| usable.contains_key(p.name.as_str()))
+    };
+    // A parameter no SELECT method requires (e.g. `state`) is a filter only some methods can
+    // apply: prefer the first method that applies every such filter the WHERE gives, so
+    // `id = 5 AND state = 'deleted'` lists deleted versions rather than getting one blindly.
+    let optional_given: Vec<&str> = usable
+        .keys()
+        .copied()
+        .filter(|p| {
+            !resource
+                .select
+                .iter()
+                .any(|&m| resource.methods[m].param(p).is_some_and(|q| q.required))
+        })
+        .collect();
+    let chosen = resource
+        .select
+        .iter()
+        .copied()
+        .filter(|&m| satisfiable(m))
+        .find(|&m| {
+            optional_given
+                .iter()
+                .all(|p| resource.methods[m].param(p).is_some())
+        })
+        .or_else(|| resource.select.iter().copied().find(|&m| satisfiable(m)));
+    let Some(m) = chosen else {
+        let needed = resource.select_required();
+        let missing: Vec<&Param> = needed
+            .iter()
+            .copied()
+            .filter(|p| !present.contains(&p.name.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return Ok(None);
+        }
+        return Err(PlanError::MissingParams {
+            table: resource.name.clone(),
+            missing: missing.iter().map(|p| p.name.clone()).collect(),
+            example: example_where(resource, &needed),
+        });
+    };
+    let method = &resource.methods[m];
+    let mut args: Vec<(usize, String)> = method
+        .params
+        .iter()
+        .filter_map(|p| usable.get(p.name.as_str()).map(|&i| (i, p.name.clone())))
+        .collect();
+    args.sort_by_key(|(i, _)| *i);
+    let mut verdicts = vec![Verdict::Unsupported; constraints.len()];
+    for (i, _) in &args {
+        let echoes = resource
+            .columns
+            .get(constraints[*i].column)
+            .is_some_and(|c| matches!(c.source, ColumnSource::Param(_)));
+        verdicts[*i] = if echoes {
+            Verdict::Exact
+        } else {
+            Verdict::Inexact
+        };
+    }
+    let in_lists: Vec<usize> = args
+        .iter()
+        .map(|(i, _)| *i)
+        .filter(|&i| constraints[i].in_list)
+        .collect();
+    let single = method.returns != crate::spec::Returns::Array;
+    // LIMIT/OFFSET: hints, only when nothing is left for SQLite to filter.
+    let all_exact = constraints
+        .iter()
+        .zip(&verdicts)
+        .all(|(c, v)| matches!(c.op, Op::Limit | Op::Offset) || *v == Verdict::Exact);
+    if all_exact && !ordered && !single {
+        for (i, c) in constraints.iter().enumerate() {
+            let name = match c.op {
+                Op::Limit => LIMIT_ARG,
+                Op::Offset => OFFSET_ARG,
+                _ => continue,
+            };
+            if c.usable && !args.iter().any(|(_, n)| n == name) {
+                args.push((i, name.to_string()));
+            }
+        }
+    }
+    let (estimated_rows, estimated_cost) = if single {
+        (1, 10.0)
+    } else {
+        // Optional filters (e.g. state) narrow the list a little; prefer plans that use them.
+        (1000, 10_000.0 - args.len() as f64)
+    };
+    Ok(Some(Plan {
+        method: m,
+        args,
+        in_lists,
+        verdicts,
+        estimated_rows,
+        estimated_cost,
+    }))
+}
+
+impl Plan {
+    /// `(idx_num, idx_str)` for SQLite.
+    pub fn encode(&self) -> (i32, String) {
+        let names: Vec<String> = self
+            .args
+            .iter()
+            .map(|(i, p)| {
+                if self.in_lists.contains(i) {
+                    format!("*{p}")
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        (
+            i32::try_from(self.method).unwrap_or(i32::MAX),
+            names.join(","),
+        )
+    }
+}
+
+/// Reads back what [`Plan::encode`] wrote.
+pub fn decode(
+    resource: &Resource,
+    idx_num: i32,
+    idx_str: Option<&str>,
+) -> Result<Decoded, PlanError> {
+    let method = usize::try_from(idx_num)
+        .ok()
+        .filter(|&m| m < resource.methods.len())
+        .ok_or_else(|| PlanError::Internal(format!("bad method index {idx_num}")))?;
+    let params: Vec<(String, bool)> = match idx_str {
+        None | Some("") => Vec::new(),
+        Some(s) => s
+            .split(',')
+            .map(|p| match p.strip_prefix('*') {
+                Some(name) => (name.to_string(), true),
+                None => (p.to_string(), false),
+            })
+            .collect(),
+    };
+    for (p, _) in &params {
+        if p != LIMIT_ARG && p != OFFSET_ARG && resource.methods[method].param(p).is_none() {
+            return Err(PlanError::Internal(format!("method has no parameter {p}")));
+        }
+    }
+    Ok(Decoded { method, params })
+}
+
+/// Parameters ready for a request, plus the SQL values the parameter columns echo.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bound {
+    /// Path parameters (raw; the client percent-encodes them).
+    pub path: Vec<(String, String)>,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// What each given parameter's column reads back.
+    pub echo: HashMap<String, Value>,
+}
+
+/// Longest value accepted for a text parameter (GitHub names are far shorter).
+pub const MAX_TEXT_PARAM: usize = 4096;
+
+/// Checks and converts the filter arguments. `Ok(None)`: a NULL was given, so no row can match
+/// (`x = NULL` is never true) and nothing is sent.
+pub fn bind(
+    method: &Method,
+    params: &[String],
+    values: Vec<Value>,
+) -> Result<Option<Bound>, PlanError> {
+    let mut bound = Bound::default();
+    for (name, v) in params.iter().zip(values) {
+        let Some(p) = method.param(name) else {
+            return Err(PlanError::Internal(format!(
+                "method has no parameter {name}"
+            )));
+        };
+        let (api, echo) = match (p.sql_type, v) {
+            (_, Value::Null) => return Ok(None),
+            (SqlType::Integer, Value::Integer(i)) if i >= 0 => (i.to_string(), Value::Integer(i)),
+            (SqlType::Integer, Value::Text(t)) => match t.trim().parse::<i64>() {
+                // StackQL's docs quote ids: `package_version_id = '123'`.
+                Ok(i) if i >= 0 => (i.to_string(), Value::Integer(i)),
+                _ => return Err(not_integer(name, &format!("{t:?}"))),
+            },
+            (SqlType::Integer, Value::Real(r)) if r >= 0.0 && r.fract() == 0.0 && r < 9.0e15 => {
+                let i = r as i64;
+                (i.to_string(), Value::Integer(i))
+            }
+            (SqlType::Integer, other) => return Err(not_integer(name, &render(&other))),
+            (_, Value::Text(t)) => (t.clone(), Value::Text(t)),
+            (_, Value::Integer(i)) => (i.to_string(), Value::Text(i.to_string())),
+            (_, Value::Real(r)) => (r.to_string(), Value::Text(r.to_string())),
+            (_, Value::Blob(b)) => match String::from_utf8(b) {
+                Ok(t) => (t.clone(), Value::Text(t)),
+                Err(_) => return Err(not_integer(name, "a blob")),
+            },
+        };
+        if api.len() > MAX_TEXT_PARAM {
+            return Err(PlanError::TooLong {
+                param: name.clone(),
+                len: api.len(),
+                max: MAX_TEXT_PARAM,
+            });
+        }
+        if let Some(allowed) = &p.allowed {
+            if !allowed.iter().any(|a| a == &api) {
+                return Err(PlanError::NotAllowed {
+                    param: name.clone(),
+                    value: api,
+                    allowed: allowed.clone(),
+                });
+            }
+        }
+        match p.location {
+            ParamLocation::Path => bound.path.push((name.clone(), api)),
+            ParamLocation::Query => bound.query.push((name.clone(), api)),
+        }
+        bound.echo.insert(name.clone(), echo);
+    }
+    Ok(Some(bound))
+}
+
+fn not_integer(param: &str, value: &str) -> PlanError {
+    PlanError::NotInteger {
+        param: param.to_string(),
+        value: value.to_string(),
+    }
+}
+
+fn render(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => r.to_string(),
+        Value::Text(t) => format!("{t:?}"),
+        Value::Blob(_) => "a blob".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::load_embedded;
+    use std::sync::Arc;
+
+    fn res() -> Arc<Resource> {
+        load_embedded()
+            .expect("provider")
+            .resource_by_name("auth_user_versions")
+            .expect("resource")
+            .clone()
+    }
+
+    fn col(r: &Resource, name: &str) -> usize {
+        r.column_index(name).expect(name)
+    }
+
+    fn eq(r: &Resource, name: &str) -> Constraint {
+        Constraint {
+            column: col(r, name),
+            op: Op::Eq,
+            usable: true,
+            in_list: false,
+        }
+    }
+
+    fn method_name(r: &Resource, p: &Plan) -> String {
+        r.methods[p.method].name.clone()
+    }
+
+    #[test]
+    fn method_choice_table() {
+        let r = res();
+        let list = "get_all_package_versions_for_package_owned_by_authenticated_user";
+        let get = "get_package_version_for_authenticated_user";
+        let cases: Vec<(Vec<Constraint>, &str, Vec<&str>)> = vec![
+            (
+                vec![eq(&r, "package_name"), eq(&r, "package_type")],
+                list,
+                vec!["package_name", "package_type"],
+            ),
+            (
+                vec![eq(&r, "package_type"), eq(&r, "package_name"), eq(&r, "id")],
+                get,
+                vec!["package_type", "package_name", "package_version_id"],
+            ),
+            (
+                vec![
+                    eq(&r, "package_version_id"),
+                    eq(&r, "package_type"),
+                    eq(&r, "package_name"),
+                ],
+                get,
+                vec!["package_version_id", "package_type", "package_name"],
+            ),
+            (
+                vec![
+                    eq(&r, "package_name"),
+                    eq(&r, "package_type"),
+                    eq(&r, "state"),
+                ],
+                list,
+                vec!["package_name", "package_type", "state"],
+            ),
+        ];
+        for (cons, want_method, want_args) in cases {
+            let p = plan_select(&r, &cons, false)
+                .expect("plans")
+                .expect("usable");
+            assert_eq!(method_name(&r, &p), want_method);
+            let args: Vec<&str> = p.args.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(args, want_args);
+            for (c, v) in cons.iter().zip(&p.verdicts) {
+                // Echo columns are exact; `id`/`package_version_id` read the response's id, so
+                // SQLite keeps checking them.
+                let name = r.columns[c.column].name.as_str();
+                let want = if matches!(name, "id" | "package_version_id") {
+                    Verdict::Inexact
+                } else {
+                    Verdict::Exact
+                };
+                assert_eq!(*v, want, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_filter_only_the_list_takes_picks_the_list() {
+        let r = res();
+        let cons = vec![
+            eq(&r, "package_name"),
+            eq(&r, "package_type"),
+            eq(&r, "id"),
+            eq(&r, "state"),
+        ];
+        let p = plan_select(&r, &cons, false)
+            .expect("plans")
+            .expect("usable");
+        assert_eq!(
+            method_name(&r, &p),
+            "get_all_package_versions_for_package_owned_by_authenticated_user"
+        );
+        assert_eq!(
+            p.verdicts,
+            vec![
+                Verdict::Exact,
+                Verdict::Exact,
+                Verdict::Unsupported,
+                Verdict::Exact
+            ]
+        );
+    }
+
+    #[test]
+    fn other_constraints_stay_with_sqlite() {
+        let r = res();
+        let cons = vec![
+            eq(&r, "package_name"),
+            Constraint {
+                column: col(&r, "created_at"),
+                op: Op::Other,
+                usable: true,
+                in_list: false,
+            },
+            eq(&r, "package_type"),
+            eq(&r, "name"),
+            // A second `=` on the same parameter is checked by SQLite, not sent.
+            eq(&r, "package_name"),
+        ];
+        let p = plan_select(&r, &cons, false)
+            .expect("plans")
+            .expect("usable");
+        assert_eq!(
+            p.verdicts,
+            vec![
+                Verdict::Exact,
+                Verdict::Unsupported,
+                Verdict::Exact,
+                Verdict::Unsupported,
+                Verdict::Unsupported
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_parameters_are_named_with_an_example() {
+        let r = res();
+        let err = plan_select(&r, &[eq(&r, "name")], false).expect_err("missing");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("auth_user_versions needs package_name and package_type"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("WHERE package_name = 'my-package' AND package_type = 'npm'"),
+            "{msg}"
+        );
+        let err = plan_select(&r, &[eq(&r, "package_name")], false).expect_err("missing type");
+        assert!(
+            err.to_string().contains("needs package_type in WHERE"),
+            "{err}"
+        );
+        let like = Constraint {
+            column: col(&r, "package_type"),
+            op: Op::Other,
+            usable: true,
+            in_list: false,
+        };
+        assert!(
+            plan_select(&r, &[eq(&r, "package_name"), like], false).is_err(),
+            "LIKE is not ="
+        );
+    }
+
+    #[test]
+    fn unusable_constraint_means_try_another_order() {
+        let r = res();
+        let mut name = eq(&r, "package_name");
+        name.usable = false;
+        assert_eq!(
+            plan_select(&r, &[name, eq(&r, "package_type")], false),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn limit_is_pushed_only_over_exact_filters_without_order_by() {
+        let r = res();
+        let limit = Constraint {
+            op: Op::Limit,
+            usable: true,
+            ..Constraint::default()
+        };
+        let offset = Constraint {
+            op: Op::Offset,
+            usable: true,
+            ..Constraint::default()
+        };
+        let names = |p: &Plan| p.args.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>();
+        let p = plan_select(
+            &r,
+            &[
+                eq(&r, "package_name"),
+                eq(&r, "package_type"),
+                limit,
+                offset,
+            ],
+            false,
+        )
+        .expect("ok")
+        .expect("plan");
+        assert_eq!(
+            names(&p),
+            vec!["package_name", "package_type", LIMIT_ARG, OFFSET_ARG]
+        );
+        assert_eq!(
+            p.verdicts[2],
+            Verdict::Unsupported,
+            "SQLite still applies LIMIT"
+        );
+        let p = plan_select(
+            &r,
+            &[eq(&r, "package_name"), eq(&r, "package_type"), limit],
+            true,
+        )
+        .expect("ok")
+        .expect("plan");
+        assert_eq!(
+            names(&p),
+            vec!["package_name", "package_type"],
+            "ORDER BY needs every row"
+        );
+        let created = Constraint {
+            column: col(&r, "created_at"),
+            op: Op::Other,
+            usable: true,
+            in_list: false,
+        };
+        let p = plan_select(
+            &r,
+            &[
+                eq(&r, "package_name"),
+                eq(&r, "package_type"),
+                created,
+                limit,
+            ],
+            false,
+        )
+        .expect("ok")
+        .expect("plan");
+        assert_eq!(
+            names(&p),
+            vec!["package_name", "package_type"],
+            "an Inexact filter blocks LIMIT"
+        );
+    }
+
+    #[test]
+    fn in_lists_are_marked_in_the_encoding() {
+        let r = res();
+        let mut name = eq(&r, "package_name");
+        name.in_list = true;
+        let p = plan_select(&r, &[eq(&r, "package_type"), name], false)
+            .expect("ok")
+            .expect("plan");
+        assert_eq!(p.in_lists, vec![1]);
+        let (n, s) = p.encode();
+        assert_eq!(s, "package_type,*package_name");
+        assert_eq!(
+            decode(&r, n, Some(&s)).expect("decodes").params[1],
+            ("package_name".to_string(), true)
+        );
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let r = res();
+        let p = plan_select(
+            &r,
+            &[eq(&r, "package_type"), eq(&r, "id"), eq(&r, "package_name")],
+            false,
+        )
+        .expect("plans")
+        .expect("usable");
+        let (n, s) = p.encode();
+        let d = decode(&r, n, Some(&s)).expect("decodes");
+        assert_eq!(d.method, p.method);
+        assert_eq!(
+            d.params,
+            vec![
+                ("package_type".to_string(), false),
+                ("package_version_id".to_string(), false),
+                ("package_name".to_string(), false)
+            ]
+        );
+        assert!(decode(&r, 99, None).is_err());
+        assert!(decode(&r, n, Some("nope")).is_err());
+    }
+
+    #[test]
+    fn binding_checks_values_before_any_request() {
+        let r = res();
+        let get = &r.methods[r.select[0]];
+        let params: Vec<String> = ["package_type", "package_name", "package_version_id"]
+            .map(String::from)
+            .to_vec();
+        let ok = bind(
+            get,
+            &params,
+            vec![
+                Value::Text("container".into()),
+                Value::Text("team/app".into()),
+                Value::Text("42".into()),
+            ],
+        )
+        .expect("binds")
+        .expect("not null");
+        assert_eq!(ok.path[2], ("package_version_id".into(), "42".into()));
+        assert_eq!(ok.echo["package_version_id"], Value::Integer(42));
+        let e = bind(
+            get,
+            &params,
+            vec![
+                Value::Text("pypi".into()),
+                Value::Text("x".into()),
+                Value::Integer(1),
+            ],
+        )
+        .expect_err("enum");
+        assert_eq!(e.to_string(), "package_type \"pypi\" is not valid; use one of: npm, maven, rubygems, docker, nuget, container");
+        for bad in [
+            Value::Text("abc".into()),
+            Value::Integer(-1),
+            Value::Real(1.5),
+        ] {
+            let e = bind(
+                get,
+                &params,
+                vec![Value::Text("npm".into()), Value::Text("x".into()), bad],
+            )
+            .expect_err("int");
+            assert!(
+                e.to_string()
+                    .starts_with("package_version_id must be a non-negative integer"),
+                "{e}"
+            );
+        }
+        let none = bind(
+            get,
+            &params,
+            vec![Value::Text("npm".into()), Value::Null, Value::Integer(1)],
+        )
+        .expect("binds");
+        assert_eq!(none, None);
+        let long = "x".repeat(20_000);
+        let e = bind(
+            get,
+            &params,
+            vec![
+                Value::Text("npm".into()),
+                Value::Text(long),
+                Value::Integer(1),
+            ],
+        )
+        .expect_err("long");
+        assert!(
+            e.to_string().contains("package_name is 20000 bytes long"),
+            "{e}"
+        );
+    }
+}

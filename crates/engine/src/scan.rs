@@ -1,0 +1,310 @@
+//! One scan of one resource: the bound sources of a plan (an IN list fans out to several), the
+//! page stream that fetches them, and the row being read — the state every front end's cursor
+//! holds (SQLite's `xFilter`/`xNext`, Postgres's `begin_scan`/`iter_scan`).
+//!
+//! A front end decodes its own plan encoding into [`ScanArgs`] (a parameter name and its values
+//! per pushed constraint, plus the LIMIT hint) and reads rows with [`Scan::current`],
+//! [`Scan::value`] and [`Scan::advance`]. Parameter columns echo the value their source was
+//! bound with; response columns read the decoded page.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::exec::{self, Target};
+use crate::http::pages::{Batch, Fetch, PageStream, Start};
+use crate::http::{GitHubClient, HttpError};
+use crate::plan::{self, Bound};
+use crate::rows::{Row, RowDecoder};
+use crate::spec::{ColumnSource, Resource, Returns};
+use crate::value::Value;
+
+/// Most sources one scan may fan out to (IN lists multiply).
+pub const MAX_SOURCES: usize = 1000;
+
+/// What a front end's plan gives a scan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScanArgs {
+    /// Index into `resource.methods`.
+    pub method: usize,
+    /// Each pushed parameter with its values: one, or the whole IN list.
+    pub params: Vec<(String, Vec<Value>)>,
+    /// Rows wanted (LIMIT + OFFSET), when a LIMIT was pushed down.
+    pub want: Option<u64>,
+}
+
+/// A resource as a front end serves it: the declaration, its decoder and the client.
+#[derive(Debug)]
+pub struct Table {
+    /// The resource.
+    pub resource: Arc<Resource>,
+    /// Response fields → columns.
+    pub decoder: RowDecoder,
+    /// The GitHub client.
+    pub client: GitHubClient,
+}
+
+impl Table {
+    /// A table for this resource and client.
+    pub fn new(resource: Arc<Resource>, client: GitHubClient) -> Self {
+        let decoder = RowDecoder::new(&resource);
+        Table {
+            resource,
+            decoder,
+            client,
+        }
+    }
+}
+
+/// A running scan.
+pub struct Scan {
+    table: Arc<Table>,
+    method: usize,
+    /// One binding per source; rows echo their source's values.
+    sources: Vec<Bound>,
+    source: usize,
+    stream: PageStream,
+    /// Rows of the current page; the front is the current row.
+    rows: VecDeque<Row>,
+}
+
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan")
+            .field("resource", &self.table.resource.name)
+            .field("method", &self.method)
+            .field("sources", &self.sources.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The requests a scan starts with, one per source, with what each binds: what EXPLAIN shows.
+/// A source with a NULL argument is left out (`x = NULL` matches nothing), so nothing is sent
+/// for it. Nothing is sent here at all.
+pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Start)>> {
+    let resource = &table.resource;
+    let method = resource
+        .methods
+        .get(args.method)
+        .ok_or_else(|| plan::PlanError::Internal(format!("bad method index {}", args.method)))?;
+    let names: Vec<String> = args.params.iter().map(|(n, _)| n.clone()).collect();
+    let lists: Vec<Vec<Value>> = args.params.iter().map(|(_, v)| v.clone()).collect();
+    let mut out = Vec::new();
+    for combo in combinations(&lists)? {
+        let Some(bound) = plan::bind(method, &names, combo)? else {
+            continue;
+        };
+        let path: Vec<(&str, &str)> = bound
+            .path
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut query: Vec<(&str, String)> = bound
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let start = match method.returns {
+            Returns::Array => {
+                if let Some((k, size)) = &resource.pagination.page_size {
+                    let size = args.want.map_or(*size as u64, |w| w.clamp(1, *size as u64));
+                    query.push((k.as_str(), size.to_string()));
+                }
+                Start::List(table.client.url_for(&method.path, &path, &query)?)
+            }
+            _ => Start::Object(table.client.url_for(&method.path, &path, &query)?),
+        };
+        out.push((bound, start));
+    }
+    Ok(out)
+}
+
+impl Scan {
+    /// Binds the arguments (nothing is sent if any is invalid) and starts fetching.
+    pub fn start(table: Arc<Table>, args: &ScanArgs) -> crate::Result<Scan> {
+        let planned = requests(&table, args)?;
+        let resource = &table.resource;
+        let method = &resource.methods[args.method];
+        let (sources, starts): (Vec<Bound>, Vec<Start>) = planned.into_iter().unzip();
+        let scopes = sources
+            .first()
+            .map(|b| exec::scopes_for(resource, method, b))
+            .unwrap_or_default();
+        let fetch = Fetch {
+            client: table.client.clone(),
+            object_key: method.object_key.clone(),
+            scopes,
+            max_rows: args.want,
+        };
+        let mut scan = Scan {
+            method: args.method,
+            sources,
+            source: 0,
+            stream: PageStream::start(fetch, starts),
+            rows: VecDeque::new(),
+            table,
+        };
+        scan.refill()?;
+        Ok(scan)
+    }
+
+    /// Takes batches until a row is available or every source is exhausted.
+    fn refill(&mut self) -> crate::Result<()> {
+        while self.rows.is_empty() {
+            match self.stream.next_batch() {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(batch)) => {
+                    let object_key = self.table.resource.methods[self.method]
+                        .object_key
+                        .as_deref();
+                    self.source = batch.source;
+                    self.rows = decode(&self.table.decoder, &batch, object_key)?.into();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves to the next row (fetching the next page when this one is used up).
+    pub fn advance(&mut self) -> crate::Result<()> {
+        self.rows.pop_front();
+        self.refill()
+    }
+
+    /// The current row's decoded response columns; `None` at the end.
+    pub fn current(&self) -> Option<&Row> {
+        self.rows.front()
+    }
+
+    /// Whether every row has been read.
+    pub fn eof(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Column `i` of the current row: a response field, or the parameter value its source was
+    /// bound with (else the parameter's declared default, the value the API used).
+    pub fn value(&self, i: usize) -> Value {
+        let resource = &self.table.resource;
+        let Some(col) = resource.columns.get(i) else {
+            return Value::Null;
+        };
+        match &col.source {
+            ColumnSource::Field(_) | ColumnSource::ParamField { .. } => self
+                .current()
+                .and_then(|r| r.get(i))
+                .cloned()
+                .unwrap_or(Value::Null),
+            ColumnSource::Param(p) => {
+                match self.sources.get(self.source).and_then(|b| b.echo.get(p)) {
+                    Some(v) => v.clone(),
+                    None => resource
+                        .param(p)
+                        .and_then(|p| p.default.clone())
+                        .map(Value::Text)
+                        .unwrap_or(Value::Null),
+                }
+            }
+        }
+    }
+
+    /// The delete method's arguments for the current row (`None` when the resource has no
+    /// delete method), read from its columns: what a queued DELETE sends at commit.
+    pub fn target(&self) -> Option<Target> {
+        let resource = &self.table.resource;
+        let &m = resource.delete.first()?;
+        let args = resource.methods[m]
+            .params
+            .iter()
+            .filter_map(|p| {
+                let col = resource
+                    .columns
+                    .iter()
+                    .position(|c| c.param() == Some(p.name.as_str()))?;
+                Some((p.name.clone(), self.value(col)))
+            })
+            .filter(|(_, v)| *v != Value::Null)
+            .collect();
+        Some(Target { args })
+    }
+}
+
+/// Every combination of the arguments' values (one per source), refusing absurd fan-outs.
+pub fn combinations(lists: &[Vec<Value>]) -> crate::Result<Vec<Vec<Value>>> {
+    let total = lists
+        .iter()
+        .try_fold(1usize, |acc, l| acc.checked_mul(l.len()));
+    if total.is_none_or(|t| t > MAX_SOURCES) {
+        return Err(crate::Error::Usage(format!(
+            "the IN lists ask for more than {MAX_SOURCES} separate requests; narrow them"
+        )));
+    }
+    let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+    for list in lists {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |v| {
+                    let mut c = prefix.clone();
+                    c.push(v.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    Ok(out)
+}
+
+/// A page's rows, decoded straight into column values where the reader is.
+fn decode(
+    decoder: &RowDecoder,
+    batch: &Batch,
+    object_key: Option<&str>,
+) -> crate::Result<Vec<Row>> {
+    let page = &batch.page;
+    let rows = if batch.single {
+        decoder.object(&page.body).map(|r| vec![r])
+    } else if object_key.is_none() {
+        decoder.page(&page.body)
+    } else {
+        return Ok(page
+            .items(object_key)?
+            .iter()
+            .map(|i| decoder.from_value(i))
+            .collect());
+    };
+    rows.map_err(|e| {
+        let path = match page.url.query() {
+            Some(q) => format!("{}?{q}", page.url.path()),
+            None => page.url.path().to_string(),
+        };
+        HttpError::BadJson {
+            path,
+            detail: e.to_string(),
+        }
+        .into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combinations_multiply_and_are_bounded() {
+        let a = vec![Value::Integer(1), Value::Integer(2)];
+        let b = vec![
+            Value::Text("x".into()),
+            Value::Text("y".into()),
+            Value::Text("z".into()),
+        ];
+        let c = combinations(&[a.clone(), b]).expect("small");
+        assert_eq!(c.len(), 6);
+        assert_eq!(c[0], vec![Value::Integer(1), Value::Text("x".into())]);
+        let big: Vec<Value> = (0..40).map(Value::Integer).collect();
+        assert!(
+            combinations(&[big.clone(), big]).is_err(),
+            "1600 sources is too many"
+        );
+        assert_eq!(combinations(&[]).expect("none"), vec![Vec::<Value>::new()]);
+    }
+}

@@ -1,0 +1,301 @@
+//! The `github-sql` command's front end: `exec` and `shell` (StackQL's syntax over SQLite),
+//! `docs` (reference pages from the provider document) and `serve` (a managed PostgreSQL with the
+//! `github_sql` foreign data wrapper, for BI tools).
+
+pub mod docs;
+pub mod output;
+mod repl;
+pub mod rewrite;
+pub mod stackql;
+
+use std::io::Write;
+
+use github_sql::value::{from_ref, SqlRef};
+use github_sql::Value;
+use rusqlite::Connection;
+
+pub use github_sql::{Error, Result};
+
+use github_sql::Engine;
+use output::{formatter, OutputFormat, ResultSet};
+use stackql::Statement;
+
+fn rows(n: u64) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
+/// A JSON answer as a result set: an object is one row, an array of objects one row each.
+fn json_result(body: serde_json::Value) -> ResultSet {
+    let items = match body {
+        serde_json::Value::Array(a) => a,
+        other => vec![other],
+    };
+    let mut columns: Vec<String> = Vec::new();
+    for item in &items {
+        if let Some(o) = item.as_object() {
+            for k in o.keys() {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+    }
+    let rows = items
+        .iter()
+        .map(|item| {
+            columns
+                .iter()
+                .map(|c| match item.get(c) {
+                    Some(serde_json::Value::Object(_) | serde_json::Value::Array(_)) => {
+                        github_sql::rows::field_value(github_sql::spec::SqlType::Json, item.get(c))
+                    }
+                    v => github_sql::rows::field_value(github_sql::spec::SqlType::Text, v),
+                })
+                .collect()
+        })
+        .collect();
+    // Object and array fields are JSON, as the tables' JSON columns are.
+    let decltypes = columns
+        .iter()
+        .map(|c| {
+            items
+                .iter()
+                .any(|i| {
+                    matches!(
+                        i.get(c),
+                        Some(serde_json::Value::Object(_) | serde_json::Value::Array(_))
+                    )
+                })
+                .then(|| "JSON".to_string())
+        })
+        .collect();
+    ResultSet {
+        decltypes,
+        columns,
+        rows,
+    }
+}
+
+pub use repl::run_repl;
+
+/// One shell session: an in-memory SQLite connection with the provider's tables registered.
+pub struct Session {
+    conn: Connection,
+    engine: Engine,
+    /// Format for results.
+    pub format: OutputFormat,
+    /// List what DELETE and EXEC would do instead of doing it.
+    pub dry_run: bool,
+}
+
+impl Session {
+    /// Opens a session on this engine.
+    pub fn new(engine: Engine, format: OutputFormat) -> crate::Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        // The shell's database is its own, in memory: views there are the user's, so the tables
+        // need not be DIRECTONLY (an ATTACHed file's views still cannot be trusted: documented).
+        let engine = Engine {
+            allow_in_views: true,
+            ..engine
+        };
+        github_sql::register(&conn, &engine)?;
+        Ok(Session {
+            conn,
+            engine,
+            format,
+            dry_run: false,
+        })
+    }
+
+    /// The underlying connection.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The engine this session serves.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs every statement of a script, writing each result; stops at the first error.
+    /// Results go to `out`; notes (rows deleted, dry runs) go to stderr so `out` stays parseable.
+    pub fn run_script(&self, sql: &str, out: &mut dyn Write) -> crate::Result<()> {
+        for stmt in rewrite::split_statements(sql) {
+            let stmt = stackql::classify(&self.engine.provider, &stmt)?;
+            match self.run(stmt, &[])? {
+                Outcome::Rows(rs) => formatter(self.format).write(&rs, out)?,
+                Outcome::Deleted {
+                    table,
+                    rows: n,
+                    queued: false,
+                } => {
+                    eprintln!("DELETE: {} of {table} deleted", rows(n))
+                }
+                Outcome::Deleted {
+                    table,
+                    rows: n,
+                    queued: true,
+                } => eprintln!(
+                    "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
+                    rows(n)
+                ),
+                Outcome::DryRun { listing, note } => {
+                    if let Some(rs) = listing {
+                        formatter(self.format).write(&rs, out)?;
+                    }
+                    eprintln!("{note}");
+                }
+                Outcome::Done { method } => eprintln!("EXEC {method}: done"),
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Runs one classified statement and returns what it produced, for front ends that present
+    /// results themselves (`run_script`, the Postgres-wire server). `params` are bound to the
+    /// statement's parameters (see [`Session::query_params`]); EXEC takes none.
+    pub fn run(&self, stmt: Statement, params: &[Value]) -> crate::Result<Outcome> {
+        match stmt {
+            Statement::Sql(sql) | Statement::Meta(sql) => {
+                self.query_params(&sql, params).map(Outcome::Rows)
+            }
+            Statement::Delete { sql, select, table } => {
+                if self.dry_run {
+                    let rs = self.query_params(&select, params)?;
+                    let note = format!(
+                        "dry run: DELETE would remove {} of {table}; nothing was sent",
+                        rows(rs.rows.len() as u64)
+                    );
+                    return Ok(Outcome::DryRun {
+                        listing: Some(rs),
+                        note,
+                    });
+                }
+                self.query_params(&sql, params)?;
+                Ok(Outcome::Deleted {
+                    table,
+                    rows: self.conn.changes(),
+                    queued: !self.conn.is_autocommit(),
+                })
+            }
+            Statement::Exec(call) => {
+                if !params.is_empty() {
+                    return Err(crate::Error::Usage(
+                        "EXEC takes its values as @name=value, not as bound parameters".into(),
+                    ));
+                }
+                self.exec(&call)
+            }
+        }
+    }
+
+    fn exec(&self, call: &stackql::ExecCall) -> crate::Result<Outcome> {
+        let (resource, method) = (&call.resource, &call.resource.methods[call.method]);
+        let bound = github_sql::exec::bind_named(resource, method, &call.args)?;
+        if self.dry_run {
+            let req = github_sql::exec::describe_call(&self.engine.client, method, &bound)?;
+            return Ok(Outcome::DryRun {
+                listing: None,
+                note: format!(
+                    "dry run: EXEC {} would send {req}; nothing was sent",
+                    method.name
+                ),
+            });
+        }
+        Ok(
+            match github_sql::exec::call(&self.engine.client, resource, method, &bound)? {
+                Some(body) => Outcome::Rows(json_result(body)),
+                None => Outcome::Done {
+                    method: method.name.clone(),
+                },
+            },
+        )
+    }
+
+    /// Runs one statement (already rewritten) and reads its whole result. A failure in the middle
+    /// of a scan is an error, never a short result.
+    pub fn query(&self, sql: &str) -> crate::Result<ResultSet> {
+        self.query_params(sql, &[])
+    }
+
+    /// [`Session::query`] with bound values. `$N` and `?N` parameters take `params[N-1]` (so a
+    /// value may be used twice, as in Postgres); a plain `?` takes the value at its position.
+    pub fn query_params(&self, sql: &str, params: &[Value]) -> crate::Result<ResultSet> {
+        let mut stmt = self.conn.prepare(sql)?;
+        for i in 1..=stmt.parameter_count() {
+            let n = match stmt.parameter_name(i) {
+                Some(name) => name[1..].parse::<usize>().map_err(|_| {
+                    crate::Error::Usage(format!(
+                        "parameter {name} cannot be bound: use $1, $2, … (numbered parameters)"
+                    ))
+                })?,
+                None => i,
+            };
+            let v = n
+                .checked_sub(1)
+                .and_then(|k| params.get(k))
+                .ok_or_else(|| {
+                    crate::Error::Usage(format!(
+                        "the statement uses parameter ${n} but {} value{} bound",
+                        params.len(),
+                        if params.len() == 1 { " was" } else { "s were" }
+                    ))
+                })?;
+            stmt.raw_bind_parameter(i, SqlRef(v))?;
+        }
+        let columns: Vec<String> = stmt.column_names().map(String::from).collect();
+        let decltypes = stmt
+            .columns()
+            .map(|c| c.decl_type().map(String::from))
+            .collect();
+        let n = columns.len();
+        let mut rows = Vec::new();
+        let mut cursor = stmt.raw_query();
+        while let Some(row) = cursor.next()? {
+            rows.push(
+                (0..n)
+                    .map(|i| row.get_ref(i).map(from_ref))
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            );
+        }
+        Ok(ResultSet {
+            columns,
+            decltypes,
+            rows,
+        })
+    }
+}
+
+/// What one statement produced (see [`Session::run`]).
+#[derive(Debug)]
+pub enum Outcome {
+    /// A result: a query, a metadata statement, an EXEC whose answer has a body. Statements that
+    /// return no rows (DDL, BEGIN) give an empty result with no columns.
+    Rows(ResultSet),
+    /// A DELETE on a provider table.
+    Deleted {
+        /// The table.
+        table: String,
+        /// Rows deleted, or queued when a transaction is open.
+        rows: u64,
+        /// The calls are sent at COMMIT (a transaction is open).
+        queued: bool,
+    },
+    /// `--dry-run`: what a DELETE or EXEC would do; nothing was sent.
+    DryRun {
+        /// The rows a DELETE would remove.
+        listing: Option<ResultSet>,
+        /// One line saying what would be sent.
+        note: String,
+    },
+    /// An EXEC whose answer has no body (GitHub's 204).
+    Done {
+        /// The method called.
+        method: String,
+    },
+}

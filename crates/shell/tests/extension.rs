@@ -1,0 +1,229 @@
+//! The built `libgithub_sql.so` loaded into real hosts: rusqlite, the sqlite3 CLI, Debian python3.
+//! The extension reads its configuration from the environment when it loads.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{store, TOKEN};
+use github_sql_fake::FakeGitHub;
+
+/// One fake for the whole binary; the environment is set once, before any load.
+fn fake() -> &'static FakeGitHub {
+    static FAKE: OnceLock<FakeGitHub> = OnceLock::new();
+    FAKE.get_or_init(|| {
+        let f = FakeGitHub::start(store()).expect("fake starts");
+        // SAFETY of intent: set once, inside the OnceLock initialiser, before any test loads the
+        // extension in this process; child processes get explicit environments.
+        std::env::set_var("GITHUB_API_URL", f.base_url());
+        std::env::set_var("GITHUB_TOKEN", TOKEN);
+        f
+    })
+}
+
+/// `…/deps/libgithub_sql` (no extension, as `.load` takes it): cargo builds the cdylib next to
+/// the test binaries.
+fn extension() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().expect("deps dir");
+    let so = dir.join("libgithub_sql.so");
+    assert!(so.exists(), "cdylib not built at {}", so.display());
+    dir.join("libgithub_sql")
+}
+
+/// A host program, or None when it is absent outside CI (CI installs it and must not skip).
+fn host(path: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(path);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{path} is required in CI (.ci/run installs it)"
+    );
+    eprintln!("skipping: {path} not installed");
+    None
+}
+
+#[test]
+fn loads_into_rusqlite_and_queries_the_fake() {
+    let fake = fake();
+    let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+    // SAFETY: loading our own extension built by this crate.
+    unsafe {
+        conn.load_extension_enable().expect("enable");
+        conn.load_extension(extension(), None::<&str>)
+            .expect("load");
+    }
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(n, 250);
+    // The other resources and their EXEC functions are there too, from the same document.
+    let packages: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM auth_user_packages WHERE package_type = 'npm'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("packages");
+    assert_eq!(packages, 3);
+    let err = conn
+        .query_row(
+            "SELECT restore_package_for_org('npm', 'no-such-org', 'x')",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .expect_err("unknown org");
+    assert!(err.to_string().contains("GitHub answered 404"), "{err}");
+    let version: String = conn
+        .query_row("SELECT github_sql_version()", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.path == "/user/packages/npm/big/versions"));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/orgs/no-such-org/packages/npm/x/restore"));
+}
+
+#[test]
+fn sqlite3_cli_loads_it() {
+    let fake = fake();
+    let Some(sqlite3) = host("/usr/bin/sqlite3") else {
+        return;
+    };
+    let out = Command::new(sqlite3)
+        .arg(":memory:")
+        .arg("-cmd")
+        .arg(format!(".load {}", extension().display()))
+        .arg("SELECT count(*), sum(json_array_length(json_extract(metadata, '$.container.tags')) = 0) FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'team/app';")
+        .env("GITHUB_API_URL", fake.base_url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .expect("sqlite3 runs");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4|2");
+
+    let out = Command::new("/usr/bin/sqlite3")
+        .arg(":memory:")
+        .arg("-cmd")
+        .arg(format!(".load {}", extension().display()))
+        .arg("SELECT * FROM auth_user_versions;")
+        .env("GITHUB_API_URL", fake.base_url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .expect("sqlite3 runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("auth_user_versions needs package_name and package_type"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN));
+}
+
+#[test]
+fn debian_python_loads_it_and_sees_what_it_registered() {
+    let fake = fake();
+    let Some(python) = host("/usr/bin/python3") else {
+        return;
+    };
+    let script = r#"
+import json, sqlite3, sys
+conn = sqlite3.connect(":memory:")
+before_f = {r[0] for r in conn.execute("SELECT name FROM pragma_function_list")}
+before_m = {r[0] for r in conn.execute("SELECT name FROM pragma_module_list")}
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[1])
+modules = sorted({r[0] for r in conn.execute("SELECT name FROM pragma_module_list")} - before_m)
+functions = sorted({r[0] for r in conn.execute("SELECT name FROM pragma_function_list")} - before_f)
+rows = conn.execute(
+    "SELECT package_name, count(*) FROM auth_user_versions "
+    "WHERE package_type = 'npm' AND package_name IN ('big', 'small') GROUP BY 1 ORDER BY 1").fetchall()
+try:
+    conn.execute("SELECT * FROM auth_user_versions WHERE package_type = 'pip' AND package_name = 'x'").fetchall()
+    err = None
+except sqlite3.OperationalError as e:
+    err = str(e)
+print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err": err}))
+"#;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(extension())
+        .env("GITHUB_API_URL", fake.base_url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["modules"],
+        serde_json::json!([
+            "auth_user_packages",
+            "auth_user_versions",
+            "github_sql_columns",
+            "github_sql_methods",
+            "github_sql_resources",
+            "github_sql_services",
+            "org_packages",
+            "org_versions",
+            "user_packages",
+            "user_versions"
+        ])
+    );
+    // One function per EXEC method, none shared between resources.
+    assert_eq!(
+        v["functions"],
+        serde_json::json!([
+            "github_sql_version",
+            "restore_package_for_authenticated_user",
+            "restore_package_for_org",
+            "restore_package_for_user",
+            "restore_package_version_for_authenticated_user",
+            "restore_package_version_for_org",
+            "restore_package_version_for_user"
+        ])
+    );
+    assert_eq!(v["rows"], serde_json::json!([["big", 250], ["small", 3]]));
+    let err = v["err"].as_str().expect("error text");
+    assert!(
+        err.starts_with("package_type \"pip\" is not valid; use one of: npm"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_provider_dir_fails_the_load_with_a_message() {
+    let Some(sqlite3) = host("/usr/bin/sqlite3") else {
+        return;
+    };
+    let out = Command::new(sqlite3)
+        .arg(":memory:")
+        .arg("-cmd")
+        .arg(format!(".load {}", extension().display()))
+        .arg("SELECT 1;")
+        .env("GITHUB_SQL_PROVIDER_DIR", "/nonexistent/provider-spec")
+        .output()
+        .expect("sqlite3 runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("GITHUB_SQL_PROVIDER_DIR"), "{err}");
+}

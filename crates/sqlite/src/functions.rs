@@ -1,0 +1,74 @@
+//! SQL functions: one per method that is in no `sqlVerbs` list (StackQL's EXEC-only methods), plus
+//! `github_sql_version()`. Generated from the document; no per-method code.
+
+use std::sync::Arc;
+
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+use github_sql_engine::exec;
+use github_sql_engine::spec::Resource;
+use github_sql_engine::Engine;
+
+use crate::value::from_sql;
+
+/// Registers the EXEC functions of every resource and `github_sql_version()`.
+pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "github_sql_version",
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |_| Ok(env!("CARGO_PKG_VERSION")),
+    )?;
+    for resource in engine.provider.resources() {
+        for &m in &resource.exec {
+            let name = resource.methods[m].name.clone();
+            let resource: Arc<Resource> = resource.clone();
+            let client = engine.client.clone();
+            // Side effects with the user's token: never from a view or trigger in a database file.
+            let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+            conn.create_scalar_function(name.as_str(), -1, flags, move |ctx| {
+                call(ctx, &client, &resource, m)
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn call(
+    ctx: &Context<'_>,
+    client: &github_sql_engine::http::GitHubClient,
+    resource: &Resource,
+    m: usize,
+) -> crate::Result<String> {
+    let method = &resource.methods[m];
+    let order = resource.call_order(method);
+    let required = order.iter().filter(|p| p.required).count();
+    if ctx.len() < required || ctx.len() > order.len() {
+        let names: Vec<&str> = order.iter().map(|p| p.name.as_str()).collect();
+        return Err(crate::Error::Usage(format!(
+            "{}({}) takes {} argument{}, got {}",
+            method.name,
+            names.join(", "),
+            if required == order.len() {
+                required.to_string()
+            } else {
+                format!("{required} to {}", order.len())
+            },
+            if order.len() == 1 { "" } else { "s" },
+            ctx.len()
+        )));
+    }
+    let args = order
+        .iter()
+        .take(ctx.len())
+        .enumerate()
+        .map(|(i, p)| Ok((p.name.clone(), from_sql(ctx.get::<Value>(i)?))))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let body = exec::call_named(client, resource, method, &args)?;
+    Ok(body
+        .map(|b| b.to_string())
+        .unwrap_or_else(|| "ok".to_string()))
+}

@@ -1,0 +1,41 @@
+//! github-sql's SQLite front end: one generic virtual table per resource of the provider
+//! document, one SQL function per EXEC method, the metadata tables, and the loadable-extension
+//! entry point (`libgithub_sql.so`).
+//!
+//! [`register`] is the one registration function; the extension entry point and the shell both
+//! call it. Planning, fetching and decoding are the engine's (`github_sql_engine`, re-exported
+//! here so the Rust library reads as one crate).
+
+mod error;
+mod ext;
+mod functions;
+mod meta;
+pub mod value;
+mod vtab;
+
+use std::sync::Arc;
+
+use rusqlite::vtab::Module;
+use rusqlite::Connection;
+
+pub use error::{Error, Result};
+pub use ext::sqlite3_githubsql_init;
+pub use github_sql_engine::{engine, exec, http, logging, plan, rows, scan, spec, Engine, Value};
+pub use vtab::TableSpec;
+
+/// Registers one eponymous table per resource of the engine's provider, one SQL function per
+/// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
+pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
+    const MODULE: &Module<'static, vtab::ResourceTable> =
+        &vtab::with_savepoints(Module::update_module_with_tx());
+    for resource in engine.provider.resources() {
+        let spec = Arc::new(TableSpec {
+            table: Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
+            allow_in_views: engine.allow_in_views,
+        });
+        conn.create_module(resource.name.as_str(), MODULE, Some(spec))?;
+    }
+    functions::register(conn, engine)?;
+    meta::register(conn, &engine.provider)?;
+    Ok(())
+}

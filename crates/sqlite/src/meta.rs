@@ -1,0 +1,241 @@
+//! Metadata tables generated from the provider document, for StackQL's SHOW and DESCRIBE:
+//! `github_sql_services`, `github_sql_resources`, `github_sql_columns`, `github_sql_methods`.
+//! Read-only, eponymous, fully materialised (they are small).
+
+use std::borrow::Cow;
+use std::ffi::{c_int, CStr, CString};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use rusqlite::ffi;
+use rusqlite::types::Value;
+use rusqlite::vtab::{
+    Context, CreateVTab, Filters, IndexInfo, Module, VTab, VTabConfig, VTabConnection, VTabCursor,
+    VTabKind,
+};
+use rusqlite::Connection;
+
+use github_sql_engine::spec::Provider;
+
+use super::vtab::guard;
+
+/// A small static table.
+#[derive(Debug)]
+pub struct StaticRows {
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<Value>>,
+}
+
+#[repr(C)]
+struct MetaTable {
+    base: ffi::sqlite3_vtab,
+    data: Arc<StaticRows>,
+}
+
+unsafe impl<'vtab> VTab<'vtab> for MetaTable {
+    type Aux = Arc<StaticRows>;
+    type Cursor = MetaCursor<'vtab>;
+
+    fn connect(
+        db: &mut VTabConnection,
+        aux: Option<&Self::Aux>,
+        _: &[u8],
+        _: &[u8],
+        _: &[u8],
+        _: &[&[u8]],
+    ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
+        let data = aux
+            .cloned()
+            .ok_or_else(|| rusqlite::Error::ModuleError("metadata table without data".into()))?;
+        db.config(VTabConfig::Innocuous)?;
+        let sql = CString::new(format!("CREATE TABLE x({})", data.columns.join(", ")))?;
+        Ok((
+            Cow::Owned(sql),
+            MetaTable {
+                base: ffi::sqlite3_vtab::default(),
+                data,
+            },
+        ))
+    }
+
+    fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
+        info.set_estimated_cost(self.data.rows.len() as f64);
+        info.set_estimated_rows(self.data.rows.len() as i64);
+        Ok(true)
+    }
+
+    fn open(&'vtab mut self) -> rusqlite::Result<MetaCursor<'vtab>> {
+        Ok(MetaCursor {
+            base: ffi::sqlite3_vtab_cursor::default(),
+            data: self.data.clone(),
+            row: 0,
+            phantom: PhantomData,
+        })
+    }
+}
+
+impl CreateVTab<'_> for MetaTable {
+    const KIND: VTabKind = VTabKind::Eponymous;
+}
+
+#[repr(C)]
+struct MetaCursor<'vtab> {
+    base: ffi::sqlite3_vtab_cursor,
+    data: Arc<StaticRows>,
+    row: usize,
+    phantom: PhantomData<&'vtab MetaTable>,
+}
+
+unsafe impl VTabCursor for MetaCursor<'_> {
+    fn filter(&mut self, _: c_int, _: Option<&str>, _: &Filters<'_>) -> rusqlite::Result<()> {
+        self.row = 0;
+        Ok(())
+    }
+
+    fn next(&mut self) -> rusqlite::Result<()> {
+        self.row += 1;
+        Ok(())
+    }
+
+    fn eof(&self) -> bool {
+        self.row >= self.data.rows.len()
+    }
+
+    fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
+        guard(|| {
+            let v = usize::try_from(i)
+                .ok()
+                .and_then(|i| self.data.rows.get(self.row).and_then(|r| r.get(i)))
+                .cloned()
+                .unwrap_or(Value::Null);
+            ctx.set_result(&v)
+        })
+    }
+
+    fn rowid(&self) -> rusqlite::Result<i64> {
+        Ok(i64::try_from(self.row).unwrap_or(i64::MAX))
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+/// The metadata tables' names and contents for a provider.
+pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
+    let services = StaticRows {
+        columns: vec!["provider", "name", "id", "title", "description"],
+        rows: p
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    text(&p.name),
+                    text(&s.name),
+                    text(&format!("{}.{}", p.name, s.name)),
+                    text(&s.title),
+                    text(&s.description),
+                ]
+            })
+            .collect(),
+    };
+    let resources = StaticRows {
+        columns: vec!["provider", "service", "name", "id", "title", "description"],
+        rows: p
+            .resources()
+            .map(|r| {
+                vec![
+                    text(&p.name),
+                    text(&r.service),
+                    text(&r.name),
+                    text(&r.id),
+                    text(&r.title),
+                    text(&r.description),
+                ]
+            })
+            .collect(),
+    };
+    let mut columns = StaticRows {
+        columns: vec![
+            "resource_id",
+            "resource",
+            "position INTEGER",
+            "name",
+            "type",
+            "description",
+            "hidden INTEGER",
+            "required_in_where INTEGER",
+        ],
+        rows: Vec::new(),
+    };
+    let mut methods = StaticRows {
+        columns: vec![
+            "resource_id",
+            "resource",
+            "method",
+            "sql_verb",
+            "required_params",
+            "http_method",
+            "path",
+            "description",
+        ],
+        rows: Vec::new(),
+    };
+    for r in p.resources() {
+        let required: Vec<String> = r.select_required().iter().map(|p| p.name.clone()).collect();
+        for (i, c) in r.columns.iter().enumerate() {
+            columns.rows.push(vec![
+                text(&r.id),
+                text(&r.name),
+                Value::Integer(i as i64 + 1),
+                text(&c.name),
+                text(c.sql_type.openapi_name()),
+                text(&c.description),
+                Value::Integer(i64::from(c.hidden)),
+                Value::Integer(i64::from(
+                    c.param().is_some_and(|p| required.iter().any(|q| q == p)),
+                )),
+            ]);
+        }
+        for (i, m) in r.methods.iter().enumerate() {
+            let verb = if r.select.contains(&i) {
+                "SELECT"
+            } else if r.delete.contains(&i) {
+                "DELETE"
+            } else {
+                "EXEC"
+            };
+            let req: Vec<&str> = r
+                .call_order(m)
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| p.name.as_str())
+                .collect();
+            methods.rows.push(vec![
+                text(&r.id),
+                text(&r.name),
+                text(&m.name),
+                text(verb),
+                text(&req.join(", ")),
+                text(&m.http_method),
+                text(&m.path),
+                text(&m.summary),
+            ]);
+        }
+    }
+    vec![
+        ("github_sql_services", services),
+        ("github_sql_resources", resources),
+        ("github_sql_columns", columns),
+        ("github_sql_methods", methods),
+    ]
+}
+
+/// Registers the metadata tables.
+pub fn register(conn: &Connection, provider: &Provider) -> rusqlite::Result<()> {
+    const MODULE: &Module<'static, MetaTable> = &Module::read_only_module();
+    for (name, data) in tables(provider) {
+        conn.create_module(name, MODULE, Some(Arc::new(data)))?;
+    }
+    Ok(())
+}

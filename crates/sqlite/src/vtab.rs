@@ -1,0 +1,484 @@
+//! One generic virtual table serving every resource of the provider document.
+//!
+//! The module is registered once per resource with the resource as aux data (the same type under
+//! several names, as sqlite-xsv does). Tables are eponymous: `auth_user_versions` exists as soon as
+//! the module is registered. `best_index` delegates to the engine's `plan`; the cursor holds only scan
+//! state (the current page, the next page's URL, the parameter values to echo).
+//!
+//! Trust level: DIRECTONLY by default. The tables send requests with the user's token and DELETE
+//! removes packages, so a view or trigger stored in a database file (which anyone may have
+//! written) must not reach them. TEMP views and triggers, which the session itself creates, still
+//! work; `GITHUB_SQL_ALLOW_VIEWS=1` lifts the restriction for people who keep views in their own
+//! files (docs/extension.md).
+//!
+//! DELETE is transactional: `xUpdate` only queues the matched rows (identified through the rowid
+//! map filled by `xRowid`), and `xSync` sends the delete calls when the transaction commits. A
+//! scan therefore never sees pages shift under its own deletes, ROLLBACK sends nothing, and a
+//! failure reaches the user as the COMMIT's error.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::ffi::{c_int, CStr, CString};
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use fallible_streaming_iterator::FallibleStreamingIterator;
+use rusqlite::ffi;
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::vtab::{
+    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, Module, TransactionVTab,
+    UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
+};
+
+use github_sql_engine::exec::{self, Target};
+use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
+use github_sql_engine::rows::Row;
+use github_sql_engine::scan::{Scan, ScanArgs, Table};
+use github_sql_engine::spec::ColumnSource;
+
+use crate::value::{from_sql, to_sql, SqlRef};
+
+/// Aux data of a registered module: the engine's table (resource, decoder, client).
+#[derive(Debug)]
+pub struct TableSpec {
+    /// The resource this table serves, with its decoder and client.
+    pub table: Arc<Table>,
+    /// Usable from views and triggers stored in database files (`GITHUB_SQL_ALLOW_VIEWS`).
+    pub allow_in_views: bool,
+}
+
+/// Write state of one table in one connection, shared with its cursors.
+#[derive(Debug, Default)]
+struct Writes {
+    /// Delete arguments of every row whose rowid SQLite asked for, by rowid.
+    rows: HashMap<i64, Target>,
+    next_rowid: i64,
+    /// Rows queued by DELETE, sent at commit.
+    pending: Vec<Target>,
+    /// `pending.len()` when each open savepoint began (index = SQLite's savepoint number).
+    savepoints: Vec<usize>,
+}
+
+fn lock(w: &Mutex<Writes>) -> MutexGuard<'_, Writes> {
+    w.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs a callback body, turning a panic into an SQLite error: rusqlite does not catch panics in
+/// vtab callbacks, and unwinding into SQLite would abort the host process.
+pub(crate) fn guard<T>(f: impl FnOnce() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(rusqlite::Error::ModuleError(format!(
+            "github-sql internal error: {what}"
+        )))
+    })
+}
+
+/// The table (SQLite's `sqlite3_vtab`).
+#[repr(C)]
+pub struct ResourceTable {
+    /// Base class. Must be first.
+    base: ffi::sqlite3_vtab,
+    spec: Arc<TableSpec>,
+    writes: Arc<Mutex<Writes>>,
+}
+
+unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
+    type Aux = Arc<TableSpec>;
+    type Cursor = ResourceCursor<'vtab>;
+
+    fn connect(
+        db: &mut VTabConnection,
+        aux: Option<&Self::Aux>,
+        _module_name: &[u8],
+        _database_name: &[u8],
+        _table_name: &[u8],
+        _args: &[&[u8]],
+    ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
+        guard(|| {
+            let spec = aux.cloned().ok_or_else(|| {
+                rusqlite::Error::ModuleError(
+                    "github-sql module registered without its resource".into(),
+                )
+            })?;
+            let sql = CString::new(spec.table.resource.create_table_sql())?;
+            if !spec.allow_in_views {
+                db.config(VTabConfig::DirectOnly)?;
+            }
+            Ok((
+                Cow::Owned(sql),
+                ResourceTable {
+                    base: ffi::sqlite3_vtab::default(),
+                    spec,
+                    writes: Arc::default(),
+                },
+            ))
+        })
+    }
+
+    fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
+        guard(|| {
+            let ops: Vec<(c_int, IndexConstraintOp, bool)> = info
+                .constraints()
+                .map(|c| (c.column(), c.operator(), c.is_usable()))
+                .collect();
+            let constraints: Vec<Constraint> = ops
+                .iter()
+                .enumerate()
+                .map(|(i, (column, op, usable))| Constraint {
+                    column: usize::try_from(*column).unwrap_or(usize::MAX),
+                    op: match op {
+                        IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ => Op::Eq,
+                        IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_LIMIT => Op::Limit,
+                        IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_OFFSET => Op::Offset,
+                        _ => Op::Other,
+                    },
+                    usable: *usable,
+                    in_list: info.is_in_constraint(i).unwrap_or(false),
+                })
+                .collect();
+            let ordered = info.num_of_order_by() > 0;
+            let plan = match plan::plan_select(&self.spec.table.resource, &constraints, ordered) {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(false),
+                Err(e) => return Err(crate::Error::from(e).into()),
+            };
+            for (argv, (ci, _)) in plan.args.iter().enumerate() {
+                let mut usage = info.constraint_usage(*ci);
+                usage.set_argv_index(c_int::try_from(argv + 1).unwrap_or(c_int::MAX));
+                usage.set_omit(plan.verdicts[*ci] == Verdict::Exact);
+            }
+            for &ci in &plan.in_lists {
+                // The whole IN list arrives in one filter call (fetched concurrently).
+                info.set_in_constraint(ci, true)?;
+            }
+            let (idx_num, idx_str) = plan.encode();
+            info.set_idx_num(idx_num);
+            info.set_idx_str(&idx_str);
+            info.set_estimated_rows(plan.estimated_rows);
+            info.set_estimated_cost(plan.estimated_cost);
+            Ok(true)
+        })
+    }
+
+    fn open(&'vtab mut self) -> rusqlite::Result<ResourceCursor<'vtab>> {
+        Ok(ResourceCursor {
+            base: ffi::sqlite3_vtab_cursor::default(),
+            spec: self.spec.clone(),
+            writes: self.writes.clone(),
+            scan: None,
+            rowid: Cell::new(None),
+            phantom: PhantomData,
+        })
+    }
+}
+
+impl CreateVTab<'_> for ResourceTable {
+    const KIND: VTabKind = VTabKind::Eponymous;
+}
+
+impl ResourceTable {
+    fn refuse(&self, verb: &str) -> rusqlite::Error {
+        crate::Error::from(PlanError::Unsupported {
+            table: self.spec.table.resource.name.clone(),
+            verb: verb.into(),
+            supported: self.spec.table.resource.supported_statements(),
+        })
+        .into()
+    }
+
+    /// Sends the queued deletes; the queue is emptied whatever happens.
+    fn flush(&mut self) -> crate::Result<()> {
+        let pending = std::mem::take(&mut lock(&self.writes).pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let resource = &self.spec.table.resource;
+        let Some(&m) = resource.delete.first() else {
+            return Ok(());
+        };
+        exec::delete_all(
+            &self.spec.table.client,
+            resource,
+            &resource.methods[m],
+            &pending,
+        )?;
+        Ok(())
+    }
+
+    fn reset(&self) {
+        let mut w = lock(&self.writes);
+        w.pending.clear();
+        w.rows.clear();
+        w.savepoints.clear();
+    }
+}
+
+impl UpdateVTab<'_> for ResourceTable {
+    fn delete(&mut self, rowid: ValueRef<'_>) -> rusqlite::Result<()> {
+        guard(|| {
+            if self.spec.table.resource.delete.is_empty() {
+                return Err(self.refuse("DELETE"));
+            }
+            let id = rowid.as_i64()?;
+            let mut w = lock(&self.writes);
+            let target = w.rows.get(&id).cloned().ok_or_else(|| {
+                rusqlite::Error::ModuleError(format!("github-sql: DELETE of unknown row {id}"))
+            })?;
+            if !w.pending.contains(&target) {
+                w.pending.push(target);
+            }
+            Ok(())
+        })
+    }
+
+    fn insert(&mut self, _args: &Inserts<'_>) -> rusqlite::Result<i64> {
+        Err(self.refuse("INSERT"))
+    }
+
+    fn update(&mut self, _args: &Updates<'_>) -> rusqlite::Result<()> {
+        Err(self.refuse("UPDATE"))
+    }
+}
+
+impl TransactionVTab<'_> for ResourceTable {
+    fn begin(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            lock(&self.writes).pending.clear();
+            Ok(())
+        })
+    }
+
+    /// The fallible part of COMMIT: an error here aborts the commit and reaches the user.
+    fn sync(&mut self) -> rusqlite::Result<()> {
+        guard(|| self.flush().map_err(Into::into))
+    }
+
+    fn commit(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            self.reset();
+            Ok(())
+        })
+    }
+
+    fn rollback(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            self.reset();
+            Ok(())
+        })
+    }
+}
+
+/// Adds SQLite's savepoint callbacks (module version 2), which rusqlite's `Module` leaves unset,
+/// so that `ROLLBACK TO` also takes back the deletes queued after that savepoint; without them a
+/// later COMMIT would send deletes the user rolled back.
+pub(crate) const fn with_savepoints(
+    m: Module<'static, ResourceTable>,
+) -> Module<'static, ResourceTable> {
+    // SAFETY: `Module` is `#[repr(transparent)]` over `ffi::sqlite3_module`.
+    let mut base: ffi::sqlite3_module = unsafe { std::mem::transmute(m) };
+    base.iVersion = 2;
+    base.xSavepoint = Some(x_savepoint);
+    base.xRelease = Some(x_release);
+    base.xRollbackTo = Some(x_rollback_to);
+    // SAFETY: as above.
+    unsafe { std::mem::transmute(base) }
+}
+
+/// Runs `f` on the table's write state; SQLite passes our own `sqlite3_vtab` (the first field of
+/// `ResourceTable`). Panics become an error code.
+unsafe fn with_writes(vtab: *mut ffi::sqlite3_vtab, f: impl FnOnce(&mut Writes)) -> c_int {
+    if vtab.is_null() {
+        return ffi::SQLITE_MISUSE;
+    }
+    // SAFETY: SQLite hands back the pointer our xConnect returned, a `#[repr(C)]` ResourceTable.
+    let table = unsafe { &*(vtab as *const ResourceTable) };
+    match catch_unwind(AssertUnwindSafe(|| f(&mut lock(&table.writes)))) {
+        Ok(()) => ffi::SQLITE_OK,
+        Err(_) => ffi::SQLITE_ERROR,
+    }
+}
+
+unsafe extern "C" fn x_savepoint(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
+    let n = usize::try_from(n).unwrap_or(0);
+    // SAFETY: called by SQLite with our table.
+    unsafe {
+        with_writes(vtab, |w| {
+            let at = w.pending.len();
+            w.savepoints.truncate(n);
+            w.savepoints.resize(n, at);
+            w.savepoints.push(at);
+        })
+    }
+}
+
+unsafe extern "C" fn x_release(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
+    let n = usize::try_from(n).unwrap_or(0);
+    // SAFETY: called by SQLite with our table.
+    unsafe { with_writes(vtab, |w| w.savepoints.truncate(n)) }
+}
+
+unsafe extern "C" fn x_rollback_to(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
+    // SAFETY: called by SQLite with our table.
+    unsafe {
+        with_writes(vtab, |w| match usize::try_from(n) {
+            Ok(n) => {
+                if let Some(&at) = w.savepoints.get(n) {
+                    w.pending.truncate(at);
+                    w.savepoints.truncate(n + 1);
+                }
+            }
+            // -1: back to the start of the transaction (its outermost SAVEPOINT).
+            Err(_) => {
+                w.pending.clear();
+                w.savepoints.clear();
+            }
+        })
+    }
+}
+
+/// A cursor (SQLite's `sqlite3_vtab_cursor`): scan state only.
+#[repr(C)]
+pub struct ResourceCursor<'vtab> {
+    /// Base class. Must be first.
+    base: ffi::sqlite3_vtab_cursor,
+    spec: Arc<TableSpec>,
+    writes: Arc<Mutex<Writes>>,
+    scan: Option<Scan>,
+    /// The current row's rowid, once SQLite has asked for it.
+    rowid: Cell<Option<i64>>,
+    phantom: PhantomData<&'vtab ResourceTable>,
+}
+
+impl ResourceCursor<'_> {
+    /// Decodes the plan `best_index` encoded and starts the scan.
+    fn start(
+        &mut self,
+        idx_num: c_int,
+        idx_str: Option<&str>,
+        args: &Filters<'_>,
+    ) -> crate::Result<()> {
+        self.scan = None;
+        self.rowid.set(None);
+        let decoded = plan::decode(&self.spec.table.resource, idx_num, idx_str)?;
+        let mut scan_args = ScanArgs {
+            method: decoded.method,
+            ..ScanArgs::default()
+        };
+        for (i, (name, is_in)) in decoded.params.iter().enumerate() {
+            if name == plan::LIMIT_ARG || name == plan::OFFSET_ARG {
+                if let Value::Integer(n) = args.get::<Value>(i)? {
+                    let n = u64::try_from(n).unwrap_or(0);
+                    scan_args.want = Some(scan_args.want.unwrap_or(0) + n);
+                }
+                continue;
+            }
+            let values = if *is_in {
+                let mut vs = Vec::new();
+                let mut it = args.in_values(i)?;
+                while let Some(v) = it.next()? {
+                    vs.push(from_sql(v.get::<Value>(i)?));
+                }
+                vs
+            } else {
+                vec![from_sql(args.get::<Value>(i)?)]
+            };
+            scan_args.params.push((name.clone(), values));
+        }
+        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args)?);
+        Ok(())
+    }
+
+    fn current(&self) -> Option<&Row> {
+        self.scan.as_ref().and_then(|s| s.current())
+    }
+}
+
+unsafe impl VTabCursor for ResourceCursor<'_> {
+    fn filter(
+        &mut self,
+        idx_num: c_int,
+        idx_str: Option<&str>,
+        args: &Filters<'_>,
+    ) -> rusqlite::Result<()> {
+        guard(|| self.start(idx_num, idx_str, args).map_err(Into::into))
+    }
+
+    fn next(&mut self) -> rusqlite::Result<()> {
+        guard(|| {
+            self.rowid.set(None);
+            match self.scan.as_mut() {
+                Some(scan) => scan.advance().map_err(|e| crate::Error::from(e).into()),
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn eof(&self) -> bool {
+        self.current().is_none()
+    }
+
+    fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
+        guard(|| {
+            let i = usize::try_from(i).unwrap_or(usize::MAX);
+            // Field values are handed to SQLite by reference (it copies them once).
+            match (
+                self.spec.table.resource.columns.get(i).map(|c| &c.source),
+                self.current(),
+            ) {
+                (Some(ColumnSource::Field(_) | ColumnSource::ParamField { .. }), Some(row)) => {
+                    match row.get(i) {
+                        Some(v) => ctx.set_result(SqlRef(v)),
+                        None => ctx.set_result(&Value::Null),
+                    }
+                }
+                _ => match self.scan.as_ref() {
+                    Some(scan) => ctx.set_result(to_sql(scan.value(i))),
+                    None => ctx.set_result(&Value::Null),
+                },
+            }
+        })
+    }
+
+    /// Rowids are handed out per table and remember the row's delete arguments, because
+    /// `xUpdate` receives nothing but the rowid.
+    fn rowid(&self) -> rusqlite::Result<i64> {
+        guard(|| {
+            if let Some(id) = self.rowid.get() {
+                return Ok(id);
+            }
+            let mut w = lock(&self.writes);
+            w.next_rowid += 1;
+            let id = w.next_rowid;
+            if let Some(target) = self.scan.as_ref().and_then(Scan::target) {
+                w.rows.insert(id, target);
+            }
+            self.rowid.set(Some(id));
+            Ok(id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_a_callback_becomes_an_sqlite_error() {
+        let r: rusqlite::Result<()> = guard(|| panic!("boom"));
+        match r {
+            Err(rusqlite::Error::ModuleError(m)) => {
+                assert_eq!(m, "github-sql internal error: boom")
+            }
+            other => panic!("expected a module error, got {other:?}"),
+        }
+        let r: rusqlite::Result<()> = guard(|| panic!("{}", String::from("formatted")));
+        assert!(matches!(r, Err(rusqlite::Error::ModuleError(m)) if m.ends_with("formatted")));
+    }
+}
