@@ -49,6 +49,8 @@ pub enum ErrorKind {
     Usage,
     /// A file or stream failed.
     Io,
+    /// The statement was interrupted (a cancel, a timeout, Ctrl-C).
+    Cancelled,
     /// A bug in github-sql.
     Internal,
 }
@@ -79,6 +81,7 @@ impl Error {
                 H::NotFound { .. } => ErrorKind::NotFound,
                 H::BadPathParam { .. } | H::Unprocessable { .. } => ErrorKind::BadValue,
                 H::BadBaseUrl { .. } | H::InsecureUrl { .. } => ErrorKind::Config,
+                H::Interrupted => ErrorKind::Cancelled,
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }

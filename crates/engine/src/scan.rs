@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::exec::{self, Target};
-use crate::http::pages::{Batch, Fetch, PageStream, Start};
+use crate::http::pages::{Batch, Fetch, InterruptCheck, PageStream, Start};
 use crate::http::{GitHubClient, HttpError};
 use crate::plan::{self, Bound};
 use crate::rows::{Row, RowDecoder};
@@ -65,6 +65,7 @@ pub struct Scan {
     stream: PageStream,
     /// Rows of the current page; the front is the current row.
     rows: VecDeque<Row>,
+    interrupt: Option<InterruptCheck>,
 }
 
 impl std::fmt::Debug for Scan {
@@ -119,8 +120,14 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
 }
 
 impl Scan {
-    /// Binds the arguments (nothing is sent if any is invalid) and starts fetching.
-    pub fn start(table: Arc<Table>, args: &ScanArgs) -> crate::Result<Scan> {
+    /// Binds the arguments (nothing is sent if any is invalid) and starts fetching. While it
+    /// waits for GitHub the scan asks `interrupt` at least every 100 ms, and stops with
+    /// [`HttpError::Interrupted`] when it says so.
+    pub fn start(
+        table: Arc<Table>,
+        args: &ScanArgs,
+        interrupt: Option<InterruptCheck>,
+    ) -> crate::Result<Scan> {
         let planned = requests(&table, args)?;
         let resource = &table.resource;
         let method = &resource.methods[args.method];
@@ -142,6 +149,7 @@ impl Scan {
             stream: PageStream::start(fetch, starts),
             rows: VecDeque::new(),
             table,
+            interrupt,
         };
         scan.refill()?;
         Ok(scan)
@@ -150,7 +158,7 @@ impl Scan {
     /// Takes batches until a row is available or every source is exhausted.
     fn refill(&mut self) -> crate::Result<()> {
         while self.rows.is_empty() {
-            match self.stream.next_batch() {
+            match self.stream.next_batch(self.interrupt.as_ref()) {
                 None => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(batch)) => {

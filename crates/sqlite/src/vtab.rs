@@ -391,7 +391,7 @@ impl ResourceCursor<'_> {
             };
             scan_args.params.push((name.clone(), values));
         }
-        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args)?);
+        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args, None)?);
         Ok(())
     }
 

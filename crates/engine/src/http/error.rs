@@ -39,6 +39,10 @@ pub enum HttpError {
         /// Why.
         reason: String,
     },
+    /// The statement was interrupted (Ctrl-C, `sqlite3_interrupt`, a cancel or a timeout) while
+    /// it waited for GitHub; what was in flight was cancelled.
+    #[error("interrupted: the statement was cancelled while it waited for GitHub; its result is incomplete and was discarded")]
+    Interrupted,
     /// 401.
     #[error("GitHub rejected the token (401 {message}): check GITHUB_TOKEN; it may be mistyped, expired or revoked")]
     Unauthorized {

@@ -54,6 +54,13 @@ pub struct Fetch {
     pub max_rows: Option<u64>,
 }
 
+/// Asked while a scan waits for GitHub: true means "stop now" (SQLite's `sqlite3_interrupt`,
+/// Ctrl-C in the shell, Postgres's cancel and `statement_timeout`).
+pub type InterruptCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a waiting scan asks its [`InterruptCheck`].
+pub const INTERRUPT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The consumer side: batches in order, then `None`.
 pub struct PageStream {
     rx: mpsc::Receiver<Result<Batch, HttpError>>,
@@ -71,8 +78,29 @@ impl PageStream {
     }
 
     /// The next batch (blocking); `None` when every source is exhausted.
-    pub fn next_batch(&mut self) -> Option<Result<Batch, HttpError>> {
-        block_on(self.rx.recv())
+    ///
+    /// With an interrupt check, the wait wakes every [`INTERRUPT_POLL`] to ask it; when it says
+    /// stop, whatever is in flight is cancelled and the answer is [`HttpError::Interrupted`]
+    /// (never a silent end of the rows). The check runs on the caller's thread, outside the
+    /// runtime, so a front end may raise its own error from it (Postgres's interrupt check).
+    pub fn next_batch(
+        &mut self,
+        interrupt: Option<&InterruptCheck>,
+    ) -> Option<Result<Batch, HttpError>> {
+        let Some(check) = interrupt else {
+            return block_on(self.rx.recv());
+        };
+        loop {
+            if check() {
+                self.task.abort();
+                return Some(Err(HttpError::Interrupted));
+            }
+            let rx = &mut self.rx;
+            if let Ok(v) = block_on(async { tokio::time::timeout(INTERRUPT_POLL, rx.recv()).await })
+            {
+                return v;
+            }
+        }
     }
 }
 
