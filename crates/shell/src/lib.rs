@@ -6,6 +6,7 @@ pub mod docs;
 pub mod output;
 mod repl;
 pub mod rewrite;
+pub mod serve;
 pub mod stackql;
 
 use std::io::Write;

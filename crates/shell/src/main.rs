@@ -48,6 +48,23 @@ enum Command {
         #[arg(long, default_value = github_sql_shell::docs::DEFAULT_OUT)]
         out: PathBuf,
     },
+    /// Run a PostgreSQL server with the github_sql foreign data wrapper for BI tools (psql,
+    /// Metabase, Superset, Grafana, DBeaver, Tableau, pandas). Stops cleanly on Ctrl-C/SIGTERM.
+    Serve {
+        /// Address to listen on. Anything but loopback needs --password-env.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on.
+        #[arg(long, default_value_t = github_sql_shell::serve::DEFAULT_PORT)]
+        port: u16,
+        /// Where the cluster lives (created on first start).
+        #[arg(long = "data-dir", value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Read the `github` role's password from this environment variable (else one is
+        /// generated on first start, stored 0600 in the data directory and printed once).
+        #[arg(long = "password-env", value_name = "VAR")]
+        password_env: Option<String>,
+    },
     /// Run the built-in fake GitHub with the demo data until interrupted, printing the
     /// environment that points a client at it (for the Datasette recipe in docs/bi.md).
     #[command(name = "fake-server", hide = true)]
@@ -96,6 +113,22 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     } else {
         (None, ClientConfig::from_env())
     };
+    if let Command::Serve {
+        host,
+        port,
+        data_dir,
+        password_env,
+    } = &cli.command
+    {
+        return serve(
+            &provider,
+            &config,
+            host,
+            *port,
+            data_dir.clone(),
+            password_env.as_deref(),
+        );
+    }
     let mut engine = Engine::new(provider, config);
     engine.allow_in_views = github_sql::engine::allow_views_from_env();
     let mut session = Session::new(engine, cli.output)?;
@@ -122,9 +155,103 @@ fn run(cli: Cli) -> github_sql::Result<()> {
         Command::Shell => run_repl(&mut session)?,
         // Handled before a session exists.
         Command::Docs { .. } => {}
-        Command::FakeServer => {}
+        Command::Serve { .. } | Command::FakeServer => {}
     }
     Ok(())
+}
+
+fn serve(
+    provider: &github_sql::spec::Provider,
+    config: &ClientConfig,
+    host: &str,
+    port: u16,
+    data_dir: Option<PathBuf>,
+    password_env: Option<&str>,
+) -> github_sql::Result<()> {
+    use github_sql_shell::serve::{default_data_dir, Cluster, ServeOptions};
+    let usage = |e: github_sql_shell::serve::ServeError| Error::Usage(e.to_string());
+    let password = match password_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--password-env {var}: the variable {var} is not set or empty"
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    // The demo's token is the fake's; otherwise the user's, from the environment.
+    let token = if config
+        .token
+        .as_ref()
+        .is_some_and(|t| *t == Token::new("demo-token"))
+    {
+        Some("demo-token".to_string())
+    } else {
+        github_sql::http::TOKEN_ENVS
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
+    };
+    if token.is_none() {
+        eprintln!("github-sql serve: no GITHUB_TOKEN/GH_TOKEN set: queries will ask for one (CREATE USER MAPPING … OPTIONS (token …))");
+    }
+    let options = ServeOptions {
+        host: host.to_string(),
+        port,
+        data_dir: data_dir.unwrap_or_else(default_data_dir),
+        password,
+        api_url: config.base_url.clone(),
+        token,
+    };
+    let cluster = Cluster::start(provider, &options).map_err(usage)?;
+    let shown = match &cluster.new_password {
+        Some(_) => cluster.url.clone(),
+        None if password_env.is_some() => cluster.url.replace(
+            &format!(
+                ":{}@",
+                std::env::var(password_env.unwrap_or_default()).unwrap_or_default()
+            ),
+            ":<password>@",
+        ),
+        None => format!(
+            "{} (the password is in {})",
+            cluster.url.split(':').take(2).collect::<Vec<_>>().join(":")
+                + ":<password>@"
+                + cluster.url.split('@').nth(1).unwrap_or(""),
+            options.data_dir.join("password").display()
+        ),
+    };
+    eprintln!(
+        "github-sql serve: PostgreSQL with the github_sql wrapper is listening on {host}:{port}; database github, role github, schemas: {}",
+        provider.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    println!("{shown}");
+    std::io::stdout().flush()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(shutdown_signal());
+    cluster.stop();
+    eprintln!("github-sql serve: stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }
 
 fn fake_server() -> github_sql::Result<()> {
@@ -141,9 +268,7 @@ fn fake_server() -> github_sql::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
+    rt.block_on(shutdown_signal());
     drop(fake);
     Ok(())
 }

@@ -15,8 +15,8 @@ mod runtime;
 
 pub use client::{request_count, GitHubClient, Page, RawPage};
 pub use config::{
-    ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV, MAX_WAIT_ENV,
-    TIMEOUT_ENV, TOKEN_ENVS,
+    ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV, DEFAULT_API_URL,
+    MAX_WAIT_ENV, TIMEOUT_ENV, TOKEN_ENVS,
 };
 pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};

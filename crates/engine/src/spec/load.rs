@@ -428,15 +428,16 @@ fn load_resource(
     }
 
     // Field columns: the union of the SELECT methods' row schemas.
-    let mut fields: BTreeMap<String, (SqlType, String)> = BTreeMap::new();
+    let mut fields: BTreeMap<String, (SqlType, String, bool)> = BTreeMap::new();
     for &i in &select {
         if let Some(schema) = item_schemas.get(&methods[i].name) {
             let schema = doc.resolve(schema, &at)?;
             for (f, s) in schema["properties"].as_object().into_iter().flatten() {
                 let s = doc.resolve(s, &at)?;
-                fields
-                    .entry(f.clone())
-                    .or_insert_with(|| (sql_type(s), str_of(s, "description")));
+                fields.entry(f.clone()).or_insert_with(|| {
+                    let timestamp = s.get("format").and_then(Value::as_str) == Some("date-time");
+                    (sql_type(s), str_of(s, "description"), timestamp)
+                });
             }
         }
     }
@@ -454,6 +455,7 @@ fn load_resource(
             name: n.clone(),
             sql_type: fields[n].0,
             description: fields[n].1.clone(),
+            timestamp: fields[n].2,
             hidden: false,
             source: ColumnSource::Field(n.clone()),
         })
@@ -515,6 +517,7 @@ fn load_resource(
             name: p.name.clone(),
             sql_type: p.sql_type,
             description: p.description.clone(),
+            timestamp: false,
             hidden: is_hidden,
             source,
         };

@@ -136,6 +136,9 @@ pub struct Column {
     pub sql_type: SqlType,
     /// One-line description.
     pub description: String,
+    /// The schema says `format: date-time` (an RFC 3339 string): Postgres types it `timestamptz`;
+    /// SQLite keeps the text, which sorts and compares as time does.
+    pub timestamp: bool,
     /// Hidden columns are usable in WHERE but left out of `SELECT *`.
     pub hidden: bool,
     /// Source of the value.

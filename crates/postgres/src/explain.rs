@@ -1,0 +1,70 @@
+//! EXPLAIN shows the GitHub requests a scan will make, and two fixes to supabase-wrappers
+//! 0.1.28's scan glue, installed through its `fdw_routine_hook`.
+//!
+//! The planner's `get_rel_size` call describes the plan (it runs for plain EXPLAIN too, where
+//! `begin_scan` does not); the description is kept per foreign table and printed by our
+//! `ExplainForeignScan`, after the wrapper's own `Wrappers:` lines.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+
+use pgrx::pg_guard;
+use pgrx::pg_sys;
+
+type ExplainFn =
+    unsafe extern "C-unwind" fn(*mut pg_sys::ForeignScanState, *mut pg_sys::ExplainState);
+
+thread_local! {
+    static DESCRIPTIONS: RefCell<HashMap<u32, String>> = RefCell::new(HashMap::new());
+    static ORIGINAL: RefCell<Option<ExplainFn>> = const { RefCell::new(None) };
+}
+
+/// Records what a scan of this foreign table will request (the latest plan wins).
+pub fn describe(table_oid: u32, text: String) {
+    DESCRIPTIONS.with(|d| d.borrow_mut().insert(table_oid, text));
+}
+
+/// Installs the EXPLAIN hook and the end-of-scan fix.
+pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
+    ORIGINAL.with(|o| *o.borrow_mut() = routine.ExplainForeignScan);
+    routine.ExplainForeignScan = Some(explain_foreign_scan);
+    // supabase-wrappers 0.1.28 frees the scan state that the (possibly cached) plan still points
+    // at when a scan ends, so running a prepared statement twice used freed memory and crashed
+    // the backend (fixed upstream in 0.2). The state lives as long as the plan instead; our
+    // scan's own resources are released when its rows run out or the next scan starts.
+    routine.EndForeignScan = Some(end_foreign_scan);
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn end_foreign_scan(_node: *mut pg_sys::ForeignScanState) {}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn explain_foreign_scan(
+    node: *mut pg_sys::ForeignScanState,
+    es: *mut pg_sys::ExplainState,
+) {
+    if let Some(original) = ORIGINAL.with(|o| *o.borrow()) {
+        // SAFETY: the wrapper's own callback, called with the arguments Postgres gave us.
+        unsafe { original(node, es) };
+    }
+    // SAFETY: Postgres passes a live scan state; the relation may be absent (upper rels).
+    let oid = unsafe {
+        let rel = (*node).ss.ss_currentRelation;
+        if rel.is_null() {
+            return;
+        }
+        (*rel).rd_id.to_u32()
+    };
+    let Some(text) = DESCRIPTIONS.with(|d| d.borrow().get(&oid).cloned()) else {
+        return;
+    };
+    let (Ok(label), Ok(value)) = (
+        CString::new("GitHub requests"),
+        CString::new(text.replace('\0', " ")),
+    ) else {
+        return;
+    };
+    // SAFETY: ExplainPropertyText copies both strings.
+    unsafe { pg_sys::ExplainPropertyText(label.as_ptr(), value.as_ptr(), es) };
+}

@@ -1,0 +1,148 @@
+//! Foreign servers and user mappings → the engine's provider and GitHub clients.
+//!
+//! `api_url` is a server option (default github.com's API); the token is the `token` option of
+//! the current role's user mapping, so each role queries with its own token. The postmaster's
+//! environment is never used for the token. Clients are kept per (server, role, settings) for
+//! the backend's life, so connections are reused across statements.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use github_sql_engine::http::{ClientConfig, GitHubClient, Token, DEFAULT_API_URL};
+use github_sql_engine::spec::{self, Provider, Resource};
+use pgrx::pg_sys;
+use pgrx::PgTryBuilder;
+
+use crate::error::FdwError;
+
+/// Server option: the API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
+pub const API_URL_OPTION: &str = "api_url";
+/// User-mapping option: the role's token.
+pub const TOKEN_OPTION: &str = "token";
+/// Table option: the StackQL id of the resource the table serves.
+pub const RESOURCE_OPTION: &str = "resource";
+
+/// The provider document embedded at build time, parsed once per backend.
+pub fn provider() -> Result<&'static Arc<Provider>, FdwError> {
+    static PROVIDER: OnceLock<Result<Arc<Provider>, String>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| {
+            spec::load_embedded()
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| FdwError::Setup(e.clone()))
+}
+
+/// The resource a foreign table serves, from its `resource` option.
+pub fn resource(options: &HashMap<String, String>) -> Result<Arc<Resource>, FdwError> {
+    let id = options.get(RESOURCE_OPTION).ok_or_else(|| {
+        FdwError::Setup(
+            "the foreign table has no `resource` option; create it with IMPORT FOREIGN SCHEMA \
+             packages FROM SERVER github INTO <schema>"
+                .into(),
+        )
+    })?;
+    let provider = provider()?;
+    provider.resource_by_id(id).cloned().ok_or_else(|| {
+        let known: Vec<&str> = provider.resources().map(|r| r.id.as_str()).collect();
+        FdwError::Setup(format!(
+            "resource {id:?} is not in the provider document; known: {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// Options of a `List` of `DefElem`s.
+///
+/// # Safety
+/// `list` is null or a valid list of `DefElem` nodes.
+pub unsafe fn deflist_to_map(list: *mut pg_sys::List) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    if list.is_null() {
+        return m;
+    }
+    // SAFETY: per the contract, every element is a DefElem with a string value.
+    unsafe {
+        for i in 0..(*list).length {
+            let de = pg_sys::list_nth(list, i) as *mut pg_sys::DefElem;
+            let k = std::ffi::CStr::from_ptr((*de).defname)
+                .to_string_lossy()
+                .into_owned();
+            let v = std::ffi::CStr::from_ptr(pg_sys::defGetString(de))
+                .to_string_lossy()
+                .into_owned();
+            m.insert(k, v);
+        }
+    }
+    m
+}
+
+/// The current role's user-mapping options for a server (empty when it has none).
+pub fn user_mapping_options(server_oid: pg_sys::Oid) -> HashMap<String, String> {
+    PgTryBuilder::new(|| unsafe {
+        // SAFETY: GetUserMapping returns a valid mapping or raises (caught below).
+        let um = pg_sys::GetUserMapping(pg_sys::GetUserId(), server_oid);
+        deflist_to_map((*um).options)
+    })
+    .catch_others(|_| HashMap::new())
+    .execute()
+}
+
+/// A server's name and options, by name (for the EXEC functions).
+pub fn server_by_name(name: &str) -> Result<(pg_sys::Oid, HashMap<String, String>), FdwError> {
+    let cname = std::ffi::CString::new(name)
+        .map_err(|_| FdwError::Setup("a server name cannot contain a NUL byte".into()))?;
+    // SAFETY: missing_ok = true, so a NULL answer means "no such server".
+    unsafe {
+        let server = pg_sys::GetForeignServerByName(cname.as_ptr(), true);
+        if server.is_null() {
+            return Err(FdwError::Setup(format!(
+                "no foreign server {name:?}: CREATE SERVER {name} FOREIGN DATA WRAPPER github_sql"
+            )));
+        }
+        Ok(((*server).serverid, deflist_to_map((*server).options)))
+    }
+}
+
+thread_local! {
+    static CLIENTS: RefCell<HashMap<(u32, u32, String, String), GitHubClient>> =
+        RefCell::new(HashMap::new());
+}
+
+/// The GitHub client for the current role on this server.
+pub fn client(
+    server_name: &str,
+    server_oid: pg_sys::Oid,
+    server_options: &HashMap<String, String>,
+) -> Result<GitHubClient, FdwError> {
+    let mapping = user_mapping_options(server_oid);
+    let token = mapping.get(TOKEN_OPTION).cloned().ok_or_else(|| {
+        FdwError::Setup(format!(
+            "no GitHub token for this role on server {server_name}: \
+             CREATE USER MAPPING FOR CURRENT_USER SERVER {server_name} OPTIONS (token 'ghp_…') \
+             (a personal access token, classic, with read:packages)"
+        ))
+    })?;
+    let base_url = server_options
+        .get(API_URL_OPTION)
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+    // SAFETY: plain accessor of the session's user id.
+    let user = unsafe { pg_sys::GetUserId() }.to_u32();
+    let key = (server_oid.to_u32(), user, base_url.clone(), token.clone());
+    Ok(CLIENTS.with(|c| {
+        c.borrow_mut()
+            .entry(key)
+            .or_insert_with(|| {
+                GitHubClient::new(ClientConfig {
+                    base_url: base_url.trim_end_matches('/').to_string(),
+                    token: Some(Token::new(token)),
+                    ..ClientConfig::from_env()
+                })
+            })
+            .clone()
+    }))
+}

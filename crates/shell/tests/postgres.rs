@@ -1,0 +1,617 @@
+//! The real PostgreSQL path: `github-sql serve` starts a cluster (as the unprivileged `postgres`
+//! user when the tests run as root) with the `github_sql` wrapper, pointed at the project's fake
+//! GitHub in this process, and real clients talk to it: psql, pgjdbc, psycopg/pandas/SQLAlchemy.
+//!
+//! Needs the PostgreSQL server binaries and the wrapper (installed by `cargo pgrx install`, as
+//! `.ci/run` does, or a `cargo pgrx package` directory in GITHUB_SQL_PG_PACKAGE). Without them the
+//! tests are skipped, except when `CI` is set.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use github_sql_fake::FakeGitHub;
+
+const BIN: &str = env!("CARGO_BIN_EXE_github-sql");
+const TOKEN: &str = "ghp_PGTESTSECRET0123456789";
+
+fn available() -> bool {
+    let sharedir = Command::new("pg_config")
+        .arg("--sharedir")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let installed = Path::new(&sharedir)
+        .join("extension/github_sql.control")
+        .is_file();
+    let ok = (installed || std::env::var_os("GITHUB_SQL_PG_PACKAGE").is_some())
+        && Path::new("/usr/bin/psql").is_file();
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but the github_sql Postgres extension or psql is missing"
+        );
+        eprintln!("skipped: the github_sql Postgres extension is not installed (cargo pgrx install in crates/postgres)");
+    }
+    ok
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A running `github-sql serve` against a fake GitHub.
+struct Pg {
+    fake: FakeGitHub,
+    child: Child,
+    url: String,
+    port: u16,
+    dir: PathBuf,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl Pg {
+    fn start() -> Pg {
+        let fake = FakeGitHub::demo().expect("fake");
+        fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
+            TOKEN,
+            &["read:packages", "delete:packages", "write:packages"],
+        )]));
+        let dir = std::env::temp_dir().join(format!(
+            "github-sql-pg-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let port = free_port();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", &port.to_string(), "--data-dir"])
+            .arg(&dir)
+            .env("GITHUB_API_URL", fake.base_url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_SQL_WRITE_DELAY_MS", "50")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("github-sql serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut first = String::new();
+        let (utx, urx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            let _ = r.read_line(&mut first);
+            let _ = utx.send(first);
+        });
+        let url = match urx.recv_timeout(Duration::from_secs(120)) {
+            Ok(u) if u.starts_with("postgres://") => u.trim().to_string(),
+            other => {
+                let _ = child.kill();
+                let log: Vec<String> = rx.try_iter().collect();
+                panic!("serve did not start: {other:?}\n{}", log.join("\n"));
+            }
+        };
+        Pg {
+            fake,
+            child,
+            url,
+            port,
+            dir,
+            stderr: rx,
+        }
+    }
+
+    /// psql as the github role: (stdout, stderr, success).
+    fn psql(&self, sql: &str) -> (String, String, bool) {
+        self.psql_args(&[], sql)
+    }
+
+    fn psql_args(&self, extra: &[&str], sql: &str) -> (String, String, bool) {
+        let out = Command::new("/usr/bin/psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-v",
+                "VERBOSITY=verbose",
+            ])
+            .args(extra)
+            .arg(&self.url)
+            .args(["-c", sql])
+            .current_dir(&self.dir)
+            .output()
+            .expect("psql");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.success(),
+        )
+    }
+
+    /// psql with a script on stdin (several statements, psql meta-commands).
+    fn script(&self, script: &str) -> (String, String, bool) {
+        use std::io::Write;
+        let mut child = Command::new("/usr/bin/psql")
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .arg(&self.url)
+            .current_dir(&self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("psql");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("psql");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.success(),
+        )
+    }
+
+    fn ok(&self, sql: &str) -> String {
+        let (out, err, ok) = self.psql(sql);
+        assert!(ok, "{sql}\nfailed: {err}");
+        out.trim().to_string()
+    }
+
+    fn requests(&self, method: &str) -> Vec<String> {
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == method)
+            .map(|r| r.path.clone())
+            .collect()
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn psql_reads_through_the_wrapper() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // Catalog: IMPORT FOREIGN SCHEMA made every resource a foreign table with Postgres types.
+    let (tables, err, ok) = pg.script("\\dE packages.*\n");
+    assert!(ok, "{err}");
+    for t in [
+        "auth_user_versions",
+        "auth_user_packages",
+        "org_versions",
+        "user_packages",
+    ] {
+        assert!(tables.contains(t), "{t} missing from \\dE: {tables}");
+    }
+    let (cols, err, ok) = pg.script("\\d+ packages.auth_user_versions\n");
+    assert!(ok, "{err}");
+    assert!(cols.contains("id|bigint"), "{cols}");
+    assert!(
+        cols.contains("created_at|timestamp with time zone"),
+        "{cols}"
+    );
+    assert!(cols.contains("metadata|jsonb"), "{cols}");
+    assert!(cols.contains("package_name|text"), "{cols}");
+
+    // Every row of a 130-version list (two pages), with search_path reaching the schema.
+    let npm = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    assert_eq!(pg.ok(&format!("SELECT count(*) {npm}")), "130");
+    // = ANY with an array literal and IN: the fan-out, not zero rows.
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = ANY('{hello-world,empty-pkg}')"),
+        "130"
+    );
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type IN ('npm') AND package_name IN ('hello-world', 'empty-pkg')"),
+        "130"
+    );
+    // Time functions work on timestamptz columns (every BI time chart).
+    let months = pg.ok(&format!(
+        "SELECT count(DISTINCT date_trunc('month', created_at)) > 0, bool_and(created_at::date <= now()::date), \
+         min(extract(year FROM created_at)) > 2000 {npm}"
+    ));
+    assert_eq!(months, "t|t|t");
+    // jsonb columns.
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app' AND jsonb_array_length(metadata->'container'->'tags') > 0"),
+        "3"
+    );
+    // A get by id is one GET of that version.
+    let id = pg.ok(&format!("SELECT min(id) {npm}"));
+    pg.fake.clear_requests();
+    assert_eq!(
+        pg.ok(&format!(
+            "SELECT id {} AND id = {id}",
+            npm.replace("FROM", "FROM")
+        )),
+        id
+    );
+    let gets = pg.requests("GET");
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert!(gets[0].ends_with(&format!("/versions/{id}")), "{gets:?}");
+
+    // A missing parameter is an ERROR naming it, with the fdw SQLSTATE, before any request.
+    pg.fake.clear_requests();
+    let (_, err, ok) =
+        pg.psql("SELECT * FROM auth_user_versions WHERE package_name = 'hello-world'");
+    assert!(!ok);
+    assert!(err.contains("package_type"), "{err}");
+    assert!(err.contains("HV002"), "{err}");
+    assert!(pg.fake.requests().is_empty(), "nothing is sent");
+
+    // EXPLAIN names the GitHub requests.
+    let plan = pg.ok(&format!("EXPLAIN SELECT name {npm}"));
+    assert!(
+        plan.contains("GitHub requests")
+            && plan.contains("/user/packages/npm/hello-world/versions"),
+        "{plan}"
+    );
+
+    // PREPARE/EXECUTE past the plan cache's switch to generic plans; DECLARE/FETCH; \copy.
+    let mut script = String::from("PREPARE q(text) AS SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = $1;\n");
+    for _ in 0..8 {
+        script.push_str("EXECUTE q('hello-world');\n");
+    }
+    script.push_str(&format!(
+        "BEGIN;\nDECLARE c CURSOR FOR SELECT id {npm} ORDER BY id;\nFETCH 5 FROM c;\nFETCH 5 FROM c;\nCOMMIT;\n\\copy (SELECT id, name {npm}) TO 'versions.csv' WITH CSV\n"
+    ));
+    let (out, err, ok) = pg.script(&script);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| {
+            !l.is_empty()
+                && !["PREPARE", "BEGIN", "DECLARE CURSOR", "COMMIT"].contains(l)
+                && !l.starts_with("COPY")
+        })
+        .collect();
+    assert_eq!(&lines[..8], &["130"; 8], "{out}");
+    assert_eq!(lines.len(), 8 + 10, "{out}");
+    let csv = std::fs::read_to_string(pg.dir.join("versions.csv")).expect("copy file");
+    assert_eq!(csv.lines().count(), 130);
+}
+
+#[test]
+fn deletes_wait_for_commit_and_exec_functions_restore() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let untagged =
+        "FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app' \
+                    AND jsonb_array_length(metadata->'container'->'tags') = 0";
+    let before = pg.ok(&format!("SELECT count(*) {untagged}"));
+    assert_eq!(before, "4");
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {untagged};\nROLLBACK;\n"));
+    assert!(ok, "{err}");
+    assert!(pg.requests("DELETE").is_empty(), "ROLLBACK sends nothing");
+    // A failing statement after the DELETE rolls it back too.
+    let (_, _, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {untagged};\nSELECT 1/0;\nCOMMIT;\n"
+    ));
+    assert!(!ok);
+    assert!(
+        pg.requests("DELETE").is_empty(),
+        "an aborted transaction sends nothing"
+    );
+    // COMMIT sends one paced DELETE per row.
+    let listed = pg.ok(&format!("SELECT id {untagged}"));
+    let ids: Vec<&str> = listed.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(ids.len(), 4, "{listed}");
+    let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {untagged};\nCOMMIT;\n"));
+    assert!(ok, "{err}");
+    let deletes = pg.requests("DELETE");
+    assert_eq!(deletes.len(), 4, "{deletes:?}");
+    for id in &ids {
+        assert!(
+            deletes
+                .iter()
+                .any(|d| d.ends_with(&format!("/versions/{id}"))),
+            "{id}: {deletes:?}"
+        );
+    }
+    assert!(err.contains("DELETE sent 4 requests"), "{err}");
+    assert_eq!(pg.ok(&format!("SELECT count(*) {untagged}")), "0");
+    // The EXEC method is a SQL function with named parameters, in the same schema.
+    let restored = pg.ok(&format!(
+        "SELECT restore_package_version_for_authenticated_user(package_type => 'container', package_name => 'octo/app', package_version_id => {})",
+        ids[0]
+    ));
+    assert!(!restored.is_empty());
+    assert!(pg
+        .requests("POST")
+        .iter()
+        .any(|p| p.ends_with(&format!("/versions/{}/restore", ids[0]))));
+    assert_eq!(pg.ok(&format!("SELECT count(*) {untagged}")), "1");
+}
+
+#[test]
+fn the_github_role_is_confined_and_needs_its_password() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // No password: refused over TCP.
+    let no_pw = pg.url.replacen(
+        &pg.url[pg.url.find("github:").expect("user") + 7..pg.url.find('@').expect("@")],
+        "wrong",
+        1,
+    );
+    let out = Command::new("/usr/bin/psql")
+        .args(["-X", "-A", "-t", "-w", &no_pw, "-c", "SELECT 1"])
+        .output()
+        .expect("psql");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
+    let out = Command::new("/usr/bin/psql")
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-w",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &pg.port.to_string(),
+            "-U",
+            "postgres",
+            "github",
+            "-c",
+            "SELECT 1",
+        ])
+        .output()
+        .expect("psql");
+    assert!(
+        !out.status.success(),
+        "the superuser is not reachable over TCP"
+    );
+    assert_eq!(
+        pg.ok("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"),
+        "f"
+    );
+    for sql in [
+        "COPY (SELECT 1) TO '/tmp/github-sql-should-not-exist'",
+        "SELECT pg_read_file('/etc/passwd')",
+        "CREATE EXTENSION IF NOT EXISTS file_fdw",
+    ] {
+        let (_, err, ok) = pg.psql(sql);
+        assert!(!ok, "{sql} must be refused");
+        assert!(
+            err.contains("permission denied")
+                || err.contains("must be superuser")
+                || err.contains("privilege"),
+            "{sql}: {err}"
+        );
+    }
+    assert!(!Path::new("/tmp/github-sql-should-not-exist").exists());
+    // The token never shows up in EXPLAIN, errors or the server's own output.
+    let (out, err, _) = pg.psql("EXPLAIN VERBOSE SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'x'");
+    assert!(!out.contains(TOKEN) && !err.contains(TOKEN));
+    let log = std::fs::read_to_string(pg.dir.join("server.log")).unwrap_or_default();
+    assert!(!log.contains(TOKEN), "server log has the token");
+    let serve_err: Vec<String> = pg.stderr.try_iter().collect();
+    assert!(!serve_err.join("\n").contains(TOKEN));
+}
+
+#[test]
+fn statement_timeout_and_cancel_stop_the_scan() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    pg.fake.set_latency(Duration::from_millis(2500));
+    pg.fake.clear_requests();
+    let started = Instant::now();
+    let (_, err, ok) = pg.script(
+        "SET statement_timeout = '500ms';\nSELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world';\n",
+    );
+    assert!(!ok);
+    assert!(err.contains("statement timeout"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "stopped within a second: {:?}",
+        started.elapsed()
+    );
+    // No request starts after the cancel (the second page needs the first, still in flight).
+    std::thread::sleep(Duration::from_secs(3));
+    let sent = pg.requests("GET");
+    assert!(sent.len() <= 1, "{sent:?}");
+    pg.fake.set_latency(Duration::ZERO);
+    // pg_cancel_backend from another session.
+    pg.fake.set_latency(Duration::from_millis(3000));
+    let url = pg.url.clone();
+    let slow = std::thread::spawn(move || {
+        Command::new("/usr/bin/psql")
+            .args(["-X", "-A", "-t", &url, "-c", "SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'"])
+            .output()
+            .expect("psql")
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    let cancelled = pg.ok("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%hello-world%' AND pid <> pg_backend_pid()");
+    assert_eq!(cancelled, "t");
+    let out = slow.join().expect("thread");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("canceling statement due to user request")
+    );
+}
+
+/// pgjdbc (DBeaver, Metabase, Tableau): metadata calls and one PreparedStatement run ten times
+/// (pgjdbc switches to a server-prepared statement with binary results on the fifth).
+#[test]
+fn pgjdbc_metadata_and_prepared_statements() {
+    if !available() {
+        return;
+    }
+    let jar = Path::new("/usr/share/java/postgresql.jar");
+    let javac = Path::new("/usr/bin/javac");
+    if !jar.is_file() || !javac.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs libpostgresql-jdbc-java and a JDK"
+        );
+        eprintln!("skipped: no pgjdbc");
+        return;
+    }
+    let pg = Pg::start();
+    let src = pg.dir.join("Probe.java");
+    std::fs::write(
+        &src,
+        r#"import java.sql.*;
+public class Probe {
+  public static void main(String[] a) throws Exception {
+    try (Connection c = DriverManager.getConnection(a[0], a[1], a[2])) {
+      DatabaseMetaData md = c.getMetaData();
+      int tables = 0;
+      try (ResultSet r = md.getTables(null, "packages", "%", new String[]{"FOREIGN TABLE"})) { while (r.next()) tables++; }
+      System.out.println("tables " + tables);
+      int cols = 0;
+      try (ResultSet r = md.getColumns(null, "packages", "auth_user_versions", "%")) { while (r.next()) cols++; }
+      System.out.println("columns " + cols);
+      try (ResultSet r = md.getPrimaryKeys(null, "packages", "auth_user_versions")) { int n = 0; while (r.next()) n++; System.out.println("pks " + n); }
+      try (PreparedStatement p = c.prepareStatement("SELECT count(*), max(created_at) FROM packages.auth_user_versions WHERE package_type = ? AND package_name = ?")) {
+        for (int i = 0; i < 10; i++) {
+          p.setString(1, "npm"); p.setString(2, "hello-world");
+          try (ResultSet r = p.executeQuery()) { r.next(); System.out.println("run " + r.getLong(1) + " " + (r.getTimestamp(2) != null)); }
+        }
+      }
+    }
+  }
+}
+"#,
+    )
+    .expect("write");
+    let out = Command::new(javac)
+        .arg("-d")
+        .arg(&pg.dir)
+        .arg(&src)
+        .output()
+        .expect("javac");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (user_pw, hostdb) = pg.url["postgres://".len()..].split_once('@').expect("url");
+    let (user, pw) = user_pw.split_once(':').expect("user:pw");
+    let out = Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}:{}", pg.dir.display(), jar.display()))
+        .arg("Probe")
+        .arg(format!("jdbc:postgresql://{hostdb}"))
+        .arg(user)
+        .arg(pw)
+        .output()
+        .expect("java");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("tables 6"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("columns ") && l != "columns 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pks 0"), "{stdout}");
+    assert_eq!(stdout.matches("run 130 true").count(), 10, "{stdout}");
+}
+
+/// psycopg 3 with a Python list for `= ANY(%s)`, pandas `read_sql` with params, SQLAlchemy's
+/// inspector; Metabase's table discovery and Grafana's time grouping, as they send them.
+#[test]
+fn python_clients_and_bi_queries() {
+    if !available() {
+        return;
+    }
+    let Some(python) = std::env::var_os("GITHUB_SQL_TEST_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI sets GITHUB_SQL_TEST_PYTHON"
+        );
+        eprintln!("skipped: GITHUB_SQL_TEST_PYTHON is not set");
+        return;
+    };
+    let pg = Pg::start();
+    let script = r#"
+import sys, psycopg, pandas, sqlalchemy
+url = sys.argv[1]
+with psycopg.connect(url) as c:
+    n = c.execute("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = ANY(%s)", (["hello-world", "empty-pkg"],)).fetchone()[0]
+    print("any", n)
+    # Metabase's table discovery (sync): relkinds include foreign tables.
+    rows = c.execute("""SELECT n.nspname AS schema, c.relname AS name, c.relkind AS type, obj_description(c.oid) AS description
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid
+        WHERE c.relkind IN ('r', 'p', 'v', 'f', 'm') AND n.nspname !~ '^information_schema|catalog_history|pg_'
+          AND has_schema_privilege(n.nspname, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')""").fetchall()
+    print("metabase", len([r for r in rows if r[0] == "packages"]))
+    # Grafana's $__timeGroup(created_at, '1d') expansion.
+    g = c.execute("""SELECT floor(extract(epoch from created_at)/86400)*86400 AS time, count(*) FROM auth_user_versions
+        WHERE package_type = 'npm' AND package_name = 'hello-world' GROUP BY 1 ORDER BY 1""").fetchall()
+    print("grafana", sum(r[1] for r in g))
+engine = sqlalchemy.create_engine(url.replace("postgres://", "postgresql+psycopg://"))
+df = pandas.read_sql(sqlalchemy.text("SELECT id, created_at FROM auth_user_versions WHERE package_type = :t AND package_name = :n"), engine, params={"t": "npm", "n": "hello-world"})
+print("pandas", len(df), str(df["created_at"].dtype).startswith("datetime64"))
+insp = sqlalchemy.inspect(engine)
+print("tables", sorted(insp.get_foreign_table_names(schema="packages"))[:2])
+print("columns", len(insp.get_columns("auth_user_versions", schema="packages")))
+print("pk", insp.get_pk_constraint("auth_user_versions", schema="packages")["constrained_columns"])
+"#;
+    let out = Command::new(python)
+        .args(["-c", script, &pg.url])
+        .output()
+        .expect("python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("any 130"), "{stdout}");
+    assert!(stdout.contains("metabase 6"), "{stdout}");
+    assert!(stdout.contains("grafana 130"), "{stdout}");
+    assert!(stdout.contains("pandas 130 True"), "{stdout}");
+    assert!(
+        stdout.contains("tables ['auth_user_packages', 'auth_user_versions']"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pk []"), "{stdout}");
+}
