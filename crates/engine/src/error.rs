@@ -85,7 +85,9 @@ impl Error {
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }
-                | H::ForeignLink { .. } => ErrorKind::Upstream,
+                | H::ForeignLink { .. }
+                | H::Bound { .. }
+                | H::LinkLoop { .. } => ErrorKind::Upstream,
             },
             Error::Delete(_) => ErrorKind::Upstream,
             Error::Io(_) => ErrorKind::Io,

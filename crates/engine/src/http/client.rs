@@ -134,6 +134,9 @@ impl GitHubClient {
                 "http" | "https" if u.host().is_some() => Ok(u),
                 _ => Err("it must be an http(s) URL".to_string()),
             });
+        if let Some(t) = &config.token {
+            super::redact::register_secret(t.expose());
+        }
         GitHubClient {
             config,
             base,
@@ -305,7 +308,7 @@ impl GitHubClient {
         })?;
         if u.origin() != base.origin() {
             return Err(HttpError::ForeignLink {
-                url: link.to_string(),
+                url: super::redact::redact(link),
             });
         }
         Ok(u)
@@ -360,18 +363,42 @@ impl GitHubClient {
             REQUESTS.fetch_add(1, Ordering::Relaxed);
             self.sent.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), attempt, "GitHub request");
+            let max_body = self.config.bounds.max_body;
             let result = async {
-                let resp = req.send().await?;
+                let mut resp = req.send().await?;
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await?;
-                Ok::<_, reqwest::Error>((status, headers, body))
+                // Read incrementally and stop at the bound: an endless or huge body must not
+                // grow the process (a declared Content-Length over the bound fails at once).
+                let mut body = Vec::new();
+                let mut too_big = resp.content_length().is_some_and(|n| n > max_body);
+                while !too_big {
+                    match resp.chunk().await? {
+                        Some(c) => {
+                            if (body.len() + c.len()) as u64 > max_body {
+                                too_big = true;
+                            } else {
+                                body.extend_from_slice(&c);
+                            }
+                        }
+                        None => break,
+                    }
+                }
+                Ok::<_, reqwest::Error>((status, headers, body, too_big))
             }
             .await;
             drop(permit);
+            if let Ok((_, _, _, true)) = &result {
+                return Err(HttpError::Bound {
+                    bound: "response body size",
+                    env: super::config::MAX_BODY_ENV,
+                    limit: mib(max_body),
+                    what: format!("GitHub's answer for {} {}", method, path_q(url)),
+                });
+            }
             let now = now_epoch();
             let (status, headers, body) = match result {
-                Ok(ok) => ok,
+                Ok((status, headers, body, _)) => (status, headers, body),
                 Err(e) => {
                     let not_sent = e.is_connect();
                     match retry::decide(
@@ -416,7 +443,7 @@ impl GitHubClient {
                 }
             }
             if status.is_success() {
-                let body: Arc<[u8]> = body.to_vec().into();
+                let body: Arc<[u8]> = body.into();
                 if is_write {
                     cache::invalidate_for_write(url);
                 } else if self.config.cache {
@@ -460,8 +487,9 @@ impl GitHubClient {
     }
 }
 
+/// GitHub's `message`, redacted: servers and proxies have echoed the Authorization header in it.
 fn error_message(status: StatusCode, body: &[u8]) -> String {
-    serde_json::from_slice::<Value>(body)
+    let m = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(String::from))
         .unwrap_or_else(|| {
@@ -469,7 +497,17 @@ fn error_message(status: StatusCode, body: &[u8]) -> String {
                 .canonical_reason()
                 .unwrap_or("no message")
                 .to_string()
-        })
+        });
+    super::redact::redact(&m)
+}
+
+/// `n` bytes as "N MiB" (or bytes when smaller), for bound messages.
+pub(crate) fn mib(n: u64) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 fn classify(
@@ -560,7 +598,7 @@ fn redact_url(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    u.to_string()
+    super::redact::redact(u.as_str())
 }
 
 fn transport_detail(e: &reqwest::Error) -> String {
@@ -578,7 +616,7 @@ fn transport_detail(e: &reqwest::Error) -> String {
         msg.push_str(&s.to_string());
         src = s.source();
     }
-    msg
+    super::redact::redact(&msg)
 }
 
 fn parse_json(url: &Url, body: &[u8]) -> Result<Value, HttpError> {

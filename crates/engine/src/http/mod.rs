@@ -9,16 +9,18 @@ mod config;
 mod error;
 mod link;
 mod pace;
+mod redact;
 pub mod pages;
 pub mod retry;
 mod runtime;
 
 pub use client::{request_count, GitHubClient, Page, RawPage};
 pub use config::{
-    ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV, MAX_WAIT_ENV,
-    TIMEOUT_ENV, TOKEN_ENVS,
+    Bounds, ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV,
+    DEADLINE_ENV, MAX_BODY_ENV, MAX_PAGES_ENV, MAX_SCAN_ENV, MAX_WAIT_ENV, TIMEOUT_ENV, TOKEN_ENVS,
 };
 pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};
+pub use redact::{redact, register_secret};
 pub use pace::{DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
 pub use runtime::{block_on, runtime};
