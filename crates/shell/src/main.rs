@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         // `github-sql exec … | head` is a normal end.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprintln!("Error: {}", github_sql::http::redact(&e.to_string()));
             ExitCode::FAILURE
         }
     }

@@ -66,7 +66,8 @@ impl From<Error> for rusqlite::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Sqlite(inner) => inner,
-            other => rusqlite::Error::ModuleError(other.to_string()),
+            // The boundary: whatever GitHub echoed, the token does not leave the process.
+            other => rusqlite::Error::ModuleError(github_sql_engine::http::redact(&other.to_string())),
         }
     }
 }
