@@ -39,6 +39,7 @@ impl From<github_sql_engine::Error> for Error {
             E::Delete(e) => Error::Delete(e),
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
+            E::Journal(j) => Error::Usage(j.to_string()),
         }
     }
 }

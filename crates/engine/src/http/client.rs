@@ -123,6 +123,19 @@ pub struct GitHubClient {
 struct Answer {
     body: Arc<[u8]>,
     link: Option<String>,
+    status: u16,
+    request_id: Option<String>,
+}
+
+/// What a write's answer said: for the journal.
+#[derive(Debug)]
+pub struct Sent {
+    /// The JSON body, if any (DELETE answers 204 without one).
+    pub body: Option<Value>,
+    /// The final HTTP status.
+    pub status: u16,
+    /// GitHub's `x-github-request-id`.
+    pub request_id: Option<String>,
 }
 
 impl GitHubClient {
@@ -283,6 +296,16 @@ impl GitHubClient {
         url: &Url,
         scopes: &[String],
     ) -> Result<Option<Value>, HttpError> {
+        self.send_full(method, url, scopes).map(|s| s.body)
+    }
+
+    /// [`GitHubClient::send`], also returning the status and GitHub's request id.
+    pub fn send_full(
+        &self,
+        method: &str,
+        url: &Url,
+        scopes: &[String],
+    ) -> Result<Sent, HttpError> {
         let m = HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
             status: 0,
             method: method.to_string(),
@@ -293,10 +316,16 @@ impl GitHubClient {
         let _slot = (m != HttpMethod::GET && m != HttpMethod::HEAD)
             .then(|| super::pace::acquire(self.config.write_delay));
         let ans = block_on(self.execute(m, url, scopes))?;
-        if ans.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        parse_json(url, &ans.body).map(Some)
+        let body = if ans.body.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(parse_json(url, &ans.body)?)
+        };
+        Ok(Sent {
+            body,
+            status: ans.status,
+            request_id: ans.request_id,
+        })
     }
 
     /// A Link URL is followed only on the API's own origin.
@@ -439,6 +468,8 @@ impl GitHubClient {
                     return Ok(Answer {
                         body: c.body,
                         link: c.link.or(link),
+                        status: 200,
+                        request_id: request_id(&headers),
                     });
                 }
             }
@@ -458,7 +489,12 @@ impl GitHubClient {
                         );
                     }
                 }
-                return Ok(Answer { body, link });
+                return Ok(Answer {
+                    body,
+                    link,
+                    status: status.as_u16(),
+                    request_id: request_id(&headers),
+                });
             }
             let message = error_message(status, &body);
             let outcome = Outcome::Status {
@@ -559,6 +595,12 @@ fn classify(
             tries,
         },
     }
+}
+
+fn request_id(h: &HeaderMap) -> Option<String> {
+    h.get("x-github-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }
 
 fn now_epoch() -> u64 {

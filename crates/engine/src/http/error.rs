@@ -158,6 +158,28 @@ impl HttpError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, HttpError::NotFound { .. })
     }
+
+    /// The HTTP status GitHub answered with, when the failure was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Unauthorized { .. } => Some(401),
+            HttpError::Forbidden { .. } => Some(403),
+            HttpError::NotFound { .. } => Some(404),
+            HttpError::Unprocessable { .. } => Some(422),
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether a write that failed this way may nevertheless have been done by GitHub (a 5xx,
+    /// a timeout or a broken connection after the request left).
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            HttpError::Status { status, .. } => *status >= 500,
+            HttpError::Transport { .. } | HttpError::Interrupted => true,
+            _ => false,
+        }
+    }
 }
 
 fn after(tries: u32) -> String {

@@ -14,7 +14,7 @@ pub mod pages;
 pub mod retry;
 mod runtime;
 
-pub use client::{request_count, GitHubClient, Page, RawPage};
+pub use client::{request_count, GitHubClient, Page, RawPage, Sent};
 pub use config::{
     Bounds, ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV,
     DEADLINE_ENV, MAX_BODY_ENV, MAX_PAGES_ENV, MAX_SCAN_ENV, MAX_WAIT_ENV, TIMEOUT_ENV, TOKEN_ENVS,
