@@ -251,3 +251,68 @@ fn kill_9_mid_delete_leaves_a_journal_matching_what_was_sent() {
         assert!(sent.contains(&e.path));
     }
 }
+
+#[test]
+fn a_view_in_an_attached_file_cannot_reach_the_tables_from_the_shell() {
+    let fake = FakeGitHub::start(store()).expect("fake");
+    let j = temp_journal("views");
+    let db = j.with_file_name("views.db");
+    {
+        let c = rusqlite::Connection::open(&db).expect("file");
+        c.execute_batch(&format!("CREATE VIEW v AS SELECT id {LIB}"))
+            .expect("view");
+    }
+    let sql = format!("ATTACH '{}' AS f; SELECT count(*) FROM f.v;", db.display());
+    let o = shell(&fake, &j, &["exec", &sql]).output().expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("unsafe use of virtual table"), "{err}");
+    assert!(fake.requests().is_empty(), "nothing sent");
+    let o = shell(&fake, &j, &["exec", &sql])
+        .env("GITHUB_SQL_ALLOW_VIEWS", "1")
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains('6'));
+}
+
+#[test]
+fn sigint_stops_a_paced_delete_before_its_next_request() {
+    let fake = FakeGitHub::start(store()).expect("fake");
+    let j = temp_journal("sigint");
+    let mut child = shell(
+        &fake,
+        &j,
+        &["--yes", "exec", "DELETE FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big' AND id % 5 = 0"],
+    )
+    .env("GITHUB_SQL_WRITE_DELAY_MS", "150")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let start = Instant::now();
+    while fake.requests().iter().filter(|r| r.method == "DELETE").count() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "deletes never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(st.success());
+    let out = child.wait_with_output().expect("exits");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted: nothing more was sent"), "{err}");
+    assert!(err.contains(&format!("journal: {}", j.display())), "{err}");
+    let sent = fake.requests().iter().filter(|r| r.method == "DELETE").count();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(fake.requests().iter().filter(|r| r.method == "DELETE").count(), sent);
+    assert!(sent < 30, "{sent}");
+    let outcomes = github_sql::journal::read(&j)
+        .expect("journal")
+        .into_iter()
+        .filter(|e| e.phase == "outcome")
+        .count();
+    assert_eq!(outcomes, sent, "the journal has every delete that was sent");
+}
