@@ -152,7 +152,11 @@ pub fn call(
             Ok(sent.body)
         }
         Err(e) => {
-            let outcome = if e.is_ambiguous() { "unknown" } else { "failed" };
+            let outcome = if e.is_ambiguous() {
+                "unknown"
+            } else {
+                "failed"
+            };
             w.outcome(e.status(), None, outcome, Some(e.to_string()))?;
             Err(e.into())
         }
@@ -283,8 +287,6 @@ pub struct DeleteFailure {
     pub table: String,
     /// Rows the DELETE matched.
     pub total: usize,
-    /// Rows deleted.
-    pub deleted: usize,
     /// (row, message) for each failed row.
     pub failed: Vec<(String, String)>,
     /// (row, message) for a write whose outcome could not be established (it may have happened).
@@ -294,9 +296,9 @@ pub struct DeleteFailure {
     /// The batch was stopped by an interrupt (Ctrl-C, `sqlite3_interrupt`, a cancel).
     pub interrupted: bool,
     /// How to undo, when the resource has a restore method.
-    pub restore_hint: Option<String>,
-    /// The ids deleted and the journal.
-    pub report: DeleteReport,
+    pub restore_hint: Option<Box<str>>,
+    /// The ids deleted and the journal (boxed: errors stay small).
+    pub report: Box<DeleteReport>,
 }
 
 impl DeleteFailure {
@@ -304,7 +306,7 @@ impl DeleteFailure {
         let mut s = format!(
             "DELETE on {} deleted {} of {} rows; {} failed",
             self.table,
-            self.deleted,
+            self.report.deleted.len(),
             self.total,
             self.failed.len()
         );
@@ -326,7 +328,7 @@ impl DeleteFailure {
                 "\n  {row}: UNKNOWN whether GitHub deleted it ({msg}); check before retrying"
             ));
         }
-        if let (Some(hint), true) = (&self.restore_hint, self.deleted > 0) {
+        if let (Some(hint), true) = (&self.restore_hint, !self.report.deleted.is_empty()) {
             s.push_str(&format!("\n{hint}"));
         }
         s.push('\n');
@@ -406,7 +408,9 @@ fn verify(client: &GitHubClient, url: &url::Url, scopes: &[String]) -> Verified 
     match client.send_full("GET", url, scopes) {
         Err(e) if e.is_not_found() => Verified::Done("a GET afterwards answered 404".into()),
         Ok(sent) => match sent.body.as_ref().and_then(|b| b.get("deleted_at")) {
-            Some(d) if !d.is_null() => Verified::Done("a GET afterwards lists it as deleted".into()),
+            Some(d) if !d.is_null() => {
+                Verified::Done("a GET afterwards lists it as deleted".into())
+            }
             _ => Verified::NotDone,
         },
         Err(e) => Verified::Unknown(format!("checking with a GET failed too: {e}")),
@@ -492,8 +496,13 @@ pub fn delete_all(
         let verdict = match result {
             Ok(_) => Verdict::Deleted(None),
             Err(e) if e.is_ambiguous() => match verify(client, &url, &scopes) {
-                Verified::Done(how) => Verdict::Deleted(Some(format!("GitHub answered: {e}; {how}"))),
-                Verified::NotDone => Verdict::Failed { stop: false, message: e.to_string() },
+                Verified::Done(how) => {
+                    Verdict::Deleted(Some(format!("GitHub answered: {e}; {how}")))
+                }
+                Verified::NotDone => Verdict::Failed {
+                    stop: false,
+                    message: e.to_string(),
+                },
                 Verified::Unknown(why) => Verdict::Unknown(format!("{e}; {why}")),
             },
             Err(e) => Verdict::Failed {
@@ -548,17 +557,17 @@ pub fn delete_all(
                 example_exec_with(resource, m, first_deleted.map(|t| t.args.as_slice()).unwrap_or(&[])),
                 m.name
             )
+            .into_boxed_str()
         });
     Err(DeleteFailure {
         table: resource.name.clone(),
         total: targets.len(),
-        deleted: report.deleted.len(),
         failed,
         unknown,
         not_attempted,
         interrupted,
         restore_hint,
-        report,
+        report: Box::new(report),
     })
 }
 

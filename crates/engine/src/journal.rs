@@ -161,7 +161,12 @@ pub fn new_run_id() -> String {
     let t = now_rfc3339().replace(['-', ':'], "");
     format!(
         "{}-{}-{:04x}",
-        t.trim_end_matches('Z').split('.').next().unwrap_or_default().to_string() + "Z",
+        t.trim_end_matches('Z')
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+            + "Z",
         std::process::id(),
         rand::random::<u16>()
     )

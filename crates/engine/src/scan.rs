@@ -55,6 +55,9 @@ impl Table {
     }
 }
 
+/// A group key ([`exec::group_key`]) and the rows a complete scan read for it.
+pub type GroupTotal = (Vec<(String, String)>, u64);
+
 /// A running scan.
 pub struct Scan {
     table: Arc<Table>,
@@ -232,7 +235,7 @@ impl Scan {
 
     /// After the last row: rows read per group ([`exec::group_key`]) when the scan read whole,
     /// unfiltered lists (no LIMIT, no `state` other than active); else `None`.
-    pub fn totals(&self) -> Option<Vec<(Vec<(String, String)>, u64)>> {
+    pub fn totals(&self) -> Option<Vec<GroupTotal>> {
         let resource = &self.table.resource;
         // Only lists count: a get reads one row whatever the package holds.
         let listed = matches!(resource.methods[self.method].returns, Returns::Array);
@@ -243,14 +246,20 @@ impl Scan {
         let groups = exec::group_params(resource, method);
         let mut out = Vec::new();
         for (i, b) in self.sources.iter().enumerate() {
-            if b.echo.get("state").is_some_and(|s| *s != Value::Text("active".into())) {
+            if b.echo
+                .get("state")
+                .is_some_and(|s| *s != Value::Text("active".into()))
+            {
                 return None;
             }
             let pairs: Vec<(String, Value)> = groups
                 .iter()
                 .filter_map(|g| {
                     let v = b.echo.get(g).cloned().or_else(|| {
-                        resource.param(g).and_then(|p| p.default.clone()).map(Value::Text)
+                        resource
+                            .param(g)
+                            .and_then(|p| p.default.clone())
+                            .map(Value::Text)
                     })?;
                     Some((g.clone(), v))
                 })

@@ -332,7 +332,11 @@ fn fault_response(f: &Fault, req: &LoggedRequest, base_url: &str) -> Response {
                 Some(q) => format!("{base_url}{}?{q}&page={p}", req.path),
                 None => format!("{base_url}{}?page={p}", req.path),
             };
-            format!("<{}>; rel=\"next\", <{}>; rel=\"last\"", with("2"), with(last))
+            format!(
+                "<{}>; rel=\"next\", <{}>; rel=\"last\"",
+                with("2"),
+                with(last)
+            )
         })
     };
     if let Some(v) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {

@@ -29,7 +29,11 @@ fn main() {
             "| {n} | {} | {:.3} s | < 1 s | {} |",
             sql.len(),
             took.as_secs_f64(),
-            if took.as_secs_f64() < 1.0 { "yes" } else { "no" }
+            if took.as_secs_f64() < 1.0 {
+                "yes"
+            } else {
+                "no"
+            }
         );
     }
 }

@@ -191,7 +191,11 @@ impl<'a> LineIndex<'a> {
             return (start + col).min(self.sql.len());
         }
         let (cl, cc, cb) = self.cursor.get();
-        let (from_col, from_byte) = if cl == line && cc <= col { (cc, cb) } else { (0, start) };
+        let (from_col, from_byte) = if cl == line && cc <= col {
+            (cc, cb)
+        } else {
+            (0, start)
+        };
         let found = self.sql[from_byte..]
             .char_indices()
             .nth(col - from_col)

@@ -27,8 +27,9 @@ fn count(e: &Env, from: &str) -> Result<i64, String> {
 fn a_huge_last_page_is_refused_before_anything_is_allocated() {
     for last in ["1000000000000", "18446744073709551615"] {
         let e = bounded(Bounds::default());
-        e.fake
-            .push_fault(Fault::huge_last(r#"[{"id": 1, "name": "x"}]"#, last).path_contains("/small/"));
+        e.fake.push_fault(
+            Fault::huge_last(r#"[{"id": 1, "name": "x"}]"#, last).path_contains("/small/"),
+        );
         let msg = count(&e, SMALL).expect_err(last);
         assert!(msg.contains("pages per scan"), "{msg}");
         assert!(msg.contains("GITHUB_SQL_MAX_PAGES"), "{msg}");
@@ -97,7 +98,10 @@ fn a_next_link_to_a_page_already_read_stops_the_scan() {
         .push_fault(Fault::self_next(r#"[{"id": 1, "name": "x"}]"#).path_contains("/small/"));
     let msg = count(&e, SMALL).expect_err("loop");
     assert!(msg.contains("a page this scan already read"), "{msg}");
-    assert!(msg.contains("/user/packages/npm/small/versions?per_page=100"), "{msg}");
+    assert!(
+        msg.contains("/user/packages/npm/small/versions?per_page=100"),
+        "{msg}"
+    );
     assert_eq!(e.requests().len(), 1);
 }
 

@@ -253,5 +253,6 @@ fn a_token_echoed_by_the_server_is_redacted_in_the_extensions_error() {
     assert!(fake
         .requests()
         .iter()
-        .any(|r| r.path.contains("/echo-token/") && r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+        .any(|r| r.path.contains("/echo-token/")
+            && r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
 }

@@ -219,7 +219,10 @@ fn a_token_echoed_by_the_server_never_reaches_stdout_or_stderr() {
     let fake = FakeGitHub::start(store()).expect("fake");
     fake.push_fault(github_sql_fake::Fault::echo_token());
     let o = Command::new(BIN)
-        .args(["exec", "SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'"])
+        .args([
+            "exec",
+            "SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'",
+        ])
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_API_URL", fake.base_url())
         .env("GITHUB_SQL_LOG", "trace")

@@ -68,7 +68,9 @@ impl From<Error> for rusqlite::Error {
         match e {
             Error::Sqlite(inner) => inner,
             // The boundary: whatever GitHub echoed, the token does not leave the process.
-            other => rusqlite::Error::ModuleError(github_sql_engine::http::redact(&other.to_string())),
+            other => {
+                rusqlite::Error::ModuleError(github_sql_engine::http::redact(&other.to_string()))
+            }
         }
     }
 }

@@ -119,9 +119,13 @@ unsafe impl VTabCursor for JournalCursor<'_> {
         guard(|| {
             let v = usize::try_from(i)
                 .ok()
-                .and_then(|i| self.rows.get(self.row).and_then(|r| r.values().into_iter().nth(i)))
+                .and_then(|i| {
+                    self.rows
+                        .get(self.row)
+                        .and_then(|r| r.values().into_iter().nth(i))
+                })
                 .unwrap_or(github_sql_engine::Value::Null);
-            ctx.set_result(&to_sql(v))
+            ctx.set_result(to_sql(v))
         })
     }
 

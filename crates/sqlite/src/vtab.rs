@@ -203,7 +203,10 @@ impl ResourceTable {
         use std::sync::atomic::Ordering;
         let (pending, totals) = {
             let mut w = lock(&self.writes);
-            (std::mem::take(&mut w.pending), std::mem::take(&mut w.totals))
+            (
+                std::mem::take(&mut w.pending),
+                std::mem::take(&mut w.totals),
+            )
         };
         if pending.is_empty() {
             return Ok(());
@@ -214,7 +217,8 @@ impl ResourceTable {
         };
         let method = &resource.methods[m];
         let state = &self.spec.state;
-        let threshold = usize::try_from(state.confirm_over.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+        let threshold =
+            usize::try_from(state.confirm_over.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
         let check = exec::needs_confirmation(resource, method, &pending, &totals, threshold);
         if state.dry_run.load(Ordering::Relaxed) {
             state.set_last_check((pending.len(), check));
@@ -432,7 +436,12 @@ impl ResourceCursor<'_> {
 
     /// At the end of a complete scan, remembers each package's row count (bulk-delete rule).
     fn record_totals(&self) {
-        let Some(totals) = self.scan.as_ref().filter(|s| s.eof()).and_then(Scan::totals) else {
+        let Some(totals) = self
+            .scan
+            .as_ref()
+            .filter(|s| s.eof())
+            .and_then(Scan::totals)
+        else {
             return;
         };
         let mut w = lock(&self.writes);

@@ -300,12 +300,7 @@ impl GitHubClient {
     }
 
     /// [`GitHubClient::send`], also returning the status and GitHub's request id.
-    pub fn send_full(
-        &self,
-        method: &str,
-        url: &Url,
-        scopes: &[String],
-    ) -> Result<Sent, HttpError> {
+    pub fn send_full(&self, method: &str, url: &Url, scopes: &[String]) -> Result<Sent, HttpError> {
         let m = HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
             status: 0,
             method: method.to_string(),
@@ -539,7 +534,7 @@ fn error_message(status: StatusCode, body: &[u8]) -> String {
 
 /// `n` bytes as "N MiB" (or bytes when smaller), for bound messages.
 pub(crate) fn mib(n: u64) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MiB", n / (1024 * 1024))
     } else {
         format!("{n} bytes")

@@ -9,8 +9,8 @@ mod config;
 mod error;
 mod link;
 mod pace;
-mod redact;
 pub mod pages;
+mod redact;
 pub mod retry;
 mod runtime;
 
@@ -21,6 +21,6 @@ pub use config::{
 };
 pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};
-pub use redact::{redact, register_secret};
 pub use pace::{DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
+pub use redact::{redact, register_secret};
 pub use runtime::{block_on, runtime};

@@ -191,7 +191,11 @@ impl PageRange {
 }
 
 /// Pages 2..=N when the first page names the last one (N capped by what a LIMIT needs).
-pub fn remaining_pages(first: &RawPage, first_len: u64, max_rows: Option<u64>) -> Option<PageRange> {
+pub fn remaining_pages(
+    first: &RawPage,
+    first_len: u64,
+    max_rows: Option<u64>,
+) -> Option<PageRange> {
     let last = first.last.as_ref()?;
     let next = first.next.as_ref()?;
     let n = page_number(last, "page")?;
@@ -266,7 +270,11 @@ impl Budget {
                 bound: "bytes per scan",
                 env: super::config::MAX_SCAN_ENV,
                 limit: super::client::mib(self.bounds.max_scan_bytes),
-                what: format!("the scan reached {} at {}", path_q(&page.url), super::client::mib(self.bytes)),
+                what: format!(
+                    "the scan reached {} at {}",
+                    path_q(&page.url),
+                    super::client::mib(self.bytes)
+                ),
             });
         }
         Ok(())
@@ -304,7 +312,8 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
             bound: "internal consistency",
             env: "GITHUB_SQL_LOG",
             limit: "no panic".into(),
-            what: "github-sql hit an internal error while fetching pages (a bug; please report it)".into(),
+            what: "github-sql hit an internal error while fetching pages (a bug; please report it)"
+                .into(),
         },
         Err(_) => HttpError::Bound {
             bound: "scan deadline",
@@ -546,7 +555,10 @@ mod tests {
         );
         let r = remaining_pages(&huge, 100, None).expect("known");
         assert_eq!(r.len(), u64::MAX - 1);
-        assert_eq!(r.urls().nth(1).map(|u| u.to_string()).as_deref(), Some("http://h/x?per_page=100&page=3"));
+        assert_eq!(
+            r.urls().nth(1).map(|u| u.to_string()).as_deref(),
+            Some("http://h/x?per_page=100&page=3")
+        );
     }
 
     #[test]
