@@ -19,6 +19,11 @@ fn fake() -> &'static FakeGitHub {
         // extension in this process; child processes get explicit environments.
         std::env::set_var("GITHUB_API_URL", f.base_url());
         std::env::set_var("GITHUB_TOKEN", TOKEN);
+        // Writes (the restore below) are journaled: into a temp file, never the real home.
+        std::env::set_var(
+            "GITHUB_SQL_JOURNAL",
+            std::env::temp_dir().join(format!("github-sql-ext-{}.jsonl", std::process::id())),
+        );
         f
     })
 }
@@ -181,6 +186,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
             "auth_user_packages",
             "auth_user_versions",
             "github_sql_columns",
+            "github_sql_journal",
             "github_sql_methods",
             "github_sql_resources",
             "github_sql_services",
@@ -194,6 +200,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     assert_eq!(
         v["functions"],
         serde_json::json!([
+            "github_sql_confirm_deletes",
             "github_sql_version",
             "restore_package_for_authenticated_user",
             "restore_package_for_org",
