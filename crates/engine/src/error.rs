@@ -19,6 +19,9 @@ pub enum Error {
     /// Reading or writing a file or stream failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The write journal could not be written; nothing more was sent.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
@@ -85,10 +88,12 @@ impl Error {
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }
-                | H::ForeignLink { .. } => ErrorKind::Upstream,
+                | H::ForeignLink { .. }
+                | H::Bound { .. }
+                | H::LinkLoop { .. } => ErrorKind::Upstream,
             },
             Error::Delete(_) => ErrorKind::Upstream,
-            Error::Io(_) => ErrorKind::Io,
+            Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
         }
     }

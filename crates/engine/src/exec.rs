@@ -5,7 +5,9 @@ use crate::value::Value;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
+use crate::http::pages::InterruptCheck;
 use crate::http::{GitHubClient, HttpError};
+use crate::journal;
 use crate::plan::{self, Bound, PlanError};
 use crate::spec::{Method, Resource};
 
@@ -120,19 +122,110 @@ fn url_for(client: &GitHubClient, method: &Method, bound: &Bound) -> Result<url:
     client.url_for(&method.path, &path, &query)
 }
 
-/// Calls a method with checked arguments; returns its JSON body, if any.
+/// Calls a method with checked arguments; returns its JSON body, if any. A mutating method is
+/// journaled (intent before sending, then its outcome) under a run id of its own.
 pub fn call(
     client: &GitHubClient,
     resource: &Resource,
     method: &Method,
     bound: &Bound,
-) -> Result<Option<Json>, HttpError> {
+) -> crate::Result<Option<Json>> {
     let url = url_for(client, method, bound)?;
-    client.send(
-        &method.http_method,
-        &url,
-        &scopes_for(resource, method, bound),
-    )
+    let scopes = scopes_for(resource, method, bound);
+    let params: serde_json::Map<String, Json> = bound
+        .path
+        .iter()
+        .chain(bound.query.iter())
+        .map(|(k, v)| {
+            let v = match bound.echo.get(k) {
+                Some(Value::Integer(i)) => Json::from(*i),
+                _ => Json::from(v.clone()),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let mut w = Write::new(client, resource, method, &url, Json::Object(params), None);
+    w.intent()?;
+    match client.send_full(&method.http_method, &url, &scopes) {
+        Ok(sent) => {
+            w.outcome(Some(sent.status), sent.request_id.clone(), "done", None)?;
+            Ok(sent.body)
+        }
+        Err(e) => {
+            let outcome = if e.is_ambiguous() {
+                "unknown"
+            } else {
+                "failed"
+            };
+            w.outcome(e.status(), None, outcome, Some(e.to_string()))?;
+            Err(e.into())
+        }
+    }
+}
+
+/// One mutating request's journal entries (nothing is written when the journal is off).
+struct Write<'a> {
+    journal: Option<&'a std::path::Path>,
+    entry: journal::Entry,
+}
+
+impl<'a> Write<'a> {
+    fn new(
+        client: &'a GitHubClient,
+        resource: &Resource,
+        method: &Method,
+        url: &url::Url,
+        params: Json,
+        run_id: Option<&str>,
+    ) -> Self {
+        Write {
+            journal: client.config().journal.as_deref(),
+            entry: journal::Entry {
+                time: String::new(),
+                run_id: run_id.map_or_else(journal::new_run_id, String::from),
+                phase: "intent".into(),
+                method: method.http_method.to_uppercase(),
+                path: url.path().to_string(),
+                resource: resource.name.clone(),
+                params,
+                status: None,
+                request_id: None,
+                outcome: None,
+                detail: None,
+            },
+        }
+    }
+
+    /// Written (and fsync'd) before the request is sent; a failure sends nothing.
+    fn intent(&mut self) -> Result<(), journal::JournalError> {
+        let Some(path) = self.journal else {
+            return Ok(());
+        };
+        self.entry.time = journal::now_rfc3339();
+        journal::append(path, &self.entry)
+    }
+
+    fn outcome(
+        &mut self,
+        status: Option<u16>,
+        request_id: Option<String>,
+        outcome: &str,
+        detail: Option<String>,
+    ) -> Result<(), journal::JournalError> {
+        let Some(path) = self.journal else {
+            return Ok(());
+        };
+        let e = journal::Entry {
+            time: journal::now_rfc3339(),
+            phase: "outcome".into(),
+            status,
+            request_id,
+            outcome: Some(outcome.into()),
+            detail: detail.map(|d| crate::http::redact(&d)),
+            ..self.entry.clone()
+        };
+        journal::append(path, &e)
+    }
 }
 
 /// Checks named arguments, then calls the method.
@@ -143,7 +236,7 @@ pub fn call_named(
     args: &[(String, Value)],
 ) -> crate::Result<Option<Json>> {
     let bound = bind_named(resource, method, args)?;
-    Ok(call(client, resource, method, &bound)?)
+    call(client, resource, method, &bound)
 }
 
 /// One row a DELETE matched: the delete method's arguments, read from the row.
@@ -153,8 +246,40 @@ pub struct Target {
     pub args: Vec<(String, Value)>,
 }
 
+/// What a DELETE did: the rows deleted and where the journal is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeleteReport {
+    /// Table name.
+    pub table: String,
+    /// The journal's run id for this batch.
+    pub run_id: String,
+    /// Labels (the version id, typically) of the rows deleted, in order.
+    pub deleted: Vec<String>,
+    /// The journal's path, when journaling is on.
+    pub journal: Option<String>,
+}
+
+impl DeleteReport {
+    /// The summary's last lines: the ids deleted and the journal's location.
+    pub fn tail(&self) -> String {
+        let mut s = String::new();
+        if !self.deleted.is_empty() {
+            s.push_str(&format!("deleted: {}", self.deleted.join("; ")));
+        }
+        match &self.journal {
+            Some(j) => s.push_str(&format!(
+                "\njournal: {j} (run_id '{}'; SELECT * FROM github_sql_journal WHERE run_id = '{}')",
+                self.run_id, self.run_id
+            )),
+            None => s.push_str("\njournal: off (GITHUB_SQL_JOURNAL=off)"),
+        }
+        s.trim_start_matches('\n').to_string()
+    }
+}
+
 /// Why some of a DELETE's calls failed. Calls before and after a per-row refusal still went out;
-/// an auth, rate-limit or network failure stops the rest.
+/// an auth, rate-limit or network failure, an outcome that stays unknown or an interrupt stops
+/// the rest.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.render())]
 pub struct DeleteFailure {
@@ -162,14 +287,18 @@ pub struct DeleteFailure {
     pub table: String,
     /// Rows the DELETE matched.
     pub total: usize,
-    /// Rows deleted.
-    pub deleted: usize,
     /// (row, message) for each failed row.
     pub failed: Vec<(String, String)>,
-    /// Rows not attempted after a failure that would repeat for every row.
+    /// (row, message) for a write whose outcome could not be established (it may have happened).
+    pub unknown: Vec<(String, String)>,
+    /// Rows not attempted after a failure that would repeat for every row (or an interrupt).
     pub not_attempted: usize,
+    /// The batch was stopped by an interrupt (Ctrl-C, `sqlite3_interrupt`, a cancel).
+    pub interrupted: bool,
     /// How to undo, when the resource has a restore method.
-    pub restore_hint: Option<String>,
+    pub restore_hint: Option<Box<str>>,
+    /// The ids deleted and the journal (boxed: errors stay small).
+    pub report: Box<DeleteReport>,
 }
 
 impl DeleteFailure {
@@ -177,20 +306,33 @@ impl DeleteFailure {
         let mut s = format!(
             "DELETE on {} deleted {} of {} rows; {} failed",
             self.table,
-            self.deleted,
+            self.report.deleted.len(),
             self.total,
             self.failed.len()
         );
+        if !self.unknown.is_empty() {
+            s.push_str(&format!(", {} unknown", self.unknown.len()));
+        }
         if self.not_attempted > 0 {
             s.push_str(&format!(", {} not attempted", self.not_attempted));
+        }
+        if self.interrupted {
+            s.push_str(" (interrupted: nothing more was sent)");
         }
         s.push(':');
         for (row, msg) in &self.failed {
             s.push_str(&format!("\n  {row}: {msg}"));
         }
-        if let (Some(hint), true) = (&self.restore_hint, self.deleted > 0) {
+        for (row, msg) in &self.unknown {
+            s.push_str(&format!(
+                "\n  {row}: UNKNOWN whether GitHub deleted it ({msg}); check before retrying"
+            ));
+        }
+        if let (Some(hint), true) = (&self.restore_hint, !self.report.deleted.is_empty()) {
             s.push_str(&format!("\n{hint}"));
         }
+        s.push('\n');
+        s.push_str(&self.report.tail());
         s
     }
 }
@@ -228,31 +370,64 @@ fn render(v: &Value) -> String {
 }
 
 /// Whether a failure would repeat for every remaining row.
-fn stops_the_rest(e: &crate::Error) -> bool {
+fn stops_the_rest(e: &HttpError) -> bool {
     matches!(
         e,
-        crate::Error::Http(
-            HttpError::MissingToken { .. }
-                | HttpError::Unauthorized { .. }
-                | HttpError::Forbidden { .. }
-                | HttpError::RateLimited { .. }
-                | HttpError::SecondaryRateLimited { .. }
-                | HttpError::Transport { .. }
-                | HttpError::InsecureUrl { .. }
-                | HttpError::BadBaseUrl { .. }
-                | HttpError::BadToken
-        )
+        HttpError::MissingToken { .. }
+            | HttpError::Unauthorized { .. }
+            | HttpError::Forbidden { .. }
+            | HttpError::RateLimited { .. }
+            | HttpError::SecondaryRateLimited { .. }
+            | HttpError::Transport { .. }
+            | HttpError::InsecureUrl { .. }
+            | HttpError::BadBaseUrl { .. }
+            | HttpError::BadToken
     )
 }
 
+/// How one delete ended.
+enum Verdict {
+    /// Done; how an ambiguous answer was resolved, if it was one.
+    Deleted(Option<String>),
+    /// Not done; `stop` when the failure would repeat for every remaining row.
+    Failed { stop: bool, message: String },
+    /// May or may not have been done.
+    Unknown(String),
+}
+
+/// What a GET of the deleted URL says about a write that got an ambiguous answer.
+enum Verified {
+    Done(String),
+    NotDone,
+    Unknown(String),
+}
+
+/// After a 5xx, timeout or reset on a DELETE: the object is gone (404) or listed as deleted
+/// (`deleted_at` set) → it was done; still there → it was not; anything else → unknown.
+fn verify(client: &GitHubClient, url: &url::Url, scopes: &[String]) -> Verified {
+    match client.send_full("GET", url, scopes) {
+        Err(e) if e.is_not_found() => Verified::Done("a GET afterwards answered 404".into()),
+        Ok(sent) => match sent.body.as_ref().and_then(|b| b.get("deleted_at")) {
+            Some(d) if !d.is_null() => {
+                Verified::Done("a GET afterwards lists it as deleted".into())
+            }
+            _ => Verified::NotDone,
+        },
+        Err(e) => Verified::Unknown(format!("checking with a GET failed too: {e}")),
+    }
+}
+
 /// Sends the delete method for every target, paced by the client, with a progress bar on a
-/// terminal. Returns how many were deleted, or what failed.
+/// terminal. Each request is journaled before it is sent and again with its outcome; an
+/// ambiguous answer is checked with a GET before it is counted; `interrupt` is asked before
+/// every request (an interrupted batch sends nothing more and says so).
 pub fn delete_all(
     client: &GitHubClient,
     resource: &Resource,
     method: &Method,
     targets: &[Target],
-) -> Result<usize, DeleteFailure> {
+    interrupt: Option<&InterruptCheck>,
+) -> Result<DeleteReport, DeleteFailure> {
     let bar = if targets.len() > 1 {
         let bar =
             ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
@@ -265,30 +440,111 @@ pub fn delete_all(
     } else {
         ProgressBar::hidden()
     };
-    let mut deleted = 0;
+    let mut report = DeleteReport {
+        table: resource.name.clone(),
+        run_id: journal::new_run_id(),
+        deleted: Vec::new(),
+        journal: client
+            .config()
+            .journal
+            .as_ref()
+            .map(|p| p.display().to_string()),
+    };
     let mut first_deleted: Option<&Target> = None;
     let mut failed = Vec::new();
+    let mut unknown = Vec::new();
     let mut not_attempted = 0;
+    let mut interrupted = false;
     for (i, t) in targets.iter().enumerate() {
-        match call_named(client, resource, method, &t.args) {
-            Ok(_) => {
-                deleted += 1;
+        if interrupt.is_some_and(|c| c()) {
+            interrupted = true;
+            not_attempted = targets.len() - i;
+            break;
+        }
+        let name = label(t, targets);
+        let prepared = bind_named(resource, method, &t.args)
+            .map_err(crate::Error::from)
+            .and_then(|b| {
+                let url = url_for(client, method, &b)?;
+                Ok((scopes_for(resource, method, &b), url))
+            });
+        let (scopes, url) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                failed.push((name, e.to_string()));
+                continue;
+            }
+        };
+        let mut w = Write::new(
+            client,
+            resource,
+            method,
+            &url,
+            journal::params_json(&t.args),
+            Some(&report.run_id),
+        );
+        if let Err(e) = w.intent() {
+            failed.push((name, e.to_string()));
+            not_attempted = targets.len() - i - 1;
+            break;
+        }
+        let result = client.send_full(&method.http_method, &url, &scopes);
+        let (status, request_id) = match &result {
+            Ok(s) => (Some(s.status), s.request_id.clone()),
+            Err(e) => (e.status(), None),
+        };
+        let verdict = match result {
+            Ok(_) => Verdict::Deleted(None),
+            Err(e) if e.is_ambiguous() => match verify(client, &url, &scopes) {
+                Verified::Done(how) => {
+                    Verdict::Deleted(Some(format!("GitHub answered: {e}; {how}")))
+                }
+                Verified::NotDone => Verdict::Failed {
+                    stop: false,
+                    message: e.to_string(),
+                },
+                Verified::Unknown(why) => Verdict::Unknown(format!("{e}; {why}")),
+            },
+            Err(e) => Verdict::Failed {
+                stop: stops_the_rest(&e),
+                message: e.to_string(),
+            },
+        };
+        bar.inc(1);
+        let journaled = match &verdict {
+            Verdict::Deleted(how) => w.outcome(status, request_id, "deleted", how.clone()),
+            Verdict::Unknown(m) => w.outcome(status, request_id, "unknown", Some(m.clone())),
+            Verdict::Failed { message, .. } => {
+                w.outcome(status, request_id, "failed", Some(message.clone()))
+            }
+        };
+        match verdict {
+            Verdict::Deleted(_) => {
+                report.deleted.push(name);
                 first_deleted.get_or_insert(t);
             }
-            Err(e) => {
-                let stop = stops_the_rest(&e);
-                failed.push((label(t, targets), e.to_string()));
+            Verdict::Unknown(m) => {
+                unknown.push((name, m));
+                not_attempted = targets.len() - i - 1;
+                break;
+            }
+            Verdict::Failed { stop, message } => {
+                failed.push((name, message));
                 if stop {
                     not_attempted = targets.len() - i - 1;
                     break;
                 }
             }
         }
-        bar.inc(1);
+        if let Err(e) = journaled {
+            failed.push(("journal".into(), e.to_string()));
+            not_attempted = targets.len() - i - 1;
+            break;
+        }
     }
     bar.finish_and_clear();
-    if failed.is_empty() {
-        return Ok(deleted);
+    if failed.is_empty() && unknown.is_empty() && !interrupted {
+        return Ok(report);
     }
     let restore_hint = resource
         .exec
@@ -301,13 +557,128 @@ pub fn delete_all(
                 example_exec_with(resource, m, first_deleted.map(|t| t.args.as_slice()).unwrap_or(&[])),
                 m.name
             )
+            .into_boxed_str()
         });
     Err(DeleteFailure {
         table: resource.name.clone(),
         total: targets.len(),
-        deleted,
         failed,
+        unknown,
         not_attempted,
+        interrupted,
         restore_hint,
+        report: Box::new(report),
+    })
+}
+
+/// Environment variable: a DELETE of more rows than this needs confirmation (default 100).
+pub const CONFIRM_OVER_ENV: &str = "GITHUB_SQL_CONFIRM_OVER";
+/// actions/delete-package-versions caps one run at 100 versions.
+pub const DEFAULT_CONFIRM_OVER: usize = 100;
+
+/// The threshold from `GITHUB_SQL_CONFIRM_OVER` (default 100).
+pub fn confirm_over_from_env() -> usize {
+    std::env::var(CONFIRM_OVER_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_CONFIRM_OVER)
+}
+
+/// Rows a complete, unfiltered scan saw per group (a package: the delete arguments a list also
+/// takes, sorted by name), from [`crate::scan::Scan::totals`].
+pub type Totals = std::collections::HashMap<Vec<(String, String)>, u64>;
+
+/// A bulk DELETE that needs the user's say-so before anything is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confirmation {
+    /// Table name.
+    pub table: String,
+    /// Rows the DELETE would remove.
+    pub count: usize,
+    /// Why it needs confirming.
+    pub reason: String,
+    /// Up to five of the rows, labelled.
+    pub sample: Vec<String>,
+}
+
+impl std::fmt::Display for Confirmation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "DELETE would remove {} rows of {} ({}); e.g. {}",
+            self.count,
+            self.table,
+            self.reason,
+            self.sample.join("; ")
+        )
+    }
+}
+
+/// The delete arguments that identify a group (a package), not one row: those a list method of
+/// the resource takes too.
+pub fn group_params(resource: &Resource, method: &Method) -> Vec<String> {
+    let mut names: Vec<String> = method
+        .params
+        .iter()
+        .filter(|p| {
+            resource
+                .methods
+                .iter()
+                .filter(|m| matches!(m.returns, crate::spec::Returns::Array))
+                .any(|m| m.param(&p.name).is_some())
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A target's group key ([`group_params`], sorted by name, values as text).
+pub fn group_key(groups: &[String], t: &Target) -> Vec<(String, String)> {
+    key_of(t.args.iter().filter(|(n, _)| groups.contains(n)))
+}
+
+/// Name/value pairs as a group key: sorted by name, values rendered as text.
+pub fn key_of<'a>(pairs: impl Iterator<Item = &'a (String, Value)>) -> Vec<(String, String)> {
+    let mut k: Vec<(String, String)> = pairs.map(|(n, v)| (n.clone(), render(v))).collect();
+    k.sort();
+    k
+}
+
+/// The confirmation rule, the same in every front end: a DELETE of more than `threshold` rows,
+/// or of every active row of a group whose whole unfiltered list a scan saw, needs confirming.
+pub fn needs_confirmation(
+    resource: &Resource,
+    method: &Method,
+    targets: &[Target],
+    totals: &Totals,
+    threshold: usize,
+) -> Option<Confirmation> {
+    if targets.is_empty() {
+        return None;
+    }
+    let sample = || targets.iter().take(5).map(|t| label(t, targets)).collect();
+    if targets.len() > threshold {
+        return Some(Confirmation {
+            table: resource.name.clone(),
+            count: targets.len(),
+            reason: format!("more than {threshold}, the {CONFIRM_OVER_ENV} threshold"),
+            sample: sample(),
+        });
+    }
+    let groups = group_params(resource, method);
+    let mut per: Totals = Totals::default();
+    for t in targets {
+        *per.entry(group_key(&groups, t)).or_default() += 1;
+    }
+    let all = per
+        .iter()
+        .find(|(k, n)| totals.get(*k).is_some_and(|total| **n >= *total))?;
+    let what: Vec<String> = all.0.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    Some(Confirmation {
+        table: resource.name.clone(),
+        count: targets.len(),
+        reason: format!("every active row of {}", what.join(", ")),
+        sample: sample(),
     })
 }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod http;
+pub mod journal;
 pub mod logging;
 pub mod plan;
 pub mod rows;

@@ -55,6 +55,9 @@ impl Table {
     }
 }
 
+/// A group key ([`exec::group_key`]) and the rows a complete scan read for it.
+pub type GroupTotal = (Vec<(String, String)>, u64);
+
 /// A running scan.
 pub struct Scan {
     table: Arc<Table>,
@@ -66,6 +69,11 @@ pub struct Scan {
     /// Rows of the current page; the front is the current row.
     rows: VecDeque<Row>,
     interrupt: Option<InterruptCheck>,
+    /// Rows read per source, and whether every page of every source was read without a LIMIT
+    /// (what the bulk-delete rule needs to know a package's total).
+    read: Vec<u64>,
+    complete: bool,
+    limited: bool,
 }
 
 impl std::fmt::Debug for Scan {
@@ -150,7 +158,11 @@ impl Scan {
             rows: VecDeque::new(),
             table,
             interrupt,
+            read: Vec::new(),
+            complete: false,
+            limited: args.want.is_some(),
         };
+        scan.read = vec![0; scan.sources.len()];
         scan.refill()?;
         Ok(scan)
     }
@@ -159,7 +171,10 @@ impl Scan {
     fn refill(&mut self) -> crate::Result<()> {
         while self.rows.is_empty() {
             match self.stream.next_batch(self.interrupt.as_ref()) {
-                None => return Ok(()),
+                None => {
+                    self.complete = true;
+                    return Ok(());
+                }
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(batch)) => {
                     let object_key = self.table.resource.methods[self.method]
@@ -167,6 +182,9 @@ impl Scan {
                         .as_deref();
                     self.source = batch.source;
                     self.rows = decode(&self.table.decoder, &batch, object_key)?.into();
+                    if let Some(n) = self.read.get_mut(batch.source) {
+                        *n += self.rows.len() as u64;
+                    }
                 }
             }
         }
@@ -213,6 +231,43 @@ impl Scan {
                 }
             }
         }
+    }
+
+    /// After the last row: rows read per group ([`exec::group_key`]) when the scan read whole,
+    /// unfiltered lists (no LIMIT, no `state` other than active); else `None`.
+    pub fn totals(&self) -> Option<Vec<GroupTotal>> {
+        let resource = &self.table.resource;
+        // Only lists count: a get reads one row whatever the package holds.
+        let listed = matches!(resource.methods[self.method].returns, Returns::Array);
+        if !self.complete || self.limited || !listed {
+            return None;
+        }
+        let method = &resource.methods[*resource.delete.first()?];
+        let groups = exec::group_params(resource, method);
+        let mut out = Vec::new();
+        for (i, b) in self.sources.iter().enumerate() {
+            if b.echo
+                .get("state")
+                .is_some_and(|s| *s != Value::Text("active".into()))
+            {
+                return None;
+            }
+            let pairs: Vec<(String, Value)> = groups
+                .iter()
+                .filter_map(|g| {
+                    let v = b.echo.get(g).cloned().or_else(|| {
+                        resource
+                            .param(g)
+                            .and_then(|p| p.default.clone())
+                            .map(Value::Text)
+                    })?;
+                    Some((g.clone(), v))
+                })
+                .collect();
+            let key = exec::key_of(pairs.iter());
+            out.push((key, self.read.get(i).copied().unwrap_or(0)));
+        }
+        Some(out)
     }
 
     /// The delete method's arguments for the current row (`None` when the resource has no

@@ -202,6 +202,19 @@ pub struct Fault {
     /// Send the status and headers, then break the connection instead of sending the body
     /// (what a client sees as a reset connection).
     pub abort: bool,
+    /// Handle the request normally (so a write is done), then answer with this fault instead:
+    /// what a client sees when a proxy times out after GitHub acted ("502 but done").
+    pub after_handling: bool,
+    /// Stream an endless body of JSON-ish bytes (chunked, no Content-Length).
+    pub endless: bool,
+    /// Send a body of this many bytes (generated as it streams, never held whole).
+    pub body_bytes: Option<u64>,
+    /// Add `Link: <this request's own URL>; rel="next"` (a pagination loop).
+    pub link_self: bool,
+    /// Add `Link` with `rel="next"` (page 2) and `rel="last"` at this page number.
+    pub last_page: Option<String>,
+    /// Put the request's `Authorization` header into the error message (a server echoing it).
+    pub echo_authorization: bool,
 }
 
 impl Fault {
@@ -260,6 +273,57 @@ impl Fault {
             status: 200,
             abort: true,
             ..Fault::default()
+        }
+    }
+
+    /// Does the request, then answers 502 (the write happened; the client cannot tell).
+    pub fn done_but(status: u16) -> Fault {
+        Fault {
+            after_handling: true,
+            ..Fault::error(status, "Bad Gateway")
+        }
+    }
+
+    /// A 200 whose chunked body never ends.
+    pub fn endless() -> Fault {
+        Fault {
+            status: 200,
+            endless: true,
+            ..Fault::default()
+        }
+    }
+
+    /// A 200 with a body of `n` bytes (a JSON array of numbers), streamed.
+    pub fn oversized(n: u64) -> Fault {
+        Fault {
+            status: 200,
+            body_bytes: Some(n),
+            ..Fault::default()
+        }
+    }
+
+    /// A 200 with `body` whose `Link: rel="next"` points at the request itself.
+    pub fn self_next(body: &str) -> Fault {
+        Fault {
+            link_self: true,
+            ..Fault::new(200, body)
+        }
+    }
+
+    /// A 200 with `body` whose `Link` claims the list has `last` pages (any string: the fake
+    /// does not parse it, so `18446744073709551615` or larger go out as given).
+    pub fn huge_last(body: &str, last: &str) -> Fault {
+        Fault {
+            last_page: Some(last.to_string()),
+            ..Fault::new(200, body)
+        }
+    }
+
+    /// A 401 "Bad credentials" whose message repeats the Authorization header.
+    pub fn echo_token() -> Fault {
+        Fault {
+            echo_authorization: true,
+            ..Fault::error(401, "Bad credentials")
         }
     }
 

@@ -167,7 +167,10 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     let fault = s.take_fault(&logged);
     let faulted = fault.is_some();
     let mut resp = if let Some(f) = fault {
-        fault_response(&f)
+        if f.after_handling {
+            let _ = next.run(req).await;
+        }
+        fault_response(&f, &logged, &s.base_url)
     } else if logged
         .user_agent
         .as_deref()
@@ -264,8 +267,18 @@ impl LoggedRequest {
     }
 }
 
-fn fault_response(f: &Fault) -> Response {
+fn fault_response(f: &Fault, req: &LoggedRequest, base_url: &str) -> Response {
     let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut text = f.body.clone();
+    if f.echo_authorization {
+        let auth = req.authorization.clone().unwrap_or_default();
+        text = json!({
+            "message": format!("Bad credentials: {auth}"),
+            "documentation_url": "https://docs.github.com/rest",
+            "status": "401",
+        })
+        .to_string();
+    }
     let body = if f.abort {
         // The headers go out, then the body stream fails: hyper drops the connection.
         Body::from_stream(futures_util::stream::once(async {
@@ -273,8 +286,28 @@ fn fault_response(f: &Fault) -> Response {
                 "fault: connection reset",
             ))
         }))
+    } else if f.endless {
+        let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
+        Body::from_stream(futures_util::stream::repeat_with(move || {
+            Ok::<_, std::io::Error>(chunk.clone())
+        }))
+    } else if let Some(n) = f.body_bytes {
+        // `[0,0,…,0]` padded to n bytes, 64 KiB at a time.
+        let step = 64 * 1024u64;
+        let chunks = n.div_ceil(step);
+        Body::from_stream(futures_util::stream::iter((0..chunks).map(move |i| {
+            let len = step.min(n - i * step) as usize;
+            let mut c = vec![b' '; len];
+            if i == 0 && len > 0 {
+                c[0] = b'[';
+            }
+            if i + 1 == chunks && len > 1 {
+                c[len - 1] = b']';
+            }
+            Ok::<_, std::io::Error>(axum::body::Bytes::from(c))
+        })))
     } else {
-        Body::from(f.body.clone())
+        Body::from(text.clone())
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
@@ -287,7 +320,29 @@ fn fault_response(f: &Fault) -> Response {
             h.append(k, v);
         }
     }
-    if !f.body.is_empty() && !h.contains_key(CONTENT_TYPE) {
+    let own = match &req.query {
+        Some(q) => format!("{base_url}{}?{q}", req.path),
+        None => format!("{base_url}{}", req.path),
+    };
+    let link = if f.link_self {
+        Some(format!("<{own}>; rel=\"next\""))
+    } else {
+        f.last_page.as_ref().map(|last| {
+            let with = |p: &str| match &req.query {
+                Some(q) => format!("{base_url}{}?{q}&page={p}", req.path),
+                None => format!("{base_url}{}?page={p}", req.path),
+            };
+            format!(
+                "<{}>; rel=\"next\", <{}>; rel=\"last\"",
+                with("2"),
+                with(last)
+            )
+        })
+    };
+    if let Some(v) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        h.insert("link", v);
+    }
+    if (!text.is_empty() || f.body_bytes.is_some()) && !h.contains_key(CONTENT_TYPE) {
         h.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CT));
     }
     resp

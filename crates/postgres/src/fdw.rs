@@ -52,7 +52,7 @@ pub(crate) struct GithubSqlFdw {
 }
 
 /// True while Postgres has an interrupt pending (cancel, `statement_timeout`, termination).
-fn interrupt_check() -> InterruptCheck {
+pub(crate) fn interrupt_check() -> InterruptCheck {
     // SAFETY: a plain read of a sig_atomic_t flag that signal handlers set.
     Arc::new(|| unsafe {
         std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::InterruptPending)) != 0
@@ -313,6 +313,12 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             }
         }
         if scan.eof() {
+            // Under a DELETE, what the complete list held (the bulk-delete rule).
+            if matches!(self.recording, Some(Some(_))) {
+                if let Some(totals) = scan.totals() {
+                    writes::record_totals(totals);
+                }
+            }
             // Done: release the stream now (end_scan is not called, see explain::install).
             self.scan = None;
             return Ok(None);

@@ -2,6 +2,10 @@
 //! its rowid, `delete()` queues them, and the queue is sent at pre-commit — paced and reported
 //! by the engine exactly as the SQLite front end does. ROLLBACK (or any error before COMMIT)
 //! sends nothing; a failed delete at commit fails the COMMIT with the engine's report.
+//!
+//! Bulk deletes need intent, by the engine's rule (more than `GITHUB_SQL_CONFIRM_OVER` rows, 100
+//! by default, or every active version of a package): such a COMMIT sends nothing and fails
+//! until the session says how many rows it means, e.g. `SET LOCAL github_sql.confirm_deletes = 250`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,6 +23,8 @@ struct State {
     targets: HashMap<(String, String), Target>,
     /// Queued deletes per resource, in order, sent at pre-commit.
     pending: Vec<(Arc<Table>, Vec<Target>)>,
+    /// Rows each package's complete list scans saw (the "every version" rule).
+    totals: exec::Totals,
     /// Whether this transaction's callbacks are registered.
     hooked: bool,
 }
@@ -48,6 +54,31 @@ pub fn remember(resource_id: &str, rowid: String, target: Target) {
             .targets
             .insert((resource_id.to_string(), rowid), target)
     });
+}
+
+/// Records what a complete scan under a DELETE saw per package.
+pub fn record_totals(totals: Vec<github_sql_engine::scan::GroupTotal>) {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        for (k, n) in totals {
+            let e = s.totals.entry(k).or_insert(0);
+            *e = (*e).max(n);
+        }
+    });
+}
+
+/// The session's `github_sql.confirm_deletes` setting: how many rows a bulk DELETE may remove.
+fn confirmed_rows() -> u64 {
+    // Read straight from the GUC table: SPI is not available at pre-commit.
+    // SAFETY: a NUL-terminated name; missing_ok, so NULL means "not set".
+    let value = unsafe {
+        let p = pgrx::pg_sys::GetConfigOption(c"github_sql.confirm_deletes".as_ptr(), true, false);
+        if p.is_null() {
+            return 0;
+        }
+        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+    };
+    value.trim().parse().unwrap_or(0)
 }
 
 /// Queues the delete of the row with this rowid; false when no scan read it.
@@ -108,25 +139,60 @@ fn hook() {
 
 /// Pre-commit: send every queued delete; a failure fails the COMMIT.
 fn send_pending() {
-    let pending = STATE.with(|s| {
+    let (pending, totals) = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.hooked = false;
         s.targets.clear();
-        std::mem::take(&mut s.pending)
+        (
+            std::mem::take(&mut s.pending),
+            std::mem::take(&mut s.totals),
+        )
     });
+    // Intent first, for every table, before anything is sent.
+    let threshold = exec::confirm_over_from_env();
+    let confirmed = confirmed_rows();
+    for (table, targets) in &pending {
+        let resource = &table.resource;
+        let Some(&m) = resource.delete.first() else {
+            continue;
+        };
+        if let Some(c) =
+            exec::needs_confirmation(resource, &resource.methods[m], targets, &totals, threshold)
+        {
+            if confirmed < c.count as u64 {
+                pgrx::ereport!(
+                    PgLogLevel::ERROR,
+                    PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    format!(
+                        "{c}. Nothing was sent: to delete them, run SET LOCAL github_sql.confirm_deletes = {} in the transaction before COMMIT",
+                        c.count
+                    )
+                );
+            }
+        }
+    }
+    let interrupt = crate::fdw::interrupt_check();
     for (table, targets) in pending {
         let resource = &table.resource;
         let Some(&m) = resource.delete.first() else {
             continue;
         };
-        match exec::delete_all(&table.client, resource, &resource.methods[m], &targets) {
-            Ok(n) => pgrx::ereport!(
+        match exec::delete_all(
+            &table.client,
+            resource,
+            &resource.methods[m],
+            &targets,
+            Some(&interrupt),
+        ) {
+            Ok(report) => pgrx::ereport!(
                 PgLogLevel::NOTICE,
                 PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
                 format!(
-                    "github-sql: DELETE sent {n} request{} to GitHub for {}",
-                    if n == 1 { "" } else { "s" },
-                    resource.name
+                    "github-sql: DELETE sent {} request{} to GitHub for {}\n{}",
+                    report.deleted.len(),
+                    if report.deleted.len() == 1 { "" } else { "s" },
+                    resource.name,
+                    report.tail()
                 )
             ),
             Err(failure) => pgrx::ereport!(

@@ -83,10 +83,36 @@ fn json_result(body: serde_json::Value) -> ResultSet {
 
 pub use repl::run_repl;
 
+/// On a terminal, shows a bulk DELETE's count and sample and asks y/N; elsewhere answers no
+/// (the error then says to pass `--yes`).
+fn confirm_on_terminal(c: &github_sql::exec::Confirmation) -> bool {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return false;
+    }
+    eprintln!(
+        "DELETE would remove {} rows of {} ({}).\nFor example: {}",
+        c.count,
+        c.table,
+        c.reason,
+        c.sample.join("; ")
+    );
+    eprint!("Delete them? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+}
+
 /// One shell session: an in-memory SQLite connection with the provider's tables registered.
 pub struct Session {
     conn: Connection,
     engine: Engine,
+    state: std::sync::Arc<github_sql::session::ConnState>,
+    /// Set by Ctrl-C; asked by scans and between a DELETE's requests, cleared per statement.
+    pub interrupted: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Format for results.
     pub format: OutputFormat,
     /// List what DELETE and EXEC would do instead of doing it.
@@ -97,19 +123,35 @@ impl Session {
     /// Opens a session on this engine.
     pub fn new(engine: Engine, format: OutputFormat) -> crate::Result<Self> {
         let conn = Connection::open_in_memory()?;
-        // The shell's database is its own, in memory: views there are the user's, so the tables
-        // need not be DIRECTONLY (an ATTACHed file's views still cannot be trusted: documented).
-        let engine = Engine {
-            allow_in_views: true,
-            ..engine
-        };
-        github_sql::register(&conn, &engine)?;
+        // The tables stay DIRECTONLY (unless GITHUB_SQL_ALLOW_VIEWS=1): an ATTACHed file's views
+        // and triggers must not reach them; TEMP views work.
+        let state = github_sql::session::ConnState::new();
+        let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = interrupted.clone();
+        state.set_interrupt(Some(std::sync::Arc::new(move || {
+            flag.load(std::sync::atomic::Ordering::Relaxed)
+        })));
+        github_sql::register_with(&conn, &engine, state.clone())?;
         Ok(Session {
             conn,
             engine,
+            state,
+            interrupted,
             format,
             dry_run: false,
         })
+    }
+
+    /// Confirms every bulk DELETE (`--yes`).
+    pub fn set_yes(&self, yes: bool) {
+        self.state
+            .always_confirm
+            .store(yes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A handle that interrupts the running statement from another thread (Ctrl-C).
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
     }
 
     /// The underlying connection.
@@ -126,6 +168,8 @@ impl Session {
     /// Results go to `out`; notes (rows deleted, dry runs) go to stderr so `out` stays parseable.
     pub fn run_script(&self, sql: &str, out: &mut dyn Write) -> crate::Result<()> {
         for stmt in rewrite::split_statements(sql) {
+            self.interrupted
+                .store(false, std::sync::atomic::Ordering::SeqCst);
             let stmt = stackql::classify(&self.engine.provider, &stmt)?;
             match self.run(stmt, &[])? {
                 Outcome::Rows(rs) => formatter(self.format).write(&rs, out)?,
@@ -134,7 +178,10 @@ impl Session {
                     rows: n,
                     queued: false,
                 } => {
-                    eprintln!("DELETE: {} of {table} deleted", rows(n))
+                    eprintln!("DELETE: {} of {table} deleted", rows(n));
+                    if let Some(r) = self.state.take_report() {
+                        eprintln!("{}", r.tail());
+                    }
                 }
                 Outcome::Deleted {
                     table,
@@ -166,10 +213,20 @@ impl Session {
                 self.query_params(&sql, params).map(Outcome::Rows)
             }
             Statement::Delete { sql, select, table } => {
+                use std::sync::atomic::Ordering;
                 if self.dry_run {
                     let rs = self.query_params(&select, params)?;
+                    // The DELETE itself runs with the vtab refusing to send, so the count and the
+                    // confirmation verdict are the ones a real run would get.
+                    self.state.dry_run.store(true, Ordering::Relaxed);
+                    let _ = self.query_params(&sql, params);
+                    self.state.dry_run.store(false, Ordering::Relaxed);
+                    let verdict = match self.state.take_last_check() {
+                        Some((_, Some(c))) => format!("; it would need confirmation: {c}"),
+                        _ => "; it would not need confirmation".to_string(),
+                    };
                     let note = format!(
-                        "dry run: DELETE would remove {} of {table}; nothing was sent",
+                        "dry run: DELETE would remove {} of {table}{verdict}; nothing was sent",
                         rows(rs.rows.len() as u64)
                     );
                     return Ok(Outcome::DryRun {
@@ -177,7 +234,23 @@ impl Session {
                         note,
                     });
                 }
-                self.query_params(&sql, params)?;
+                let _ = self.state.take_last_check();
+                let first = self.query_params(&sql, params);
+                let refused = self.state.take_last_check();
+                match (first, refused) {
+                    (Err(e), Some((_, Some(c)))) => {
+                        if !confirm_on_terminal(&c) {
+                            return Err(e);
+                        }
+                        self.state
+                            .confirmed
+                            .store(c.count as u64, Ordering::Relaxed);
+                        self.query_params(&sql, params)?;
+                    }
+                    (r, _) => {
+                        r?;
+                    }
+                }
                 Ok(Outcome::Deleted {
                     table,
                     rows: self.conn.changes(),

@@ -22,6 +22,10 @@ struct Cli {
     /// Show what DELETE and EXEC would do; send no write.
     #[arg(long = "dry-run", alias = "dryrun", global = true)]
     dry_run: bool,
+    /// Confirm bulk DELETEs (more than GITHUB_SQL_CONFIRM_OVER rows, or every version of a
+    /// package) without asking.
+    #[arg(long, short = 'y', global = true)]
+    yes: bool,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     output: OutputFormat,
@@ -79,7 +83,7 @@ fn main() -> ExitCode {
         // `github-sql exec … | head` is a normal end.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprintln!("Error: {}", github_sql::http::redact(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -104,10 +108,16 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             fake.base_url()
         );
         // Everything else (write pacing) still comes from the environment.
+        // Demo deletes go to the journal only when GITHUB_SQL_JOURNAL asks for one.
+        let env = ClientConfig::from_env();
         let config = ClientConfig {
             base_url: fake.base_url(),
             token: Some(Token::new("demo-token")),
-            ..ClientConfig::from_env()
+            journal: env
+                .journal
+                .clone()
+                .filter(|_| github_sql::journal::explicitly_configured()),
+            ..env
         };
         (Some(fake), config)
     } else {
@@ -133,6 +143,8 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     engine.allow_in_views = github_sql::engine::allow_views_from_env();
     let mut session = Session::new(engine, cli.output)?;
     session.dry_run = cli.dry_run;
+    session.set_yes(cli.yes);
+    install_ctrl_c(&session);
     match cli.command {
         Command::Exec { infile, sql } => {
             let script = match (infile, sql) {
@@ -252,6 +264,23 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+/// Ctrl-C interrupts the running statement (SQLite's interrupt, and the flag scans and paced
+/// DELETEs ask before their next request); a second Ctrl-C while one is pending exits.
+fn install_ctrl_c(session: &Session) {
+    let handle = session.interrupt_handle();
+    let flag = session.interrupted.clone();
+    github_sql::http::runtime().spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                eprintln!("\ninterrupted twice: exiting");
+                std::process::exit(130);
+            }
+            eprintln!("\ninterrupt: stopping the running statement");
+            handle.interrupt();
+        }
+    });
 }
 
 fn fake_server() -> github_sql::Result<()> {

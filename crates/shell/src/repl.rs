@@ -58,7 +58,7 @@ pub fn run_repl(session: &mut Session) -> crate::Result<()> {
                     let _ = editor.add_history_entry(buffer.trim());
                     let mut out = std::io::stdout().lock();
                     if let Err(e) = session.run_script(&buffer, &mut out) {
-                        eprintln!("Error: {e}");
+                        eprintln!("Error: {}", github_sql::http::redact(&e.to_string()));
                     }
                     let _ = out.flush();
                     buffer.clear();

@@ -150,29 +150,59 @@ pub fn ends_statement(sql: &str) -> bool {
 }
 
 /// Maps sqlparser's (line, column) locations, counted in characters from 1, to byte offsets.
+/// Linear overall: an ASCII line maps directly, and on other lines the walk resumes from the
+/// previous lookup (tokens come in order), so a 200k-item IN list on one line is not quadratic.
 struct LineIndex<'a> {
     sql: &'a str,
     line_starts: Vec<usize>,
+    /// Whether each line is ASCII (a character is a byte).
+    ascii: Vec<bool>,
+    /// The last lookup on a non-ASCII line: (line, column, byte).
+    cursor: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     fn new(sql: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { sql, line_starts }
+        let ascii = line_starts
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                let end = line_starts.get(i + 1).copied().unwrap_or(sql.len());
+                sql.as_bytes()[s..end].is_ascii()
+            })
+            .collect();
+        LineIndex {
+            sql,
+            line_starts,
+            ascii,
+            cursor: std::cell::Cell::new((usize::MAX, 0, 0)),
+        }
     }
 
     fn byte(&self, loc: Location) -> usize {
-        let line = usize::try_from(loc.line).unwrap_or(0);
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let line = usize::try_from(loc.line).unwrap_or(0).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(line) else {
             return self.sql.len();
         };
         let col = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
-        self.sql[start..]
+        if self.ascii.get(line).copied().unwrap_or(false) {
+            return (start + col).min(self.sql.len());
+        }
+        let (cl, cc, cb) = self.cursor.get();
+        let (from_col, from_byte) = if cl == line && cc <= col {
+            (cc, cb)
+        } else {
+            (0, start)
+        };
+        let found = self.sql[from_byte..]
             .char_indices()
-            .nth(col)
-            .map(|(b, _)| start + b)
-            .unwrap_or(self.sql.len())
+            .nth(col - from_col)
+            .map(|(b, _)| from_byte + b)
+            .unwrap_or(self.sql.len());
+        self.cursor.set((line, col, found));
+        found
     }
 }
 

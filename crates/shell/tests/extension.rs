@@ -19,6 +19,11 @@ fn fake() -> &'static FakeGitHub {
         // extension in this process; child processes get explicit environments.
         std::env::set_var("GITHUB_API_URL", f.base_url());
         std::env::set_var("GITHUB_TOKEN", TOKEN);
+        // Writes (the restore below) are journaled: into a temp file, never the real home.
+        std::env::set_var(
+            "GITHUB_SQL_JOURNAL",
+            std::env::temp_dir().join(format!("github-sql-ext-{}.jsonl", std::process::id())),
+        );
         f
     })
 }
@@ -181,6 +186,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
             "auth_user_packages",
             "auth_user_versions",
             "github_sql_columns",
+            "github_sql_journal",
             "github_sql_methods",
             "github_sql_resources",
             "github_sql_services",
@@ -194,6 +200,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     assert_eq!(
         v["functions"],
         serde_json::json!([
+            "github_sql_confirm_deletes",
             "github_sql_version",
             "restore_package_for_authenticated_user",
             "restore_package_for_org",
@@ -226,4 +233,33 @@ fn a_bad_provider_dir_fails_the_load_with_a_message() {
         .expect("sqlite3 runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("GITHUB_SQL_PROVIDER_DIR"), "{err}");
+}
+
+#[test]
+fn a_token_echoed_by_the_server_is_redacted_in_the_extensions_error() {
+    let fake = fake();
+    fake.push_fault(github_sql_fake::Fault::echo_token().path_contains("/echo-token/"));
+    let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+    // SAFETY: loading our own extension built by this crate.
+    unsafe {
+        conn.load_extension_enable().expect("enable");
+        conn.load_extension(extension(), None::<&str>)
+            .expect("load");
+    }
+    let err = conn
+        .query_row(
+            "SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'echo-token'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect_err("401");
+    let msg = err.to_string();
+    assert!(msg.contains("Bad credentials: Bearer ***"), "{msg}");
+    assert!(!msg.contains(TOKEN), "token leaked: {msg}");
+    // The fake did receive the real token: the redaction happened on our side.
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("/echo-token/")
+            && r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
 }

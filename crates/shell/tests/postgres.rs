@@ -253,13 +253,7 @@ fn psql_reads_through_the_wrapper() {
     // A get by id is one GET of that version.
     let id = pg.ok(&format!("SELECT min(id) {npm}"));
     pg.fake.clear_requests();
-    assert_eq!(
-        pg.ok(&format!(
-            "SELECT id {} AND id = {id}",
-            npm.replace("FROM", "FROM")
-        )),
-        id
-    );
+    assert_eq!(pg.ok(&format!("SELECT id {} AND id = {id}", npm)), id);
     let gets = pg.requests("GET");
     assert_eq!(gets.len(), 1, "{gets:?}");
     assert!(gets[0].ends_with(&format!("/versions/{id}")), "{gets:?}");
@@ -358,6 +352,25 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
         .iter()
         .any(|p| p.ends_with(&format!("/versions/{}/restore", ids[0]))));
     assert_eq!(pg.ok(&format!("SELECT count(*) {untagged}")), "1");
+    // Every active version of a package needs intent: the COMMIT fails and sends nothing...
+    let all =
+        "FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app'";
+    let n = pg.ok(&format!("SELECT count(*) {all}"));
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {all};\nCOMMIT;\n"));
+    assert!(!ok, "a bulk DELETE without intent must fail");
+    assert!(
+        err.contains("Nothing was sent") && err.contains("github_sql.confirm_deletes"),
+        "{err}"
+    );
+    assert!(pg.requests("DELETE").is_empty());
+    // ...until the session says how many rows it means. (GitHub then refuses the package's last
+    // tagged version, as the fake does too: the rest go.)
+    let (_, err, _) = pg.script(&format!(
+        "BEGIN;\nSET LOCAL github_sql.confirm_deletes = {n};\nDELETE {all};\nCOMMIT;\n"
+    ));
+    assert!(!err.contains("Nothing was sent"), "{err}");
+    assert_eq!(pg.requests("DELETE").len().to_string(), n, "{err}");
 }
 
 #[test]

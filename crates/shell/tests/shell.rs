@@ -213,3 +213,31 @@ fn gh_token_and_stackql_password_are_accepted() {
         assert_eq!(stdout(&o), "n\n3\n", "{var}");
     }
 }
+
+#[test]
+fn a_token_echoed_by_the_server_never_reaches_stdout_or_stderr() {
+    let fake = FakeGitHub::start(store()).expect("fake");
+    fake.push_fault(github_sql_fake::Fault::echo_token());
+    let o = Command::new(BIN)
+        .args([
+            "exec",
+            "SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'",
+        ])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", fake.base_url())
+        .env("GITHUB_SQL_LOG", "trace")
+        .output()
+        .expect("runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(all.contains("401 Bad credentials: Bearer ***"), "{all}");
+    assert!(!all.contains(TOKEN), "token leaked: {all}");
+    assert!(fake.requests()[0]
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.contains(TOKEN)));
+}

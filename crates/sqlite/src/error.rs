@@ -39,6 +39,7 @@ impl From<github_sql_engine::Error> for Error {
             E::Delete(e) => Error::Delete(e),
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
+            E::Journal(j) => Error::Usage(j.to_string()),
         }
     }
 }
@@ -66,7 +67,10 @@ impl From<Error> for rusqlite::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Sqlite(inner) => inner,
-            other => rusqlite::Error::ModuleError(other.to_string()),
+            // The boundary: whatever GitHub echoed, the token does not leave the process.
+            other => {
+                rusqlite::Error::ModuleError(github_sql_engine::http::redact(&other.to_string()))
+            }
         }
     }
 }

@@ -72,3 +72,20 @@ fn call(
         .map(|b| b.to_string())
         .unwrap_or_else(|| "ok".to_string()))
 }
+
+/// `github_sql_confirm_deletes(n)`: the next COMMIT (or autocommit DELETE) of this connection may
+/// delete up to `n` rows even when the bulk rule asks for confirmation; answers `n`.
+pub fn register_confirm(
+    conn: &Connection,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    conn.create_scalar_function("github_sql_confirm_deletes", 1, flags, move |ctx| {
+        let n: i64 = ctx.get(0)?;
+        let n = u64::try_from(n).unwrap_or(0);
+        state
+            .confirmed
+            .store(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(n as i64)
+    })
+}

@@ -9,7 +9,9 @@
 mod error;
 mod ext;
 mod functions;
+mod journal_table;
 mod meta;
+pub mod session;
 pub mod value;
 mod vtab;
 
@@ -20,22 +22,40 @@ use rusqlite::Connection;
 
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
-pub use github_sql_engine::{engine, exec, http, logging, plan, rows, scan, spec, Engine, Value};
+pub use github_sql_engine::{
+    engine, exec, http, journal, logging, plan, rows, scan, spec, Engine, Value,
+};
 pub use vtab::TableSpec;
 
 /// Registers one eponymous table per resource of the engine's provider, one SQL function per
 /// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
 pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
+    let state = session::ConnState::new();
+    // SAFETY: the handle is only used to ask SQLite's interrupt flag while this connection runs.
+    state.set_interrupt(session::sqlite_interrupt_check(unsafe { conn.handle() }));
+    register_with(conn, engine, state)
+}
+
+/// [`register`] with a state the caller keeps (the shell sets the interrupt check, `--yes` and
+/// `--dry-run` there, and reads what DELETEs did).
+pub fn register_with(
+    conn: &Connection,
+    engine: &Engine,
+    state: Arc<session::ConnState>,
+) -> rusqlite::Result<()> {
     const MODULE: &Module<'static, vtab::ResourceTable> =
         &vtab::with_savepoints(Module::update_module_with_tx());
     for resource in engine.provider.resources() {
         let spec = Arc::new(TableSpec {
             table: Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
             allow_in_views: engine.allow_in_views,
+            state: state.clone(),
         });
         conn.create_module(resource.name.as_str(), MODULE, Some(spec))?;
     }
     functions::register(conn, engine)?;
+    functions::register_confirm(conn, state)?;
+    journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;
     Ok(())
 }

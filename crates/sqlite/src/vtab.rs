@@ -47,6 +47,8 @@ pub struct TableSpec {
     pub table: Arc<Table>,
     /// Usable from views and triggers stored in database files (`GITHUB_SQL_ALLOW_VIEWS`).
     pub allow_in_views: bool,
+    /// The connection's interrupt check, confirmation setting and last DELETE report.
+    pub state: Arc<crate::session::ConnState>,
 }
 
 /// Write state of one table in one connection, shared with its cursors.
@@ -59,6 +61,8 @@ struct Writes {
     pending: Vec<Target>,
     /// `pending.len()` when each open savepoint began (index = SQLite's savepoint number).
     savepoints: Vec<usize>,
+    /// Rows complete scans saw per package, for the bulk-delete rule.
+    totals: exec::Totals,
 }
 
 fn lock(w: &Mutex<Writes>) -> MutexGuard<'_, Writes> {
@@ -193,9 +197,17 @@ impl ResourceTable {
         .into()
     }
 
-    /// Sends the queued deletes; the queue is emptied whatever happens.
+    /// Sends the queued deletes; the queue is emptied whatever happens. A bulk DELETE the user
+    /// has not confirmed (and every DELETE in dry-run mode) sends nothing and fails the COMMIT.
     fn flush(&mut self) -> crate::Result<()> {
-        let pending = std::mem::take(&mut lock(&self.writes).pending);
+        use std::sync::atomic::Ordering;
+        let (pending, totals) = {
+            let mut w = lock(&self.writes);
+            (
+                std::mem::take(&mut w.pending),
+                std::mem::take(&mut w.totals),
+            )
+        };
         if pending.is_empty() {
             return Ok(());
         }
@@ -203,12 +215,36 @@ impl ResourceTable {
         let Some(&m) = resource.delete.first() else {
             return Ok(());
         };
-        exec::delete_all(
+        let method = &resource.methods[m];
+        let state = &self.spec.state;
+        let threshold =
+            usize::try_from(state.confirm_over.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+        let check = exec::needs_confirmation(resource, method, &pending, &totals, threshold);
+        if state.dry_run.load(Ordering::Relaxed) {
+            state.set_last_check((pending.len(), check));
+            return Err(crate::Error::Usage("dry run: nothing was sent".into()));
+        }
+        // One confirmation covers one COMMIT.
+        let confirmed = state.confirmed.swap(0, Ordering::Relaxed);
+        if let Some(c) = check {
+            if !state.always_confirm.load(Ordering::Relaxed) && confirmed < c.count as u64 {
+                let msg = format!(
+                    "{c}. Nothing was sent: confirm with --yes (or answer y) in the shell, or run SELECT github_sql_confirm_deletes({}) before the DELETE",
+                    c.count
+                );
+                state.set_last_check((pending.len(), Some(c)));
+                return Err(crate::Error::Usage(msg));
+            }
+        }
+        let interrupt = state.interrupt();
+        let report = exec::delete_all(
             &self.spec.table.client,
             resource,
-            &resource.methods[m],
+            method,
             &pending,
+            interrupt.as_ref(),
         )?;
+        state.set_report(report);
         Ok(())
     }
 
@@ -217,6 +253,7 @@ impl ResourceTable {
         w.pending.clear();
         w.rows.clear();
         w.savepoints.clear();
+        w.totals.clear();
     }
 }
 
@@ -391,8 +428,27 @@ impl ResourceCursor<'_> {
             };
             scan_args.params.push((name.clone(), values));
         }
-        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args, None)?);
+        let interrupt = self.spec.state.interrupt();
+        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args, interrupt)?);
+        self.record_totals();
         Ok(())
+    }
+
+    /// At the end of a complete scan, remembers each package's row count (bulk-delete rule).
+    fn record_totals(&self) {
+        let Some(totals) = self
+            .scan
+            .as_ref()
+            .filter(|s| s.eof())
+            .and_then(Scan::totals)
+        else {
+            return;
+        };
+        let mut w = lock(&self.writes);
+        for (k, n) in totals {
+            let e = w.totals.entry(k).or_insert(0);
+            *e = (*e).max(n);
+        }
     }
 
     fn current(&self) -> Option<&Row> {
@@ -414,7 +470,11 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         guard(|| {
             self.rowid.set(None);
             match self.scan.as_mut() {
-                Some(scan) => scan.advance().map_err(|e| crate::Error::from(e).into()),
+                Some(scan) => {
+                    scan.advance().map_err(crate::Error::from)?;
+                    self.record_totals();
+                    Ok(())
+                }
                 None => Ok(()),
             }
         })

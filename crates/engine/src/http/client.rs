@@ -123,6 +123,19 @@ pub struct GitHubClient {
 struct Answer {
     body: Arc<[u8]>,
     link: Option<String>,
+    status: u16,
+    request_id: Option<String>,
+}
+
+/// What a write's answer said: for the journal.
+#[derive(Debug)]
+pub struct Sent {
+    /// The JSON body, if any (DELETE answers 204 without one).
+    pub body: Option<Value>,
+    /// The final HTTP status.
+    pub status: u16,
+    /// GitHub's `x-github-request-id`.
+    pub request_id: Option<String>,
 }
 
 impl GitHubClient {
@@ -134,6 +147,9 @@ impl GitHubClient {
                 "http" | "https" if u.host().is_some() => Ok(u),
                 _ => Err("it must be an http(s) URL".to_string()),
             });
+        if let Some(t) = &config.token {
+            super::redact::register_secret(t.expose());
+        }
         GitHubClient {
             config,
             base,
@@ -280,6 +296,11 @@ impl GitHubClient {
         url: &Url,
         scopes: &[String],
     ) -> Result<Option<Value>, HttpError> {
+        self.send_full(method, url, scopes).map(|s| s.body)
+    }
+
+    /// [`GitHubClient::send`], also returning the status and GitHub's request id.
+    pub fn send_full(&self, method: &str, url: &Url, scopes: &[String]) -> Result<Sent, HttpError> {
         let m = HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
             status: 0,
             method: method.to_string(),
@@ -290,10 +311,16 @@ impl GitHubClient {
         let _slot = (m != HttpMethod::GET && m != HttpMethod::HEAD)
             .then(|| super::pace::acquire(self.config.write_delay));
         let ans = block_on(self.execute(m, url, scopes))?;
-        if ans.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        parse_json(url, &ans.body).map(Some)
+        let body = if ans.body.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(parse_json(url, &ans.body)?)
+        };
+        Ok(Sent {
+            body,
+            status: ans.status,
+            request_id: ans.request_id,
+        })
     }
 
     /// A Link URL is followed only on the API's own origin.
@@ -305,7 +332,7 @@ impl GitHubClient {
         })?;
         if u.origin() != base.origin() {
             return Err(HttpError::ForeignLink {
-                url: link.to_string(),
+                url: super::redact::redact(link),
             });
         }
         Ok(u)
@@ -360,18 +387,42 @@ impl GitHubClient {
             REQUESTS.fetch_add(1, Ordering::Relaxed);
             self.sent.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), attempt, "GitHub request");
+            let max_body = self.config.bounds.max_body;
             let result = async {
-                let resp = req.send().await?;
+                let mut resp = req.send().await?;
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await?;
-                Ok::<_, reqwest::Error>((status, headers, body))
+                // Read incrementally and stop at the bound: an endless or huge body must not
+                // grow the process (a declared Content-Length over the bound fails at once).
+                let mut body = Vec::new();
+                let mut too_big = resp.content_length().is_some_and(|n| n > max_body);
+                while !too_big {
+                    match resp.chunk().await? {
+                        Some(c) => {
+                            if (body.len() + c.len()) as u64 > max_body {
+                                too_big = true;
+                            } else {
+                                body.extend_from_slice(&c);
+                            }
+                        }
+                        None => break,
+                    }
+                }
+                Ok::<_, reqwest::Error>((status, headers, body, too_big))
             }
             .await;
             drop(permit);
+            if let Ok((_, _, _, true)) = &result {
+                return Err(HttpError::Bound {
+                    bound: "response body size",
+                    env: super::config::MAX_BODY_ENV,
+                    limit: mib(max_body),
+                    what: format!("GitHub's answer for {} {}", method, path_q(url)),
+                });
+            }
             let now = now_epoch();
             let (status, headers, body) = match result {
-                Ok(ok) => ok,
+                Ok((status, headers, body, _)) => (status, headers, body),
                 Err(e) => {
                     let not_sent = e.is_connect();
                     match retry::decide(
@@ -412,11 +463,13 @@ impl GitHubClient {
                     return Ok(Answer {
                         body: c.body,
                         link: c.link.or(link),
+                        status: 200,
+                        request_id: request_id(&headers),
                     });
                 }
             }
             if status.is_success() {
-                let body: Arc<[u8]> = body.to_vec().into();
+                let body: Arc<[u8]> = body.into();
                 if is_write {
                     cache::invalidate_for_write(url);
                 } else if self.config.cache {
@@ -431,7 +484,12 @@ impl GitHubClient {
                         );
                     }
                 }
-                return Ok(Answer { body, link });
+                return Ok(Answer {
+                    body,
+                    link,
+                    status: status.as_u16(),
+                    request_id: request_id(&headers),
+                });
             }
             let message = error_message(status, &body);
             let outcome = Outcome::Status {
@@ -460,8 +518,9 @@ impl GitHubClient {
     }
 }
 
+/// GitHub's `message`, redacted: servers and proxies have echoed the Authorization header in it.
 fn error_message(status: StatusCode, body: &[u8]) -> String {
-    serde_json::from_slice::<Value>(body)
+    let m = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(String::from))
         .unwrap_or_else(|| {
@@ -469,7 +528,17 @@ fn error_message(status: StatusCode, body: &[u8]) -> String {
                 .canonical_reason()
                 .unwrap_or("no message")
                 .to_string()
-        })
+        });
+    super::redact::redact(&m)
+}
+
+/// `n` bytes as "N MiB" (or bytes when smaller), for bound messages.
+pub(crate) fn mib(n: u64) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 fn classify(
@@ -523,6 +592,12 @@ fn classify(
     }
 }
 
+fn request_id(h: &HeaderMap) -> Option<String> {
+    h.get("x-github-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
+}
+
 fn now_epoch() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -560,7 +635,7 @@ fn redact_url(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    u.to_string()
+    super::redact::redact(u.as_str())
 }
 
 fn transport_detail(e: &reqwest::Error) -> String {
@@ -578,7 +653,7 @@ fn transport_detail(e: &reqwest::Error) -> String {
         msg.push_str(&s.to_string());
         src = s.source();
     }
-    msg
+    super::redact::redact(&msg)
 }
 
 fn parse_json(url: &Url, body: &[u8]) -> Result<Value, HttpError> {

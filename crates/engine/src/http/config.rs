@@ -50,6 +50,66 @@ pub struct ClientConfig {
     /// Pages fetched at once by one scan (`GITHUB_SQL_CONCURRENCY`; the process-wide cap is the
     /// same variable, read once).
     pub concurrency: usize,
+    /// Limits on what one answer and one scan may cost (`GITHUB_SQL_MAX_*`, `GITHUB_SQL_DEADLINE`).
+    pub bounds: Bounds,
+    /// Where mutating requests are journaled (`GITHUB_SQL_JOURNAL`); `None` = no journal.
+    pub journal: Option<std::path::PathBuf>,
+}
+
+/// Environment variable: largest response body, in MiB (default 64).
+pub const MAX_BODY_ENV: &str = "GITHUB_SQL_MAX_BODY_MB";
+/// Environment variable: most pages one scan may read (default 10,000).
+pub const MAX_PAGES_ENV: &str = "GITHUB_SQL_MAX_PAGES";
+/// Environment variable: most bytes one scan may read, in MiB (default 1024).
+pub const MAX_SCAN_ENV: &str = "GITHUB_SQL_MAX_SCAN_MB";
+/// Environment variable: longest time one scan may take, in seconds (default 600).
+pub const DEADLINE_ENV: &str = "GITHUB_SQL_DEADLINE";
+
+/// What one answer and one scan may cost before the statement fails (never a short result).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bounds {
+    /// Largest response body in bytes; the body is read incrementally and dropped at the bound.
+    pub max_body: u64,
+    /// Most pages one scan reads (all its IN-list sources together).
+    pub max_pages: u64,
+    /// Most body bytes one scan reads.
+    pub max_scan_bytes: u64,
+    /// Longest time from a scan's start to its last page.
+    pub deadline: Duration,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            max_body: 64 * MIB,
+            max_pages: 10_000,
+            max_scan_bytes: 1024 * MIB,
+            deadline: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Bounds {
+    /// The defaults, overridden by the environment (unparsable or zero values are ignored).
+    pub fn from_env() -> Self {
+        let d = Bounds::default();
+        let num = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|n| *n > 0)
+        };
+        Bounds {
+            max_body: num(MAX_BODY_ENV).map_or(d.max_body, |m| m.saturating_mul(MIB)),
+            max_pages: num(MAX_PAGES_ENV).unwrap_or(d.max_pages),
+            max_scan_bytes: num(MAX_SCAN_ENV).map_or(d.max_scan_bytes, |m| m.saturating_mul(MIB)),
+            deadline: env_secs(DEADLINE_ENV)
+                .filter(|d| !d.is_zero())
+                .unwrap_or(d.deadline),
+        }
+    }
 }
 
 /// Environment variable: per-request timeout in seconds.
@@ -149,6 +209,8 @@ impl ClientConfig {
             cache: !std::env::var(CACHE_ENV)
                 .is_ok_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
             concurrency: concurrency_from_env(),
+            bounds: Bounds::from_env(),
+            journal: crate::journal::path_from_env(),
             ..defaults
         }
     }
@@ -164,6 +226,9 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             cache: true,
             concurrency: DEFAULT_CONCURRENCY,
+            bounds: Bounds::default(),
+            // Only `from_env` journals by default, so tests and embedders choose a path.
+            journal: None,
         }
     }
 

@@ -43,6 +43,26 @@ pub enum HttpError {
     /// it waited for GitHub; what was in flight was cancelled.
     #[error("interrupted: the statement was cancelled while it waited for GitHub; its result is incomplete and was discarded")]
     Interrupted,
+    /// A bound on what an answer or a scan may cost was reached; nothing partial is returned.
+    #[error("{what}: over the {bound} bound ({limit}); the statement was stopped and its result discarded; raise {env} if this is expected")]
+    Bound {
+        /// Which bound (e.g. "response body size").
+        bound: &'static str,
+        /// The variable that raises it.
+        env: &'static str,
+        /// The bound's value, with its unit.
+        limit: String,
+        /// What happened, naming the request.
+        what: String,
+    },
+    /// GitHub's `next` link points at a page this scan already read (it would loop forever).
+    #[error("GitHub's Link rel=\"next\" on {path} points at {next}, a page this scan already read; stopped instead of looping (the result is incomplete and was discarded)")]
+    LinkLoop {
+        /// The page whose header loops.
+        path: String,
+        /// The repeated URL's path and query.
+        next: String,
+    },
     /// 401.
     #[error("GitHub rejected the token (401 {message}): check GITHUB_TOKEN; it may be mistyped, expired or revoked")]
     Unauthorized {
@@ -137,6 +157,28 @@ impl HttpError {
     /// Whether this is a 404 (lists and gets of absent packages read as zero rows).
     pub fn is_not_found(&self) -> bool {
         matches!(self, HttpError::NotFound { .. })
+    }
+
+    /// The HTTP status GitHub answered with, when the failure was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Unauthorized { .. } => Some(401),
+            HttpError::Forbidden { .. } => Some(403),
+            HttpError::NotFound { .. } => Some(404),
+            HttpError::Unprocessable { .. } => Some(422),
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether a write that failed this way may nevertheless have been done by GitHub (a 5xx,
+    /// a timeout or a broken connection after the request left).
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            HttpError::Status { status, .. } => *status >= 500,
+            HttpError::Transport { .. } | HttpError::Interrupted => true,
+            _ => false,
+        }
     }
 }
 

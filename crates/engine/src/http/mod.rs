@@ -10,15 +10,18 @@ mod error;
 mod link;
 mod pace;
 pub mod pages;
+mod redact;
 pub mod retry;
 mod runtime;
 
-pub use client::{request_count, GitHubClient, Page, RawPage};
+pub use client::{request_count, GitHubClient, Page, RawPage, Sent};
 pub use config::{
-    ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV, DEFAULT_API_URL,
-    MAX_WAIT_ENV, TIMEOUT_ENV, TOKEN_ENVS,
+    Bounds, ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV,
+    DEADLINE_ENV, DEFAULT_API_URL, MAX_BODY_ENV, MAX_PAGES_ENV, MAX_SCAN_ENV, MAX_WAIT_ENV,
+    TIMEOUT_ENV, TOKEN_ENVS,
 };
 pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};
 pub use pace::{DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
+pub use redact::{redact, register_secret};
 pub use runtime::{block_on, runtime};

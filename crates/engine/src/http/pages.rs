@@ -8,7 +8,8 @@
 //! the producer task and the SQLite cursor keeps memory at O(pages in flight); dropping the
 //! stream (SQLite stopped reading) cancels whatever is still in flight.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
 
 use futures_util::stream::{self, FuturesUnordered, StreamExt};
 use serde_json::Value;
@@ -162,8 +163,39 @@ fn with_page(url: &Url, n: u64) -> Url {
     u
 }
 
-/// URLs of pages 2..=N when the first page names the last one (N capped by what a LIMIT needs).
-pub fn remaining_pages(first: &RawPage, first_len: u64, max_rows: Option<u64>) -> Option<Vec<Url>> {
+/// Pages 2..=N of a list whose first page names its last one, produced lazily: N comes from
+/// the server, so nothing is ever allocated from it (`page=18446744073709551615` is just a big
+/// number that the page bound refuses).
+#[derive(Clone, Debug)]
+pub struct PageRange {
+    template: Url,
+    /// The last page to fetch (N, capped by what a LIMIT needs).
+    pub last: u64,
+}
+
+impl PageRange {
+    /// How many pages the range holds (pages 2..=last).
+    pub fn len(&self) -> u64 {
+        self.last.saturating_sub(1)
+    }
+
+    /// Whether there is no page after the first.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The URLs, one at a time.
+    pub fn urls(&self) -> impl Iterator<Item = Url> + '_ {
+        (2..=self.last).map(|k| with_page(&self.template, k))
+    }
+}
+
+/// Pages 2..=N when the first page names the last one (N capped by what a LIMIT needs).
+pub fn remaining_pages(
+    first: &RawPage,
+    first_len: u64,
+    max_rows: Option<u64>,
+) -> Option<PageRange> {
     let last = first.last.as_ref()?;
     let next = first.next.as_ref()?;
     let n = page_number(last, "page")?;
@@ -175,25 +207,161 @@ pub fn remaining_pages(first: &RawPage, first_len: u64, max_rows: Option<u64>) -
         Some(max) if first_len > 0 => n.min(max.div_ceil(first_len)),
         _ => n,
     };
-    Some((2..=n).map(|k| with_page(last, k)).collect())
+    Some(PageRange {
+        template: last.clone(),
+        last: n,
+    })
 }
 
+/// What one scan has spent against its [`Bounds`](super::Bounds): pages, bytes, the `next`
+/// URLs it followed, and its deadline.
+struct Budget {
+    bounds: super::Bounds,
+    pages: u64,
+    bytes: u64,
+    seen: HashSet<Url>,
+}
+
+impl Budget {
+    fn new(bounds: super::Bounds) -> Self {
+        Budget {
+            bounds,
+            pages: 0,
+            bytes: 0,
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Counts one page about to be requested.
+    fn page(&mut self, url: &Url) -> Result<(), HttpError> {
+        self.pages += 1;
+        if self.pages > self.bounds.max_pages {
+            return Err(self.too_many_pages(format!("reading {}", path_q(url))));
+        }
+        Ok(())
+    }
+
+    fn too_many_pages(&self, what: String) -> HttpError {
+        HttpError::Bound {
+            bound: "pages per scan",
+            env: super::config::MAX_PAGES_ENV,
+            limit: format!("{} pages", self.bounds.max_pages),
+            what,
+        }
+    }
+
+    /// Reserves a whole known range of pages before any is requested.
+    fn pages_ahead(&mut self, from: &RawPage, range: &PageRange) -> Result<(), HttpError> {
+        if self.pages.saturating_add(range.len()) > self.bounds.max_pages {
+            return Err(self.too_many_pages(format!(
+                "GitHub's Link rel=\"last\" on {} announces {} pages",
+                path_q(&from.url),
+                range.last
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts the bytes of a page that arrived.
+    fn bytes(&mut self, page: &RawPage) -> Result<(), HttpError> {
+        self.bytes = self.bytes.saturating_add(page.body.len() as u64);
+        if self.bytes > self.bounds.max_scan_bytes {
+            return Err(HttpError::Bound {
+                bound: "bytes per scan",
+                env: super::config::MAX_SCAN_ENV,
+                limit: super::client::mib(self.bounds.max_scan_bytes),
+                what: format!(
+                    "the scan reached {} at {}",
+                    path_q(&page.url),
+                    super::client::mib(self.bytes)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// A `next` link to follow: refused when this scan already read that URL.
+    fn follow(&mut self, from: &RawPage, next: &Url) -> Result<(), HttpError> {
+        if next == &from.url || !self.seen.insert(next.clone()) {
+            return Err(HttpError::LinkLoop {
+                path: path_q(&from.url),
+                next: path_q(next),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn path_q(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+/// Runs the producer under the scan's deadline, and turns a panic in it into an error: a
+/// producer that vanished would otherwise read as the end of the rows (a short result).
 async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, HttpError>>) {
+    use futures_util::FutureExt as _;
+    let bounds = f.client.config().bounds.clone();
+    let deadline = bounds.deadline;
+    let run = std::panic::AssertUnwindSafe(produce_bounded(f, starts, tx.clone(), bounds));
+    let err = match tokio::time::timeout(deadline, run.catch_unwind()).await {
+        Ok(Ok(())) => return,
+        Ok(Err(_)) => HttpError::Bound {
+            bound: "internal consistency",
+            env: "GITHUB_SQL_LOG",
+            limit: "no panic".into(),
+            what: "github-sql hit an internal error while fetching pages (a bug; please report it)"
+                .into(),
+        },
+        Err(_) => HttpError::Bound {
+            bound: "scan deadline",
+            env: super::config::DEADLINE_ENV,
+            limit: format!("{} s", deadline.as_secs_f64()),
+            what: "the scan was still reading GitHub".into(),
+        },
+    };
+    let _ = tx.send(Err(err)).await;
+}
+
+async fn produce_bounded(
+    f: Fetch,
+    starts: Vec<Start>,
+    tx: mpsc::Sender<Result<Batch, HttpError>>,
+    bounds: super::Bounds,
+) {
+    let budget = Mutex::new(Budget::new(bounds));
+    let budget = &budget;
+    let fail = |e: HttpError| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(Err(e)).await;
+        }
+    };
     let cap = f.client.config().concurrency.max(1);
     let fr = &f;
     let mut firsts = stream::iter(starts.into_iter().enumerate())
-        .map(|(i, s)| async move { (i, first(fr, s).await) })
+        .map(|(i, s)| async move {
+            let url = match &s {
+                Start::List(u) | Start::Object(u) => u.clone(),
+            };
+            if let Err(e) = spend(budget, |b| b.page(&url)) {
+                return (i, Err(e));
+            }
+            (i, first(fr, s).await)
+        })
         .buffered(cap);
     while let Some((source, res)) = firsts.next().await {
         let (page, single) = match res {
             // An absent package (or version) has no rows.
             Err(e) if e.is_not_found() => continue,
-            Err(e) => {
-                let _ = tx.send(Err(e)).await;
-                return;
-            }
+            Err(e) => return fail(e).await,
             Ok(p) => p,
         };
+        if let Err(e) = spend(budget, |b| b.bytes(&page)) {
+            return fail(e).await;
+        }
         if single {
             if !deliver(&tx, source, page, single).await {
                 return;
@@ -207,25 +375,51 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
         };
         let mut sent = first_len;
         let rest = remaining_pages(&page, first_len, f.max_rows);
-        let mut next = page.next.clone();
+        if let Some(range) = &rest {
+            if let Err(e) = spend(budget, |b| b.pages_ahead(&page, range)) {
+                return fail(e).await;
+            }
+        }
+        let mut next = match &page.next {
+            Some(n) if rest.is_none() => {
+                if let Err(e) = spend(budget, |b| b.follow(&page, n)) {
+                    return fail(e).await;
+                }
+                Some(n.clone())
+            }
+            n => n.clone(),
+        };
+        lock(budget).seen.insert(page.url.clone());
         if !deliver(&tx, source, page, single).await {
             return;
         }
         if f.max_rows.is_some_and(|m| sent >= m) {
             continue;
         }
-        if let Some(urls) = rest {
-            if !in_order(fr, source, urls, cap, &tx).await {
+        if let Some(range) = rest {
+            // Reserved in full above; counted here only for the byte bound.
+            if !in_order(fr, source, range.urls(), cap, &tx, budget).await {
                 return;
             }
             continue;
         }
         // No page count: follow `next` one page at a time.
         while let Some(url) = next.take() {
+            if let Err(e) = spend(budget, |b| b.page(&url)) {
+                return fail(e).await;
+            }
             match f.client.get_raw_page_async(&url, &f.scopes).await {
                 Ok(page) => {
+                    if let Err(e) = spend(budget, |b| b.bytes(&page)) {
+                        return fail(e).await;
+                    }
                     if f.max_rows.is_some() {
                         sent += count_items(&page.body, f.object_key.as_deref());
+                    }
+                    if let Some(n) = &page.next {
+                        if let Err(e) = spend(budget, |b| b.follow(&page, n)) {
+                            return fail(e).await;
+                        }
                     }
                     next = page.next.clone();
                     if !deliver(&tx, source, page, single).await {
@@ -235,13 +429,19 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
                         break;
                     }
                 }
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
+                Err(e) => return fail(e).await,
             }
         }
     }
+}
+
+fn lock(b: &Mutex<Budget>) -> std::sync::MutexGuard<'_, Budget> {
+    b.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f` on the budget without holding its lock across an await.
+fn spend<R>(b: &Mutex<Budget>, f: impl FnOnce(&mut Budget) -> R) -> R {
+    f(&mut lock(b))
 }
 
 /// Sends one page on to the reader; false when the reader is gone.
@@ -266,11 +466,12 @@ async fn deliver(
 async fn in_order(
     f: &Fetch,
     source: usize,
-    urls: Vec<Url>,
+    urls: impl Iterator<Item = Url>,
     cap: usize,
     tx: &mpsc::Sender<Result<Batch, HttpError>>,
+    budget: &Mutex<Budget>,
 ) -> bool {
-    let mut pending = urls.into_iter().enumerate();
+    let mut pending = urls.enumerate();
     let mut in_flight = FuturesUnordered::new();
     let mut ready: BTreeMap<usize, RawPage> = BTreeMap::new();
     let mut next_out = 0;
@@ -284,7 +485,7 @@ async fn in_order(
         let Some((i, res)) = in_flight.next().await else {
             return true;
         };
-        match res {
+        match res.and_then(|page| spend(budget, |b| b.bytes(&page)).map(|()| page)) {
             Ok(page) => {
                 ready.insert(i, page);
             }
@@ -334,7 +535,7 @@ mod tests {
         );
         let urls: Vec<String> = remaining_pages(&p, 100, None)
             .expect("known")
-            .iter()
+            .urls()
             .map(|u| u.to_string())
             .collect();
         assert_eq!(
@@ -347,6 +548,17 @@ mod tests {
         );
         // A LIMIT of 150 rows needs two pages of 100.
         assert_eq!(remaining_pages(&p, 100, Some(150)).expect("known").len(), 1);
+        // A server-supplied count is never allocated: the largest page number is just a number.
+        let huge = page(
+            Some("http://h/x?per_page=100&page=2"),
+            Some("http://h/x?per_page=100&page=18446744073709551615"),
+        );
+        let r = remaining_pages(&huge, 100, None).expect("known");
+        assert_eq!(r.len(), u64::MAX - 1);
+        assert_eq!(
+            r.urls().nth(1).map(|u| u.to_string()).as_deref(),
+            Some("http://h/x?per_page=100&page=3")
+        );
     }
 
     #[test]
