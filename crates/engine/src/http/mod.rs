@@ -10,6 +10,7 @@ mod error;
 mod link;
 mod pace;
 pub mod pages;
+pub mod registry;
 pub mod retry;
 mod runtime;
 
