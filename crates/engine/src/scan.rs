@@ -310,7 +310,15 @@ fn decode(
         headers: &page.headers,
     };
     let rows = if object_key.is_some() {
-        // A wrapped array (`objectKey`), of a list page or of a single object.
+        // A wrapped array (`objectKey`), of a list page or of a single object. An object
+        // without the key (an image manifest has no `manifests`) has no rows.
+        let absent = serde_json::from_slice::<serde_json::Value>(&page.body)
+            .ok()
+            .zip(object_key)
+            .is_some_and(|(v, k)| v.get(k).is_none_or(serde_json::Value::is_null));
+        if absent {
+            return Ok(Vec::new());
+        }
         let mut rows: Vec<Row> = page
             .items(object_key)?
             .iter()

@@ -68,10 +68,7 @@ impl Entry {
     pub fn attestation(m: &Manifest, of_digest: &str) -> Entry {
         let mut e = Entry::of(m, "unknown", "unknown", None);
         e.annotations = vec![
-            (
-                "vnd.docker.reference.digest".into(),
-                of_digest.to_string(),
-            ),
+            ("vnd.docker.reference.digest".into(), of_digest.to_string()),
             (
                 "vnd.docker.reference.type".into(),
                 "attestation-manifest".into(),
@@ -115,7 +112,8 @@ pub fn image(seed: &str, artifact_type: Option<&str>, subject: Option<&Manifest>
         v["layers"] = json!([blob(a, &format!("{seed}#payload"), 254)]);
     }
     if let Some(s) = subject {
-        v["subject"] = json!({"mediaType": s.media_type, "digest": s.digest(), "size": s.body.len()});
+        v["subject"] =
+            json!({"mediaType": s.media_type, "digest": s.digest(), "size": s.body.len()});
     }
     Manifest {
         media_type: OCI_MANIFEST.into(),
@@ -214,20 +212,33 @@ async fn token(State(s): State<Arc<Shared>>, req: Request) -> Response {
         .and_then(|r| r.strip_suffix(":pull"))
         .map(str::to_string)
     else {
-        return oci_error(StatusCode::BAD_REQUEST, "DENIED", "scope must be repository:<name>:pull");
+        return oci_error(
+            StatusCode::BAD_REQUEST,
+            "DENIED",
+            "scope must be repository:<name>:pull",
+        );
     };
     let password = basic_password(req.headers());
     let Some(password) = password.filter(|p| !p.is_empty()) else {
-        return oci_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "authentication required");
+        return oci_error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "authentication required",
+        );
     };
     let allowed = match &*lock(&s.policy) {
         TokenPolicy::AnyToken => true,
-        TokenPolicy::Tokens(map) => map
-            .get(&password)
-            .is_some_and(|sc| sc.iter().any(|x| x == "read:packages" || x == "write:packages")),
+        TokenPolicy::Tokens(map) => map.get(&password).is_some_and(|sc| {
+            sc.iter()
+                .any(|x| x == "read:packages" || x == "write:packages")
+        }),
     };
     if !allowed {
-        return oci_error(StatusCode::FORBIDDEN, "DENIED", "requested access to the resource is denied");
+        return oci_error(
+            StatusCode::FORBIDDEN,
+            "DENIED",
+            "requested access to the resource is denied",
+        );
     }
     let mut tokens = lock(&s.registry_tokens);
     let issued = format!("fake-registry-token-{}", tokens.len() + 1);
@@ -282,14 +293,22 @@ async fn v2(State(s): State<Arc<Shared>>, req: Request) -> Response {
         return challenge(&s, &repository);
     }
     let Some((owner, image)) = repository.split_once('/') else {
-        return oci_error(StatusCode::NOT_FOUND, "NAME_UNKNOWN", "repository name not known to registry");
+        return oci_error(
+            StatusCode::NOT_FOUND,
+            "NAME_UNKNOWN",
+            "repository name not known to registry",
+        );
     };
     let store = lock(&s.store);
     let Some(pkg) = store
         .package_of(owner, "container", image)
         .filter(|p| p.deleted_at.is_none())
     else {
-        return oci_error(StatusCode::NOT_FOUND, "NAME_UNKNOWN", "repository name not known to registry");
+        return oci_error(
+            StatusCode::NOT_FOUND,
+            "NAME_UNKNOWN",
+            "repository name not known to registry",
+        );
     };
     let active = || pkg.versions.iter().filter(|v| v.deleted_at.is_none());
     let Some(reference) = what else {
@@ -304,7 +323,11 @@ async fn v2(State(s): State<Arc<Shared>>, req: Request) -> Response {
         active().find(|v| v.tags.iter().any(|t| *t == reference))
     };
     let Some(m) = version.and_then(|v| pkg.manifests.get(&v.name)) else {
-        return oci_error(StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown");
+        return oci_error(
+            StatusCode::NOT_FOUND,
+            "MANIFEST_UNKNOWN",
+            "manifest unknown",
+        );
     };
     let mut r = Response::new(Body::from(m.body.clone()));
     let h = r.headers_mut();

@@ -61,7 +61,11 @@ pub fn demo_store() -> Store {
             p.add_manifest(m.clone());
         }
     }
-    all.extend(octo_app(&app).into_iter().map(|v| ("container", "octo/app", v)));
+    all.extend(
+        octo_app(&app)
+            .into_iter()
+            .map(|v| ("container", "octo/app", v)),
+    );
     all.extend(
         app_lib()
             .into_iter()
@@ -245,7 +249,10 @@ fn add_others(store: &mut Store, app: &[Manifest]) {
         }
     }
     // The two signatures of octo/app's index, pushed after everything else (ids stay in order).
-    for (k, tags) in [(7usize, Vec::new()), (8, vec![cosign_tag(&app[6].digest())])] {
+    for (k, tags) in [
+        (7usize, Vec::new()),
+        (8, vec![cosign_tag(&app[6].digest())]),
+    ] {
         let created = OTHERS_START + 61 * 86_400 + k as i64 * 600;
         let mut v = Version::new(app[k].digest(), rfc3339(created));
         v.tags = tags;

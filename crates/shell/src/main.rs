@@ -87,11 +87,13 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             fake.base_url()
         );
         // Everything else (write pacing) still comes from the environment.
+        // The fake serves the registry (/v2/) on the same address.
         let config = ClientConfig {
             base_url: fake.base_url(),
             token: Some(Token::new("demo-token")),
             ..ClientConfig::from_env()
-        };
+        }
+        .with_server("registry", fake.base_url());
         (Some(fake), config)
     } else {
         (None, ClientConfig::from_env())

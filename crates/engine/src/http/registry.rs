@@ -232,10 +232,20 @@ fn digest_url(url: &Url, digest: &str) -> Url {
     u
 }
 
+/// Registry origin and decoded path: `sha256%3A…` and `sha256:…` are the same manifest.
 fn cache_key(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.to_string()
+    format!(
+        "{}{}",
+        url.origin().ascii_serialization(),
+        percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy()
+    )
+}
+
+/// One handshake at a time: concurrent first requests wait for the first one's token instead of
+/// each asking the realm.
+fn handshake_lock() -> &'static tokio::sync::Mutex<()> {
+    static L: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    L.get_or_init(|| tokio::sync::Mutex::new(()))
 }
 
 /// GETs one registry object (a manifest, a tag list) as a [`RawPage`], doing the token
@@ -338,8 +348,17 @@ pub async fn get(
             && !answered_challenge
         {
             answered_challenge = true;
-            let fresh = answer_challenge(client, url, &headers).await?;
-            lock(bearer_cache()).insert(bearer_key.clone(), fresh.clone());
+            let _one = handshake_lock().lock().await;
+            let cached = lock(bearer_cache()).get(&bearer_key).cloned();
+            let fresh = match cached.filter(|c| Some(c) != bearer.as_ref()) {
+                // Another request finished the handshake while this one waited.
+                Some(c) => c,
+                None => {
+                    let t = answer_challenge(client, url, &headers).await?;
+                    lock(bearer_cache()).insert(bearer_key.clone(), t.clone());
+                    t
+                }
+            };
             bearer = Some(fresh);
             attempt -= 1;
             continue;

@@ -562,20 +562,21 @@ fn load_resource(
     {
         let loc = format!("{at}/x-github-sql/computedColumns/{col}");
         let from = spec["from"].as_str().unwrap_or_default();
-        let (computed, sql) =
-            match from {
-                "body-sha256" => (Computed::BodySha256, SqlType::Text),
-                "body-size" => (Computed::BodySize, SqlType::Integer),
-                h if h.starts_with("header:") && h.len() > 7 => {
-                    (Computed::Header(h[7..].to_ascii_lowercase()), SqlType::Text)
-                }
-                other => return Err(doc.err(
+        let (computed, sql) = match from {
+            "body-sha256" => (Computed::BodySha256, SqlType::Text),
+            "body-size" => (Computed::BodySize, SqlType::Integer),
+            h if h.starts_with("header:") && h.len() > 7 => {
+                (Computed::Header(h[7..].to_ascii_lowercase()), SqlType::Text)
+            }
+            other => {
+                return Err(doc.err(
                     &loc,
                     format!(
                         "`from: {other}` is not known; use body-sha256, body-size or header:<Name>"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         n_computed += 1;
         columns.insert(
             n_computed - 1,
