@@ -320,7 +320,7 @@ async fn v2(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let version = if reference.contains(':') {
         active().find(|v| v.name == reference)
     } else {
-        active().find(|v| v.tags.iter().any(|t| *t == reference))
+        active().find(|v| v.tags.contains(&reference))
     };
     let Some(m) = version.and_then(|v| pkg.manifests.get(&v.name)) else {
         return oci_error(
