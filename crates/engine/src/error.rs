@@ -85,6 +85,7 @@ impl Error {
                 H::BadPathParam { .. } | H::Unprocessable { .. } => ErrorKind::BadValue,
                 H::BadBaseUrl { .. } | H::InsecureUrl { .. } => ErrorKind::Config,
                 H::Interrupted => ErrorKind::Cancelled,
+                H::Registry(r) => r.kind(),
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }

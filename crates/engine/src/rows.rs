@@ -11,14 +11,41 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
-use crate::spec::{ColumnSource, Resource, SqlType};
+use crate::spec::{ColumnSource, Computed, Resource, SqlType};
+
+/// `sha256:<hex>` of some bytes: the digest of a manifest is the SHA-256 of its exact bytes.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(bytes);
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    for b in hash {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
 
 /// Which response field feeds which columns, for one resource.
 #[derive(Clone, Debug)]
 pub struct RowDecoder {
-    /// (field name, the columns it feeds with their types), sorted by field name.
-    fields: Vec<(String, Vec<(usize, SqlType)>)>,
+    /// (field name, the columns it feeds with their types and the keys below the field, if
+    /// any), sorted by field name.
+    fields: Vec<(String, Vec<Feed>)>,
     columns: usize,
+    /// Columns computed from the whole response (filled by [`RowDecoder::fill_computed`]).
+    computed: Vec<(usize, Computed)>,
+}
+
+/// One column a field feeds: its index, type, and the keys below the field (`subject.digest`).
+type Feed = (usize, SqlType, Vec<String>);
+
+/// What a computed column may read: the body and the response headers (lower-case names).
+#[derive(Clone, Copy, Debug)]
+pub struct Response<'a> {
+    /// The body's bytes.
+    pub body: &'a [u8],
+    /// Response headers kept for computed columns.
+    pub headers: &'a [(String, String)],
 }
 
 /// One decoded row: a value per column (parameter columns stay NULL; the cursor fills them).
@@ -27,25 +54,70 @@ pub type Row = Vec<Value>;
 impl RowDecoder {
     /// The decoder for a resource's columns.
     pub fn new(resource: &Resource) -> Self {
-        let mut fields: Vec<(String, Vec<(usize, SqlType)>)> = Vec::new();
+        let mut fields: Vec<(String, Vec<Feed>)> = Vec::new();
+        let mut computed = Vec::new();
         for (i, c) in resource.columns.iter().enumerate() {
-            let (ColumnSource::Field(f) | ColumnSource::ParamField { field: f, .. }) = &c.source
-            else {
-                continue;
+            let (f, rest) = match &c.source {
+                ColumnSource::Field(f) | ColumnSource::ParamField { field: f, .. } => {
+                    (f, Vec::new())
+                }
+                ColumnSource::Path { field, rest } => (field, rest.clone()),
+                ColumnSource::Computed(k) => {
+                    computed.push((i, k.clone()));
+                    continue;
+                }
+                ColumnSource::Param(_) => continue,
             };
             match fields.iter_mut().find(|(name, _)| name == f) {
-                Some((_, cols)) => cols.push((i, c.sql_type)),
-                None => fields.push((f.clone(), vec![(i, c.sql_type)])),
+                Some((_, cols)) => cols.push((i, c.sql_type, rest)),
+                None => fields.push((f.clone(), vec![(i, c.sql_type, rest)])),
             }
         }
         fields.sort_by(|a, b| a.0.cmp(&b.0));
         RowDecoder {
             fields,
             columns: resource.columns.len(),
+            computed,
         }
     }
 
-    fn field(&self, name: &str) -> Option<&[(usize, SqlType)]> {
+    /// Whether some column is computed from the whole response.
+    pub fn has_computed(&self) -> bool {
+        !self.computed.is_empty()
+    }
+
+    /// Fills the computed columns of rows decoded from one response.
+    pub fn fill_computed(&self, rows: &mut [Row], resp: Response<'_>) {
+        if self.computed.is_empty() {
+            return;
+        }
+        let values: Vec<(usize, Value)> = self
+            .computed
+            .iter()
+            .map(|(i, k)| {
+                let v = match k {
+                    Computed::BodySha256 => Value::Text(sha256_digest(resp.body)),
+                    Computed::BodySize => Value::Integer(resp.body.len() as i64),
+                    Computed::Header(h) => resp
+                        .headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(h))
+                        .map(|(_, v)| Value::Text(v.clone()))
+                        .unwrap_or(Value::Null),
+                };
+                (*i, v)
+            })
+            .collect();
+        for row in rows {
+            for (i, v) in &values {
+                if let Some(slot) = row.get_mut(*i) {
+                    *slot = v.clone();
+                }
+            }
+        }
+    }
+
+    fn field(&self, name: &str) -> Option<&[Feed]> {
         self.fields
             .binary_search_by(|f| f.0.as_str().cmp(name))
             .ok()
@@ -72,8 +144,12 @@ impl RowDecoder {
     pub fn from_value(&self, item: &Json) -> Row {
         let mut row = vec![Value::Null; self.columns];
         for (name, cols) in &self.fields {
-            for (i, t) in cols {
-                row[*i] = field_value(*t, item.get(name));
+            for (i, t, rest) in cols {
+                let mut v = item.get(name);
+                for k in rest {
+                    v = v.and_then(|x| x.get(k));
+                }
+                row[*i] = field_value(*t, v);
             }
         }
         row
@@ -119,9 +195,27 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         let mut row = vec![Value::Null; self.0.columns];
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match self.0.field(&key) {
-                Some([(i, _), rest @ ..]) => {
+                Some(cols) if cols.iter().any(|(_, _, rest)| !rest.is_empty()) => {
+                    // Nested keys: parse this field's subtree once.
+                    let raw: Box<RawValue> = map.next_value()?;
+                    let tree: Json = serde_json::from_str(raw.get()).map_err(de::Error::custom)?;
+                    for (i, t, rest) in cols {
+                        if rest.is_empty() {
+                            row[*i] = Field
+                                .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
+                                .map_err(de::Error::custom)?;
+                        } else {
+                            let mut v = Some(&tree);
+                            for k in rest {
+                                v = v.and_then(|x| x.get(k));
+                            }
+                            row[*i] = field_value(*t, v);
+                        }
+                    }
+                }
+                Some([(i, _, _), rest @ ..]) => {
                     let v = map.next_value_seed(Field)?;
-                    for (j, _) in rest {
+                    for (j, _, _) in rest {
                         row[*j] = v.clone();
                     }
                     row[*i] = v;

@@ -47,6 +47,15 @@ impl Table {
     /// A table for this resource and client.
     pub fn new(resource: Arc<Resource>, client: GitHubClient) -> Self {
         let decoder = RowDecoder::new(&resource);
+        // A service with its own server (the registry) gets a client for that server.
+        let client = match &resource.server {
+            Some(server) => {
+                let url =
+                    crate::http::registry::server_url(&resource.service, server, client.config());
+                client.with_base_url(&url)
+            }
+            None => client,
+        };
         Table {
             resource,
             decoder,
@@ -107,6 +116,12 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
+        let multi: Vec<&str> = method
+            .params
+            .iter()
+            .filter(|p| p.multi_segment)
+            .map(|p| p.name.as_str())
+            .collect();
         let mut query: Vec<(&str, String)> = bound
             .query
             .iter()
@@ -114,13 +129,28 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
             .collect();
         let start = match method.returns {
             Returns::Array => {
-                if let Some((k, size)) = &resource.pagination.page_size {
+                // The page size is the REST API's; a service with its own server has its own.
+                if let Some((k, size)) = resource
+                    .pagination
+                    .page_size
+                    .as_ref()
+                    .filter(|_| resource.server.is_none())
+                {
                     let size = args.want.map_or(*size as u64, |w| w.clamp(1, *size as u64));
                     query.push((k.as_str(), size.to_string()));
                 }
-                Start::List(table.client.url_for(&method.path, &path, &query)?)
+                Start::List(
+                    table
+                        .client
+                        .url_for_segments(&method.path, &path, &query, &multi)?,
+                )
             }
-            _ => Start::Object(table.client.url_for(&method.path, &path, &query)?),
+            _ => Start::Object(table.client.url_for_segments(
+                &method.path,
+                &path,
+                &query,
+                &multi,
+            )?),
         };
         out.push((bound, start));
     }
@@ -149,6 +179,9 @@ impl Scan {
             object_key: method.object_key.clone(),
             scopes,
             max_rows: args.want,
+            headers: method.headers.clone(),
+            server_auth: resource.server.as_ref().map(|s| s.auth),
+            not_found_is_error: method.not_found_is_error,
         };
         let mut scan = Scan {
             method: args.method,
@@ -215,7 +248,10 @@ impl Scan {
             return Value::Null;
         };
         match &col.source {
-            ColumnSource::Field(_) | ColumnSource::ParamField { .. } => self
+            ColumnSource::Field(_)
+            | ColumnSource::ParamField { .. }
+            | ColumnSource::Path { .. }
+            | ColumnSource::Computed(_) => self
                 .current()
                 .and_then(|r| r.get(i))
                 .cloned()
@@ -324,18 +360,37 @@ fn decode(
     object_key: Option<&str>,
 ) -> crate::Result<Vec<Row>> {
     let page = &batch.page;
-    let rows = if batch.single {
-        decoder.object(&page.body).map(|r| vec![r])
-    } else if object_key.is_none() {
-        decoder.page(&page.body)
-    } else {
-        return Ok(page
+    let resp = crate::rows::Response {
+        body: &page.body,
+        headers: &page.headers,
+    };
+    let rows = if object_key.is_some() {
+        // A wrapped array (`objectKey`), of a list page or of a single object. An object
+        // without the key (an image manifest has no `manifests`) has no rows.
+        let absent = serde_json::from_slice::<serde_json::Value>(&page.body)
+            .ok()
+            .zip(object_key)
+            .is_some_and(|(v, k)| v.get(k).is_none_or(serde_json::Value::is_null));
+        if absent {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<Row> = page
             .items(object_key)?
             .iter()
             .map(|i| decoder.from_value(i))
-            .collect());
+            .collect();
+        decoder.fill_computed(&mut rows, resp);
+        return Ok(rows);
+    } else if batch.single {
+        decoder.object(&page.body).map(|r| vec![r])
+    } else {
+        decoder.page(&page.body)
     };
-    rows.map_err(|e| {
+    rows.map(|mut rows| {
+        decoder.fill_computed(&mut rows, resp);
+        rows
+    })
+    .map_err(|e| {
         let path = match page.url.query() {
             Some(q) => format!("{}?{q}", page.url.path()),
             None => page.url.path().to_string(),

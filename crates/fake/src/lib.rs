@@ -23,12 +23,14 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub mod registry;
 pub mod sample;
 mod server;
 mod store;
 
 pub use store::{
-    digest, rfc3339, Owner, OwnerKind, Package, Store, Version, AUTHENTICATED_USER, PACKAGE_TYPES,
+    digest, rfc3339, Manifest, Owner, OwnerKind, Package, Store, Version, AUTHENTICATED_USER,
+    PACKAGE_TYPES,
 };
 
 use server::{lock, Shared};

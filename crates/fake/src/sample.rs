@@ -1,6 +1,7 @@
 //! Deterministic demo data for `--demo` mode and tests.
 
-use super::store::{digest, mix, mix_str, rfc3339, Store, Version};
+use super::registry::{self, Entry};
+use super::store::{mix, mix_str, rfc3339, Manifest, Store, Version};
 
 /// First version id of the demo store (ids then follow creation dates store-wide).
 pub const DEMO_FIRST_ID: i64 = 201_000_001;
@@ -15,15 +16,21 @@ pub const DEMO_FIRST_PACKAGE_ID: i64 = 3_000_001;
 /// * npm `hello-world` (public): 130 active versions `0.0.1` … `2.3.0`, 2023-03 to 2025-03, plus
 ///   two deleted pre-releases (`1.0.0-beta.1`, `2.0.0-rc.1`) so `state=deleted` shows rows;
 ///   `1.0.0` and `2.0.0` have more than 5000 downloads (undeletable: public);
-/// * container `octo/app` (private): 7 digest versions, tagged `latest`+`v1.2.0` (newest),
-///   `v1.1.0` and `v1.0.0`, the other 4 untagged;
+/// * container `octo/app` (private): 9 versions whose names are the digests of the manifests the
+///   fake registry serves ([`octo_app_manifests`]): a multi-arch index tagged `latest`+`v1.2.0`
+///   (linux/amd64 and linux/arm64/v8 platform manifests and a buildx attestation, all three
+///   untagged versions), single-platform images `v1.1.0` and `v1.0.0`, an untagged orphan (the
+///   oldest), and, added in 2025-06, two signatures of the index: an OCI 1.1 referrer (untagged,
+///   `subject` = the index) and a cosign signature tagged `sha256-<hex>.sig`;
 /// * maven `com.example.app-lib` (private): 5 versions `1.0.0` … `2.0.0`;
 /// * npm `empty-pkg` (private): no versions.
 ///
-/// The organization `octo-org` owns container `platform/api` (internal, 4 versions, 2 tagged),
+/// The organization `octo-org` owns container `platform/api` (internal, 4 versions, 2 tagged; its
+/// `latest` index is *partial*: its arm64 entry is gone),
 /// npm `design-system` (public, 4 versions), maven `com.octo-org.core` (private, 2 versions) and
 /// npm `legacy-sdk` (deleted, restorable). The user `hubot` owns npm `hubot-scripts` (public,
-/// 3 versions) and container `hubot/brain` (private, 2 versions, 1 tagged). Their versions are
+/// 3 versions) and container `hubot/brain` (private, 2 versions, 1 tagged; its `latest` index is a
+/// *ghost*: none of its entries exist). Their versions are
 /// newer than octocat's (2025-04 onwards), so version ids still follow creation dates.
 ///
 /// No randomness and no clock: every call returns the same data.
@@ -48,7 +55,17 @@ pub fn demo_store() -> Store {
 
     let mut all: Vec<(&str, &str, Version)> = Vec::new();
     all.extend(hello_world().into_iter().map(|v| ("npm", "hello-world", v)));
-    all.extend(octo_app().into_iter().map(|v| ("container", "octo/app", v)));
+    let app = octo_app_manifests();
+    if let Some(p) = store.package_mut("container", "octo/app") {
+        for m in app.iter() {
+            p.add_manifest(m.clone());
+        }
+    }
+    all.extend(
+        octo_app(&app)
+            .into_iter()
+            .map(|v| ("container", "octo/app", v)),
+    );
     all.extend(
         app_lib()
             .into_iter()
@@ -59,9 +76,45 @@ pub fn demo_store() -> Store {
     for (t, n, v) in all {
         store.add_package(t, n).add_version(v);
     }
-    add_others(&mut store);
+    add_others(&mut store, &app);
     store
 }
+
+/// The manifests of `octo/app`, in version order (`k` = 0 … 8, see [`demo_store`]):
+/// 0 orphan, 1 `v1.0.0`, 2 attestation of 5, 3 linux/arm64/v8, 4 `v1.1.0`, 5 linux/amd64,
+/// 6 the index (`latest`, `v1.2.0`) over 5, 3 and 2, 7 an OCI 1.1 signature of 6, 8 a cosign
+/// signature of 6 (tag `sha256-<hex of 6>.sig`).
+pub fn octo_app_manifests() -> Vec<Manifest> {
+    let orphan = registry::image("octo/app orphan", None, None);
+    let v100 = registry::image("octo/app v1.0.0", None, None);
+    let amd64 = registry::image("octo/app v1.2.0 linux/amd64", None, None);
+    let arm64 = registry::image("octo/app v1.2.0 linux/arm64", None, None);
+    let att = registry::attestation("octo/app v1.2.0 linux/amd64 provenance");
+    let v110 = registry::image("octo/app v1.1.0", None, None);
+    let idx = registry::index(&[
+        Entry::of(&amd64, "linux", "amd64", None),
+        Entry::of(&arm64, "linux", "arm64", Some("v8")),
+        Entry::attestation(&att, &amd64.digest()),
+    ]);
+    let sig = registry::image(
+        "octo/app v1.2.0 notation signature",
+        Some("application/vnd.cncf.notary.signature"),
+        Some(&idx),
+    );
+    let cosign = registry::image(
+        "octo/app v1.2.0 cosign signature",
+        Some("application/vnd.dev.cosign.simplesigning.v1+json"),
+        None,
+    );
+    vec![orphan, v100, att, arm64, v110, amd64, idx, sig, cosign]
+}
+
+/// The cosign tag of a digest: `sha256-<hex>.sig`.
+pub fn cosign_tag(digest: &str) -> String {
+    format!("{}.sig", digest.replace(':', "-"))
+}
+
+const AUTHENTICATED_USER_LOGIN: &str = crate::store::AUTHENTICATED_USER;
 
 /// 2025-04-01T09:00:00Z: the first version of the organization's and hubot's packages.
 const OTHERS_START: i64 = 1_743_498_000;
@@ -77,13 +130,29 @@ type OtherPackage = (
     Vec<(String, i64, &'static [&'static str])>,
 );
 
-fn add_others(store: &mut Store) {
+fn add_others(store: &mut Store, app: &[Manifest]) {
     store.add_org("octo-org");
     store.add_user("hubot");
-    let digests = |name: &str, days: &[(i64, &'static [&'static str])]| {
-        days.iter()
-            .enumerate()
-            .map(|(k, (d, tags))| (digest(&format!("{name}#{k}")), *d, *tags))
+    // platform/api: an orphan, `v3.0.0`, an amd64 image, and `latest` over it and a missing arm64.
+    let api_orphan = registry::image("platform/api orphan", None, None);
+    let api_v300 = registry::image("platform/api v3.0.0", None, None);
+    let api_amd64 = registry::image("platform/api v3.1.0 linux/amd64", None, None);
+    let api_latest = registry::index(&[
+        Entry::of(&api_amd64, "linux", "amd64", None),
+        Entry::missing("platform/api v3.1.0 linux/arm64", "linux", "arm64"),
+    ]);
+    let api = [api_orphan, api_v300, api_amd64, api_latest];
+    // hubot/brain: an image, and a ghost `latest` whose entries are all gone.
+    let brain_old = registry::image("hubot/brain 0.1", None, None);
+    let brain_latest = registry::index(&[
+        Entry::missing("hubot/brain 0.2 linux/amd64", "linux", "amd64"),
+        Entry::missing("hubot/brain 0.2 linux/arm64", "linux", "arm64"),
+    ]);
+    let brain = [brain_old, brain_latest];
+    let digests = |ms: &[Manifest], days: &[(i64, &'static [&'static str])]| {
+        ms.iter()
+            .zip(days)
+            .map(|(m, (d, tags))| (m.digest(), *d, *tags))
             .collect::<Vec<_>>()
     };
     let semver = |items: &[(&str, i64)]| {
@@ -100,7 +169,7 @@ fn add_others(store: &mut Store) {
             "internal",
             Some("platform"),
             digests(
-                "platform/api",
+                &api,
                 &[
                     (0, &[]),
                     (9, &["v3.0.0"]),
@@ -147,7 +216,7 @@ fn add_others(store: &mut Store) {
             "hubot/brain",
             "private",
             None,
-            digests("hubot/brain", &[(7, &[]), (27, &["latest"])]),
+            digests(&brain, &[(7, &[]), (27, &["latest"])]),
         ),
     ];
     let mut all: Vec<(&str, &str, &str, Version)> = Vec::new();
@@ -169,6 +238,26 @@ fn add_others(store: &mut Store) {
             }
             all.push((owner, t, name, v));
         }
+    }
+    for (owner, name, ms) in [
+        ("octo-org", "platform/api", &api[..]),
+        ("hubot", "hubot/brain", &brain[..]),
+    ] {
+        let p = store.add_package_for(owner, "container", name);
+        for m in ms {
+            p.add_manifest(m.clone());
+        }
+    }
+    // The two signatures of octo/app's index, pushed after everything else (ids stay in order).
+    for (k, tags) in [
+        (7usize, Vec::new()),
+        (8, vec![cosign_tag(&app[6].digest())]),
+    ] {
+        let created = OTHERS_START + 61 * 86_400 + k as i64 * 600;
+        let mut v = Version::new(app[k].digest(), rfc3339(created));
+        v.tags = tags;
+        v.downloads = 3;
+        all.push((AUTHENTICATED_USER_LOGIN, "container", "octo/app", v));
     }
     // Ids keep following creation dates across the whole store.
     all.sort_by(|a, b| a.3.created_at.cmp(&b.3.created_at));
@@ -229,7 +318,7 @@ fn npm_version(name: &str, created: i64, seed: u64) -> Version {
 /// 2024-09-02T14:05:11Z
 const APP_START: i64 = 1_725_285_911;
 
-fn octo_app() -> Vec<Version> {
+fn octo_app(manifests: &[Manifest]) -> Vec<Version> {
     (0..7i64)
         .map(|k| {
             let created = APP_START + k * 11 * 86_400 + (mix(k as u64 ^ 0xa9) % 20_000) as i64;
@@ -240,7 +329,7 @@ fn octo_app() -> Vec<Version> {
                 _ => &[],
             };
             let mut v =
-                Version::new(digest(&format!("octo/app#{k}")), rfc3339(created)).with_tags(tags);
+                Version::new(manifests[k as usize].digest(), rfc3339(created)).with_tags(tags);
             v.downloads = 40 + mix(k as u64 ^ 0xdd) % 900;
             v
         })
@@ -290,12 +379,17 @@ mod tests {
         );
 
         let app = s.package("container", "octo/app").expect("octo/app");
-        assert_eq!(app.versions.len(), 7);
+        assert_eq!(app.versions.len(), 9);
         assert_eq!(
             app.versions.iter().filter(|v| !v.tags.is_empty()).count(),
-            3
+            4
         );
-        assert_eq!(app.listed(false)[0].tags, vec!["latest", "v1.2.0"]);
+        assert_eq!(app.listed(false)[2].tags, vec!["latest", "v1.2.0"]);
+        // Every version names a manifest the registry has, by its SHA-256.
+        for v in &app.versions {
+            let m = app.manifests.get(&v.name).expect("manifest");
+            assert_eq!(m.digest(), v.name);
+        }
         assert!(app.versions.iter().all(|v| v.name.len() == 71));
 
         assert_eq!(
@@ -351,7 +445,7 @@ mod tests {
         let s = demo_store();
         let mut all: Vec<&Version> = s.packages().flat_map(|p| p.versions.iter()).collect();
         all.sort_by_key(|v| v.id);
-        assert_eq!(all.len(), 132 + 7 + 5 + (4 + 4 + 2 + 1) + (3 + 2));
+        assert_eq!(all.len(), 132 + 9 + 5 + (4 + 4 + 2 + 1) + (3 + 2));
         assert_eq!(all[0].id, DEMO_FIRST_ID);
         for w in all.windows(2) {
             assert_eq!(w[0].id + 1, w[1].id);

@@ -60,6 +60,8 @@ pub(super) struct Shared {
     pub(super) latency: Mutex<Duration>,
     pub(super) faults: Mutex<Vec<Fault>>,
     pub(super) policy: Mutex<TokenPolicy>,
+    /// Bearer tokens the fake registry's `/token` endpoint issued, with the repository each is for.
+    pub(super) registry_tokens: Mutex<HashMap<String, String>>,
     rate: Mutex<Rate>,
     seq: AtomicU64,
 }
@@ -86,6 +88,7 @@ impl Shared {
             latency: Mutex::new(Duration::ZERO),
             faults: Mutex::new(Vec::new()),
             policy: Mutex::new(TokenPolicy::default()),
+            registry_tokens: Mutex::new(HashMap::new()),
             rate: Mutex::new(Rate {
                 used: 0,
                 reset: now_epoch() + 3600,
@@ -146,6 +149,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
                 post(restore_version),
             );
     }
+    app = super::registry::routes(app);
     app.fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), front))

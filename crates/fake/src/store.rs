@@ -159,6 +159,7 @@ impl Store {
                     created_at: rfc3339(GENERATED_BASE_EPOCH),
                     deleted_at: None,
                     versions: Vec::new(),
+                    manifests: BTreeMap::new(),
                     next_id,
                 }
             })
@@ -251,7 +252,31 @@ pub struct Package {
     pub deleted_at: Option<String>,
     /// Versions in insertion order (API lists are sorted newest first).
     pub versions: Vec<Version>,
+    /// Container manifests by digest, as the fake registry serves them (a manifest is served
+    /// while an active version has its digest as `name`).
+    pub manifests: BTreeMap<String, Manifest>,
     next_id: Arc<AtomicI64>,
+}
+
+/// One manifest of the fake registry: its media type and exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// `mediaType` (also the response's Content-Type).
+    pub media_type: String,
+    /// The bytes served; their SHA-256 is the digest.
+    pub body: Vec<u8>,
+}
+
+impl Manifest {
+    /// `sha256:<hex>` of the bytes.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut out = String::from("sha256:");
+        for b in Sha256::digest(&self.body) {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
 }
 
 impl Package {
@@ -289,6 +314,13 @@ impl Package {
         }
         self.versions.push(v);
         self
+    }
+
+    /// Stores a manifest for the fake registry; returns its digest (the version name to use).
+    pub fn add_manifest(&mut self, m: Manifest) -> String {
+        let d = m.digest();
+        self.manifests.insert(d.clone(), m);
+        d
     }
 
     /// Sets the visibility (`private`, `public`, `internal`).

@@ -658,9 +658,9 @@ fn demo_json_shapes() {
     let app = call(&gh, "GET", "/user/packages/container/octo%2Fapp/versions");
     let rows = app.json();
     let rows = rows.as_array().cloned().unwrap_or_default();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 9);
     assert_eq!(
-        rows[0]["metadata"]["container"]["tags"],
+        rows[2]["metadata"]["container"]["tags"],
         serde_json::json!(["latest", "v1.2.0"])
     );
     let tagged = rows
@@ -671,7 +671,7 @@ fn demo_json_shapes() {
                 .is_some_and(|t| !t.is_empty())
         })
         .count();
-    assert_eq!(tagged, 3);
+    assert_eq!(tagged, 4);
 
     let lib = call(
         &gh,

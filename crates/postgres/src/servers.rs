@@ -112,6 +112,15 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
+/// Services with their own server, from `<service>_url` options (`registry_url 'https://ghcr.io'`);
+/// `api_url` is GitHub's REST API itself.
+fn service_servers(options: &HashMap<String, String>) -> impl Iterator<Item = (&str, &str)> {
+    options.iter().filter_map(|(k, v)| {
+        let service = k.strip_suffix("_url")?;
+        (k != API_URL_OPTION && !service.is_empty()).then_some((service, v.as_str()))
+    })
+}
+
 /// The GitHub client for the current role on this server.
 pub fn client(
     server_name: &str,
@@ -137,11 +146,16 @@ pub fn client(
         c.borrow_mut()
             .entry(key)
             .or_insert_with(|| {
-                GitHubClient::new(ClientConfig {
+                let config = ClientConfig {
                     base_url: base_url.trim_end_matches('/').to_string(),
                     token: Some(Token::new(token)),
                     ..ClientConfig::from_env()
-                })
+                };
+                GitHubClient::new(
+                    service_servers(server_options).fold(config, |config, (service, url)| {
+                        config.with_server(service, url)
+                    }),
+                )
             })
             .clone()
     }))

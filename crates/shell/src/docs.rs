@@ -94,7 +94,8 @@ pub fn write_all(provider: &Arc<Provider>, out: &Path) -> Result<Vec<PathBuf>, D
 fn run_example(provider: &Arc<Provider>, r: &Resource, ex: &Example) -> Result<String, DocsError> {
     let fake = FakeGitHub::demo().map_err(DocsError::Demo)?;
     let config = ClientConfig::new(fake.base_url(), Some(Token::new("demo-token")))
-        .with_write_delay(Duration::ZERO);
+        .with_write_delay(Duration::ZERO)
+        .with_server("registry", fake.base_url());
     let failed = |e: crate::Error| DocsError::Example {
         resource: r.name.clone(),
         title: ex.title.clone(),

@@ -118,7 +118,9 @@ fn run(cli: Cli) -> github_sql::Result<()> {
                 .clone()
                 .filter(|_| github_sql::journal::explicitly_configured()),
             ..env
-        };
+        }
+        // The fake serves the registry (/v2/) on the same address.
+        .with_server("registry", fake.base_url());
         (Some(fake), config)
     } else {
         (None, ClientConfig::from_env())
@@ -216,6 +218,7 @@ fn serve(
         data_dir: data_dir.unwrap_or_else(default_data_dir),
         password,
         api_url: config.base_url.clone(),
+        servers: config.servers.clone().into_iter().collect(),
         token,
     };
     let cluster = Cluster::start(provider, &options).map_err(usage)?;

@@ -70,6 +70,8 @@ pub struct ServeOptions {
     pub password: Option<String>,
     /// The GitHub API URL for the foreign server.
     pub api_url: String,
+    /// Services with their own server (the registry), as `<service>_url` server options.
+    pub servers: Vec<(String, String)>,
     /// The token for the user mapping.
     pub token: Option<String>,
 }
@@ -412,18 +414,17 @@ impl Cluster {
         );
         let _ = writeln!(
             sql,
-            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = 'github') THEN CREATE SERVER github FOREIGN DATA WRAPPER github_sql; END IF; END $$;\n\
-             ALTER SERVER github OPTIONS (ADD api_url {url});",
-            url = lit(&o.api_url)
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = 'github') THEN CREATE SERVER github FOREIGN DATA WRAPPER github_sql; END IF; END $$;"
         );
-        // ADD fails when the option exists: set it instead.
-        sql = sql.replace(
-            &format!("ALTER SERVER github OPTIONS (ADD api_url {});", lit(&o.api_url)),
-            &format!(
-                "DO $$ BEGIN ALTER SERVER github OPTIONS (ADD api_url {u}); EXCEPTION WHEN duplicate_object THEN ALTER SERVER github OPTIONS (SET api_url {u}); END $$;",
-                u = lit(&o.api_url)
-            ),
-        );
+        let servers = o.servers.iter().map(|(k, v)| (format!("{k}_url"), v));
+        for (option, value) in std::iter::once(("api_url".to_string(), &o.api_url)).chain(servers) {
+            // ADD fails when the option exists (a restarted cluster): set it instead.
+            let _ = writeln!(
+                sql,
+                "DO $$ BEGIN ALTER SERVER github OPTIONS (ADD {option} {v}); EXCEPTION WHEN duplicate_object THEN ALTER SERVER github OPTIONS (SET {option} {v}); END $$;",
+                v = lit(value)
+            );
+        }
         let _ = writeln!(sql, "DROP USER MAPPING IF EXISTS FOR {ROLE} SERVER github;");
         if let Some(token) = &o.token {
             let _ = writeln!(

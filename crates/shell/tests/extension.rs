@@ -164,7 +164,10 @@ try:
     err = None
 except sqlite3.OperationalError as e:
     err = str(e)
-print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err": err}))
+regexp = conn.execute(
+    "SELECT count(*) FROM auth_user_versions "
+    "WHERE package_type = 'npm' AND package_name = 'big' AND name REGEXP '^1[.]0[.]1[0-9]$'").fetchone()[0]
+print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err": err, "regexp": regexp}))
 "#;
     let out = Command::new(python)
         .arg("-c")
@@ -190,8 +193,11 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
             "github_sql_methods",
             "github_sql_resources",
             "github_sql_services",
+            "index_entries",
+            "manifests",
             "org_packages",
             "org_versions",
+            "tags",
             "user_packages",
             "user_versions"
         ])
@@ -202,6 +208,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         serde_json::json!([
             "github_sql_confirm_deletes",
             "github_sql_version",
+            "regexp",
             "restore_package_for_authenticated_user",
             "restore_package_for_org",
             "restore_package_for_user",
@@ -211,6 +218,9 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         ])
     );
     assert_eq!(v["rows"], serde_json::json!([["big", 250], ["small", 3]]));
+    // REGEXP works in the extension: `big` has versions 1.0.0 … 1.0.249.
+    let want = (0..250).filter(|k| (10..20).contains(k)).count();
+    assert_eq!(v["regexp"], serde_json::json!(want));
     let err = v["err"].as_str().expect("error text");
     assert!(
         err.starts_with("package_type \"pip\" is not valid; use one of: npm"),

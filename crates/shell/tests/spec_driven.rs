@@ -83,7 +83,11 @@ fn the_shell_takes_the_document_from_github_sql_provider_dir() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n7\n");
+    let n = github_sql_fake::sample::demo_store()
+        .package("container", "octo/app")
+        .map(|p| p.listed(false).len())
+        .unwrap_or(0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("n\n{n}\n"));
 }
 
 /// npm packages `p1`, `p2` (public) and `p3` of the organization `acme`, each with a version.

@@ -399,7 +399,7 @@ fn metadata_statements_come_from_the_document() {
     let s = session(&e, false);
     assert_eq!(
         run(&s, "SHOW SERVICES IN github").expect("services"),
-        "id,name,title\ngithub.packages,packages,GitHub Packages\n"
+        "id,name,title\ngithub.packages,packages,GitHub Packages\ngithub.registry,registry,GitHub Container registry\n"
     );
     let out = run(&s, "SHOW RESOURCES IN github.packages").expect("resources");
     assert!(

@@ -1,5 +1,7 @@
 //! SQL functions: one per method that is in no `sqlVerbs` list (StackQL's EXEC-only methods), plus
-//! `github_sql_version()`. Generated from the document; no per-method code.
+//! `github_sql_version()` and `regexp(pattern, text)` (SQLite has no `REGEXP` of its own; with
+//! this, `x REGEXP 'pat'` works in the shell and the extension). Generated from the document; no
+//! per-method code.
 
 use std::sync::Arc;
 
@@ -13,8 +15,61 @@ use github_sql_engine::Engine;
 
 use crate::value::from_sql;
 
-/// Registers the EXEC functions of every resource and `github_sql_version()`.
+/// Compiled patterns kept per connection's `regexp` (a pattern is usually the same for every row).
+const REGEX_CACHE: usize = 16;
+
+/// A `REGEXP` pattern that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "REGEXP pattern {pattern:?} is not a valid regular expression (Rust regex syntax): {reason}"
+)]
+pub struct BadPattern {
+    /// The pattern given.
+    pub pattern: String,
+    /// What the regex crate said.
+    pub reason: String,
+}
+
+/// `regexp(pattern, text)`: 1 when `text` matches (anywhere; anchor with `^…$`), NULL when either
+/// is NULL. Compiled patterns are cached (the last [`REGEX_CACHE`] distinct ones).
+fn regexp_fn(
+    cache: &std::sync::Mutex<Vec<(String, regex::Regex)>>,
+    ctx: &Context<'_>,
+) -> rusqlite::Result<Option<bool>> {
+    let (Some(pattern), Some(text)) =
+        (ctx.get::<Option<String>>(0)?, ctx.get::<Option<String>>(1)?)
+    else {
+        return Ok(None);
+    };
+    let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
+    let re = match c.iter().position(|(p, _)| *p == pattern) {
+        Some(i) => c[i].1.clone(),
+        None => {
+            let re = regex::Regex::new(&pattern).map_err(|e| {
+                rusqlite::Error::UserFunctionError(Box::new(BadPattern {
+                    pattern: pattern.clone(),
+                    reason: e.to_string(),
+                }))
+            })?;
+            if c.len() >= REGEX_CACHE {
+                c.remove(0);
+            }
+            c.push((pattern, re.clone()));
+            re
+        }
+    };
+    Ok(Some(re.is_match(&text)))
+}
+
+/// Registers the EXEC functions of every resource, `github_sql_version()` and `regexp()`.
 pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
+    let cache = std::sync::Mutex::new(Vec::new());
+    conn.create_scalar_function(
+        "regexp",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        move |ctx| regexp_fn(&cache, ctx),
+    )?;
     conn.create_scalar_function(
         "github_sql_version",
         0,

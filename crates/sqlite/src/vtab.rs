@@ -492,12 +492,18 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
                 self.spec.table.resource.columns.get(i).map(|c| &c.source),
                 self.current(),
             ) {
-                (Some(ColumnSource::Field(_) | ColumnSource::ParamField { .. }), Some(row)) => {
-                    match row.get(i) {
-                        Some(v) => ctx.set_result(SqlRef(v)),
-                        None => ctx.set_result(&Value::Null),
-                    }
-                }
+                (
+                    Some(
+                        ColumnSource::Field(_)
+                        | ColumnSource::ParamField { .. }
+                        | ColumnSource::Path { .. }
+                        | ColumnSource::Computed(_),
+                    ),
+                    Some(row),
+                ) => match row.get(i) {
+                    Some(v) => ctx.set_result(SqlRef(v)),
+                    None => ctx.set_result(&Value::Null),
+                },
                 _ => match self.scan.as_ref() {
                     Some(scan) => ctx.set_result(to_sql(scan.value(i))),
                     None => ctx.set_result(&Value::Null),

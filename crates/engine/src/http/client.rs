@@ -29,10 +29,10 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 const API_VERSION: &str = "2022-11-28";
-const UA: &str = concat!("github-sql/", env!("CARGO_PKG_VERSION"));
+pub(super) const UA: &str = concat!("github-sql/", env!("CARGO_PKG_VERSION"));
 
 /// The one HTTP client of the process: its connection pool is shared by every SQLite connection.
-fn shared_http() -> &'static reqwest::Client {
+pub(super) fn shared_http() -> &'static reqwest::Client {
     static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
     HTTP.get_or_init(|| {
         reqwest::Client::builder()
@@ -46,7 +46,7 @@ fn shared_http() -> &'static reqwest::Client {
 }
 
 /// Reads in flight, process-wide (`GITHUB_SQL_CONCURRENCY`, read once).
-fn read_slots() -> &'static Semaphore {
+pub(super) fn read_slots() -> &'static Semaphore {
     static SLOTS: OnceLock<Semaphore> = OnceLock::new();
     SLOTS.get_or_init(|| Semaphore::new(concurrency_from_env()))
 }
@@ -80,6 +80,8 @@ pub struct RawPage {
     pub next: Option<Url>,
     /// `Link: rel="last"`.
     pub last: Option<Url>,
+    /// Response headers that computed columns read (lower-case names; empty for API pages).
+    pub headers: Vec<(String, String)>,
 }
 
 impl RawPage {
@@ -174,6 +176,23 @@ impl GitHubClient {
         })
     }
 
+    /// The same client for another server (a service's own, e.g. the container registry): the
+    /// configuration is kept, the request counter shared.
+    pub fn with_base_url(&self, base_url: &str) -> GitHubClient {
+        let mut config = self.config.clone();
+        config.base_url = base_url.trim().trim_end_matches('/').to_string();
+        GitHubClient {
+            sent: Arc::clone(&self.sent),
+            ..GitHubClient::new(config)
+        }
+    }
+
+    /// Counts one request sent by another request path of this module (the registry's).
+    pub(super) fn count_request(&self) {
+        REQUESTS.fetch_add(1, Ordering::Relaxed);
+        self.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Builds `base + path` with `{name}` segments replaced by percent-encoded values, plus the
     /// query. Values that would become `.`/`..` segments or are empty are refused.
     pub fn url_for(
@@ -181,6 +200,18 @@ impl GitHubClient {
         template: &str,
         path_params: &[(&str, &str)],
         query: &[(&str, String)],
+    ) -> Result<Url, HttpError> {
+        self.url_for_segments(template, path_params, query, &[])
+    }
+
+    /// As [`GitHubClient::url_for`], but the parameters named in `multi` may span several path
+    /// segments (`octo/app`): each `/`-separated part is encoded and checked on its own.
+    pub fn url_for_segments(
+        &self,
+        template: &str,
+        path_params: &[(&str, &str)],
+        query: &[(&str, String)],
+        multi: &[&str],
     ) -> Result<Url, HttpError> {
         let base = self.base()?;
         let mut path = String::with_capacity(template.len() + 32);
@@ -201,14 +232,24 @@ impl GitHubClient {
                     value: String::new(),
                     reason: "missing".into(),
                 })?;
-            if value.is_empty() || value == "." || value == ".." {
-                return Err(HttpError::BadPathParam {
-                    param: name.to_string(),
-                    value: value.to_string(),
-                    reason: "it must be a non-empty name other than . and ..".into(),
-                });
+            let parts: Vec<&str> = if multi.contains(&name) {
+                value.split('/').collect()
+            } else {
+                vec![value]
+            };
+            for (k, part) in parts.iter().enumerate() {
+                if part.is_empty() || *part == "." || *part == ".." {
+                    return Err(HttpError::BadPathParam {
+                        param: name.to_string(),
+                        value: value.to_string(),
+                        reason: "it must be a non-empty name other than . and ..".into(),
+                    });
+                }
+                if k > 0 {
+                    path.push('/');
+                }
+                path.extend(utf8_percent_encode(part, SEGMENT));
             }
-            path.extend(utf8_percent_encode(value, SEGMENT));
             rest = &rest[(close + 1).min(rest.len())..];
         }
         path.push_str(rest);
@@ -275,6 +316,7 @@ impl GitHubClient {
             body: ans.body,
             next: pick(LinkRel::Next)?,
             last: pick(LinkRel::Last).unwrap_or(None),
+            headers: Vec::new(),
         })
     }
 
@@ -613,7 +655,7 @@ fn rate_limited(reset_epoch: u64) -> HttpError {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(super) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),

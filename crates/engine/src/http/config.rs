@@ -50,6 +50,10 @@ pub struct ClientConfig {
     /// Pages fetched at once by one scan (`GITHUB_SQL_CONCURRENCY`; the process-wide cap is the
     /// same variable, read once).
     pub concurrency: usize,
+    /// Base URLs of services that have their own server, by service name (`registry` →
+    /// `http://127.0.0.1:PORT` for the fake): they win over the document and its environment
+    /// variable (`GITHUB_SQL_REGISTRY_URL`).
+    pub servers: std::collections::BTreeMap<String, String>,
     /// Limits on what one answer and one scan may cost (`GITHUB_SQL_MAX_*`, `GITHUB_SQL_DEADLINE`).
     pub bounds: Bounds,
     /// Where mutating requests are journaled (`GITHUB_SQL_JOURNAL`); `None` = no journal.
@@ -229,7 +233,15 @@ impl ClientConfig {
             bounds: Bounds::default(),
             // Only `from_env` journals by default, so tests and embedders choose a path.
             journal: None,
+            servers: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// The same configuration with a service's own server at `url` (tests and `--demo` point
+    /// the registry at the fake).
+    pub fn with_server(mut self, service: &str, url: impl Into<String>) -> Self {
+        self.servers.insert(service.to_string(), url.into());
+        self
     }
 
     /// The same configuration with another delay between writes.

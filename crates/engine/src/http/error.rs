@@ -151,6 +151,10 @@ pub enum HttpError {
         /// The link.
         url: String,
     },
+    /// The container registry's part of a request failed (handshake, digest check, a manifest
+    /// that must exist).
+    #[error(transparent)]
+    Registry(#[from] super::registry::RegistryError),
 }
 
 impl HttpError {

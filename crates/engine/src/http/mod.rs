@@ -11,6 +11,7 @@ mod link;
 mod pace;
 pub mod pages;
 mod redact;
+pub mod registry;
 pub mod retry;
 mod runtime;
 

@@ -53,6 +53,29 @@ pub struct Fetch {
     pub scopes: Vec<String>,
     /// Rows needed per source, when a LIMIT was pushed down.
     pub max_rows: Option<u64>,
+    /// The method's fixed request headers (sent by services with their own server).
+    pub headers: Vec<(String, String)>,
+    /// `Some` for a service with its own server (the registry): how it authenticates.
+    pub server_auth: Option<crate::spec::ServerAuth>,
+    /// A 404 fails the scan instead of giving no rows.
+    pub not_found_is_error: bool,
+}
+
+impl Fetch {
+    /// GETs one page or object, through the REST client or the registry's request path.
+    async fn get(&self, url: &Url) -> Result<RawPage, HttpError> {
+        match self.server_auth {
+            None => self.client.get_raw_page_async(url, &self.scopes).await,
+            Some(auth) => {
+                let req = super::registry::Request {
+                    headers: &self.headers,
+                    auth,
+                    not_found_is_error: self.not_found_is_error,
+                };
+                super::registry::get(&self.client, url, &req, &self.scopes).await
+            }
+        }
+    }
 }
 
 /// Asked while a scan waits for GitHub: true means "stop now" (SQLite's `sqlite3_interrupt`,
@@ -113,16 +136,8 @@ impl Drop for PageStream {
 
 async fn first(f: &Fetch, start: Start) -> Result<(RawPage, bool), HttpError> {
     match start {
-        Start::List(url) => f
-            .client
-            .get_raw_page_async(&url, &f.scopes)
-            .await
-            .map(|p| (p, false)),
-        Start::Object(url) => f
-            .client
-            .get_raw_page_async(&url, &f.scopes)
-            .await
-            .map(|p| (p, true)),
+        Start::List(url) => f.get(&url).await.map(|p| (p, false)),
+        Start::Object(url) => f.get(&url).await.map(|p| (p, true)),
     }
 }
 
@@ -355,7 +370,7 @@ async fn produce_bounded(
     while let Some((source, res)) = firsts.next().await {
         let (page, single) = match res {
             // An absent package (or version) has no rows.
-            Err(e) if e.is_not_found() => continue,
+            Err(e) if e.is_not_found() && !f.not_found_is_error => continue,
             Err(e) => return fail(e).await,
             Ok(p) => p,
         };
@@ -408,7 +423,7 @@ async fn produce_bounded(
             if let Err(e) = spend(budget, |b| b.page(&url)) {
                 return fail(e).await;
             }
-            match f.client.get_raw_page_async(&url, &f.scopes).await {
+            match f.get(&url).await {
                 Ok(page) => {
                     if let Err(e) = spend(budget, |b| b.bytes(&page)) {
                         return fail(e).await;
@@ -480,7 +495,7 @@ async fn in_order(
             let Some((i, url)) = pending.next() else {
                 break;
             };
-            in_flight.push(async move { (i, f.client.get_raw_page_async(&url, &f.scopes).await) });
+            in_flight.push(async move { (i, f.get(&url).await) });
         }
         let Some((i, res)) = in_flight.next().await else {
             return true;
@@ -517,6 +532,7 @@ mod tests {
             body: Vec::new().into(),
             next: next.map(u),
             last: last.map(u),
+            headers: Vec::new(),
         }
     }
 

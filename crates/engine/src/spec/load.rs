@@ -1,4 +1,25 @@
 //! Reading provider documents: the embedded copy, or a directory named by `GITHUB_SQL_PROVIDER_DIR`.
+//!
+//! Besides StackQL's layout, the loader reads these github-sql extensions (all optional):
+//!
+//! - **A server per service.** A service document whose `servers[0].url` is not
+//!   `https://api.github.com` has its own server ([`Server`]): `x-github-sql-env` names an
+//!   environment variable that overrides the URL, `x-github-sql-enterprise` gives the URL for
+//!   GitHub Enterprise Server with `{host}` standing for the API's host, and `x-github-sql-auth`
+//!   is `token` (default) or `bearer-challenge` (the registry's `WWW-Authenticate` handshake).
+//! - **Fixed request headers per method.** An operation parameter `in: header` with a schema
+//!   `default` is sent with that value (e.g. `Accept` with the media types a method reads); it is
+//!   not a SQL parameter.
+//! - **Multi-segment path parameters.** `x-github-sql-multiSegment: true` on a path parameter lets
+//!   its value contain `/` (an image name `octo/app`); each segment is still percent-encoded.
+//! - **404 as an error.** `x-github-sql-notFound: error` on an operation makes a 404 fail the
+//!   statement instead of giving no rows (content that must exist: fail closed).
+//! - **Columns below the top level.** `x-github-sql.fieldPaths: {column: 'a.b'}` on a resource
+//!   adds a column read from a nested key; a one-segment path (`media_type: mediaType`) renames
+//!   the top-level field's column instead.
+//! - **Computed columns.** `x-github-sql.computedColumns: {column: {from: …, description: …}}`
+//!   with `from` one of `body-sha256` (`sha256:<hex>` of the body: a manifest's digest),
+//!   `body-size` (bytes) or `header:<Name>` (a response header).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -299,10 +320,11 @@ fn load_service(
                 "expected a map of resources",
             )
         })?;
+    let server = read_server(doc)?;
     for (key, r) in res {
-        resources.push(Arc::new(load_resource(
-            doc, provider, name, key, r, config,
-        )?));
+        let mut resource = load_resource(doc, provider, name, key, r, config)?;
+        resource.server = server.clone();
+        resources.push(Arc::new(resource));
     }
     let title = str_of(entry, "title");
     Ok(Service {
@@ -310,7 +332,39 @@ fn load_service(
         title,
         description: str_of(entry, "description"),
         resources,
+        server,
     })
+}
+
+/// The REST API's default URL: a service document naming it (or no server) uses the API client.
+const API_SERVER: &str = "https://api.github.com";
+
+/// `servers[0]` of a service document, when it is a server of its own.
+fn read_server(doc: &Doc<'_>) -> Result<Option<Server>, SpecError> {
+    let s = &doc.root["servers"][0];
+    let Some(url) = s["url"].as_str() else {
+        return Ok(None);
+    };
+    let url = url.trim_end_matches('/');
+    if url == API_SERVER {
+        return Ok(None);
+    }
+    let auth = match s["x-github-sql-auth"].as_str() {
+        None | Some("token") => ServerAuth::Token,
+        Some("bearer-challenge") => ServerAuth::BearerChallenge,
+        Some(other) => {
+            return Err(doc.err(
+                "/servers/0/x-github-sql-auth",
+                format!("unknown auth {other:?}; use `token` or `bearer-challenge`"),
+            ))
+        }
+    };
+    Ok(Some(Server {
+        url: url.to_string(),
+        env: s["x-github-sql-env"].as_str().map(String::from),
+        enterprise: s["x-github-sql-enterprise"].as_str().map(String::from),
+        auth,
+    }))
 }
 
 /// SQL function names are global to a connection: each EXEC method becomes a function named after
@@ -461,6 +515,85 @@ fn load_resource(
         })
         .collect();
 
+    // Nested fields and renames (`x-github-sql.fieldPaths`).
+    let first_schema = select
+        .iter()
+        .find_map(|&i| item_schemas.get(&methods[i].name))
+        .cloned()
+        .unwrap_or(Value::Null);
+    for (col, path) in r["x-github-sql"]["fieldPaths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let loc = format!("{at}/x-github-sql/fieldPaths/{col}");
+        let path = path
+            .as_str()
+            .ok_or_else(|| doc.err(&loc, "expected a dotted path such as `subject.digest`"))?;
+        let parts: Vec<String> = path.split('.').map(String::from).collect();
+        let mut schema = doc.resolve(&first_schema, &loc)?;
+        for part in &parts {
+            schema = doc.resolve(&schema["properties"][part.as_str()], &loc)?;
+        }
+        if schema.is_null() {
+            return Err(doc.err(
+                &loc,
+                format!("the response schema has no field {path}; declare it under properties"),
+            ));
+        }
+        let (field, rest) = (parts[0].clone(), parts[1..].to_vec());
+        if rest.is_empty() {
+            if let Some(c) = columns.iter_mut().find(|c| c.name == field) {
+                c.name = col.clone();
+                continue;
+            }
+        }
+        columns.push(Column {
+            name: col.clone(),
+            sql_type: sql_type(schema),
+            description: str_of(schema, "description"),
+            hidden: false,
+            timestamp: schema.get("format").and_then(Value::as_str) == Some("date-time"),
+            source: ColumnSource::Path { field, rest },
+        });
+    }
+    let mut n_computed = 0;
+    for (col, spec) in r["x-github-sql"]["computedColumns"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let loc = format!("{at}/x-github-sql/computedColumns/{col}");
+        let from = spec["from"].as_str().unwrap_or_default();
+        let (computed, sql) = match from {
+            "body-sha256" => (Computed::BodySha256, SqlType::Text),
+            "body-size" => (Computed::BodySize, SqlType::Integer),
+            h if h.starts_with("header:") && h.len() > 7 => {
+                (Computed::Header(h[7..].to_ascii_lowercase()), SqlType::Text)
+            }
+            other => {
+                return Err(doc.err(
+                    &loc,
+                    format!(
+                        "`from: {other}` is not known; use body-sha256, body-size or header:<Name>"
+                    ),
+                ))
+            }
+        };
+        n_computed += 1;
+        columns.insert(
+            n_computed - 1,
+            Column {
+                name: col.clone(),
+                sql_type: sql,
+                description: str_of(spec, "description"),
+                hidden: false,
+                timestamp: false,
+                source: ColumnSource::Computed(computed),
+            },
+        );
+    }
+
     // Parameter columns: every parameter of a SELECT or DELETE method.
     let param_fields: HashMap<String, String> = r["x-github-sql"]["paramFields"]
         .as_object()
@@ -597,6 +730,7 @@ fn load_resource(
         repo_scoped_types: config.repo_scoped_types.clone(),
         notes,
         examples,
+        server: None,
     })
 }
 
@@ -658,19 +792,27 @@ fn load_method(
         .into_iter()
         .flatten()
         .chain(op["parameters"].as_array().into_iter().flatten());
+    let mut headers = Vec::new();
     for (i, p) in declared.enumerate() {
         let p = doc.resolve(p, &format!("{at}/parameters/{i}"))?;
         let pname = str_of(p, "name");
         if pname.is_empty() || config.pagination.engine_params.contains(&pname) {
             continue;
         }
+        let schema = doc.resolve(&p["schema"], at)?;
         let location = match p["in"].as_str() {
             Some("path") => ParamLocation::Path,
             Some("query") => ParamLocation::Query,
-            // Headers and cookies are not exposed as SQL parameters.
+            // A header with a default is sent as is; headers are not SQL parameters.
+            Some("header") => {
+                if let Some(v) = schema.get("default").and_then(scalar_string) {
+                    headers.push((pname, v));
+                }
+                continue;
+            }
+            // Cookies are not exposed either.
             _ => continue,
         };
-        let schema = doc.resolve(&p["schema"], at)?;
         params.push(Param {
             name: pname,
             location,
@@ -681,6 +823,8 @@ fn load_method(
                 .map(|a| a.iter().filter_map(scalar_string).collect()),
             default: schema.get("default").and_then(scalar_string),
             description: str_of(p, "description"),
+            multi_segment: location == ParamLocation::Path
+                && p["x-github-sql-multiSegment"].as_bool().unwrap_or(false),
         });
     }
     let key = m["response"]["openAPIDocKey"]
@@ -724,6 +868,8 @@ fn load_method(
             params,
             returns,
             object_key,
+            headers,
+            not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
         },
         item,
     ))

@@ -64,6 +64,9 @@ pub struct Param {
     pub default: Option<String>,
     /// Description from the document.
     pub description: String,
+    /// A path parameter whose value may span several segments (`x-github-sql-multiSegment:
+    /// true`, e.g. an image name `octo/app`): each `/`-separated part is encoded on its own.
+    pub multi_segment: bool,
 }
 
 /// What an operation's successful response holds.
@@ -96,6 +99,12 @@ pub struct Method {
     pub object_key: Option<String>,
     /// Token scopes GitHub requires for this method (named in 403 errors).
     pub scopes: Vec<String>,
+    /// Fixed request headers: the operation's `in: header` parameters that declare a schema
+    /// `default` (e.g. an `Accept` listing the media types the method understands).
+    pub headers: Vec<(String, String)>,
+    /// A 404 is an error rather than "no rows" (`x-github-sql-notFound: error` on the operation):
+    /// for content that must exist, such as a manifest a package version names.
+    pub not_found_is_error: bool,
 }
 
 impl Method {
@@ -125,6 +134,26 @@ pub enum ColumnSource {
         /// Response field name.
         field: String,
     },
+    /// A value inside a top-level field (`x-github-sql.fieldPaths`, e.g. `subject.digest`).
+    Path {
+        /// The top-level field.
+        field: String,
+        /// Keys below it.
+        rest: Vec<String>,
+    },
+    /// Computed from the response, not read from a field (`x-github-sql.computedColumns`).
+    Computed(Computed),
+}
+
+/// A column computed from the whole response (`x-github-sql.computedColumns.<name>.from`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Computed {
+    /// `body-sha256`: `sha256:<hex>` of the response body's bytes (a manifest's digest).
+    BodySha256,
+    /// `body-size`: the body's length in bytes.
+    BodySize,
+    /// `header:<Name>`: a response header's value.
+    Header(String),
 }
 
 /// One column of a resource's table.
@@ -149,7 +178,7 @@ impl Column {
     /// The parameter an equality constraint on this column supplies, if any.
     pub fn param(&self) -> Option<&str> {
         match &self.source {
-            ColumnSource::Field(_) => None,
+            ColumnSource::Field(_) | ColumnSource::Path { .. } | ColumnSource::Computed(_) => None,
             ColumnSource::Param(p) | ColumnSource::ParamField { param: p, .. } => Some(p),
         }
     }
@@ -195,6 +224,32 @@ pub struct Resource {
     pub notes: Vec<Note>,
     /// Example queries for the reference page (`x-github-sql.examples`).
     pub examples: Vec<Example>,
+    /// The service's own server, when it is not the REST API (the container registry).
+    pub server: Option<Server>,
+}
+
+/// How requests to a service's own server authenticate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerAuth {
+    /// `Authorization: Bearer <GitHub token>`, as the REST API takes it.
+    Token,
+    /// The registry handshake: a `401` with `WWW-Authenticate: Bearer realm=…,service=…,scope=…`
+    /// is answered by trading the GitHub token (HTTP Basic) at the realm for a bearer token.
+    BearerChallenge,
+}
+
+/// A service's own server (`servers[0]` of its document when that is not `https://api.github.com`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// Default URL (`https://ghcr.io`).
+    pub url: String,
+    /// Environment variable that overrides it (`x-github-sql-env`, e.g. `GITHUB_SQL_REGISTRY_URL`).
+    pub env: Option<String>,
+    /// URL for GitHub Enterprise Server, `{host}` being the API's host (`x-github-sql-enterprise`,
+    /// e.g. `https://containers.{host}`); used when `GITHUB_API_URL` is not github.com's.
+    pub enterprise: Option<String>,
+    /// How requests authenticate (`x-github-sql-auth`: `token` or `bearer-challenge`).
+    pub auth: ServerAuth,
 }
 
 /// A titled prose section of a resource's reference page, kept in the document so nothing about
@@ -308,6 +363,8 @@ pub struct Service {
     pub description: String,
     /// Resources in document order.
     pub resources: Vec<Arc<Resource>>,
+    /// The service's own server, when it is not the REST API.
+    pub server: Option<Server>,
 }
 
 /// A whole provider (`github`).

@@ -106,7 +106,8 @@ pub fn env_with(store: Store, config: impl FnOnce(ClientConfig) -> ClientConfig)
         retry: github_sql::http::RetryPolicy::fast(),
         ..ClientConfig::new(fake.base_url(), Some(Token::new(TOKEN)))
     }
-    .with_write_delay(std::time::Duration::ZERO);
+    .with_write_delay(std::time::Duration::ZERO)
+    .with_server("registry", fake.base_url());
     let engine = Engine::new(provider, config(base));
     let conn = Connection::open_in_memory().expect("sqlite");
     github_sql::register(&conn, &engine).expect("register");

@@ -1,0 +1,668 @@
+//! The container registry (OCI distribution API: ghcr.io, or the GHES container host): what its
+//! requests need beyond the REST API's.
+//!
+//! - **Its own server.** [`server_url`] picks the base URL of a service with a
+//!   [`Server`](crate::spec::Server): the client configuration's `servers`, then the document's
+//!   environment variable (`GITHUB_SQL_REGISTRY_URL`), then the GHES URL derived from
+//!   `GITHUB_API_URL`'s host, then the document's default (`https://ghcr.io`).
+//! - **The token handshake.** A request first goes out with the bearer token cached for its
+//!   repository, or with none. A `401` carrying `WWW-Authenticate: Bearer realm=…,service=…,
+//!   scope=…` is answered by a `GET realm?service=…&scope=…` with HTTP Basic auth (the GitHub
+//!   token as the password), whose `{"token": …}` is cached per (GitHub token, registry,
+//!   repository) and the request retried once. The GitHub token only goes to a realm on the
+//!   registry's own host, over https (or to a loopback host, as the REST client allows).
+//! - **Content addressing.** A manifest's digest is the SHA-256 of its bytes: a body fetched by
+//!   digest is checked against that digest (and against `Docker-Content-Digest` when the registry
+//!   sends one) before it is used, and kept in a process-wide cache keyed by registry, repository
+//!   and digest that is never revalidated (a manifest by digest never changes). A manifest
+//!   fetched by tag is cached under its computed digest. `GITHUB_SQL_CACHE=off` bypasses it.
+//! - **404 as an error**, for methods that declare it: a manifest a package version names must
+//!   exist, so its absence fails the statement ([`RegistryError::ManifestUnknown`]).
+//!
+//! Requests share the REST client's connection pool, concurrency cap and retry rules.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use reqwest::header::{HeaderMap, AUTHORIZATION, USER_AGENT, WWW_AUTHENTICATE};
+use reqwest::StatusCode;
+use serde_json::Value;
+use url::Url;
+
+use super::client::{is_loopback, read_slots, shared_http, GitHubClient, RawPage, UA};
+use super::config::ClientConfig;
+use super::error::HttpError;
+use super::link::{parse_link_header, LinkRel};
+use super::retry::{self, Decision, Outcome};
+use crate::error::ErrorKind;
+use crate::rows::sha256_digest;
+use crate::spec::{Server, ServerAuth};
+
+/// Most manifests the digest cache holds (oldest dropped first); manifests are a few KB.
+pub const DIGEST_CACHE_ENTRIES: usize = 20_000;
+
+/// Response headers kept on a registry page (computed columns may read them).
+const KEPT_HEADERS: [&str; 2] = ["content-type", "docker-content-digest"];
+
+/// What went wrong in the registry's part of a request. Messages never contain a token.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// A 401 without a Bearer challenge the client can answer.
+    #[error("the container registry refused {path} (401) without a usable `WWW-Authenticate: Bearer realm=…` challenge ({detail}); check GITHUB_SQL_REGISTRY_URL points at a registry (https://ghcr.io, or your GHES container host)")]
+    NoChallenge {
+        /// Request path.
+        path: String,
+        /// What the challenge lacked.
+        detail: String,
+    },
+    /// The challenge's realm is on another host: the token is not sent there.
+    #[error("the container registry's token realm {realm} is not on the registry's host {host}; refusing to send the GitHub token there (set GITHUB_SQL_REGISTRY_URL to the registry that issues its own tokens)")]
+    ForeignRealm {
+        /// The realm URL.
+        realm: String,
+        /// The registry's host.
+        host: String,
+    },
+    /// The realm did not hand out a token.
+    #[error("the container registry's token endpoint refused scope {scope} ({status} {message}): the GitHub token needs the read:packages scope and access to the package")]
+    TokenRefused {
+        /// Scope asked for.
+        scope: String,
+        /// HTTP status (0: no answer).
+        status: u16,
+        /// The registry's message.
+        message: String,
+    },
+    /// Still 401 with a fresh bearer token.
+    #[error("the container registry rejected the token for {path} (401 {message}): the GitHub token needs read:packages and access to the package")]
+    Unauthorized {
+        /// Request path.
+        path: String,
+        /// The registry's message.
+        message: String,
+    },
+    /// The body is not the content its digest names.
+    #[error("the container registry answered {path} with content whose digest is {actual}, not {expected}; refusing to use it (a proxy or cache in between altered it?)")]
+    DigestMismatch {
+        /// Request path.
+        path: String,
+        /// The digest asked for or announced.
+        expected: String,
+        /// SHA-256 of the bytes received.
+        actual: String,
+    },
+    /// A manifest that must exist does not (404).
+    #[error("the container registry has no manifest {reference} in {repository} (404 {message}); the image is broken or the version was deleted, so the statement stops and changes nothing (find such images with the ghost and partial queries of docs/pruning.md)")]
+    ManifestUnknown {
+        /// `owner/image`.
+        repository: String,
+        /// Tag or digest.
+        reference: String,
+        /// The registry's message.
+        message: String,
+    },
+}
+
+impl RegistryError {
+    /// The error's kind, for front ends.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RegistryError::NoChallenge { .. } | RegistryError::ForeignRealm { .. } => {
+                ErrorKind::Config
+            }
+            RegistryError::TokenRefused { .. } | RegistryError::Unauthorized { .. } => {
+                ErrorKind::Unauthenticated
+            }
+            RegistryError::DigestMismatch { .. } => ErrorKind::Upstream,
+            RegistryError::ManifestUnknown { .. } => ErrorKind::NotFound,
+        }
+    }
+}
+
+/// The base URL of a service with its own server: `config.servers[service]`, else the
+/// document's environment variable, else (when `GITHUB_API_URL` is not github.com's) the
+/// document's Enterprise URL with `{host}` replaced, else the document's URL.
+pub fn server_url(service: &str, server: &Server, config: &ClientConfig) -> String {
+    if let Some(u) = config.servers.get(service) {
+        return u.clone();
+    }
+    if let Some(v) = server
+        .env
+        .as_deref()
+        .and_then(|e| std::env::var(e).ok())
+        .filter(|v| !v.trim().is_empty())
+    {
+        return v.trim().to_string();
+    }
+    if let (Some(tpl), Ok(api)) = (&server.enterprise, Url::parse(&config.base_url)) {
+        if let Some(host) = api.host_str().filter(|h| *h != "api.github.com") {
+            return tpl.replace("{host}", host);
+        }
+    }
+    server.url.clone()
+}
+
+/// How one registry method is requested.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    /// Fixed headers of the method (`Accept`).
+    pub headers: &'a [(String, String)],
+    /// How it authenticates.
+    pub auth: ServerAuth,
+    /// A 404 fails the statement.
+    pub not_found_is_error: bool,
+}
+
+#[derive(Clone)]
+struct Cached {
+    body: Arc<[u8]>,
+    headers: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct DigestCache {
+    map: HashMap<String, Cached>,
+    order: VecDeque<String>,
+}
+
+fn digest_cache() -> &'static Mutex<DigestCache> {
+    static C: OnceLock<Mutex<DigestCache>> = OnceLock::new();
+    C.get_or_init(Mutex::default)
+}
+
+fn bearer_cache() -> &'static Mutex<HashMap<String, String>> {
+    static C: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    C.get_or_init(Mutex::default)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn cache_get(key: &str) -> Option<Cached> {
+    lock(digest_cache()).map.get(key).cloned()
+}
+
+fn cache_put(key: String, value: Cached) {
+    let mut c = lock(digest_cache());
+    if c.map.insert(key.clone(), value).is_none() {
+        c.order.push_back(key);
+        while c.order.len() > DIGEST_CACHE_ENTRIES {
+            if let Some(old) = c.order.pop_front() {
+                c.map.remove(&old);
+            }
+        }
+    }
+}
+
+/// Manifests in the process-wide digest cache (for tests and logs).
+pub fn cached_manifests() -> usize {
+    lock(digest_cache()).map.len()
+}
+
+/// The OCI repository (`octocat/octo/app`) and, for a manifest URL, the reference (tag or
+/// digest) of a `/v2/<repository>/(manifests|tags|blobs|referrers)/…` path.
+fn repository_and_reference(url: &Url) -> (String, Option<String>) {
+    let path = percent_encoding::percent_decode_str(url.path())
+        .decode_utf8_lossy()
+        .into_owned();
+    let rest = path.split_once("/v2/").map(|(_, r)| r).unwrap_or(&path);
+    for marker in ["/manifests/", "/tags/", "/blobs/", "/referrers/"] {
+        if let Some((repo, tail)) = rest.rsplit_once(marker) {
+            let reference = (marker == "/manifests/").then(|| tail.to_string());
+            return (repo.to_string(), reference);
+        }
+    }
+    (rest.trim_end_matches('/').to_string(), None)
+}
+
+fn is_digest(reference: &str) -> bool {
+    reference
+        .split_once(':')
+        .is_some_and(|(alg, hex)| !alg.is_empty() && !hex.is_empty())
+}
+
+/// The URL of the same manifest addressed by `digest`.
+fn digest_url(url: &Url, digest: &str) -> Url {
+    let mut u = url.clone();
+    if let Ok(mut segs) = u.path_segments_mut() {
+        segs.pop().push(digest);
+    }
+    u.set_query(None);
+    u
+}
+
+/// Registry origin and decoded path: `sha256%3A…` and `sha256:…` are the same manifest.
+fn cache_key(url: &Url) -> String {
+    format!(
+        "{}{}",
+        url.origin().ascii_serialization(),
+        percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy()
+    )
+}
+
+/// One handshake at a time: concurrent first requests wait for the first one's token instead of
+/// each asking the realm.
+fn handshake_lock() -> &'static tokio::sync::Mutex<()> {
+    static L: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    L.get_or_init(|| tokio::sync::Mutex::new(()))
+}
+
+/// GETs one registry object (a manifest, a tag list) as a [`RawPage`], doing the token
+/// handshake, the digest checks and the digest cache.
+pub async fn get(
+    client: &GitHubClient,
+    url: &Url,
+    req: &Request<'_>,
+    scopes: &[String],
+) -> Result<RawPage, HttpError> {
+    let config = client.config();
+    let token = config
+        .token
+        .as_ref()
+        .ok_or_else(|| HttpError::MissingToken {
+            scopes: scopes.join(", "),
+        })?;
+    if url.scheme() == "http" && !is_loopback(url) {
+        return Err(HttpError::InsecureUrl {
+            host: url.host_str().unwrap_or_default().to_string(),
+        });
+    }
+    let (repository, reference) = repository_and_reference(url);
+    let by_digest = reference.as_deref().filter(|r| is_digest(r));
+    if config.cache && by_digest.is_some() {
+        if let Some(c) = cache_get(&cache_key(url)) {
+            tracing::debug!(path = url.path(), "registry manifest from the digest cache");
+            return Ok(page(url, c.body, c.headers, None));
+        }
+    }
+    // Bearer tokens are per GitHub token (hashed: the secret is not kept twice), registry and
+    // repository.
+    let bearer_key = format!(
+        "{} {} {}",
+        sha256_digest(token.expose().as_bytes()),
+        url.origin().ascii_serialization(),
+        repository
+    );
+    let mut bearer = match req.auth {
+        ServerAuth::Token => Some(token.expose().to_string()),
+        ServerAuth::BearerChallenge => lock(bearer_cache()).get(&bearer_key).cloned(),
+    };
+    let mut answered_challenge = false;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut rb = shared_http()
+            .get(url.clone())
+            .timeout(config.timeout)
+            .header(USER_AGENT, UA);
+        for (k, v) in req.headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = &bearer {
+            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {b}"))
+                .map_err(|_| HttpError::BadToken)?;
+            v.set_sensitive(true);
+            rb = rb.header(AUTHORIZATION, v);
+        }
+        let permit = read_slots().acquire().await.ok();
+        client.count_request();
+        tracing::debug!(path = url.path(), attempt, "registry request");
+        let result = async {
+            let resp = rb.send().await?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        drop(permit);
+        let (status, headers, body) = match result {
+            Ok(ok) => ok,
+            Err(e) => {
+                let outcome = Outcome::Transport {
+                    not_sent: e.is_connect(),
+                };
+                match retry::decide(&config.retry, false, attempt, &outcome, now_epoch()) {
+                    Decision::Retry(wait) => {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Decision::Fail => {
+                        return Err(HttpError::Transport {
+                            url: format!("{}{}", url.origin().ascii_serialization(), url.path()),
+                            detail: e.to_string(),
+                            tries: attempt,
+                        })
+                    }
+                }
+            }
+        };
+        tracing::debug!(
+            status = status.as_u16(),
+            path = url.path(),
+            "registry answer"
+        );
+        if status == StatusCode::UNAUTHORIZED
+            && req.auth == ServerAuth::BearerChallenge
+            && !answered_challenge
+        {
+            answered_challenge = true;
+            let _one = handshake_lock().lock().await;
+            let cached = lock(bearer_cache()).get(&bearer_key).cloned();
+            let fresh = match cached.filter(|c| Some(c) != bearer.as_ref()) {
+                // Another request finished the handshake while this one waited.
+                Some(c) => c,
+                None => {
+                    let t = answer_challenge(client, url, &headers).await?;
+                    lock(bearer_cache()).insert(bearer_key.clone(), t.clone());
+                    t
+                }
+            };
+            bearer = Some(fresh);
+            attempt -= 1;
+            continue;
+        }
+        let message = oci_message(status, &body);
+        if status.is_success() {
+            let kept: Vec<(String, String)> = KEPT_HEADERS
+                .iter()
+                .filter_map(|h| {
+                    headers
+                        .get(*h)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|v| ((*h).to_string(), v.to_string()))
+                })
+                .collect();
+            let body: Arc<[u8]> = body.to_vec().into();
+            if reference.is_some() {
+                let actual = sha256_digest(&body);
+                let announced = kept
+                    .iter()
+                    .find(|(k, _)| k == "docker-content-digest")
+                    .map(|(_, v)| v.as_str());
+                for expected in [by_digest, announced].into_iter().flatten() {
+                    if expected.starts_with("sha256:") && expected != actual {
+                        return Err(RegistryError::DigestMismatch {
+                            path: url.path().to_string(),
+                            expected: expected.to_string(),
+                            actual,
+                        }
+                        .into());
+                    }
+                }
+                if config.cache {
+                    cache_put(
+                        cache_key(&digest_url(url, &actual)),
+                        Cached {
+                            body: body.clone(),
+                            headers: kept.clone(),
+                        },
+                    );
+                }
+            }
+            let next = headers
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .map(parse_link_header)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|(r, _)| *r == LinkRel::Next)
+                .and_then(|(_, u)| url.join(&u).ok())
+                .filter(|u| u.origin() == url.origin());
+            return Ok(page(url, body, kept, next));
+        }
+        match status.as_u16() {
+            401 => {
+                return Err(RegistryError::Unauthorized {
+                    path: url.path().to_string(),
+                    message,
+                }
+                .into())
+            }
+            404 if req.not_found_is_error => {
+                return Err(RegistryError::ManifestUnknown {
+                    repository,
+                    reference: reference.unwrap_or_default(),
+                    message,
+                }
+                .into())
+            }
+            404 => {
+                return Err(HttpError::NotFound {
+                    message,
+                    path: url.path().to_string(),
+                })
+            }
+            _ => {}
+        }
+        let outcome = Outcome::Status {
+            status: status.as_u16(),
+            headers: &headers,
+            message: &message,
+        };
+        match retry::decide(&config.retry, false, attempt, &outcome, now_epoch()) {
+            Decision::Retry(wait) => tokio::time::sleep(wait).await,
+            Decision::Fail => {
+                return Err(match status.as_u16() {
+                    403 => HttpError::Forbidden {
+                        message,
+                        plural: "",
+                        scopes: "read:packages".into(),
+                    },
+                    s => HttpError::Status {
+                        status: s,
+                        method: "GET".into(),
+                        path: url.path().to_string(),
+                        message,
+                        tries: attempt,
+                    },
+                })
+            }
+        }
+    }
+}
+
+fn page(url: &Url, body: Arc<[u8]>, headers: Vec<(String, String)>, next: Option<Url>) -> RawPage {
+    RawPage {
+        url: url.clone(),
+        body,
+        next,
+        last: None,
+        headers,
+    }
+}
+
+/// Trades the GitHub token for a bearer token at the challenge's realm.
+async fn answer_challenge(
+    client: &GitHubClient,
+    url: &Url,
+    headers: &HeaderMap,
+) -> Result<String, HttpError> {
+    let no = |detail: &str| RegistryError::NoChallenge {
+        path: url.path().to_string(),
+        detail: detail.to_string(),
+    };
+    let header = headers
+        .get(WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| no("no WWW-Authenticate header"))?;
+    let params = parse_challenge(header).ok_or_else(|| no("not a Bearer challenge"))?;
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
+    let realm = get("realm").ok_or_else(|| no("no realm"))?;
+    let realm_url = Url::parse(&realm).map_err(|_| no("the realm is not a URL"))?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    let secure = realm_url.scheme() == "https" || is_loopback(&realm_url);
+    if realm_url.host_str() != Some(host.as_str()) || !secure {
+        return Err(RegistryError::ForeignRealm { realm, host }.into());
+    }
+    let scope = get("scope").unwrap_or_default();
+    let mut token_url = realm_url.clone();
+    {
+        let mut q = token_url.query_pairs_mut();
+        if let Some(s) = get("service") {
+            q.append_pair("service", &s);
+        }
+        if !scope.is_empty() {
+            q.append_pair("scope", &scope);
+        }
+    }
+    let config = client.config();
+    let token = config
+        .token
+        .as_ref()
+        .ok_or_else(|| HttpError::MissingToken {
+            scopes: "read:packages".into(),
+        })?;
+    let permit = read_slots().acquire().await.ok();
+    client.count_request();
+    tracing::debug!(path = token_url.path(), "registry token request");
+    let refused = |status: u16, message: String| RegistryError::TokenRefused {
+        scope: scope.clone(),
+        status,
+        message,
+    };
+    let resp = shared_http()
+        .get(token_url)
+        .timeout(config.timeout)
+        .header(USER_AGENT, UA)
+        .basic_auth("github-sql", Some(token.expose()))
+        .send()
+        .await
+        .map_err(|e| refused(0, e.to_string()))?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| refused(0, e.to_string()))?;
+    drop(permit);
+    if !status.is_success() {
+        return Err(refused(status.as_u16(), oci_message(status, &body)).into());
+    }
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| refused(status.as_u16(), format!("not JSON: {e}")))?;
+    v.get("token")
+        .or_else(|| v.get("access_token"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .ok_or_else(|| refused(status.as_u16(), "no token in the answer".into()).into())
+}
+
+/// `Bearer realm="…",service="…",scope="…"` → its parameters; `None` for other schemes.
+fn parse_challenge(header: &str) -> Option<Vec<(String, String)>> {
+    let rest = header.trim();
+    let (scheme, rest) = rest.split_once(char::is_whitespace)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut s = rest.trim();
+    while !s.is_empty() {
+        let (name, after) = s.split_once('=')?;
+        let after = after.trim_start();
+        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"')?;
+            (q[..end].to_string(), &q[end + 1..])
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (after[..end].trim().to_string(), &after[end..])
+        };
+        out.push((name.trim().to_string(), value));
+        s = tail.trim_start().trim_start_matches(',').trim_start();
+    }
+    Some(out)
+}
+
+/// The registry's error message (`{"errors": [{"code", "message"}]}`), else GitHub's shape,
+/// else the status text.
+fn oci_message(status: StatusCode, body: &[u8]) -> String {
+    let v: Option<Value> = serde_json::from_slice(body).ok();
+    v.as_ref()
+        .and_then(|v| {
+            v.pointer("/errors/0/message")
+                .or_else(|| v.get("message"))
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("no message")
+                .to_string()
+        })
+}
+
+fn now_epoch() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        let p = parse_challenge(
+            r#"Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:octo/app:pull""#,
+        )
+        .expect("bearer");
+        assert_eq!(
+            p,
+            vec![
+                ("realm".into(), "https://ghcr.io/token".into()),
+                ("service".into(), "ghcr.io".into()),
+                ("scope".into(), "repository:octo/app:pull".into()),
+            ]
+        );
+        assert!(parse_challenge("Basic realm=\"x\"").is_none());
+        assert_eq!(
+            parse_challenge("bearer realm=x, scope=y").expect("unquoted"),
+            vec![("realm".into(), "x".into()), ("scope".into(), "y".into())]
+        );
+    }
+
+    #[test]
+    fn repositories_and_references_come_from_the_path() {
+        let u = Url::parse("https://ghcr.io/v2/octocat/octo/app/manifests/sha256%3Aab").expect("u");
+        assert_eq!(
+            repository_and_reference(&u),
+            ("octocat/octo/app".into(), Some("sha256:ab".into()))
+        );
+        let t = Url::parse("https://ghcr.io/v2/o/i/tags/list").expect("u");
+        assert_eq!(repository_and_reference(&t), ("o/i".into(), None));
+        assert!(is_digest("sha256:ab") && !is_digest("latest"));
+        assert_eq!(
+            digest_url(
+                &Url::parse("http://h/v2/o/i/manifests/latest?x=1").expect("u"),
+                "sha256:00"
+            )
+            .as_str(),
+            "http://h/v2/o/i/manifests/sha256:00"
+        );
+    }
+
+    #[test]
+    fn server_urls_resolve_in_order() {
+        let server = Server {
+            url: "https://ghcr.io".into(),
+            env: Some("GITHUB_SQL_TEST_NO_SUCH_VAR".into()),
+            enterprise: Some("https://containers.{host}".into()),
+            auth: ServerAuth::BearerChallenge,
+        };
+        let dotcom = ClientConfig::new("https://api.github.com", None);
+        assert_eq!(server_url("registry", &server, &dotcom), "https://ghcr.io");
+        let ghes = ClientConfig::new("https://ghe.example.com/api/v3", None);
+        assert_eq!(
+            server_url("registry", &server, &ghes),
+            "https://containers.ghe.example.com"
+        );
+        let fake = ghes.with_server("registry", "http://127.0.0.1:9");
+        assert_eq!(server_url("registry", &server, &fake), "http://127.0.0.1:9");
+    }
+}
