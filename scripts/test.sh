@@ -37,6 +37,13 @@ if ! .venv/bin/python -c 'import psycopg, pandas, sqlalchemy, datasette' 2>/dev/
 fi
 export GITHUB_SQL_TEST_PYTHON="$PWD/.venv/bin/python"
 
+echo "== node-postgres"
+command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+if ! NODE_PATH=.node/node_modules node -e 'require("pg")' 2>/dev/null; then
+  npm install --prefix .node --no-audit --no-fund --silent pg@8.23.1
+fi
+export GITHUB_SQL_TEST_NODE_PATH="$PWD/.node/node_modules"
+
 echo "== the github_sql Postgres extension (cargo-pgrx 0.16.1)"
 if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx 0.16.1" ]; then
   cargo install cargo-pgrx --version 0.16.1 --locked

@@ -3,9 +3,10 @@
 //! Pushdown contract (the engine's `plan`, as in SQLite): `=`, `IN (…)` and `= ANY(…)` on a
 //! parameter column choose the method and fill its parameters (an IN list fans out, fetched
 //! concurrently); a get-by-id is one GET; everything else Postgres filters (it re-checks every
-//! qual, so an Inexact verdict is safe). LIMIT is not pushed: supabase-wrappers hands the query's
-//! LIMIT to every scan of a join or a filtered query, so honouring it could return short
-//! results; Postgres simply stops reading, and the bounded page stream stops fetching.
+//! qual, so an Inexact verdict is safe). A constant LIMIT (+ OFFSET) is pushed down only when
+//! every row of the scan is a row of the result (see [`crate::limit`]): then pages are sized
+//! to it and no page past it is fetched. Otherwise Postgres simply stops reading, and the
+//! bounded page stream stops fetching.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use supabase_wrappers::prelude::*;
 
 use crate::cells::{to_cell, to_value};
 use crate::error::{raise, FdwError};
-use crate::{ddl, explain, servers, writes};
+use crate::{ddl, explain, limit, servers, writes};
 
 /// Rows the planner is told to expect when the WHERE lacks a required parameter: steers it
 /// away from plans (generic plans of prepared statements) that cannot be run.
@@ -49,6 +50,8 @@ pub(crate) struct GithubSqlFdw {
     recording: Option<Option<usize>>,
     /// The resource a DELETE modifies.
     modifying: Option<String>,
+    /// Planning found the query's LIMIT safe to send to GitHub (see [`crate::limit`]).
+    limit_ok: bool,
 }
 
 /// True while Postgres has an interrupt pending (cancel, `statement_timeout`, termination).
@@ -182,6 +185,12 @@ impl GithubSqlFdw {
         Ok(Arc::new(Table::new(resource, client)))
     }
 
+    /// Rows the scan needs when its LIMIT may be pushed down (LIMIT + OFFSET, at least 1).
+    fn wanted(&self, limit: &Option<Limit>) -> Option<u64> {
+        let l = limit.as_ref().filter(|_| self.limit_ok)?;
+        Some(l.count.saturating_add(l.offset).max(1) as u64)
+    }
+
     fn start(&mut self, table: Arc<Table>, args: ScanArgs) {
         self.scan = None;
         self.advance = false;
@@ -205,6 +214,7 @@ fn fail(e: FdwError) -> ! {
 impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
     fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
         explain::install(routine);
+        limit::install(routine);
     }
 
     fn new(server: ForeignServer) -> Result<Self, FdwError> {
@@ -218,6 +228,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             advance: false,
             recording: None,
             modifying: None,
+            limit_ok: false,
         })
     }
 
@@ -226,9 +237,11 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
         quals: &[Qual],
         _columns: &[Column],
         sorts: &[Sort],
-        _limit: &Option<Limit>,
+        limit: &Option<Limit>,
         options: &HashMap<String, String>,
     ) -> Result<(i64, i32), FdwError> {
+        let shape = limit::shape();
+        self.limit_ok = false;
         let Ok(resource) = servers::resource(options) else {
             return Ok((1000, 200));
         };
@@ -245,7 +258,13 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                 UNPLANNABLE_ROWS,
                 "decided at execution (parameterised plan)".to_string(),
             ),
-            Ok((args, verdicts)) => {
+            Ok((mut args, verdicts)) => {
+                // Every restriction Postgres checks is one of the quals, pushed exactly.
+                self.limit_ok = limit.is_some()
+                    && shape.is_some_and(|s| s.simple && s.restrictions == quals.len())
+                    && verdicts.len() == quals.len()
+                    && verdicts.iter().all(|(_, v)| *v == Verdict::Exact);
+                args.want = self.wanted(limit);
                 let single = resource.methods[args.method].returns != Returns::Array;
                 let sources: i64 = args
                     .params
@@ -271,7 +290,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
         quals: &[Qual],
         columns: &[Column],
         sorts: &[Sort],
-        _limit: &Option<Limit>,
+        limit: &Option<Limit>,
         options: &HashMap<String, String>,
     ) -> Result<(), FdwError> {
         // Errors are raised, never returned (see error::raise).
@@ -281,13 +300,15 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                 .is_some_and(|p| p.eval_value.lock().map(|v| v.is_none()).unwrap_or(true))
         }) {
             raise(FdwError::Value(format!(
-                "the value for {} is a parameter of a generic plan that github-sql cannot read;                  SET plan_cache_mode = force_custom_plan (or cast the parameter to text)",
+                "the value for {} is a parameter of a generic plan that github-sql cannot read; \
+                 SET plan_cache_mode = force_custom_plan (or cast the parameter to text)",
                 q.field
             )));
         }
         let table = self.table(options).unwrap_or_else(|e| raise(e));
-        let (args, _) = plan_scan(&table.resource, quals, !sorts.is_empty())
+        let (mut args, _) = plan_scan(&table.resource, quals, !sorts.is_empty())
             .unwrap_or_else(|e| raise(e.into()));
+        args.want = self.wanted(limit);
         self.columns = columns
             .iter()
             .map(|c| {

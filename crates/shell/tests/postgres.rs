@@ -74,6 +74,7 @@ impl Pg {
             .env("GITHUB_API_URL", fake.base_url())
             .env("GITHUB_TOKEN", TOKEN)
             .env("GITHUB_SQL_WRITE_DELAY_MS", "50")
+            .env("GITHUB_SQL_REGISTRY_URL", fake.base_url())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -173,6 +174,19 @@ impl Pg {
         out.trim().to_string()
     }
 
+    /// GETs sent, with their query strings.
+    fn gets(&self) -> Vec<String> {
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET")
+            .map(|r| match &r.query {
+                Some(q) => format!("{}?{q}", r.path),
+                None => r.path.clone(),
+            })
+            .collect()
+    }
+
     fn requests(&self, method: &str) -> Vec<String> {
         self.fake
             .requests()
@@ -248,7 +262,7 @@ fn psql_reads_through_the_wrapper() {
     // jsonb columns.
     assert_eq!(
         pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app' AND jsonb_array_length(metadata->'container'->'tags') > 0"),
-        "3"
+        "4"
     );
     // A get by id is one GET of that version.
     let id = pg.ok(&format!("SELECT min(id) {npm}"));
@@ -308,8 +322,10 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
     let untagged =
         "FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app' \
                     AND jsonb_array_length(metadata->'container'->'tags') = 0";
+    // The demo's octo/app: platform manifests, an attestation, a signature, an orphan.
     let before = pg.ok(&format!("SELECT count(*) {untagged}"));
-    assert_eq!(before, "4");
+    assert_eq!(before, "5");
+    let n_untagged: usize = 5;
     pg.fake.clear_requests();
     let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {untagged};\nROLLBACK;\n"));
     assert!(ok, "{err}");
@@ -326,11 +342,11 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
     // COMMIT sends one paced DELETE per row.
     let listed = pg.ok(&format!("SELECT id {untagged}"));
     let ids: Vec<&str> = listed.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(ids.len(), 4, "{listed}");
+    assert_eq!(ids.len(), n_untagged, "{listed}");
     let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {untagged};\nCOMMIT;\n"));
     assert!(ok, "{err}");
     let deletes = pg.requests("DELETE");
-    assert_eq!(deletes.len(), 4, "{deletes:?}");
+    assert_eq!(deletes.len(), n_untagged, "{deletes:?}");
     for id in &ids {
         assert!(
             deletes
@@ -339,7 +355,10 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
             "{id}: {deletes:?}"
         );
     }
-    assert!(err.contains("DELETE sent 4 requests"), "{err}");
+    assert!(
+        err.contains(&format!("DELETE sent {n_untagged} requests")),
+        "{err}"
+    );
     assert_eq!(pg.ok(&format!("SELECT count(*) {untagged}")), "0");
     // The EXEC method is a SQL function with named parameters, in the same schema.
     let restored = pg.ok(&format!(
@@ -371,6 +390,93 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
     ));
     assert!(!err.contains("Nothing was sent"), "{err}");
     assert_eq!(pg.requests("DELETE").len().to_string(), n, "{err}");
+}
+
+#[test]
+fn limit_is_pushed_down_only_when_it_cannot_shorten_the_result() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let npm = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    let all: Vec<String> = pg
+        .ok(&format!("SELECT id {npm}"))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(all.len(), 130);
+
+    // Every qual pushed exactly, one table, no ORDER BY: one small page.
+    let (plan, err, ok) = pg.psql(&format!("EXPLAIN SELECT id {npm} LIMIT 5 OFFSET 2"));
+    assert!(ok, "{err}");
+    assert!(plan.contains("per_page=7"), "{plan}");
+    pg.fake.clear_requests();
+    let got: Vec<String> = pg
+        .ok(&format!("SELECT id {npm} LIMIT 5 OFFSET 2"))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(got, all[2..7].to_vec());
+    let gets = pg.gets();
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert!(gets[0].contains("per_page=7"), "{gets:?}");
+
+    // A filter Postgres applies after the scan: the LIMIT stays in Postgres, every row is seen.
+    let filtered = pg.ok(&format!(
+        "SELECT count(*) FROM (SELECT id {npm} AND name LIKE '1.%' LIMIT 1000) s"
+    ));
+    assert_eq!(
+        filtered,
+        pg.ok(&format!("SELECT count(*) {npm} AND name LIKE '1.%'"))
+    );
+    // `name` is not a parameter: a row on the last page is still found, with full pages.
+    let oldest = pg.ok(&format!(
+        "SELECT name {npm} ORDER BY created_at ASC LIMIT 1"
+    ));
+    pg.fake.clear_requests();
+    let found = pg.ok(&format!("SELECT name {npm} AND name = '{oldest}' LIMIT 1"));
+    assert_eq!(found, oldest);
+    let gets = pg.gets();
+    assert!(
+        gets.len() == 2 && gets.iter().all(|g| g.contains("per_page=100")),
+        "{gets:?}"
+    );
+    // ORDER BY: the first rows of all 130 (the list is newest first: these are on its last page).
+    let oldest_ids: Vec<String> = pg
+        .ok(&format!("SELECT id {npm} ORDER BY id ASC LIMIT 3"))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let mut sorted: Vec<i64> = all.iter().filter_map(|i| i.parse().ok()).collect();
+    sorted.sort_unstable();
+    let want: Vec<String> = sorted[..3].iter().map(|i| i.to_string()).collect();
+    assert_eq!(oldest_ids, want);
+    // A join whose condition drops rows: each side's rows are not the result's rows.
+    let joined = pg.ok(
+        "SELECT v.name FROM auth_user_packages p JOIN auth_user_versions v \
+         ON v.package_type = p.package_type AND v.package_name = p.name AND v.name || p.name = '0.0.1hello-world' \
+         WHERE p.package_type = 'npm' AND p.name = 'hello-world' LIMIT 1",
+    );
+    assert_eq!(joined, "0.0.1");
+    // Aggregates are never limited before counting.
+    assert_eq!(pg.ok(&format!("SELECT count(*) {npm} LIMIT 1")), "130");
+}
+
+#[test]
+fn the_registry_service_is_a_schema_too() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let (tables, err, ok) = pg.script("\\dE registry.*\n");
+    assert!(ok, "{err}");
+    assert!(tables.contains("manifests"), "{tables}");
+    // The tagged multi-arch index of the demo's octo/app, read from the fake registry.
+    let media = pg.ok(
+        "SELECT m.media_type FROM registry.manifests m WHERE m.owner = 'octocat' AND m.image = 'octo/app' \
+         AND m.reference = 'v1.2.0'",
+    );
+    assert!(media.contains("index"), "{media}");
 }
 
 #[test]
@@ -566,6 +672,63 @@ public class Probe {
     );
     assert!(stdout.contains("pks 0"), "{stdout}");
     assert_eq!(stdout.matches("run 130 true").count(), 10, "{stdout}");
+}
+
+/// node-postgres binds a JavaScript array to `= ANY($1)` (an extended-protocol parameter of
+/// type text[]), and a typed row comes back.
+#[test]
+fn node_postgres_binds_an_array_to_any() {
+    if !available() {
+        return;
+    }
+    let Some(node_path) = std::env::var_os("GITHUB_SQL_TEST_NODE_PATH") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI sets GITHUB_SQL_TEST_NODE_PATH"
+        );
+        eprintln!("skipped: GITHUB_SQL_TEST_NODE_PATH is not set");
+        return;
+    };
+    let pg = Pg::start();
+    let script = r#"
+const { Client } = require("pg");
+(async () => {
+  const c = new Client({ connectionString: process.argv[1] });
+  await c.connect();
+  const any = await c.query(
+    "SELECT count(*)::int AS n FROM auth_user_versions WHERE package_type = 'npm' AND package_name = ANY($1)",
+    [["hello-world", "empty-pkg"]]);
+  console.log("any", any.rows[0].n);
+  const one = await c.query(
+    "SELECT id, created_at, metadata FROM auth_user_versions WHERE package_type = $1 AND package_name = $2 ORDER BY id LIMIT 1",
+    ["npm", "hello-world"]);
+  const r = one.rows[0];
+  console.log("types", typeof r.id, r.created_at instanceof Date, typeof r.metadata);
+  try {
+    await c.query("SELECT * FROM auth_user_versions WHERE package_name = $1", ["x"]);
+    console.log("missing: no error");
+  } catch (e) {
+    console.log("missing", e.code, e.message.includes("package_type"));
+  }
+  await c.end();
+})().catch(e => { console.error(e); process.exit(1); });
+"#;
+    let out = Command::new("node")
+        .args(["-e", script, &pg.url])
+        .env("NODE_PATH", node_path)
+        .output()
+        .expect("node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("any 130"), "{stdout}");
+    // bigint arrives as a string in node-postgres (it does not fit a JS number), timestamptz
+    // as a Date, jsonb parsed.
+    assert!(stdout.contains("types string true object"), "{stdout}");
+    assert!(stdout.contains("missing HV002 true"), "{stdout}");
 }
 
 /// psycopg 3 with a Python list for `= ANY(%s)`, pandas `read_sql` with params, SQLAlchemy's
