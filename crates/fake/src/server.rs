@@ -644,12 +644,24 @@ fn paged<T>(
 ) -> Response {
     let total = rows.len() as u64;
     let start = (q.page - 1).saturating_mul(q.per_page);
-    let page: Vec<Value> = rows
+    let page = rows
         .into_iter()
         .skip(usize::try_from(start).unwrap_or(usize::MAX))
         .take(q.per_page as usize)
-        .map(json)
         .collect();
+    paged_slice(s, uri, q, total, page, json)
+}
+
+/// A page already cut from a list of `total` rows, with its `Link` header.
+fn paged_slice<T>(
+    s: &Shared,
+    uri: &Uri,
+    q: &ListQuery,
+    total: u64,
+    page: Vec<T>,
+    json: impl Fn(T) -> Value,
+) -> Response {
+    let page: Vec<Value> = page.into_iter().map(json).collect();
     let mut resp = json_response(StatusCode::OK, &Value::Array(page));
     let last = total.div_ceil(q.per_page).max(1);
     if let Some(link) = link_header(&s.base_url, uri.path(), uri.query(), q.page, last) {
@@ -802,8 +814,14 @@ async fn list_versions(
                 )
             }
         };
-        let rows = pkg.listed(deleted);
-        paged(&s, &uri, &ctx.query, rows, |v| {
+        let q = &ctx.query;
+        let skip = (q.page - 1).saturating_mul(q.per_page);
+        let (total, rows) = pkg.listed_page(
+            deleted,
+            usize::try_from(skip).unwrap_or(usize::MAX),
+            q.per_page as usize,
+        );
+        paged_slice(&s, &uri, q, total as u64, rows, |v| {
             version_json(&s.base_url, &ctx.owner, pkg, v)
         })
     })

@@ -1,5 +1,5 @@
-//! EXPLAIN shows the GitHub requests a scan will make, and two fixes to supabase-wrappers
-//! 0.1.28's scan glue, installed through its `fdw_routine_hook`.
+//! EXPLAIN shows the GitHub requests a scan will make, installed through supabase-wrappers'
+//! `fdw_routine_hook`.
 //!
 //! The planner's `get_rel_size` call describes the plan (it runs for plain EXPLAIN too, where
 //! `begin_scan` does not); the description is kept per foreign table and printed by our
@@ -25,19 +25,12 @@ pub fn describe(table_oid: u32, text: String) {
     DESCRIPTIONS.with(|d| d.borrow_mut().insert(table_oid, text));
 }
 
-/// Installs the EXPLAIN hook and the end-of-scan fix.
+/// Installs the EXPLAIN hook. (The end-of-scan use-after-free of supabase-wrappers 0.1.28 is
+/// fixed in its vendored copy: vendor/supabase-wrappers/PATCHED.md.)
 pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
     ORIGINAL.with(|o| *o.borrow_mut() = routine.ExplainForeignScan);
     routine.ExplainForeignScan = Some(explain_foreign_scan);
-    // supabase-wrappers 0.1.28 frees the scan state that the (possibly cached) plan still points
-    // at when a scan ends, so running a prepared statement twice used freed memory and crashed
-    // the backend (fixed upstream in 0.2). The state lives as long as the plan instead; our
-    // scan's own resources are released when its rows run out or the next scan starts.
-    routine.EndForeignScan = Some(end_foreign_scan);
 }
-
-#[pg_guard]
-unsafe extern "C-unwind" fn end_foreign_scan(_node: *mut pg_sys::ForeignScanState) {}
 
 #[pg_guard]
 unsafe extern "C-unwind" fn explain_foreign_scan(

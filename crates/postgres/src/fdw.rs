@@ -54,11 +54,14 @@ pub(crate) struct GithubSqlFdw {
     limit_ok: bool,
 }
 
-/// True while Postgres has an interrupt pending (cancel, `statement_timeout`, termination).
+/// True while Postgres wants the statement to stop: a cancel (`pg_cancel_backend`, Ctrl-C in
+/// psql, `statement_timeout`) or termination. Other interrupts (catalog catch-up, barriers) also
+/// set `InterruptPending` but must not end a scan; Postgres serves them at its next check.
 pub(crate) fn interrupt_check() -> InterruptCheck {
-    // SAFETY: a plain read of a sig_atomic_t flag that signal handlers set.
+    // SAFETY: plain reads of sig_atomic_t flags that signal handlers set.
     Arc::new(|| unsafe {
-        std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::InterruptPending)) != 0
+        std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::QueryCancelPending)) != 0
+            || std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::ProcDiePending)) != 0
     })
 }
 
@@ -340,7 +343,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                     writes::record_totals(totals);
                 }
             }
-            // Done: release the stream now (end_scan is not called, see explain::install).
+            // Done: release the stream now, not at end_scan.
             self.scan = None;
             return Ok(None);
         }

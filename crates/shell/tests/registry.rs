@@ -333,6 +333,23 @@ fn retention_older_than_and_per_pattern() {
         }
     }
     let e = env(store);
+    // More than 100 rows: without intent nothing is sent (the bulk-delete rule)...
+    assert!(want.len() > 100, "{}", want.len());
+    let refused = run(&e, &example("newest-per-tag-pattern.sql"))
+        .expect_err("a bulk DELETE needs confirmation");
+    assert!(
+        refused.to_string().contains("github_sql_confirm_deletes"),
+        "{refused}"
+    );
+    assert!(deleted_ids(&e).is_empty());
+    // ...and with it, exactly the versions past each line's newest two go.
+    e.conn
+        .query_row(
+            "SELECT github_sql_confirm_deletes(?1)",
+            [want.len() as i64],
+            |_| Ok(()),
+        )
+        .expect("confirm");
     let _ = run(&e, &example("newest-per-tag-pattern.sql"));
     assert_eq!(deleted_ids(&e), sorted(want));
 }
