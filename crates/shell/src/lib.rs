@@ -208,6 +208,8 @@ impl Session {
     /// results themselves (`run_script`, the Postgres-wire server). `params` are bound to the
     /// statement's parameters (see [`Session::query_params`]); EXEC takes none.
     pub fn run(&self, stmt: Statement, params: &[Value]) -> crate::Result<Outcome> {
+        // GITHUB_SQL_DEADLINE bounds the whole statement: every scan and a DELETE's requests.
+        self.state.begin_statement();
         match stmt {
             Statement::Sql(sql) | Statement::Meta(sql) => {
                 self.query_params(&sql, params).map(Outcome::Rows)
@@ -239,9 +241,12 @@ impl Session {
                 let refused = self.state.take_last_check();
                 match (first, refused) {
                     (Err(e), Some((_, Some(c)))) => {
-                        if !confirm_on_terminal(&c) {
+                        // A Ctrl-C at the question is a no.
+                        if !confirm_on_terminal(&c) || self.interrupted.load(Ordering::SeqCst) {
                             return Err(e);
                         }
+                        // The time spent answering does not count against the deadline.
+                        self.state.begin_statement();
                         self.state
                             .confirmed
                             .store(c.count as u64, Ordering::Relaxed);
@@ -282,7 +287,15 @@ impl Session {
             });
         }
         Ok(
-            match github_sql::exec::call(&self.engine.client, resource, method, &bound)? {
+            match github_sql::exec::call_with(
+                &self.engine.client,
+                resource,
+                method,
+                &bound,
+                &self
+                    .state
+                    .stop(self.engine.client.config().bounds.deadline),
+            )? {
                 Some(body) => Outcome::Rows(json_result(body)),
                 None => Outcome::Done {
                     method: method.name.clone(),

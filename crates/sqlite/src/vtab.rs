@@ -172,6 +172,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
     }
 
     fn open(&'vtab mut self) -> rusqlite::Result<ResourceCursor<'vtab>> {
+        self.spec.state.cursor_opened();
         Ok(ResourceCursor {
             base: ffi::sqlite3_vtab_cursor::default(),
             spec: self.spec.clone(),
@@ -236,13 +237,13 @@ impl ResourceTable {
                 return Err(crate::Error::Usage(msg));
             }
         }
-        let interrupt = state.interrupt();
-        let report = exec::delete_all(
+        let stop = state.stop(self.spec.table.client.config().bounds.deadline);
+        let report = exec::delete_all_with(
             &self.spec.table.client,
             resource,
             method,
             &pending,
-            interrupt.as_ref(),
+            &stop,
         )?;
         state.set_report(report);
         Ok(())
@@ -428,8 +429,16 @@ impl ResourceCursor<'_> {
             };
             scan_args.params.push((name.clone(), values));
         }
-        let interrupt = self.spec.state.interrupt();
-        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args, interrupt)?);
+        // Every scan of the statement (a join's inner loop, each IN source) shares its deadline.
+        let stop = self
+            .spec
+            .state
+            .stop(self.spec.table.client.config().bounds.deadline);
+        self.scan = Some(Scan::start_with(
+            self.spec.table.clone(),
+            &scan_args,
+            stop,
+        )?);
         self.record_totals();
         Ok(())
     }
@@ -453,6 +462,12 @@ impl ResourceCursor<'_> {
 
     fn current(&self) -> Option<&Row> {
         self.scan.as_ref().and_then(|s| s.current())
+    }
+}
+
+impl Drop for ResourceCursor<'_> {
+    fn drop(&mut self) {
+        self.spec.state.cursor_closed();
     }
 }
 
