@@ -83,6 +83,45 @@ fn json_result(body: serde_json::Value) -> ResultSet {
 
 pub use repl::run_repl;
 
+/// Ctrl-C interrupts the running statement (SQLite's interrupt, and the flag scans, waits and
+/// paced DELETEs ask); a second Ctrl-C while one is pending exits (130).
+///
+/// Call it after the line editor is created: rustyline installs a SIGINT handler of its own
+/// when it starts, which would replace this one (installed later, this one is called first and
+/// chains to rustyline's).
+pub fn install_ctrl_c(session: &Session) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let handle = session.interrupt_handle();
+    let flag = session.interrupted.clone();
+    let rt = github_sql::http::runtime();
+    // Registered here, synchronously: a Ctrl-C right after this call is not missed.
+    let registered = {
+        let _enter = rt.enter();
+        signal(SignalKind::interrupt())
+    };
+    let mut sigint = match registered {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("github-sql: Ctrl-C will not interrupt statements: {e}");
+            return;
+        }
+    };
+    rt.spawn(async move {
+        while sigint.recv().await.is_some() {
+            on_ctrl_c(&flag, &handle);
+        }
+    });
+}
+
+fn on_ctrl_c(flag: &std::sync::atomic::AtomicBool, handle: &rusqlite::InterruptHandle) {
+    if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        eprintln!("\ninterrupted twice: exiting");
+        std::process::exit(130);
+    }
+    eprintln!("\ninterrupt: stopping the running statement");
+    handle.interrupt();
+}
+
 /// On a terminal, shows a bulk DELETE's count and sample and asks y/N; elsewhere answers no
 /// (the error then says to pass `--yes`).
 fn confirm_on_terminal(c: &github_sql::exec::Confirmation) -> bool {
