@@ -319,18 +319,30 @@ pub struct DeleteFailure {
     pub unknown: Vec<(String, String)>,
     /// Rows not attempted after a failure that would repeat for every row (or an interrupt).
     pub not_attempted: usize,
-    /// The batch was stopped by an interrupt (Ctrl-C, `sqlite3_interrupt`, a cancel).
-    pub interrupted: bool,
-    /// The batch was stopped by the statement deadline: its message (naming
-    /// `GITHUB_SQL_DEADLINE`).
-    pub deadline: Option<Box<str>>,
+    /// The batch was stopped before its next request by an interrupt or the deadline (boxed:
+    /// errors stay small).
+    pub stopped: Option<Box<Stopped>>,
     /// How to undo, when the resource has a restore method.
     pub restore_hint: Option<Box<str>>,
     /// The ids deleted and the journal (boxed: errors stay small).
     pub report: Box<DeleteReport>,
 }
 
+/// Why a DELETE's batch stopped before its next request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stopped {
+    /// An interrupt (Ctrl-C, `sqlite3_interrupt`, a cancel).
+    Interrupted,
+    /// The statement deadline: its message (naming `GITHUB_SQL_DEADLINE`).
+    Deadline(Box<str>),
+}
+
 impl DeleteFailure {
+    /// Whether an interrupt stopped the batch.
+    pub fn interrupted(&self) -> bool {
+        self.stopped.as_deref() == Some(&Stopped::Interrupted)
+    }
+
     fn render(&self) -> String {
         let mut s = format!(
             "DELETE on {} deleted {} of {} rows; {} failed",
@@ -345,11 +357,10 @@ impl DeleteFailure {
         if self.not_attempted > 0 {
             s.push_str(&format!(", {} not attempted", self.not_attempted));
         }
-        if self.interrupted {
-            s.push_str(" (interrupted: nothing more was sent)");
-        }
-        if let Some(d) = &self.deadline {
-            s.push_str(&format!(" (nothing more was sent: {d})"));
+        match self.stopped.as_deref() {
+            Some(Stopped::Interrupted) => s.push_str(" (interrupted: nothing more was sent)"),
+            Some(Stopped::Deadline(d)) => s.push_str(&format!(" (nothing more was sent: {d})")),
+            None => {}
         }
         s.push(':');
         for (row, msg) in &self.failed {
@@ -514,12 +525,13 @@ pub fn delete_all_with(
     let mut failed = Vec::new();
     let mut unknown = Vec::new();
     let mut not_attempted = 0;
-    let mut interrupted = false;
-    let mut deadline: Option<Box<str>> = None;
     // Why the batch stopped before a request went out (or between its retries).
-    let mut stopped = |e: &HttpError| match e {
-        HttpError::Interrupted => interrupted = true,
-        other => deadline = Some(other.to_string().into_boxed_str()),
+    let mut halted: Option<Stopped> = None;
+    let mut stopped = |e: &HttpError| {
+        halted = Some(match e {
+            HttpError::Interrupted => Stopped::Interrupted,
+            other => Stopped::Deadline(other.to_string().into_boxed_str()),
+        })
     };
     for (i, t) in targets.iter().enumerate() {
         // The pause before this write; an interrupt or the deadline ends it, nothing is sent.
@@ -569,12 +581,7 @@ pub fn delete_all_with(
             Err(e) if not_processed(&e) => {
                 stopped(&e);
                 // Journaled as failed; counted with the rows not attempted.
-                let _ = w.outcome(
-                    status,
-                    None,
-                    "failed",
-                    Some(format!("not done: {e}")),
-                );
+                let _ = w.outcome(status, None, "failed", Some(format!("not done: {e}")));
                 not_attempted = targets.len() - i;
                 break;
             }
@@ -626,7 +633,7 @@ pub fn delete_all_with(
         }
     }
     bar.finish_and_clear();
-    if failed.is_empty() && unknown.is_empty() && !interrupted && deadline.is_none() {
+    if failed.is_empty() && unknown.is_empty() && halted.is_none() {
         return Ok(report);
     }
     let restore_hint = resource
@@ -648,8 +655,7 @@ pub fn delete_all_with(
         failed,
         unknown,
         not_attempted,
-        interrupted,
-        deadline,
+        stopped: halted.map(Box::new),
         restore_hint,
         report: Box::new(report),
     })

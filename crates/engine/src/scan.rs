@@ -193,6 +193,7 @@ impl Scan {
             headers: method.headers.clone(),
             server_auth: resource.server.as_ref().map(|s| s.auth),
             not_found_is_error: method.not_found_is_error,
+            deadline: Some(deadline),
         };
         let mut scan = Scan {
             method: args.method,

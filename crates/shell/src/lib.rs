@@ -331,9 +331,7 @@ impl Session {
                 resource,
                 method,
                 &bound,
-                &self
-                    .state
-                    .stop(self.engine.client.config().bounds.deadline),
+                &self.state.stop(self.engine.client.config().bounds.deadline),
             )? {
                 Some(body) => Outcome::Rows(json_result(body)),
                 None => Outcome::Done {

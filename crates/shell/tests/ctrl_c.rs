@@ -96,13 +96,16 @@ fn ctrl_c_interrupts_an_endless_query_and_the_shell_goes_on() {
     let fake = FakeGitHub::start(store()).expect("fake");
     let dir = temp_dir("cte");
     let mut p = shell(&fake, &dir, 0);
-    p.send_line("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;")
-        .expect("send");
+    p.send_line(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;",
+    )
+    .expect("send");
     wait_until_running(&p);
     p.send_control('c').expect("^C");
     p.exp_string("interrupt: stopping the running statement")
         .expect("the shell says it stops");
-    p.exp_string("Error: interrupted").expect("the statement was interrupted");
+    p.exp_string("Error: interrupted")
+        .expect("the statement was interrupted");
     p.exp_string(PROMPT).expect("back at the prompt");
     p.send_line("SELECT count(*) AS n FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'lib';")
         .expect("send");
@@ -171,7 +174,10 @@ fn ctrl_c_stops_a_paced_delete_before_its_next_request_and_reports_what_was_sent
     std::thread::sleep(Duration::from_millis(700));
     assert_eq!(deletes(&fake), sent, "nothing more after ^C");
     assert!(sent < 30, "{sent}");
-    assert!(summary.contains(&format!("deleted {sent} of 30 rows")), "{summary}");
+    assert!(
+        summary.contains(&format!("deleted {sent} of 30 rows")),
+        "{summary}"
+    );
     assert_eq!(ids.matches("package_version_id").count(), sent, "{ids}");
     let path = dir.join("journal.jsonl");
     assert!(journal.contains(&path.display().to_string()), "{journal}");

@@ -82,10 +82,17 @@ fn ids(e: &Env, sql: &str) -> Vec<i64> {
 fn sqlite_interrupt_stops_a_scan_waiting_for_a_page() {
     let e = env_with(store(), |c| c);
     e.fake.set_latency(Duration::from_secs(120));
-    let (r, took) = interrupted(&e, |log| !log.is_empty(), || e
-        .conn
-        .query_row(&format!("SELECT count(*) {BIG}"), [], |r| r.get::<_, i64>(0))
-        .expect_err("interrupted, not a count"));
+    let (r, took) = interrupted(
+        &e,
+        |log| !log.is_empty(),
+        || {
+            e.conn
+                .query_row(&format!("SELECT count(*) {BIG}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .expect_err("interrupted, not a count")
+        },
+    );
     let err = r;
     let msg = error_text(&err);
     assert!(msg.contains("interrupted"), "{msg}");
@@ -107,10 +114,17 @@ fn sqlite_interrupt_ends_a_retry_after_wait_of_a_read() {
             .method("GET")
             .header("retry-after", "120"),
     );
-    let (r, took) = interrupted(&e, |log| log.iter().any(|r| r.status == 429), || e
-        .conn
-        .query_row(&format!("SELECT count(*) {BIG}"), [], |r| r.get::<_, i64>(0))
-        .expect_err("interrupted"));
+    let (r, took) = interrupted(
+        &e,
+        |log| log.iter().any(|r| r.status == 429),
+        || {
+            e.conn
+                .query_row(&format!("SELECT count(*) {BIG}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .expect_err("interrupted")
+        },
+    );
     let err = r;
     let msg = error_text(&err);
     assert!(msg.contains("interrupted"), "{msg}");
@@ -128,11 +142,19 @@ fn sqlite_interrupt_ends_the_backoff_after_a_502() {
         },
         ..c
     });
-    e.fake.push_fault(Fault::error(502, "Bad Gateway").method("GET"));
-    let (r, took) = interrupted(&e, |log| log.iter().any(|r| r.status == 502), || e
-        .conn
-        .query_row(&format!("SELECT count(*) {BIG}"), [], |r| r.get::<_, i64>(0))
-        .expect_err("interrupted"));
+    e.fake
+        .push_fault(Fault::error(502, "Bad Gateway").method("GET"));
+    let (r, took) = interrupted(
+        &e,
+        |log| log.iter().any(|r| r.status == 502),
+        || {
+            e.conn
+                .query_row(&format!("SELECT count(*) {BIG}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .expect_err("interrupted")
+        },
+    );
     let err = r;
     assert!(error_text(&err).contains("interrupted"), "{err}");
     assert!(took < PROMPTLY, "took {took:?}");
@@ -155,16 +177,21 @@ fn sqlite_interrupt_ends_a_rate_limit_wait_of_a_delete_and_sends_nothing_more() 
             .method("DELETE")
             .header("retry-after", "120"),
     );
-    let (r, took) = interrupted(&e, |log| log.iter().any(|r| r.status == 429), || e
-        .conn
-        .execute(
-            &format!(
-                "DELETE {BIG} AND id IN ({}, {}, {})",
-                three[0], three[1], three[2]
-            ),
-            [],
-        )
-        .expect_err("interrupted"));
+    let (r, took) = interrupted(
+        &e,
+        |log| log.iter().any(|r| r.status == 429),
+        || {
+            e.conn
+                .execute(
+                    &format!(
+                        "DELETE {BIG} AND id IN ({}, {}, {})",
+                        three[0], three[1], three[2]
+                    ),
+                    [],
+                )
+                .expect_err("interrupted")
+        },
+    );
     let err = r;
     let msg = error_text(&err);
     assert!(took < PROMPTLY, "took {took:?}");
@@ -223,7 +250,10 @@ fn sqlite_interrupt_ends_the_pause_between_writes() {
     let sent = deletes(&e);
     assert!(sent <= 1, "{sent}");
     assert!(msg.contains(&format!("deleted {sent} of 3 rows")), "{msg}");
-    assert!(msg.contains(&format!("{} not attempted", 3 - sent)), "{msg}");
+    assert!(
+        msg.contains(&format!("{} not attempted", 3 - sent)),
+        "{msg}"
+    );
     assert!(msg.contains("interrupted: nothing more was sent"), "{msg}");
     assert!(msg.contains("journal: off"), "{msg}");
 }
@@ -294,14 +324,43 @@ fn the_deadline_stops_a_delete_batch_before_its_next_request() {
     assert!(msg.contains("GITHUB_SQL_DEADLINE"), "{msg}");
     let sent = deletes(&e);
     assert!((2..10).contains(&sent), "stopped part-way: {sent}");
-    assert!(
-        msg.contains(&format!("deleted {sent} of 10 rows")),
-        "{msg}"
-    );
+    assert!(msg.contains(&format!("deleted {sent} of 10 rows")), "{msg}");
     let deleted = github_sql::journal::read(&j)
         .expect("journal")
         .into_iter()
         .filter(|x| x.outcome.as_deref() == Some("deleted"))
         .count();
     assert_eq!(deleted, sent, "the journal has every delete that was sent");
+}
+
+#[test]
+fn a_rate_limit_wait_past_the_deadline_fails_at_once() {
+    let e = env_with(store(), |c| ClientConfig {
+        bounds: Bounds {
+            deadline: Duration::from_secs(30),
+            ..Bounds::default()
+        },
+        ..c
+    });
+    e.fake.push_fault(
+        Fault::error(429, "You have exceeded a secondary rate limit.")
+            .method("GET")
+            .header("retry-after", "120"),
+    );
+    let start = Instant::now();
+    let err = e
+        .conn
+        .query_row(&format!("SELECT count(*) {BIG}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .expect_err("the wait would pass the deadline");
+    assert!(start.elapsed() < PROMPTLY, "{:?}", start.elapsed());
+    let msg = error_text(&err);
+    assert!(
+        msg.contains("would wait 120.0 s, past the deadline"),
+        "{msg}"
+    );
+    assert!(msg.contains("statement deadline bound (30 s)"), "{msg}");
+    assert!(msg.contains("raise GITHUB_SQL_DEADLINE"), "{msg}");
+    assert_eq!(e.fake.requests().len(), 1);
 }

@@ -168,9 +168,8 @@ unsafe fn interrupted_by_prepare(db: *mut rusqlite::ffi::sqlite3) -> bool {
     use rusqlite::ffi;
     let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
     // SAFETY: a valid connection, a NUL-terminated SQL text, an out pointer for the statement.
-    let rc = unsafe {
-        ffi::sqlite3_prepare_v2(db, c" ".as_ptr(), -1, &mut stmt, std::ptr::null_mut())
-    };
+    let rc =
+        unsafe { ffi::sqlite3_prepare_v2(db, c" ".as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
     if !stmt.is_null() {
         // SAFETY: a statement prepared just now (a lone space prepares none, but be safe).
         unsafe { ffi::sqlite3_finalize(stmt) };

@@ -238,13 +238,8 @@ impl ResourceTable {
             }
         }
         let stop = state.stop(self.spec.table.client.config().bounds.deadline);
-        let report = exec::delete_all_with(
-            &self.spec.table.client,
-            resource,
-            method,
-            &pending,
-            &stop,
-        )?;
+        let report =
+            exec::delete_all_with(&self.spec.table.client, resource, method, &pending, &stop)?;
         state.set_report(report);
         Ok(())
     }
@@ -434,11 +429,7 @@ impl ResourceCursor<'_> {
             .spec
             .state
             .stop(self.spec.table.client.config().bounds.deadline);
-        self.scan = Some(Scan::start_with(
-            self.spec.table.clone(),
-            &scan_args,
-            stop,
-        )?);
+        self.scan = Some(Scan::start_with(self.spec.table.clone(), &scan_args, stop)?);
         self.record_totals();
         Ok(())
     }

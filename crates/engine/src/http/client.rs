@@ -17,9 +17,9 @@ use super::cache;
 use super::config::{concurrency_from_env, ClientConfig};
 use super::error::HttpError;
 use super::link::{parse_link_header, LinkRel};
-use super::retry::{self, Decision, Outcome, RateLimit};
 use super::pace::WriteSlot;
 use super::pages::INTERRUPT_POLL;
+use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
 use super::stop::{InFlight, Stop};
 
@@ -302,9 +302,20 @@ impl GitHubClient {
         url: &Url,
         scopes: &[String],
     ) -> Result<RawPage, HttpError> {
-        // A scan stops by dropping this future (its task is aborted), so nothing to ask here.
+        self.get_raw_page_until(url, scopes, None).await
+    }
+
+    /// [`GitHubClient::get_raw_page_async`] for a statement with a deadline: a retry or
+    /// rate-limit wait that would end after it fails at once. (A scan is interrupted by
+    /// dropping this future, so there is no interrupt to ask here.)
+    pub(crate) async fn get_raw_page_until(
+        &self,
+        url: &Url,
+        scopes: &[String],
+        deadline: Option<super::stop::Deadline>,
+    ) -> Result<RawPage, HttpError> {
         let ans = self
-            .execute(HttpMethod::GET, url, scopes, &InFlight::default())
+            .execute(HttpMethod::GET, url, scopes, &InFlight::new(deadline))
             .await?;
         let links = ans
             .link
@@ -401,7 +412,11 @@ impl GitHubClient {
         stop: &Stop,
     ) -> Result<Sent, HttpError> {
         let write = is_mutating(&m);
-        stop.check(if write { "the next write" } else { "the next request" })?;
+        stop.check(if write {
+            "the next write"
+        } else {
+            "the next request"
+        })?;
         let ctl = InFlight::new(stop.deadline);
         let ans = if stop.interrupt.is_none() {
             block_on(self.execute(m, url, scopes, &ctl))?

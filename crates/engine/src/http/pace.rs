@@ -38,7 +38,10 @@ pub fn acquire_checked(delay: Duration, stop: &Stop) -> Result<WriteSlot, HttpEr
         let due = prev + delay;
         let now = Instant::now();
         if due > now {
-            stop.wait(due - now, "the pause between writes (GITHUB_SQL_WRITE_DELAY_MS)")?;
+            stop.wait(
+                due - now,
+                "the pause between writes (GITHUB_SQL_WRITE_DELAY_MS)",
+            )?;
         }
     }
     stop.check("the next write")?;

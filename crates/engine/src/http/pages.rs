@@ -60,13 +60,20 @@ pub struct Fetch {
     pub server_auth: Option<crate::spec::ServerAuth>,
     /// A 404 fails the scan instead of giving no rows.
     pub not_found_is_error: bool,
+    /// The statement's deadline: retry and rate-limit waits that would end after it fail at
+    /// once (the fetching as a whole stops at it either way).
+    pub deadline: Option<Deadline>,
 }
 
 impl Fetch {
     /// GETs one page or object, through the REST client or the registry's request path.
     async fn get(&self, url: &Url) -> Result<RawPage, HttpError> {
         match self.server_auth {
-            None => self.client.get_raw_page_async(url, &self.scopes).await,
+            None => {
+                self.client
+                    .get_raw_page_until(url, &self.scopes, self.deadline)
+                    .await
+            }
             Some(auth) => {
                 let req = super::registry::Request {
                     headers: &self.headers,

@@ -189,7 +189,10 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("statement deadline bound (5 s)"), "{msg}");
         assert!(msg.contains("GITHUB_SQL_DEADLINE"), "{msg}");
-        assert!(msg.contains("the rate-limit wait would wait 3600.0 s"), "{msg}");
+        assert!(
+            msg.contains("the rate-limit wait would wait 3600.0 s"),
+            "{msg}"
+        );
     }
 
     #[test]
