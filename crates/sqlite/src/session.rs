@@ -31,13 +31,11 @@ pub struct ConnState {
     clock: Mutex<Clock>,
 }
 
-/// The running statement's start: set by the front end ([`ConnState::begin_statement`], the
-/// shell) or, in the extension, when a cursor opens while none of this connection is open.
+/// The running statement's start, when the front end says when statements start
+/// ([`ConnState::begin_statement`], the shell).
 #[derive(Debug, Default)]
 struct Clock {
     start: Option<Instant>,
-    open_cursors: usize,
-    managed: bool,
 }
 
 impl std::fmt::Debug for ConnState {
@@ -83,45 +81,29 @@ impl ConnState {
     /// Starts a statement's clock (its deadline counts from now); from then on the front end,
     /// not the opening of cursors, says when statements start.
     pub fn begin_statement(&self) {
-        let mut c = lock(&self.clock);
-        c.managed = true;
-        c.start = Some(Instant::now());
+        lock(&self.clock).start = Some(Instant::now());
     }
 
-    /// A cursor of this connection opened: without a front end keeping the clock, the first
-    /// cursor open starts a statement (SQLite opens a statement's cursors when it starts running
-    /// and closes them all when it ends).
-    pub(crate) fn cursor_opened(&self) {
-        let mut c = lock(&self.clock);
-        if !c.managed && c.open_cursors == 0 {
-            c.start = Some(Instant::now());
-        }
-        c.open_cursors += 1;
+    /// The running statement's deadline: from the start the front end gave, else from
+    /// `fallback` (the extension, which does not see statement boundaries, passes the time the
+    /// scanning cursor opened: SQLite opens a statement's cursors as it starts, and a join's
+    /// inner cursor stays open across its many scans).
+    pub fn deadline(&self, limit: Duration, fallback: Instant) -> Deadline {
+        Deadline::new(lock(&self.clock).start.unwrap_or(fallback), limit)
     }
 
-    /// A cursor closed.
-    pub(crate) fn cursor_closed(&self) {
-        let mut c = lock(&self.clock);
-        c.open_cursors = c.open_cursors.saturating_sub(1);
-    }
-
-    /// The running statement's deadline. A COMMIT's deletes, which run with no cursor open,
-    /// count from now unless the front end keeps the clock.
-    pub fn deadline(&self, limit: Duration) -> Deadline {
-        let c = lock(&self.clock);
-        let start = match c.start {
-            Some(s) if c.managed || c.open_cursors > 0 => s,
-            _ => Instant::now(),
-        };
-        Deadline::new(start, limit)
-    }
-
-    /// What may stop the running statement: the interrupt check and the deadline.
-    pub fn stop(&self, limit: Duration) -> Stop {
+    /// What may stop the running statement: the interrupt check and the deadline (counted from
+    /// `fallback` when the front end gave no start).
+    pub fn stop_from(&self, limit: Duration, fallback: Instant) -> Stop {
         Stop {
             interrupt: self.interrupt(),
-            deadline: Some(self.deadline(limit)),
+            deadline: Some(self.deadline(limit, fallback)),
         }
+    }
+
+    /// [`ConnState::stop_from`] now: for a COMMIT's deletes and EXEC functions.
+    pub fn stop(&self, limit: Duration) -> Stop {
+        self.stop_from(limit, Instant::now())
     }
 
     /// Takes the last DELETE's report.

@@ -172,8 +172,8 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
     }
 
     fn open(&'vtab mut self) -> rusqlite::Result<ResourceCursor<'vtab>> {
-        self.spec.state.cursor_opened();
         Ok(ResourceCursor {
+            opened: std::time::Instant::now(),
             base: ffi::sqlite3_vtab_cursor::default(),
             spec: self.spec.clone(),
             writes: self.writes.clone(),
@@ -386,6 +386,8 @@ pub struct ResourceCursor<'vtab> {
     scan: Option<Scan>,
     /// The current row's rowid, once SQLite has asked for it.
     rowid: Cell<Option<i64>>,
+    /// When SQLite opened the cursor: its statement's start, for `GITHUB_SQL_DEADLINE`.
+    opened: std::time::Instant,
     phantom: PhantomData<&'vtab ResourceTable>,
 }
 
@@ -428,7 +430,7 @@ impl ResourceCursor<'_> {
         let stop = self
             .spec
             .state
-            .stop(self.spec.table.client.config().bounds.deadline);
+            .stop_from(self.spec.table.client.config().bounds.deadline, self.opened);
         self.scan = Some(Scan::start_with(self.spec.table.clone(), &scan_args, stop)?);
         self.record_totals();
         Ok(())
@@ -453,12 +455,6 @@ impl ResourceCursor<'_> {
 
     fn current(&self) -> Option<&Row> {
         self.scan.as_ref().and_then(|s| s.current())
-    }
-}
-
-impl Drop for ResourceCursor<'_> {
-    fn drop(&mut self) {
-        self.spec.state.cursor_closed();
     }
 }
 
