@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
 use crate::http::pages::InterruptCheck;
-use crate::http::{GitHubClient, HttpError};
+use crate::http::{GitHubClient, HttpError, Stop};
 use crate::journal;
 use crate::plan::{self, Bound, PlanError};
 use crate::spec::{Method, Resource};
@@ -130,6 +130,19 @@ pub fn call(
     method: &Method,
     bound: &Bound,
 ) -> crate::Result<Option<Json>> {
+    call_with(client, resource, method, bound, &Stop::default())
+}
+
+/// [`call`] under a statement's [`Stop`]: the pause before a write and retry or rate-limit
+/// waits end on an interrupt or at the deadline, and the call is then not sent (or not
+/// retried), which the journal records as `failed`.
+pub fn call_with(
+    client: &GitHubClient,
+    resource: &Resource,
+    method: &Method,
+    bound: &Bound,
+    stop: &Stop,
+) -> crate::Result<Option<Json>> {
     let url = url_for(client, method, bound)?;
     let scopes = scopes_for(resource, method, bound);
     let params: serde_json::Map<String, Json> = bound
@@ -144,15 +157,28 @@ pub fn call(
             (k.clone(), v)
         })
         .collect();
+    let mutating = !method.http_method.eq_ignore_ascii_case("GET");
+    let slot = if mutating {
+        Some(client.write_slot(stop)?)
+    } else {
+        None
+    };
     let mut w = Write::new(client, resource, method, &url, Json::Object(params), None);
     w.intent()?;
-    match client.send_full(&method.http_method, &url, &scopes) {
+    let sent = match &slot {
+        Some(slot) => client.send_in_slot(slot, &method.http_method, &url, &scopes, stop),
+        None => client.send_with(&method.http_method, &url, &scopes, stop),
+    };
+    match sent {
         Ok(sent) => {
             w.outcome(Some(sent.status), sent.request_id.clone(), "done", None)?;
             Ok(sent.body)
         }
         Err(e) => {
-            let outcome = if e.is_ambiguous() {
+            // An interrupt or the deadline ended a wait: GitHub has not processed this call.
+            let outcome = if not_processed(&e) {
+                "failed"
+            } else if e.is_ambiguous() {
                 "unknown"
             } else {
                 "failed"
@@ -293,15 +319,30 @@ pub struct DeleteFailure {
     pub unknown: Vec<(String, String)>,
     /// Rows not attempted after a failure that would repeat for every row (or an interrupt).
     pub not_attempted: usize,
-    /// The batch was stopped by an interrupt (Ctrl-C, `sqlite3_interrupt`, a cancel).
-    pub interrupted: bool,
+    /// The batch was stopped before its next request by an interrupt or the deadline (boxed:
+    /// errors stay small).
+    pub stopped: Option<Box<Stopped>>,
     /// How to undo, when the resource has a restore method.
     pub restore_hint: Option<Box<str>>,
     /// The ids deleted and the journal (boxed: errors stay small).
     pub report: Box<DeleteReport>,
 }
 
+/// Why a DELETE's batch stopped before its next request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stopped {
+    /// An interrupt (Ctrl-C, `sqlite3_interrupt`, a cancel).
+    Interrupted,
+    /// The statement deadline: its message (naming `GITHUB_SQL_DEADLINE`).
+    Deadline(Box<str>),
+}
+
 impl DeleteFailure {
+    /// Whether an interrupt stopped the batch.
+    pub fn interrupted(&self) -> bool {
+        self.stopped.as_deref() == Some(&Stopped::Interrupted)
+    }
+
     fn render(&self) -> String {
         let mut s = format!(
             "DELETE on {} deleted {} of {} rows; {} failed",
@@ -316,8 +357,10 @@ impl DeleteFailure {
         if self.not_attempted > 0 {
             s.push_str(&format!(", {} not attempted", self.not_attempted));
         }
-        if self.interrupted {
-            s.push_str(" (interrupted: nothing more was sent)");
+        match self.stopped.as_deref() {
+            Some(Stopped::Interrupted) => s.push_str(" (interrupted: nothing more was sent)"),
+            Some(Stopped::Deadline(d)) => s.push_str(&format!(" (nothing more was sent: {d})")),
+            None => {}
         }
         s.push(':');
         for (row, msg) in &self.failed {
@@ -367,6 +410,19 @@ fn render(v: &Value) -> String {
         Value::Null => "NULL".into(),
         Value::Blob(_) => "blob".into(),
     }
+}
+
+/// An interrupt or the deadline ended a wait before (or instead of a retry of) a write: GitHub
+/// has not processed it.
+fn not_processed(e: &HttpError) -> bool {
+    matches!(
+        e,
+        HttpError::Interrupted
+            | HttpError::Bound {
+                bound: "statement deadline",
+                ..
+            }
+    )
 }
 
 /// Whether a failure would repeat for every remaining row.
@@ -428,6 +484,21 @@ pub fn delete_all(
     targets: &[Target],
     interrupt: Option<&InterruptCheck>,
 ) -> Result<DeleteReport, DeleteFailure> {
+    let stop = Stop::interrupt(interrupt.cloned());
+    delete_all_with(client, resource, method, targets, &stop)
+}
+
+/// [`delete_all`] under a statement's [`Stop`]: the pause between writes and retry or
+/// rate-limit waits end within 100 ms of an interrupt, and the batch stops before its next
+/// request when the interrupt comes or the statement's deadline passes (a write already sent
+/// is awaited, so its outcome is known).
+pub fn delete_all_with(
+    client: &GitHubClient,
+    resource: &Resource,
+    method: &Method,
+    targets: &[Target],
+    stop: &Stop,
+) -> Result<DeleteReport, DeleteFailure> {
     let bar = if targets.len() > 1 {
         let bar =
             ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
@@ -454,13 +525,24 @@ pub fn delete_all(
     let mut failed = Vec::new();
     let mut unknown = Vec::new();
     let mut not_attempted = 0;
-    let mut interrupted = false;
+    // Why the batch stopped before a request went out (or between its retries).
+    let mut halted: Option<Stopped> = None;
+    let mut stopped = |e: &HttpError| {
+        halted = Some(match e {
+            HttpError::Interrupted => Stopped::Interrupted,
+            other => Stopped::Deadline(other.to_string().into_boxed_str()),
+        })
+    };
     for (i, t) in targets.iter().enumerate() {
-        if interrupt.is_some_and(|c| c()) {
-            interrupted = true;
-            not_attempted = targets.len() - i;
-            break;
-        }
+        // The pause before this write; an interrupt or the deadline ends it, nothing is sent.
+        let slot = match client.write_slot(stop) {
+            Ok(slot) => slot,
+            Err(e) => {
+                stopped(&e);
+                not_attempted = targets.len() - i;
+                break;
+            }
+        };
         let name = label(t, targets);
         let prepared = bind_named(resource, method, &t.args)
             .map_err(crate::Error::from)
@@ -488,13 +570,21 @@ pub fn delete_all(
             not_attempted = targets.len() - i - 1;
             break;
         }
-        let result = client.send_full(&method.http_method, &url, &scopes);
+        let result = client.send_in_slot(&slot, &method.http_method, &url, &scopes, stop);
+        drop(slot);
         let (status, request_id) = match &result {
             Ok(s) => (Some(s.status), s.request_id.clone()),
             Err(e) => (e.status(), None),
         };
         let verdict = match result {
             Ok(_) => Verdict::Deleted(None),
+            Err(e) if not_processed(&e) => {
+                stopped(&e);
+                // Journaled as failed; counted with the rows not attempted.
+                let _ = w.outcome(status, None, "failed", Some(format!("not done: {e}")));
+                not_attempted = targets.len() - i;
+                break;
+            }
             Err(e) if e.is_ambiguous() => match verify(client, &url, &scopes) {
                 Verified::Done(how) => {
                     Verdict::Deleted(Some(format!("GitHub answered: {e}; {how}")))
@@ -543,7 +633,7 @@ pub fn delete_all(
         }
     }
     bar.finish_and_clear();
-    if failed.is_empty() && unknown.is_empty() && !interrupted {
+    if failed.is_empty() && unknown.is_empty() && halted.is_none() {
         return Ok(report);
     }
     let restore_hint = resource
@@ -565,7 +655,7 @@ pub fn delete_all(
         failed,
         unknown,
         not_attempted,
-        interrupted,
+        stopped: halted.map(Box::new),
         restore_hint,
         report: Box::new(report),
     })

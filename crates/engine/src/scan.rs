@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::exec::{self, Target};
 use crate::http::pages::{Batch, Fetch, InterruptCheck, PageStream, Start};
-use crate::http::{GitHubClient, HttpError};
+use crate::http::{Deadline, GitHubClient, HttpError, Stop};
 use crate::plan::{self, Bound};
 use crate::rows::{Row, RowDecoder};
 use crate::spec::{ColumnSource, Resource, Returns};
@@ -166,7 +166,15 @@ impl Scan {
         args: &ScanArgs,
         interrupt: Option<InterruptCheck>,
     ) -> crate::Result<Scan> {
+        Scan::start_with(table, args, Stop::interrupt(interrupt))
+    }
+
+    /// [`Scan::start`] under a statement's [`Stop`]: with a deadline, the scan fails when the
+    /// statement's `GITHUB_SQL_DEADLINE` passes (every scan of a join or IN fan-out shares it);
+    /// without one, the deadline counts from this scan's start.
+    pub fn start_with(table: Arc<Table>, args: &ScanArgs, stop: Stop) -> crate::Result<Scan> {
         let planned = requests(&table, args)?;
+        stop.check("starting a scan")?;
         let resource = &table.resource;
         let method = &resource.methods[args.method];
         let (sources, starts): (Vec<Bound>, Vec<Start>) = planned.into_iter().unzip();
@@ -174,6 +182,9 @@ impl Scan {
             .first()
             .map(|b| exec::scopes_for(resource, method, b))
             .unwrap_or_default();
+        let deadline = stop
+            .deadline
+            .unwrap_or_else(|| Deadline::from_now(table.client.config().bounds.deadline));
         let fetch = Fetch {
             client: table.client.clone(),
             object_key: method.object_key.clone(),
@@ -182,15 +193,16 @@ impl Scan {
             headers: method.headers.clone(),
             server_auth: resource.server.as_ref().map(|s| s.auth),
             not_found_is_error: method.not_found_is_error,
+            deadline: Some(deadline),
         };
         let mut scan = Scan {
             method: args.method,
             sources,
             source: 0,
-            stream: PageStream::start(fetch, starts),
+            stream: PageStream::start_until(fetch, starts, deadline),
             rows: VecDeque::new(),
             table,
-            interrupt,
+            interrupt: stop.interrupt,
             read: Vec::new(),
             complete: false,
             limited: args.want.is_some(),

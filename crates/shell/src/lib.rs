@@ -83,6 +83,45 @@ fn json_result(body: serde_json::Value) -> ResultSet {
 
 pub use repl::run_repl;
 
+/// Ctrl-C interrupts the running statement (SQLite's interrupt, and the flag scans, waits and
+/// paced DELETEs ask); a second Ctrl-C while one is pending exits (130).
+///
+/// Call it after the line editor is created: rustyline installs a SIGINT handler of its own
+/// when it starts, which would replace this one (installed later, this one is called first and
+/// chains to rustyline's).
+pub fn install_ctrl_c(session: &Session) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let handle = session.interrupt_handle();
+    let flag = session.interrupted.clone();
+    let rt = github_sql::http::runtime();
+    // Registered here, synchronously: a Ctrl-C right after this call is not missed.
+    let registered = {
+        let _enter = rt.enter();
+        signal(SignalKind::interrupt())
+    };
+    let mut sigint = match registered {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("github-sql: Ctrl-C will not interrupt statements: {e}");
+            return;
+        }
+    };
+    rt.spawn(async move {
+        while sigint.recv().await.is_some() {
+            on_ctrl_c(&flag, &handle);
+        }
+    });
+}
+
+fn on_ctrl_c(flag: &std::sync::atomic::AtomicBool, handle: &rusqlite::InterruptHandle) {
+    if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        eprintln!("\ninterrupted twice: exiting");
+        std::process::exit(130);
+    }
+    eprintln!("\ninterrupt: stopping the running statement");
+    handle.interrupt();
+}
+
 /// On a terminal, shows a bulk DELETE's count and sample and asks y/N; elsewhere answers no
 /// (the error then says to pass `--yes`).
 fn confirm_on_terminal(c: &github_sql::exec::Confirmation) -> bool {
@@ -208,6 +247,8 @@ impl Session {
     /// results themselves (`run_script`, the Postgres-wire server). `params` are bound to the
     /// statement's parameters (see [`Session::query_params`]); EXEC takes none.
     pub fn run(&self, stmt: Statement, params: &[Value]) -> crate::Result<Outcome> {
+        // GITHUB_SQL_DEADLINE bounds the whole statement: every scan and a DELETE's requests.
+        self.state.begin_statement();
         match stmt {
             Statement::Sql(sql) | Statement::Meta(sql) => {
                 self.query_params(&sql, params).map(Outcome::Rows)
@@ -239,9 +280,12 @@ impl Session {
                 let refused = self.state.take_last_check();
                 match (first, refused) {
                     (Err(e), Some((_, Some(c)))) => {
-                        if !confirm_on_terminal(&c) {
+                        // A Ctrl-C at the question is a no.
+                        if !confirm_on_terminal(&c) || self.interrupted.load(Ordering::SeqCst) {
                             return Err(e);
                         }
+                        // The time spent answering does not count against the deadline.
+                        self.state.begin_statement();
                         self.state
                             .confirmed
                             .store(c.count as u64, Ordering::Relaxed);
@@ -282,7 +326,13 @@ impl Session {
             });
         }
         Ok(
-            match github_sql::exec::call(&self.engine.client, resource, method, &bound)? {
+            match github_sql::exec::call_with(
+                &self.engine.client,
+                resource,
+                method,
+                &bound,
+                &self.state.stop(self.engine.client.config().bounds.deadline),
+            )? {
                 Some(body) => Outcome::Rows(json_result(body)),
                 None => Outcome::Done {
                     method: method.name.clone(),

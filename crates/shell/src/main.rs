@@ -146,7 +146,10 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     let mut session = Session::new(engine, cli.output)?;
     session.dry_run = cli.dry_run;
     session.set_yes(cli.yes);
-    install_ctrl_c(&session);
+    // The interactive shell installs it once its line editor exists (see run_repl).
+    if !matches!(cli.command, Command::Shell) {
+        github_sql_shell::install_ctrl_c(&session);
+    }
     match cli.command {
         Command::Exec { infile, sql } => {
             let script = match (infile, sql) {
@@ -267,23 +270,6 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-}
-
-/// Ctrl-C interrupts the running statement (SQLite's interrupt, and the flag scans and paced
-/// DELETEs ask before their next request); a second Ctrl-C while one is pending exits.
-fn install_ctrl_c(session: &Session) {
-    let handle = session.interrupt_handle();
-    let flag = session.interrupted.clone();
-    github_sql::http::runtime().spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                eprintln!("\ninterrupted twice: exiting");
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupt: stopping the running statement");
-            handle.interrupt();
-        }
-    });
 }
 
 fn fake_server() -> github_sql::Result<()> {

@@ -20,6 +20,7 @@ Statements end with ';'. Tables: SHOW them with .tables; StackQL names work too
 pub fn run_repl(session: &mut Session) -> crate::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
+        crate::install_ctrl_c(session);
         let mut script = String::new();
         stdin.lock().read_to_string(&mut script)?;
         let mut out = std::io::stdout().lock();
@@ -27,6 +28,7 @@ pub fn run_repl(session: &mut Session) -> crate::Result<()> {
     }
     let mut editor = DefaultEditor::new()
         .map_err(|e| crate::Error::Usage(format!("cannot start the line editor: {e}")))?;
+    crate::install_ctrl_c(session);
     let history =
         std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".github_sql_history"));
     if let Some(h) = &history {

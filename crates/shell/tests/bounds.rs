@@ -131,6 +131,6 @@ fn pages_bytes_and_time_per_scan_are_bounded() {
     });
     e.fake.set_latency(Duration::from_millis(200));
     let msg = count(&e, BIG).expect_err("slow");
-    assert!(msg.contains("scan deadline bound (0.3 s)"), "{msg}");
+    assert!(msg.contains("statement deadline bound (0.3 s)"), "{msg}");
     assert!(msg.contains("GITHUB_SQL_DEADLINE"), "{msg}");
 }

@@ -273,3 +273,57 @@ fn a_token_echoed_by_the_server_is_redacted_in_the_extensions_error() {
         .any(|r| r.path.contains("/echo-token/")
             && r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
 }
+
+/// Python's `conn.interrupt()` (`sqlite3_interrupt`) from another thread stops a scan that waits
+/// for a page, on the system's SQLite (3.40 on Debian bookworm has no `sqlite3_is_interrupted`).
+#[test]
+fn debian_python_interrupts_a_scan_waiting_for_github() {
+    let Some(python) = host("/usr/bin/python3") else {
+        return;
+    };
+    // A fake of its own: this one hangs for two minutes before every answer.
+    let slow = FakeGitHub::start(store()).expect("fake starts");
+    slow.set_latency(std::time::Duration::from_secs(120));
+    let script = r#"
+import json, sqlite3, sys, threading, time
+conn = sqlite3.connect(":memory:", check_same_thread=False)
+conn.enable_load_extension(True)
+conn.load_extension(sys.argv[1])
+def interrupt_soon():
+    time.sleep(1.0)
+    conn.interrupt()
+threading.Thread(target=interrupt_soon).start()
+start = time.time()
+out = {"sqlite": sqlite3.sqlite_version}
+try:
+    out["rows"] = conn.execute(
+        "SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'").fetchall()
+except sqlite3.OperationalError as e:
+    out["err"] = str(e)
+out["took"] = time.time() - start
+out["after"] = conn.execute("SELECT 40 + 2").fetchone()[0]
+print(json.dumps(out))
+"#;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(extension())
+        .env("GITHUB_API_URL", slow.base_url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_SQL_JOURNAL", "off")
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v.get("rows").is_none(), "no result after an interrupt: {v}");
+    let err = v["err"].as_str().unwrap_or_default();
+    assert!(err.starts_with("interrupted"), "{v}");
+    // Well before the two-minute answer (the interrupt comes after 1 s).
+    assert!(v["took"].as_f64().is_some_and(|t| t < 10.0), "{v}");
+    assert_eq!(v["after"], 42, "the connection is usable afterwards");
+    assert_eq!(slow.requests().len(), 1, "{v}");
+}

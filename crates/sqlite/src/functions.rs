@@ -62,7 +62,11 @@ fn regexp_fn(
 }
 
 /// Registers the EXEC functions of every resource, `github_sql_version()` and `regexp()`.
-pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
+pub fn register(
+    conn: &Connection,
+    engine: &Engine,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
     let cache = std::sync::Mutex::new(Vec::new());
     conn.create_scalar_function(
         "regexp",
@@ -81,10 +85,11 @@ pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
             let name = resource.methods[m].name.clone();
             let resource: Arc<Resource> = resource.clone();
             let client = engine.client.clone();
+            let state = state.clone();
             // Side effects with the user's token: never from a view or trigger in a database file.
             let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
             conn.create_scalar_function(name.as_str(), -1, flags, move |ctx| {
-                call(ctx, &client, &resource, m)
+                call(ctx, &client, &resource, m, &state)
                     .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
             })?;
         }
@@ -97,6 +102,7 @@ fn call(
     client: &github_sql_engine::http::GitHubClient,
     resource: &Resource,
     m: usize,
+    state: &crate::session::ConnState,
 ) -> crate::Result<String> {
     let method = &resource.methods[m];
     let order = resource.call_order(method);
@@ -122,7 +128,10 @@ fn call(
         .enumerate()
         .map(|(i, p)| Ok((p.name.clone(), from_sql(ctx.get::<Value>(i)?))))
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let body = exec::call_named(client, resource, method, &args)?;
+    let bound = exec::bind_named(resource, method, &args)?;
+    // Ctrl-C or sqlite3_interrupt ends the pause before the call and its retry waits.
+    let stop = state.stop(client.config().bounds.deadline);
+    let body = exec::call_with(client, resource, method, &bound, &stop)?;
     Ok(body
         .map(|b| b.to_string())
         .unwrap_or_else(|| "ok".to_string()))

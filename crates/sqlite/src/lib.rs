@@ -53,7 +53,7 @@ pub fn register_with(
         });
         conn.create_module(resource.name.as_str(), MODULE, Some(spec))?;
     }
-    functions::register(conn, engine)?;
+    functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;

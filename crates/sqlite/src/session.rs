@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use github_sql_engine::exec::{Confirmation, DeleteReport};
+use std::time::{Duration, Instant};
+
 use github_sql_engine::http::pages::InterruptCheck;
+use github_sql_engine::http::{Deadline, Stop};
 
 /// One connection's github-sql state.
 #[derive(Default)]
@@ -24,6 +27,15 @@ pub struct ConnState {
     pub last_check: Mutex<Option<(usize, Option<Confirmation>)>>,
     /// What the last DELETE did.
     pub last_report: Mutex<Option<DeleteReport>>,
+    /// When the running statement started, for its `GITHUB_SQL_DEADLINE`.
+    clock: Mutex<Clock>,
+}
+
+/// The running statement's start, when the front end says when statements start
+/// ([`ConnState::begin_statement`], the shell).
+#[derive(Debug, Default)]
+struct Clock {
+    start: Option<Instant>,
 }
 
 impl std::fmt::Debug for ConnState {
@@ -66,6 +78,34 @@ impl ConnState {
         *lock(&self.last_check) = Some(v);
     }
 
+    /// Starts a statement's clock (its deadline counts from now); from then on the front end,
+    /// not the opening of cursors, says when statements start.
+    pub fn begin_statement(&self) {
+        lock(&self.clock).start = Some(Instant::now());
+    }
+
+    /// The running statement's deadline: from the start the front end gave, else from
+    /// `fallback` (the extension, which does not see statement boundaries, passes the time the
+    /// scanning cursor opened: SQLite opens a statement's cursors as it starts, and a join's
+    /// inner cursor stays open across its many scans).
+    pub fn deadline(&self, limit: Duration, fallback: Instant) -> Deadline {
+        Deadline::new(lock(&self.clock).start.unwrap_or(fallback), limit)
+    }
+
+    /// What may stop the running statement: the interrupt check and the deadline (counted from
+    /// `fallback` when the front end gave no start).
+    pub fn stop_from(&self, limit: Duration, fallback: Instant) -> Stop {
+        Stop {
+            interrupt: self.interrupt(),
+            deadline: Some(self.deadline(limit, fallback)),
+        }
+    }
+
+    /// [`ConnState::stop_from`] now: for a COMMIT's deletes and EXEC functions.
+    pub fn stop(&self, limit: Duration) -> Stop {
+        self.stop_from(limit, Instant::now())
+    }
+
     /// Takes the last DELETE's report.
     pub fn take_report(&self) -> Option<DeleteReport> {
         lock(&self.last_report).take()
@@ -76,21 +116,45 @@ impl ConnState {
     }
 }
 
-/// `sqlite3_is_interrupted(db)` when the SQLite library in the process has it (3.41+), looked up
-/// at run time so the extension still loads into older hosts (Debian bookworm has 3.40), where
-/// the check is `None` and `sqlite3_interrupt` stops a scan only between rows.
+/// Whether `sqlite3_interrupt` was called for the running statement of `db`, asked while a scan
+/// waits for GitHub. With SQLite 3.41+ this is `sqlite3_is_interrupted`, looked up at run time
+/// so the extension still loads into older hosts. Older SQLite (Debian bookworm has 3.40) has
+/// no such call, so the check prepares a lone space on the connection: SQLite's tokenizer asks
+/// the connection's interrupt flag at every whitespace token and fails with SQLITE_INTERRUPT
+/// when it is set (and preparing nothing else has no effect, the flag is left as it was).
 pub fn sqlite_interrupt_check(db: *mut rusqlite::ffi::sqlite3) -> Option<InterruptCheck> {
     type IsInterrupted = unsafe extern "C" fn(*mut rusqlite::ffi::sqlite3) -> std::ffi::c_int;
     // SAFETY: dlsym with a NUL-terminated name; a null answer means the symbol is absent.
     let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"sqlite3_is_interrupted".as_ptr()) };
+    let db = db as usize;
     if sym.is_null() {
-        return None;
+        // SAFETY: the check runs only inside a statement of this connection, on its thread,
+        // while it is open.
+        return Some(Arc::new(move || unsafe {
+            interrupted_by_prepare(db as *mut rusqlite::ffi::sqlite3)
+        }));
     }
     // SAFETY: the symbol is SQLite's `int sqlite3_is_interrupted(sqlite3*)`.
     let f: IsInterrupted = unsafe { std::mem::transmute(sym) };
-    let db = db as usize;
-    // SAFETY: the check runs only inside a statement of this connection, while it is open.
+    // SAFETY: as above.
     Some(Arc::new(move || unsafe {
         f(db as *mut rusqlite::ffi::sqlite3) != 0
     }))
+}
+
+/// Prepares `" "` (no statement) on `db`: SQLITE_INTERRUPT means the interrupt flag is set.
+///
+/// # Safety
+/// `db` must be an open connection, used from the thread running its statement.
+unsafe fn interrupted_by_prepare(db: *mut rusqlite::ffi::sqlite3) -> bool {
+    use rusqlite::ffi;
+    let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+    // SAFETY: a valid connection, a NUL-terminated SQL text, an out pointer for the statement.
+    let rc =
+        unsafe { ffi::sqlite3_prepare_v2(db, c" ".as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
+    if !stmt.is_null() {
+        // SAFETY: a statement prepared just now (a lone space prepares none, but be safe).
+        unsafe { ffi::sqlite3_finalize(stmt) };
+    }
+    rc == ffi::SQLITE_INTERRUPT
 }

@@ -173,6 +173,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
 
     fn open(&'vtab mut self) -> rusqlite::Result<ResourceCursor<'vtab>> {
         Ok(ResourceCursor {
+            opened: std::time::Instant::now(),
             base: ffi::sqlite3_vtab_cursor::default(),
             spec: self.spec.clone(),
             writes: self.writes.clone(),
@@ -236,14 +237,9 @@ impl ResourceTable {
                 return Err(crate::Error::Usage(msg));
             }
         }
-        let interrupt = state.interrupt();
-        let report = exec::delete_all(
-            &self.spec.table.client,
-            resource,
-            method,
-            &pending,
-            interrupt.as_ref(),
-        )?;
+        let stop = state.stop(self.spec.table.client.config().bounds.deadline);
+        let report =
+            exec::delete_all_with(&self.spec.table.client, resource, method, &pending, &stop)?;
         state.set_report(report);
         Ok(())
     }
@@ -390,6 +386,8 @@ pub struct ResourceCursor<'vtab> {
     scan: Option<Scan>,
     /// The current row's rowid, once SQLite has asked for it.
     rowid: Cell<Option<i64>>,
+    /// When SQLite opened the cursor: its statement's start, for `GITHUB_SQL_DEADLINE`.
+    opened: std::time::Instant,
     phantom: PhantomData<&'vtab ResourceTable>,
 }
 
@@ -428,8 +426,12 @@ impl ResourceCursor<'_> {
             };
             scan_args.params.push((name.clone(), values));
         }
-        let interrupt = self.spec.state.interrupt();
-        self.scan = Some(Scan::start(self.spec.table.clone(), &scan_args, interrupt)?);
+        // Every scan of the statement (a join's inner loop, each IN source) shares its deadline.
+        let stop = self
+            .spec
+            .state
+            .stop_from(self.spec.table.client.config().bounds.deadline, self.opened);
+        self.scan = Some(Scan::start_with(self.spec.table.clone(), &scan_args, stop)?);
         self.record_totals();
         Ok(())
     }

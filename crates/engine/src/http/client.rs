@@ -17,8 +17,11 @@ use super::cache;
 use super::config::{concurrency_from_env, ClientConfig};
 use super::error::HttpError;
 use super::link::{parse_link_header, LinkRel};
+use super::pace::WriteSlot;
+use super::pages::INTERRUPT_POLL;
 use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
+use super::stop::{InFlight, Stop};
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
 /// `#` and `%` in a package name stay inside their segment (`team/app` → `team%2Fapp`).
@@ -299,7 +302,21 @@ impl GitHubClient {
         url: &Url,
         scopes: &[String],
     ) -> Result<RawPage, HttpError> {
-        let ans = self.execute(HttpMethod::GET, url, scopes).await?;
+        self.get_raw_page_until(url, scopes, None).await
+    }
+
+    /// [`GitHubClient::get_raw_page_async`] for a statement with a deadline: a retry or
+    /// rate-limit wait that would end after it fails at once. (A scan is interrupted by
+    /// dropping this future, so there is no interrupt to ask here.)
+    pub(crate) async fn get_raw_page_until(
+        &self,
+        url: &Url,
+        scopes: &[String],
+        deadline: Option<super::stop::Deadline>,
+    ) -> Result<RawPage, HttpError> {
+        let ans = self
+            .execute(HttpMethod::GET, url, scopes, &InFlight::new(deadline))
+            .await?;
         let links = ans
             .link
             .as_deref()
@@ -343,16 +360,84 @@ impl GitHubClient {
 
     /// [`GitHubClient::send`], also returning the status and GitHub's request id.
     pub fn send_full(&self, method: &str, url: &Url, scopes: &[String]) -> Result<Sent, HttpError> {
-        let m = HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
-            status: 0,
-            method: method.to_string(),
-            path: path_q(url),
-            message: e.to_string(),
-            tries: 0,
+        self.send_with(method, url, scopes, &Stop::default())
+    }
+
+    /// [`GitHubClient::send_full`] under a statement's [`Stop`]: the pause before a write, retry
+    /// backoff and rate-limit waits end within [`INTERRUPT_POLL`] of an interrupt (with
+    /// [`HttpError::Interrupted`]: GitHub has not processed the write) or fail when they would
+    /// pass the deadline. A read in flight is abandoned at once; a write already sent is not
+    /// (its answer is awaited, bounded by `GITHUB_SQL_TIMEOUT`), so its outcome is known.
+    pub fn send_with(
+        &self,
+        method: &str,
+        url: &Url,
+        scopes: &[String],
+        stop: &Stop,
+    ) -> Result<Sent, HttpError> {
+        let m = http_method(method, url)?;
+        let _slot = if is_mutating(&m) {
+            Some(super::pace::acquire_checked(self.config.write_delay, stop)?)
+        } else {
+            None
+        };
+        self.send_unpaced(m, url, scopes, stop)
+    }
+
+    /// Waits for the pause before a write (asking `stop`) and holds the write slot until the
+    /// guard drops: a caller that journals each write takes the slot first, writes its intent,
+    /// then sends with [`GitHubClient::send_in_slot`].
+    pub fn write_slot(&self, stop: &Stop) -> Result<WriteSlot, HttpError> {
+        super::pace::acquire_checked(self.config.write_delay, stop)
+    }
+
+    /// Sends a request in a write slot taken with [`GitHubClient::write_slot`].
+    pub fn send_in_slot(
+        &self,
+        _slot: &WriteSlot,
+        method: &str,
+        url: &Url,
+        scopes: &[String],
+        stop: &Stop,
+    ) -> Result<Sent, HttpError> {
+        let m = http_method(method, url)?;
+        self.send_unpaced(m, url, scopes, stop)
+    }
+
+    fn send_unpaced(
+        &self,
+        m: HttpMethod,
+        url: &Url,
+        scopes: &[String],
+        stop: &Stop,
+    ) -> Result<Sent, HttpError> {
+        let write = is_mutating(&m);
+        stop.check(if write {
+            "the next write"
+        } else {
+            "the next request"
         })?;
-        let _slot = (m != HttpMethod::GET && m != HttpMethod::HEAD)
-            .then(|| super::pace::acquire(self.config.write_delay));
-        let ans = block_on(self.execute(m, url, scopes))?;
+        let ctl = InFlight::new(stop.deadline);
+        let ans = if stop.interrupt.is_none() {
+            block_on(self.execute(m, url, scopes, &ctl))?
+        } else {
+            let mut fut = std::pin::pin!(self.execute(m, url, scopes, &ctl));
+            loop {
+                let polled =
+                    block_on(async { tokio::time::timeout(INTERRUPT_POLL, fut.as_mut()).await });
+                match polled {
+                    Ok(r) => break r?,
+                    Err(_) if stop.interrupted() => {
+                        if !write {
+                            return Err(HttpError::Interrupted);
+                        }
+                        // Waits end at once; a request in flight is awaited.
+                        ctl.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Err(_) => {}
+                }
+            }
+        };
         let body = if ans.body.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
@@ -382,11 +467,13 @@ impl GitHubClient {
 
     /// One logical request: attempts, waits and retries per [`retry::decide`], the ETag cache for
     /// reads, cache invalidation for writes.
+    /// Waits between attempts ask `ctl`; a stop or the deadline also prevents the next attempt.
     async fn execute(
         &self,
         method: HttpMethod,
         url: &Url,
         scopes: &[String],
+        ctl: &InFlight,
     ) -> Result<Answer, HttpError> {
         let token = self
             .config
@@ -411,6 +498,9 @@ impl GitHubClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if attempt > 1 {
+                ctl.check(&format!("retrying {method} {}", path_q(url)))?;
+            }
             let mut req = shared_http()
                 .request(method.clone(), url.clone())
                 .timeout(self.config.timeout)
@@ -482,7 +572,8 @@ impl GitHubClient {
                                 "GitHub unreachable, retrying: {}",
                                 transport_detail(&e)
                             );
-                            tokio::time::sleep(wait).await;
+                            ctl.wait(wait, &format!("the retry of {method} {}", path_q(url)))
+                                .await?;
                             continue;
                         }
                         Decision::Fail => {
@@ -548,7 +639,8 @@ impl GitHubClient {
                         wait_ms = wait.as_millis() as u64,
                         "GitHub refused, retrying: {message}"
                     );
-                    tokio::time::sleep(wait).await;
+                    ctl.wait(wait, &format!("the retry of {method} {}", path_q(url)))
+                        .await?;
                 }
                 Decision::Fail => {
                     return Err(classify(
@@ -558,6 +650,20 @@ impl GitHubClient {
             }
         }
     }
+}
+
+fn http_method(method: &str, url: &Url) -> Result<HttpMethod, HttpError> {
+    HttpMethod::from_bytes(method.as_bytes()).map_err(|e| HttpError::Status {
+        status: 0,
+        method: method.to_string(),
+        path: path_q(url),
+        message: e.to_string(),
+        tries: 0,
+    })
+}
+
+fn is_mutating(m: &HttpMethod) -> bool {
+    *m != HttpMethod::GET && *m != HttpMethod::HEAD
 }
 
 /// GitHub's `message`, redacted: servers and proxies have echoed the Authorization header in it.

@@ -66,7 +66,7 @@ pub const MAX_BODY_ENV: &str = "GITHUB_SQL_MAX_BODY_MB";
 pub const MAX_PAGES_ENV: &str = "GITHUB_SQL_MAX_PAGES";
 /// Environment variable: most bytes one scan may read, in MiB (default 1024).
 pub const MAX_SCAN_ENV: &str = "GITHUB_SQL_MAX_SCAN_MB";
-/// Environment variable: longest time one scan may take, in seconds (default 600).
+/// Environment variable: longest time one statement may take, in seconds (default 600).
 pub const DEADLINE_ENV: &str = "GITHUB_SQL_DEADLINE";
 
 /// What one answer and one scan may cost before the statement fails (never a short result).
@@ -78,7 +78,8 @@ pub struct Bounds {
     pub max_pages: u64,
     /// Most body bytes one scan reads.
     pub max_scan_bytes: u64,
-    /// Longest time from a scan's start to its last page.
+    /// Longest time a statement may take (its scans and a DELETE's requests), from its start
+    /// as the front end gives it ([`crate::http::Deadline`]), else from a scan's start.
     pub deadline: Duration,
 }
 

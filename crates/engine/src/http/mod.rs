@@ -14,6 +14,7 @@ mod redact;
 pub mod registry;
 pub mod retry;
 mod runtime;
+pub mod stop;
 
 pub use client::{request_count, GitHubClient, Page, RawPage, Sent};
 pub use config::{
@@ -23,6 +24,7 @@ pub use config::{
 };
 pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};
-pub use pace::{DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
+pub use pace::{WriteSlot, DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
 pub use redact::{redact, register_secret};
 pub use runtime::{block_on, runtime};
+pub use stop::{Deadline, Stop};

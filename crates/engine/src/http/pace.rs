@@ -5,6 +5,9 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::error::HttpError;
+use super::stop::Stop;
+
 /// Environment variable overriding the delay between writes, in milliseconds.
 pub const WRITE_DELAY_ENV: &str = "GITHUB_SQL_WRITE_DELAY_MS";
 /// GitHub's guidance: at least one second between mutating requests.
@@ -17,18 +20,33 @@ pub struct WriteSlot {
     _guard: MutexGuard<'static, Option<Instant>>,
 }
 
-/// Waits until a write may start, then holds the slot until the returned guard drops.
-pub fn acquire(delay: Duration) -> WriteSlot {
-    let mut last = LAST_WRITE.lock().unwrap_or_else(|e| e.into_inner());
+/// Waits until a write may start, then holds the slot until the returned guard drops. The wait
+/// asks `stop` at least every 100 ms: an interrupt (or a due time past the statement's
+/// deadline) ends it with an error, and nothing is sent.
+pub fn acquire_checked(delay: Duration, stop: &Stop) -> Result<WriteSlot, HttpError> {
+    // Another connection's write may hold the slot through its pause: wait for it asking `stop`.
+    let mut last = loop {
+        match LAST_WRITE.try_lock() {
+            Ok(g) => break g,
+            Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                stop.wait(Duration::from_millis(10), "waiting for another write")?
+            }
+        }
+    };
     if let Some(prev) = *last {
         let due = prev + delay;
         let now = Instant::now();
         if due > now {
-            std::thread::sleep(due - now);
+            stop.wait(
+                due - now,
+                "the pause between writes (GITHUB_SQL_WRITE_DELAY_MS)",
+            )?;
         }
     }
+    stop.check("the next write")?;
     *last = Some(Instant::now());
-    WriteSlot { _guard: last }
+    Ok(WriteSlot { _guard: last })
 }
 
 /// The delay from the environment (unparsable values fall back to the default).

@@ -20,6 +20,7 @@ use url::Url;
 use super::client::{GitHubClient, RawPage};
 use super::error::HttpError;
 use super::runtime::{block_on, runtime};
+use super::stop::Deadline;
 
 /// Where one source of rows starts.
 #[derive(Clone, Debug)]
@@ -59,13 +60,20 @@ pub struct Fetch {
     pub server_auth: Option<crate::spec::ServerAuth>,
     /// A 404 fails the scan instead of giving no rows.
     pub not_found_is_error: bool,
+    /// The statement's deadline: retry and rate-limit waits that would end after it fail at
+    /// once (the fetching as a whole stops at it either way).
+    pub deadline: Option<Deadline>,
 }
 
 impl Fetch {
     /// GETs one page or object, through the REST client or the registry's request path.
     async fn get(&self, url: &Url) -> Result<RawPage, HttpError> {
         match self.server_auth {
-            None => self.client.get_raw_page_async(url, &self.scopes).await,
+            None => {
+                self.client
+                    .get_raw_page_until(url, &self.scopes, self.deadline)
+                    .await
+            }
             Some(auth) => {
                 let req = super::registry::Request {
                     headers: &self.headers,
@@ -92,12 +100,18 @@ pub struct PageStream {
 }
 
 impl PageStream {
-    /// Starts fetching in the background.
+    /// Starts fetching in the background, with `GITHUB_SQL_DEADLINE` from now.
     pub fn start(fetch: Fetch, starts: Vec<Start>) -> PageStream {
+        let deadline = Deadline::from_now(fetch.client.config().bounds.deadline);
+        PageStream::start_until(fetch, starts, deadline)
+    }
+
+    /// Starts fetching in the background; the fetching fails at `deadline` (the statement's).
+    pub fn start_until(fetch: Fetch, starts: Vec<Start>, deadline: Deadline) -> PageStream {
         // Room for a whole wave of pages: a reader busy decoding must not hold back the next
         // requests (the buffer is still bounded by the concurrency, not by the list's length).
         let (tx, rx) = mpsc::channel(fetch.client.config().concurrency.max(1));
-        let task = runtime().spawn(produce(fetch, starts, tx));
+        let task = runtime().spawn(produce(fetch, starts, tx, deadline));
         PageStream { rx, task }
     }
 
@@ -314,14 +328,19 @@ fn path_q(url: &Url) -> String {
     }
 }
 
-/// Runs the producer under the scan's deadline, and turns a panic in it into an error: a
+/// Runs the producer under the statement's deadline, and turns a panic in it into an error: a
 /// producer that vanished would otherwise read as the end of the rows (a short result).
-async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, HttpError>>) {
+async fn produce(
+    f: Fetch,
+    starts: Vec<Start>,
+    tx: mpsc::Sender<Result<Batch, HttpError>>,
+    deadline: Deadline,
+) {
     use futures_util::FutureExt as _;
     let bounds = f.client.config().bounds.clone();
-    let deadline = bounds.deadline;
     let run = std::panic::AssertUnwindSafe(produce_bounded(f, starts, tx.clone(), bounds));
-    let err = match tokio::time::timeout(deadline, run.catch_unwind()).await {
+    let at = tokio::time::Instant::from_std(deadline.at());
+    let err = match tokio::time::timeout_at(at, run.catch_unwind()).await {
         Ok(Ok(())) => return,
         Ok(Err(_)) => HttpError::Bound {
             bound: "internal consistency",
@@ -330,12 +349,10 @@ async fn produce(f: Fetch, starts: Vec<Start>, tx: mpsc::Sender<Result<Batch, Ht
             what: "github-sql hit an internal error while fetching pages (a bug; please report it)"
                 .into(),
         },
-        Err(_) => HttpError::Bound {
-            bound: "scan deadline",
-            env: super::config::DEADLINE_ENV,
-            limit: format!("{} s", deadline.as_secs_f64()),
-            what: "the scan was still reading GitHub".into(),
-        },
+        Err(_) => deadline.error(format!(
+            "the statement was still reading GitHub after {:.1} s",
+            deadline.start.elapsed().as_secs_f64()
+        )),
     };
     let _ = tx.send(Err(err)).await;
 }
