@@ -2,7 +2,6 @@
 //! DELETE sends when its transaction commits. Arguments are checked before anything is sent.
 
 use crate::value::Value;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
 use crate::http::pages::InterruptCheck;
@@ -428,18 +427,7 @@ pub fn delete_all(
     targets: &[Target],
     interrupt: Option<&InterruptCheck>,
 ) -> Result<DeleteReport, DeleteFailure> {
-    let bar = if targets.len() > 1 {
-        let bar =
-            ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "deleting {bar:30} {pos}/{len} [{elapsed} elapsed, {per_sec}, ETA {eta}]",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let mut bar = crate::progress::DeletionBar::new(targets.len());
     let mut report = DeleteReport {
         table: resource.name.clone(),
         run_id: journal::new_run_id(),
@@ -510,7 +498,7 @@ pub fn delete_all(
                 message: e.to_string(),
             },
         };
-        bar.inc(1);
+        bar.inc();
         let journaled = match &verdict {
             Verdict::Deleted(how) => w.outcome(status, request_id, "deleted", how.clone()),
             Verdict::Unknown(m) => w.outcome(status, request_id, "unknown", Some(m.clone())),
@@ -542,7 +530,7 @@ pub fn delete_all(
             break;
         }
     }
-    bar.finish_and_clear();
+    bar.finish(interrupted);
     if failed.is_empty() && unknown.is_empty() && !interrupted {
         return Ok(report);
     }

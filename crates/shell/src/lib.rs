@@ -87,7 +87,7 @@ fn json_result(body: serde_json::Value) -> ResultSet {
     }
 }
 
-pub use repl::run_repl;
+pub use repl::{run_exec, run_repl};
 
 /// On a terminal, shows a bulk DELETE's count and sample and asks y/N; elsewhere answers no
 /// (the error then says to pass `--yes`).

@@ -10,6 +10,17 @@ use super::complete::ShellHelper;
 use super::script::{Flow, Shell};
 use super::Session;
 
+/// `github-sql exec`: the statements and commands of a script, as a piped shell runs them; on a
+/// terminal, wide results page or turn vertical as in the shell.
+pub fn run_exec(session: &mut Session, script: &str) -> crate::Result<()> {
+    let terminal = std::io::stdout().is_terminal();
+    if terminal && session.display.pager.is_none() {
+        session.display.pager = crate::pager::pager_from_env();
+    }
+    Shell::new(session, terminal).run_input(script)?;
+    Ok(())
+}
+
 /// Runs the shell: interactive when stdin is a terminal, else the piped statements and commands
 /// (stopping at the first error).
 pub fn run_repl(session: &mut Session) -> crate::Result<()> {
