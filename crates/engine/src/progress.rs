@@ -17,11 +17,10 @@ impl DeletionBar {
     /// A bar for `len` requests.
     pub fn new(len: usize) -> Self {
         let bar = if len > 1 {
-            let bar =
-                ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("deleting {bar:30} {pos}/{len} [{elapsed} elapsed{msg}]")
-            {
+            let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "deleting {bar:30} {pos}/{len} [{elapsed} elapsed{msg}]",
+            ) {
                 bar.set_style(style);
             }
             bar
@@ -48,7 +47,8 @@ impl DeletionBar {
     /// The batch ended: cleared when complete, kept with a note when interrupted.
     pub fn finish(&self, interrupted: bool) {
         if interrupted && !self.bar.is_hidden() {
-            self.bar.abandon_with_message(", interrupted: nothing more was sent");
+            self.bar
+                .abandon_with_message(", interrupted: nothing more was sent");
             // The next output starts on a line of its own.
             eprintln!();
         } else {
