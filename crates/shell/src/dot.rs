@@ -226,10 +226,10 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
         Command::Read(Some(path)) => return shell.read_file(&path),
         Command::Unknown(word) => {
             let all = DOT_COMMANDS.iter().chain(BACKSLASH_COMMANDS).copied();
-            let hint = crate::suggest::did_you_mean(&word, all);
-            return Err(usage(format!(
-                "unknown command {word}{hint}; .help lists the commands"
-            )));
+            return Err(usage(match crate::suggest::nearest(&word, all) {
+                Some(n) => format!("unknown command {word}; did you mean {n}?"),
+                None => format!("unknown command {word}; .help lists the commands"),
+            }));
         }
     }
     Ok(Flow::Continue)

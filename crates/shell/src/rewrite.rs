@@ -74,6 +74,17 @@ impl Rewritten {
     }
 }
 
+impl Rewritten {
+    /// The input text that byte `at` of the rewritten SQL replaced, when it falls inside a
+    /// rewritten name (`github.packages.auth_user_versions` for `auth_user_versions`).
+    pub fn replaced_input<'i>(&self, input: &'i str, at: usize) -> Option<&'i str> {
+        let k = self.pieces.iter().rposition(|(out, _, _)| *out <= at)?;
+        let (_, start, replaced) = self.pieces[k];
+        let end = self.pieces.get(k + 1).map(|p| p.1)?;
+        replaced.then(|| input.get(start..end)).flatten()
+    }
+}
+
 /// [`rewrite_names`], keeping the offset map.
 pub fn rewrite_mapped(provider: &Provider, sql: &str) -> Rewritten {
     let dialect = SQLiteDialect {};

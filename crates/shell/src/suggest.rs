@@ -344,13 +344,17 @@ pub fn explain(
         crate::Error::Sqlite(rusqlite::Error::SqlInputError {
             msg, sql, offset, ..
         }) => {
-            let at = usize::try_from(*offset).ok();
-            let at = if *sql == rewritten.sql {
-                at.map(|o| rewritten.input_offset(o))
-            } else {
-                None
-            };
-            (msg.clone(), at)
+            let raw = usize::try_from(*offset).ok().filter(|_| *sql == rewritten.sql);
+            let mut msg = msg.clone();
+            // `near "auth_user_versions"` names what was typed: the three-part name.
+            if let Some(typed) = raw.and_then(|o| rewritten.replaced_input(input, o)) {
+                if let Some(rest) = msg.strip_prefix("near \"") {
+                    if let Some((_, tail)) = rest.split_once('"') {
+                        msg = format!("near \"{}\"{tail}", typed.trim());
+                    }
+                }
+            }
+            (msg, raw.map(|o| rewritten.input_offset(o)))
         }
         crate::Error::Sqlite(rusqlite::Error::SqliteFailure(_, Some(msg))) => (msg.clone(), None),
         _ => return None,

@@ -369,6 +369,10 @@ fn mistyped_names_are_named_with_a_caret() {
         msg.contains(&format!("\n  {}^", " ".repeat(input_col))),
         "{msg}"
     );
+    // SQLite's `near "…"` names the three-part name as typed, not the rewritten one.
+    let e = exec(&[], "SELECT id FRM github.packages.auth_user_versions");
+    let msg = stderr(&e);
+    assert!(msg.contains("Error: near \"github.packages.auth_user_versions\": syntax error\n  SELECT id FRM github.packages.auth_user_versions\n                ^"), "{msg}");
     let e = exec(&[], "EXEC github.packages.auth_user_versions.restore_package_verson_for_authenticated_user @package_name='x'");
     assert!(
         stderr(&e).contains("did you mean restore_package_version_for_authenticated_user?"),
