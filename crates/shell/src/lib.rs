@@ -307,13 +307,19 @@ impl Session {
             Statement::Delete { sql, select, table } => {
                 use std::sync::atomic::Ordering;
                 if self.dry_run {
-                    let rs = self.query_params(&select, params)?;
                     // The DELETE itself runs with the vtab refusing to send, so the count and the
-                    // confirmation verdict are the ones a real run would get.
+                    // confirmation verdict are the ones a real run would get, and a DELETE the
+                    // real run would refuse is refused here with the same reason.
+                    let _ = self.state.take_last_check();
                     self.state.dry_run.store(true, Ordering::Relaxed);
-                    let _ = self.query_params(&sql, params);
+                    let deleted = self.query_params(&sql, params);
                     self.state.dry_run.store(false, Ordering::Relaxed);
-                    let verdict = match self.state.take_last_check() {
+                    let check = self.state.take_last_check();
+                    if let (Err(e), None) = (deleted, &check) {
+                        return Err(e);
+                    }
+                    let rs = self.query_params(&select, params)?;
+                    let verdict = match check {
                         Some((_, Some(c))) => format!("; it would need confirmation: {c}"),
                         _ => "; it would not need confirmation".to_string(),
                     };

@@ -344,7 +344,9 @@ pub fn explain(
         crate::Error::Sqlite(rusqlite::Error::SqlInputError {
             msg, sql, offset, ..
         }) => {
-            let raw = usize::try_from(*offset).ok().filter(|_| *sql == rewritten.sql);
+            let raw = usize::try_from(*offset)
+                .ok()
+                .filter(|_| *sql == rewritten.sql);
             let mut msg = msg.clone();
             // `near "auth_user_versions"` names what was typed: the three-part name.
             if let Some(typed) = raw.and_then(|o| rewritten.replaced_input(input, o)) {

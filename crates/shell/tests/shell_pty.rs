@@ -83,7 +83,8 @@ fn tab_completes_tables_columns_methods_and_params() {
     // Keywords, in the case typed.
     s.send("sel\t").expect("send");
     s.send_line(" 5 AS five;").expect("send");
-    s.exp_regex(r"\|\s+five\s+\|").expect("the completed keyword ran");
+    s.exp_regex(r"\|\s+five\s+\|")
+        .expect("the completed keyword ran");
     s.exp_string(PROMPT).expect("prompt");
     // Dot and backslash commands.
     s.send(".tab\t").expect("send");
