@@ -309,6 +309,11 @@ fn dry_run_and_delete_agree_with_order_by_limit_offset() {
             format!("DELETE {APP} AND id = 1 RETURNING id, name"),
             "DELETE … RETURNING is not available on auth_user_versions",
         ),
+        // The dry run used to list the tags and say "would remove"; the real run refuses.
+        (
+            "DELETE FROM tags WHERE owner = 'octocat' AND image = 'octo/app'".to_string(),
+            "tags supports SELECT; DELETE is not supported",
+        ),
     ] {
         let dry = exec(&["--dry-run"], &sql);
         let real = exec(&["--yes"], &sql);
