@@ -71,7 +71,15 @@ pub fn run_repl(session: &mut Session) -> crate::Result<()> {
             Ok(line) => {
                 entry.push_str(&line);
                 entry.push('\n');
-                let flow = shell.line(&line);
+                // A pasted block arrives as one line with newlines: each line is read as if
+                // typed, so a pasted `.mode csv` or `\x` is still a command.
+                let mut flow = Ok(Flow::Continue);
+                for l in line.split('\n') {
+                    flow = shell.line(l.trim_end_matches('\r'));
+                    if !matches!(flow, Ok(Flow::Continue)) {
+                        break;
+                    }
+                }
                 if shell.pending().trim().is_empty() {
                     let _ = editor.add_history_entry(entry.trim());
                     entry.clear();

@@ -57,7 +57,7 @@ fn exec(args: &[&str], sql: &str) -> Output {
 fn dot_commands_help_and_quit_words_work_piped() {
     let o = piped(
         &[],
-        ".tables\nhelp;\n\\?\nhelp delete\n.headers off\n.mode csv\nSELECT 1 AS a, 'x' AS b;\n.headers on\n.mode line\nSELECT 1 AS a, 'x' AS bb;\n.mode markdown\nSELECT 1 AS a;\n.mode box\nSELECT 1 AS a;\nquit\nSELECT 'not reached' AS z;\n",
+        ".tables\nhelp;\n\\?\nhelp delete\n.headers off\n.mode csv\nSELECT 1 AS a, 'x' AS b;\n.headers on\n.mode line\nSELECT 1 AS a, 'x' AS bb;\n.mode markdown\nSELECT 1 AS a;\n.mode box\nSELECT 1 AS a;\n.mode table\n\\x on\nSELECT 1 AS xa, 2 AS xbb;\n\\x off\nSELECT 3 AS xc;\nquit\nSELECT 'not reached' AS z;\n",
         &[],
     );
     let out = ok(&o);
@@ -82,6 +82,8 @@ fn dot_commands_help_and_quit_words_work_piped() {
     assert!(out.contains(" a = 1\nbb = x\n"), ".mode line: {out}");
     assert!(out.contains("| a |\n|---|\n| 1 |"), ".mode markdown: {out}");
     assert!(out.contains("│ a │"), ".mode box: {out}");
+    assert!(out.contains(" xa = 1\nxbb = 2\n"), "\\x on: {out}");
+    assert!(out.contains("| xc |"), "\\x off: {out}");
     assert!(!out.contains("not reached"), "quit stops reading: {out}");
     for word in ["exit", ".exit", "\\q", "quit;"] {
         let o = piped(&[], &format!("{word}\nSELECT 'not reached';\n"), &[]);

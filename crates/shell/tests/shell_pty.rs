@@ -200,3 +200,40 @@ fn errors_point_at_the_input_and_suggest() {
     s.exp_regex(r"\|\s+42\s+\|").expect("the shell carries on");
     quit(s);
 }
+
+#[test]
+fn pager_and_vertical_output_are_off_when_stdout_is_piped() {
+    // stdin is the terminal (interactive), stdout a pipe: results must stay plain tables.
+    let home = std::env::temp_dir().join(format!("github-sql-pty-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("home");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{BIN} --demo shell | cat"))
+        .env("HOME", &home)
+        .env("COLUMNS", "80")
+        .env("TERM", "xterm")
+        .env("GITHUB_SQL_PAGER", "sed s/^/PAGED:/");
+    let mut s = spawn_with_options(
+        cmd,
+        Options {
+            timeout_ms: Some(30_000),
+            strip_ansi_escape_codes: true,
+        },
+    )
+    .expect("spawn");
+    s.exp_string(PROMPT).expect("first prompt");
+    s.send_line(&format!(
+        "SELECT * FROM auth_user_versions WHERE {APP} LIMIT 1;"
+    ))
+    .expect("send");
+    s.exp_string("LIMIT 1;").expect("echo");
+    let before = s.exp_string(PROMPT).expect("results, then the prompt");
+    assert!(!before.contains("PAGED"), "no pager: {before}");
+    assert!(
+        !before.contains("package_html_url = "),
+        "not vertical: {before}"
+    );
+    assert!(before.contains("| package_html_url "), "a table: {before}");
+    s.send_control('d').expect("Ctrl-D");
+    s.exp_eof().expect("leaves");
+}
