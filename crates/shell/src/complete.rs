@@ -196,7 +196,10 @@ pub fn candidates(
     let mut seen = std::collections::HashSet::new();
     let mut matching: Vec<String> = out
         .into_iter()
-        .filter(|c| c.len() >= prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .filter(|c| {
+            c.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        })
         .filter(|c| seen.insert(c.clone()))
         .collect();
     matching.sort();

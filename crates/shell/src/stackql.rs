@@ -233,8 +233,9 @@ fn delete_and_listing(r: &Resource, sql: &str) -> Result<(String, String), Error
     let Some(c) = delete_clauses(sql) else {
         return Ok((sql.to_string(), sql.to_string()));
     };
-    let target = sql[c.target.clone()].trim();
-    let condition = c.condition.clone().map(|w| sql[w].trim().to_string());
+    let part = |r: std::ops::Range<usize>| sql.get(r).unwrap_or_default().trim();
+    let target = part(c.target.clone());
+    let condition = c.condition.clone().map(|w| part(w).to_string());
     let where_sql = condition
         .as_ref()
         .map(|w| format!(" WHERE {w}"))
@@ -244,13 +245,13 @@ fn delete_and_listing(r: &Resource, sql: &str) -> Result<(String, String), Error
             "DELETE … RETURNING is not available on {} (SQLite has no RETURNING for virtual tables); \
              list the rows first with SELECT {} FROM {target}{where_sql}, or see what the DELETE would remove with --dry-run",
             r.name,
-            sql[ret].trim()
+            part(ret)
         )));
     }
     let listing_tail = c
         .tail
         .clone()
-        .map(|t| format!(" {}", sql[t].trim()))
+        .map(|t| format!(" {}", part(t)))
         .unwrap_or_default();
     let select = format!("SELECT * FROM {target}{where_sql}{listing_tail}");
     let Some(tail) = c.tail.clone() else {
@@ -270,17 +271,17 @@ fn delete_and_listing(r: &Resource, sql: &str) -> Result<(String, String), Error
         return Ok((sql.to_string(), select));
     };
     let (row, keys) = (format!("({})", keys.join(", ")), keys.join(", "));
-    let head = &sql[..c.target.end];
+    let head = sql.get(..c.target.end).unwrap_or(sql);
     let delete = match &condition {
         Some(w) => format!(
             "{} WHERE ({w}) AND {row} IN (SELECT {keys} FROM {target} WHERE ({w}) {})",
             head.trim_end(),
-            sql[tail].trim()
+            part(tail.clone())
         ),
         None => format!(
             "{} WHERE {row} IN (SELECT {keys} FROM {target} {})",
             head.trim_end(),
-            sql[tail].trim()
+            part(tail)
         ),
     };
     Ok((delete, select))
