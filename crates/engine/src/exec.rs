@@ -2,7 +2,6 @@
 //! DELETE sends when its transaction commits. Arguments are checked before anything is sent.
 
 use crate::value::Value;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
 use crate::http::pages::InterruptCheck;
@@ -499,18 +498,7 @@ pub fn delete_all_with(
     targets: &[Target],
     stop: &Stop,
 ) -> Result<DeleteReport, DeleteFailure> {
-    let bar = if targets.len() > 1 {
-        let bar =
-            ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "deleting {bar:30} {pos}/{len} [{elapsed} elapsed, {per_sec}, ETA {eta}]",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let mut bar = crate::progress::DeletionBar::new(targets.len());
     let mut report = DeleteReport {
         table: resource.name.clone(),
         run_id: journal::new_run_id(),
@@ -600,7 +588,7 @@ pub fn delete_all_with(
                 message: e.to_string(),
             },
         };
-        bar.inc(1);
+        bar.inc();
         let journaled = match &verdict {
             Verdict::Deleted(how) => w.outcome(status, request_id, "deleted", how.clone()),
             Verdict::Unknown(m) => w.outcome(status, request_id, "unknown", Some(m.clone())),
@@ -632,7 +620,10 @@ pub fn delete_all_with(
             break;
         }
     }
-    bar.finish_and_clear();
+    bar.finish(halted.as_ref().map(|h| match h {
+        Stopped::Interrupted => "interrupted",
+        Stopped::Deadline(_) => "the statement deadline passed",
+    }));
     if failed.is_empty() && unknown.is_empty() && halted.is_none() {
         return Ok(report);
     }

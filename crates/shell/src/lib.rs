@@ -2,12 +2,18 @@
 //! `docs` (reference pages from the provider document) and `serve` (a managed PostgreSQL with the
 //! `github_sql` foreign data wrapper, for BI tools).
 
+pub mod complete;
 pub mod docs;
+pub mod dot;
+pub mod help;
 pub mod output;
+pub mod pager;
 mod repl;
 pub mod rewrite;
+pub mod script;
 pub mod serve;
 pub mod stackql;
+pub mod suggest;
 
 use std::io::Write;
 
@@ -18,7 +24,7 @@ use rusqlite::Connection;
 pub use github_sql::{Error, Result};
 
 use github_sql::Engine;
-use output::{formatter, OutputFormat, ResultSet};
+use output::{formatter_with, OutputFormat, ResultSet};
 use stackql::Statement;
 
 fn rows(n: u64) -> String {
@@ -81,7 +87,7 @@ fn json_result(body: serde_json::Value) -> ResultSet {
     }
 }
 
-pub use repl::run_repl;
+pub use repl::{run_exec, run_repl};
 
 /// Ctrl-C interrupts the running statement (SQLite's interrupt, and the flag scans, waits and
 /// paced DELETEs ask); a second Ctrl-C while one is pending exits (130).
@@ -156,6 +162,8 @@ pub struct Session {
     pub format: OutputFormat,
     /// List what DELETE and EXEC would do instead of doing it.
     pub dry_run: bool,
+    /// Headers, vertical output, pager (the shell's `.headers`, `\x`, `.pager`).
+    pub display: output::Display,
 }
 
 impl Session {
@@ -178,6 +186,7 @@ impl Session {
             interrupted,
             format,
             dry_run: false,
+            display: output::Display::default(),
         })
     }
 
@@ -207,40 +216,123 @@ impl Session {
     /// Results go to `out`; notes (rows deleted, dry runs) go to stderr so `out` stays parseable.
     pub fn run_script(&self, sql: &str, out: &mut dyn Write) -> crate::Result<()> {
         for stmt in rewrite::split_statements(sql) {
-            self.interrupted
-                .store(false, std::sync::atomic::Ordering::SeqCst);
-            let stmt = stackql::classify(&self.engine.provider, &stmt)?;
-            match self.run(stmt, &[])? {
-                Outcome::Rows(rs) => formatter(self.format).write(&rs, out)?,
-                Outcome::Deleted {
-                    table,
-                    rows: n,
-                    queued: false,
-                } => {
-                    eprintln!("DELETE: {} of {table} deleted", rows(n));
-                    if let Some(r) = self.state.take_report() {
-                        eprintln!("{}", r.tail());
-                    }
-                }
-                Outcome::Deleted {
-                    table,
-                    rows: n,
-                    queued: true,
-                } => eprintln!(
-                    "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
-                    rows(n)
-                ),
-                Outcome::DryRun { listing, note } => {
-                    if let Some(rs) = listing {
-                        formatter(self.format).write(&rs, out)?;
-                    }
-                    eprintln!("{note}");
-                }
-                Outcome::Done { method } => eprintln!("EXEC {method}: done"),
-            }
+            self.run_statement(&stmt, out)?;
         }
         out.flush()?;
         Ok(())
+    }
+
+    /// Runs one statement as typed (StackQL names, EXEC, SHOW, DESCRIBE) and writes its result.
+    /// SQLite's errors come back pointing at the input: a caret under the offending token, and
+    /// the nearest table or column.
+    pub fn run_statement(&self, stmt: &str, out: &mut dyn Write) -> crate::Result<()> {
+        self.interrupted
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let classified = stackql::classify(&self.engine.provider, stmt)?;
+        let outcome = self
+            .run(classified, &[])
+            .map_err(|e| self.explain(stmt, e))?;
+        match outcome {
+            Outcome::Rows(rs) => self.present(&rs, out)?,
+            Outcome::Deleted {
+                table,
+                rows: n,
+                queued: false,
+            } => {
+                eprintln!("DELETE: {} of {table} deleted", rows(n));
+                if let Some(r) = self.state.take_report() {
+                    eprintln!("{}", r.tail());
+                }
+            }
+            Outcome::Deleted {
+                table,
+                rows: n,
+                queued: true,
+            } => eprintln!(
+                "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
+                rows(n)
+            ),
+            Outcome::DryRun { listing, note } => {
+                if let Some(rs) = listing {
+                    self.present(&rs, out)?;
+                }
+                eprintln!("{note}");
+            }
+            Outcome::Done { method } => eprintln!("EXEC {method}: done"),
+        }
+        Ok(())
+    }
+
+    /// Writes a result in the session's format. On a terminal, a table wider than the screen
+    /// goes to the pager if one is set, else is shown vertically (`\x auto`); a result taller
+    /// than the screen goes to the pager.
+    pub fn present(&self, rs: &ResultSet, out: &mut dyn Write) -> crate::Result<()> {
+        use output::Expanded;
+        let d = &self.display;
+        let vertical = |format: OutputFormat| match d.expanded {
+            Expanded::On if format.is_tabular() => OutputFormat::Line,
+            _ => format,
+        };
+        let format = vertical(self.format);
+        if !d.terminal || rs.columns.is_empty() {
+            formatter_with(format, d.headers).write(rs, out)?;
+            return Ok(());
+        }
+        let mut text = Vec::new();
+        formatter_with(format, d.headers).write(rs, &mut text)?;
+        let mut text = String::from_utf8_lossy(&text).into_owned();
+        let (cols, lines) = pager::terminal_size().unwrap_or((usize::MAX, usize::MAX));
+        let (width, height) = pager::extent(&text);
+        if width > cols && d.pager.is_none() && d.expanded == Expanded::Auto && format.is_tabular()
+        {
+            let mut v = Vec::new();
+            formatter_with(OutputFormat::Line, d.headers).write(rs, &mut v)?;
+            text = String::from_utf8_lossy(&v).into_owned();
+        }
+        let (width, height) = if width > cols {
+            pager::extent(&text)
+        } else {
+            (width, height)
+        };
+        match &d.pager {
+            Some(cmd) if width > cols || height + 1 >= lines => {
+                out.flush()?;
+                pager::page(cmd, &text)?;
+            }
+            _ => out.write_all(text.as_bytes())?,
+        }
+        Ok(())
+    }
+
+    /// The user tables and views of this connection (for suggestions).
+    fn user_tables(&self) -> Vec<String> {
+        let Ok(mut stmt) = self.conn.prepare(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table','view') UNION SELECT name FROM sqlite_temp_schema WHERE type IN ('table','view')",
+        ) else {
+            return Vec::new();
+        };
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .map(|rows| rows.filter_map(|r| r.ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// An error of SQLite's, pointed at the statement as typed (see [`suggest::explain`]).
+    fn explain(&self, stmt: &str, e: crate::Error) -> crate::Error {
+        let provider = &self.engine.provider;
+        if let crate::Error::Plan(github_sql::plan::PlanError::UnknownArg {
+            param, known, ..
+        }) = &e
+        {
+            let hint = suggest::did_you_mean(param, known.iter().map(String::as_str));
+            if !hint.is_empty() {
+                return crate::Error::Usage(format!("{e}{}", hint.replacen("mean ", "mean @", 1)));
+            }
+        }
+        let rewritten = rewrite::rewrite_mapped(provider, stmt);
+        match suggest::explain(provider, stmt, &rewritten, &self.user_tables(), &e) {
+            Some(m) => crate::Error::Usage(m),
+            None => e,
+        }
     }
 
     /// Runs one classified statement and returns what it produced, for front ends that present
@@ -256,13 +348,19 @@ impl Session {
             Statement::Delete { sql, select, table } => {
                 use std::sync::atomic::Ordering;
                 if self.dry_run {
-                    let rs = self.query_params(&select, params)?;
                     // The DELETE itself runs with the vtab refusing to send, so the count and the
-                    // confirmation verdict are the ones a real run would get.
+                    // confirmation verdict are the ones a real run would get, and a DELETE the
+                    // real run would refuse is refused here with the same reason.
+                    let _ = self.state.take_last_check();
                     self.state.dry_run.store(true, Ordering::Relaxed);
-                    let _ = self.query_params(&sql, params);
+                    let deleted = self.query_params(&sql, params);
                     self.state.dry_run.store(false, Ordering::Relaxed);
-                    let verdict = match self.state.take_last_check() {
+                    let check = self.state.take_last_check();
+                    if let (Err(e), None) = (deleted, &check) {
+                        return Err(e);
+                    }
+                    let rs = self.query_params(&select, params)?;
+                    let verdict = match check {
                         Some((_, Some(c))) => format!("; it would need confirmation: {c}"),
                         _ => "; it would not need confirmation".to_string(),
                     };

@@ -10,7 +10,7 @@ use github_sql::http::{ClientConfig, Token};
 use github_sql::{Engine, Error};
 use github_sql_fake::FakeGitHub;
 use github_sql_shell::output::OutputFormat;
-use github_sql_shell::{run_repl, Session};
+use github_sql_shell::{run_exec, run_repl, Session};
 
 /// SQL over the GitHub Packages API (StackQL-style).
 #[derive(Parser, Debug)]
@@ -165,9 +165,7 @@ fn run(cli: Cli) -> github_sql::Result<()> {
                     ))
                 }
             };
-            let mut out = std::io::stdout().lock();
-            session.run_script(&script, &mut out)?;
-            out.flush()?;
+            run_exec(&mut session, &script)?;
         }
         Command::Shell => run_repl(&mut session)?,
         // Handled before a session exists.

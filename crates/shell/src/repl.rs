@@ -1,33 +1,54 @@
-//! `github-sql shell`: line editing and history on a terminal; a script runner on a pipe.
+//! `github-sql shell`: line editing, history and tab completion on a terminal; the same commands
+//! and statements read from a pipe.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 
 use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
+use rustyline::{CompletionType, Config, Editor};
 
-use super::output::OutputFormat;
-use super::{rewrite, Session};
+use super::complete::ShellHelper;
+use super::script::{Flow, Shell};
+use super::Session;
 
-const HELP: &str = "\
-Statements end with ';'. Tables: SHOW them with .tables; StackQL names work too
-(github.packages.auth_user_versions).
-  .help                 this text
-  .tables               list the provider's tables
-  .mode table|json|csv  output format
-  .quit | .exit         leave";
+/// `github-sql exec`: the statements and commands of a script, as a piped shell runs them; on a
+/// terminal, wide results page or turn vertical as in the shell.
+pub fn run_exec(session: &mut Session, script: &str) -> crate::Result<()> {
+    let terminal = std::io::stdout().is_terminal();
+    if terminal && session.display.pager.is_none() {
+        session.display.pager = crate::pager::pager_from_env();
+    }
+    Shell::new(session, terminal).run_input(script)?;
+    Ok(())
+}
 
-/// Runs the shell: interactive when stdin is a terminal, else the piped statements.
+/// Runs the shell: interactive when stdin is a terminal, else the piped statements and commands
+/// (stopping at the first error).
 pub fn run_repl(session: &mut Session) -> crate::Result<()> {
     let stdin = std::io::stdin();
+    let terminal = std::io::stdout().is_terminal();
+    if terminal && session.display.pager.is_none() {
+        session.display.pager = crate::pager::pager_from_env();
+    }
     if !stdin.is_terminal() {
         crate::install_ctrl_c(session);
         let mut script = String::new();
         stdin.lock().read_to_string(&mut script)?;
-        let mut out = std::io::stdout().lock();
-        return session.run_script(&script, &mut out);
+        let mut shell = Shell::new(session, terminal);
+        shell.run_input(&script)?;
+        return Ok(());
     }
-    let mut editor = DefaultEditor::new()
-        .map_err(|e| crate::Error::Usage(format!("cannot start the line editor: {e}")))?;
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .auto_add_history(false)
+        .build();
+    let mut editor: Editor<ShellHelper, rustyline::history::DefaultHistory> =
+        Editor::with_config(config)
+            .map_err(|e| crate::Error::Usage(format!("cannot start the line editor: {e}")))?;
+    let helper = ShellHelper::new(session.engine().provider.clone());
+    let pending = helper.pending.clone();
+    editor.set_helper(Some(helper));
+    // After the editor exists: rustyline installs its own SIGINT handler when it is created,
+    // which would replace ours (Ctrl-C during a statement was then ignored).
     crate::install_ctrl_c(session);
     let history =
         std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".github_sql_history"));
@@ -35,38 +56,51 @@ pub fn run_repl(session: &mut Session) -> crate::Result<()> {
         let _ = editor.load_history(h);
     }
     println!(
-        "github-sql {} — .help for help, .quit to leave",
+        "github-sql {} — help or \\? for help, Tab completes, \\q or Ctrl-D leaves",
         env!("CARGO_PKG_VERSION")
     );
-    let mut buffer = String::new();
+    let mut shell = Shell::new(session, terminal);
+    let mut entry = String::new();
     loop {
-        let prompt = if buffer.is_empty() {
+        let prompt = if shell.pending().trim().is_empty() {
             "github-sql> "
         } else {
             "       ...> "
         };
+        if let Ok(mut p) = pending.lock() {
+            p.clear();
+            p.push_str(shell.pending());
+        }
         match editor.readline(prompt) {
             Ok(line) => {
-                if buffer.is_empty() && line.trim_start().starts_with('.') {
-                    let _ = editor.add_history_entry(line.as_str());
-                    if !dot_command(session, line.trim()) {
+                entry.push_str(&line);
+                entry.push('\n');
+                // A pasted block arrives as one line with newlines: each line is read as if
+                // typed, so a pasted `.mode csv` or `\x` is still a command.
+                let mut flow = Ok(Flow::Continue);
+                for l in line.split('\n') {
+                    flow = shell.line(l.trim_end_matches('\r'));
+                    if !matches!(flow, Ok(Flow::Continue)) {
                         break;
                     }
-                    continue;
                 }
-                buffer.push_str(&line);
-                buffer.push('\n');
-                if rewrite::ends_statement(&buffer) {
-                    let _ = editor.add_history_entry(buffer.trim());
-                    let mut out = std::io::stdout().lock();
-                    if let Err(e) = session.run_script(&buffer, &mut out) {
+                if shell.pending().trim().is_empty() {
+                    let _ = editor.add_history_entry(entry.trim());
+                    entry.clear();
+                }
+                match flow {
+                    Ok(Flow::Quit) => break,
+                    Ok(Flow::Continue) => {}
+                    Err(e) => {
+                        shell.clear();
                         eprintln!("Error: {}", github_sql::http::redact(&e.to_string()));
                     }
-                    let _ = out.flush();
-                    buffer.clear();
                 }
             }
-            Err(ReadlineError::Interrupted) => buffer.clear(),
+            Err(ReadlineError::Interrupted) => {
+                shell.clear();
+                entry.clear();
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(crate::Error::Usage(format!("line editor failed: {e}"))),
         }
@@ -75,29 +109,4 @@ pub fn run_repl(session: &mut Session) -> crate::Result<()> {
         let _ = editor.save_history(h);
     }
     Ok(())
-}
-
-/// Handles a dot command; false means leave.
-fn dot_command(session: &mut Session, line: &str) -> bool {
-    let mut words = line.split_whitespace();
-    match words.next().unwrap_or_default() {
-        ".quit" | ".exit" => return false,
-        ".help" => println!("{HELP}"),
-        ".tables" => {
-            let mut names: Vec<String> = Vec::new();
-            for r in session.engine.provider.resources() {
-                names.push(format!("{}  ({})", r.name, r.id));
-            }
-            println!("{}", names.join("\n"));
-        }
-        ".mode" => match words
-            .next()
-            .map(|w| <OutputFormat as clap::ValueEnum>::from_str(w, true))
-        {
-            Some(Ok(f)) => session.format = f,
-            _ => eprintln!("Error: .mode takes table, json or csv"),
-        },
-        other => eprintln!("Error: unknown command {other}; .help lists the commands"),
-    }
-    true
 }

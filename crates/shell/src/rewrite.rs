@@ -6,64 +6,115 @@
 //! names inside string literals or comments are never rewritten.
 
 use sqlparser::dialect::SQLiteDialect;
-use sqlparser::tokenizer::{Location, Token, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use github_sql::spec::Provider;
 
-/// Splits a script into statements at `;` tokens (never inside strings or comments), dropping
-/// empty ones. A script the tokenizer rejects (an unterminated string, say) is returned whole, so
-/// SQLite reports the error.
+/// Splits a script into statements where SQLite itself would end them: at a `;` outside strings
+/// and comments after which `sqlite3_complete` says the input is complete, so a `CREATE TRIGGER`
+/// body (`BEGIN …; …; END;`) stays one statement. Blank statements are dropped.
 pub fn split_statements(sql: &str) -> Vec<String> {
-    let dialect = SQLiteDialect {};
-    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
-        return vec![sql.to_string()];
-    };
-    let offsets = LineIndex::new(sql);
     let mut statements = Vec::new();
     let mut start = 0;
-    let mut meaningful = false;
-    for t in &tokens {
-        match &t.token {
-            Token::SemiColon => {
-                let at = offsets.byte(t.span.start);
-                if meaningful {
-                    statements.push(sql[start..at].trim().to_string());
-                }
-                start = at + 1;
-                meaningful = false;
+    for (i, _) in sql.match_indices(';') {
+        if i < start {
+            continue;
+        }
+        if is_complete(&sql[start..=i]) {
+            let stmt = sql[start..i].trim();
+            if !is_blank(stmt) {
+                statements.push(stmt.to_string());
             }
-            Token::Whitespace(_) | Token::EOF => {}
-            _ => meaningful = true,
+            start = i + 1;
         }
     }
-    if meaningful {
-        statements.push(sql[start..].trim().to_string());
+    let rest = sql[start..].trim();
+    if !is_blank(rest) {
+        statements.push(rest.to_string());
     }
     statements
+}
+
+/// SQLite's own `sqlite3_complete`: whether `sql` ends with a `;` that ends a statement (outside
+/// strings, comments and trigger bodies). Text with a NUL byte cannot be passed whole; it counts
+/// as complete at its last `;` so SQLite reports the problem.
+pub fn is_complete(sql: &str) -> bool {
+    match std::ffi::CString::new(sql) {
+        // SAFETY: a valid NUL-terminated string, read only for the call's duration.
+        Ok(c) => unsafe { rusqlite::ffi::sqlite3_complete(c.as_ptr()) != 0 },
+        Err(_) => sql.trim_end().ends_with(';'),
+    }
 }
 
 /// Rewrites `provider.service.resource` names in one statement to SQLite table names, leaving
 /// every other byte as written.
 pub fn rewrite_names(provider: &Provider, sql: &str) -> String {
+    rewrite_mapped(provider, sql).sql
+}
+
+/// A rewritten statement and where its bytes came from, so an error offset in the rewritten SQL
+/// can point at what the user typed.
+#[derive(Clone, Debug, Default)]
+pub struct Rewritten {
+    /// The SQL for SQLite.
+    pub sql: String,
+    /// (offset in `sql`, offset in the input, whether the piece was replaced), in order.
+    pieces: Vec<(usize, usize, bool)>,
+}
+
+impl Rewritten {
+    /// The input offset of byte `at` of the rewritten SQL (the start of a replaced name for any
+    /// byte inside its replacement).
+    pub fn input_offset(&self, at: usize) -> usize {
+        match self.pieces.iter().rev().find(|(out, _, _)| *out <= at) {
+            Some(&(out, input, false)) => input + (at - out),
+            Some(&(_, input, true)) => input,
+            None => at,
+        }
+    }
+}
+
+impl Rewritten {
+    /// The input text that byte `at` of the rewritten SQL replaced, when it falls inside a
+    /// rewritten name (`github.packages.auth_user_versions` for `auth_user_versions`).
+    pub fn replaced_input<'i>(&self, input: &'i str, at: usize) -> Option<&'i str> {
+        let k = self.pieces.iter().rposition(|(out, _, _)| *out <= at)?;
+        let (_, start, replaced) = self.pieces[k];
+        let end = self.pieces.get(k + 1).map(|p| p.1)?;
+        replaced.then(|| input.get(start..end)).flatten()
+    }
+}
+
+/// [`rewrite_names`], keeping the offset map.
+pub fn rewrite_mapped(provider: &Provider, sql: &str) -> Rewritten {
     let dialect = SQLiteDialect {};
     let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
-        return sql.to_string();
+        return Rewritten {
+            sql: sql.to_string(),
+            pieces: vec![(0, 0, false)],
+        };
     };
     let offsets = LineIndex::new(sql);
     let starts: Vec<usize> = tokens.iter().map(|t| offsets.byte(t.span.start)).collect();
     let end_of = |i: usize| starts.get(i + 1).copied().unwrap_or(sql.len());
     let mut out = String::with_capacity(sql.len());
+    let mut pieces = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         if let Some((table, last)) = three_part_name(provider, &tokens, i) {
+            pieces.push((out.len(), starts[i], true));
             out.push_str(&table);
+            pieces.push((out.len(), end_of(last), false));
             i = last + 1;
             continue;
+        }
+        if pieces.is_empty() {
+            pieces.push((out.len(), starts[i], false));
         }
         out.push_str(&sql[starts[i]..end_of(i)]);
         i += 1;
     }
-    out
+    Rewritten { sql: out, pieces }
 }
 
 /// Splits a script and rewrites resource names in each statement.
@@ -130,23 +181,10 @@ pub fn is_blank(sql: &str) -> bool {
     }
 }
 
-/// Whether the tokens of `sql` end with a `;` outside strings and comments (a complete input).
+/// Whether `sql` is a complete input: it ends a statement as SQLite's `sqlite3_complete` sees it
+/// (a `;` outside strings, comments and trigger bodies).
 pub fn ends_statement(sql: &str) -> bool {
-    let dialect = SQLiteDialect {};
-    match Tokenizer::new(&dialect, sql).tokenize() {
-        Ok(t) => t
-            .iter()
-            .rev()
-            .find(|t| {
-                !matches!(
-                    t,
-                    Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab)
-                        | Token::EOF
-                )
-            })
-            .is_some_and(|t| *t == Token::SemiColon),
-        Err(_) => false,
-    }
+    !is_blank(sql) && is_complete(sql)
 }
 
 /// Maps sqlparser's (line, column) locations, counted in characters from 1, to byte offsets.
@@ -252,11 +290,44 @@ mod tests {
     }
 
     #[test]
+    fn trigger_bodies_stay_whole() {
+        let sql = "CREATE TEMP TABLE x(a);\nCREATE TEMP TRIGGER t AFTER INSERT ON x BEGIN\n  SELECT 1;\n  SELECT ';';\nEND;\nSELECT 2;";
+        let s = split_statements(sql);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(
+            s[1].starts_with("CREATE TEMP TRIGGER") && s[1].ends_with("END"),
+            "{s:?}"
+        );
+        assert_eq!(s[2], "SELECT 2");
+    }
+
+    #[test]
+    fn offsets_map_back_to_the_input() {
+        let p = load_embedded().expect("provider");
+        let input = "SELECT nme FROM github.packages.auth_user_versions WHERE x = 1";
+        let r = rewrite_mapped(&p, input);
+        assert_eq!(r.sql, "SELECT nme FROM auth_user_versions WHERE x = 1");
+        assert_eq!(r.input_offset(7), 7);
+        let w = r.sql.find("WHERE").expect("where");
+        assert_eq!(&input[r.input_offset(w)..r.input_offset(w) + 5], "WHERE");
+        assert_eq!(
+            r.input_offset(r.sql.find("auth").expect("t") + 3),
+            input.find("github").expect("g")
+        );
+    }
+
+    #[test]
     fn completeness() {
         assert!(ends_statement("SELECT 1;"));
         assert!(ends_statement("SELECT 1;  \n"));
         assert!(!ends_statement("SELECT ';'"));
         assert!(!ends_statement("SELECT 1"));
+        assert!(!ends_statement(
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;"
+        ));
+        assert!(ends_statement(
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; SELECT 2; END;"
+        ));
         assert!(is_blank(" -- hi\n /* x */ "));
         assert!(!is_blank("SELECT 1"));
     }

@@ -125,6 +125,7 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
     if matches!(keyword(first), Some(Keyword::DESCRIBE | Keyword::DESC)) {
         return parse_describe(provider, &tokens).map(Statement::Meta);
     }
+    crate::suggest::check_three_part_names(provider, stmt)?;
     let sql = rewrite_names(provider, stmt);
     let tokens = meaningful(&sql)?;
     let verb = keyword(tokens.first());
@@ -156,15 +157,7 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
     };
     match (verb, target(&tokens)) {
         (Some(Keyword::DELETE), Some(r)) => {
-            // `DELETE FROM t WHERE …` lists the same rows as `SELECT * FROM t WHERE …`: replace
-            // the DELETE keyword where the tokenizer found it (comments may precede it).
-            let at = super::rewrite::first_token_offset(&sql).unwrap_or(0);
-            let rest = sql.get(at..).unwrap_or_default();
-            let select = format!(
-                "{}SELECT *{}",
-                &sql[..at],
-                rest.get("DELETE".len()..).unwrap_or_default()
-            );
+            let (sql, select) = delete_and_listing(&r, &sql)?;
             Ok(Statement::Delete {
                 sql,
                 select,
@@ -181,6 +174,117 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
         }
         _ => Ok(Statement::Sql(sql)),
     }
+}
+
+/// The top-level clauses of `DELETE FROM target [WHERE …] [ORDER BY …] [LIMIT …] [RETURNING …]`
+/// as byte ranges of the statement.
+struct DeleteClauses {
+    /// `target` (the table and its alias).
+    target: std::ops::Range<usize>,
+    /// The WHERE condition, if any.
+    condition: Option<std::ops::Range<usize>>,
+    /// ORDER BY … LIMIT … OFFSET …, if any.
+    tail: Option<std::ops::Range<usize>>,
+    /// The RETURNING list, if any.
+    returning: Option<std::ops::Range<usize>>,
+}
+
+fn delete_clauses(sql: &str) -> Option<DeleteClauses> {
+    let toks = crate::suggest::tokens(sql);
+    let upper = |k: usize| match toks.get(k).map(|t| &t.1) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    let from = (0..toks.len()).find(|&k| upper(k) == "FROM")?;
+    let (mut where_at, mut tail_at, mut ret_at) = (None, None, None);
+    let mut depth = 0i32;
+    for (k, (_, t)) in toks.iter().enumerate().skip(from + 1) {
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ if depth != 0 => {}
+            _ => match upper(k).as_str() {
+                "WHERE" if where_at.is_none() && tail_at.is_none() => where_at = Some(k),
+                "ORDER" if upper(k + 1) == "BY" && tail_at.is_none() && ret_at.is_none() => {
+                    tail_at = Some(k)
+                }
+                "LIMIT" if tail_at.is_none() && ret_at.is_none() => tail_at = Some(k),
+                "RETURNING" if ret_at.is_none() => ret_at = Some(k),
+                _ => {}
+            },
+        }
+    }
+    let at = |k: usize| toks.get(k).map(|t| t.0).unwrap_or(sql.len());
+    let end_of = |k: Option<usize>| k.map(at).unwrap_or(sql.len());
+    let target_end = end_of(where_at.or(tail_at).or(ret_at));
+    Some(DeleteClauses {
+        target: at(from + 1)..target_end,
+        condition: where_at.map(|w| at(w + 1)..end_of(tail_at.or(ret_at))),
+        tail: tail_at.map(|t| at(t)..end_of(ret_at)),
+        returning: ret_at.map(|r| at(r + 1)..sql.len()),
+    })
+}
+
+/// The DELETE to run and the SELECT that lists what it removes. SQLite has no RETURNING on
+/// virtual tables, so that is refused up front (the dry run and the real run agree). ORDER BY and
+/// LIMIT are turned into a key IN (SELECT … ORDER BY … LIMIT …) over the delete method's
+/// parameters, so the table's scan still gets the WHERE's required parameters.
+fn delete_and_listing(r: &Resource, sql: &str) -> Result<(String, String), Error> {
+    let Some(c) = delete_clauses(sql) else {
+        return Ok((sql.to_string(), sql.to_string()));
+    };
+    let part = |r: std::ops::Range<usize>| sql.get(r).unwrap_or_default().trim();
+    let target = part(c.target.clone());
+    let condition = c.condition.clone().map(|w| part(w).to_string());
+    let where_sql = condition
+        .as_ref()
+        .map(|w| format!(" WHERE {w}"))
+        .unwrap_or_default();
+    if let Some(ret) = c.returning.clone() {
+        return Err(usage(format!(
+            "DELETE … RETURNING is not available on {} (SQLite has no RETURNING for virtual tables); \
+             list the rows first with SELECT {} FROM {target}{where_sql}, or see what the DELETE would remove with --dry-run",
+            r.name,
+            part(ret)
+        )));
+    }
+    let listing_tail = c
+        .tail
+        .clone()
+        .map(|t| format!(" {}", part(t)))
+        .unwrap_or_default();
+    let select = format!("SELECT * FROM {target}{where_sql}{listing_tail}");
+    let Some(tail) = c.tail.clone() else {
+        return Ok((sql.to_string(), select));
+    };
+    let keys: Option<Vec<String>> = r
+        .delete
+        .first()
+        .map(|&m| {
+            r.methods[m]
+                .required()
+                .map(|p| r.column_index(&p.name).map(|i| r.columns[i].name.clone()))
+                .collect()
+        })
+        .unwrap_or(None);
+    let Some(keys) = keys.filter(|k| !k.is_empty()) else {
+        return Ok((sql.to_string(), select));
+    };
+    let (row, keys) = (format!("({})", keys.join(", ")), keys.join(", "));
+    let head = sql.get(..c.target.end).unwrap_or(sql);
+    let delete = match &condition {
+        Some(w) => format!(
+            "{} WHERE ({w}) AND {row} IN (SELECT {keys} FROM {target} WHERE ({w}) {})",
+            head.trim_end(),
+            part(tail.clone())
+        ),
+        None => format!(
+            "{} WHERE {row} IN (SELECT {keys} FROM {target} {})",
+            head.trim_end(),
+            part(tail)
+        ),
+    };
+    Ok((delete, select))
 }
 
 fn parse_value(tokens: &[Token], i: usize) -> Option<(Value, usize)> {
@@ -226,27 +330,36 @@ const EXEC_SYNTAX: &str = "EXEC provider.service.resource.method @param='value',
 
 fn parse_exec(provider: &Provider, _stmt: &str, tokens: &[Token]) -> Result<ExecCall, Error> {
     let (parts, mut i) = dotted(tokens, 1);
-    let [p, s, r, m] = parts.as_slice() else {
-        return Err(usage(format!(
-            "EXEC needs a four-part method name: {EXEC_SYNTAX} (SHOW METHODS IN provider.service.resource lists them)"
-        )));
+    let (resource, m) = match parts.as_slice() {
+        [p, s, r, m] => (
+            resolve_resource(provider, &[p.clone(), s.clone(), r.clone()])?,
+            m,
+        ),
+        [r, m] => (resolve_resource(provider, std::slice::from_ref(r))?, m),
+        _ => {
+            return Err(usage(format!(
+                "EXEC needs a four-part method name: {EXEC_SYNTAX} (SHOW METHODS IN provider.service.resource lists them)"
+            )))
+        }
     };
-    let id = format!("{p}.{s}.{r}");
-    let resource = provider.resource_by_id(&id).ok_or_else(|| {
-        usage(format!(
-            "no resource {id}; SHOW RESOURCES IN {p}.{s} lists them"
-        ))
-    })?;
-    let method = resource
-        .exec
-        .iter()
-        .chain(resource.delete.iter())
-        .chain(resource.select.iter())
-        .copied()
+    let id = &resource.id;
+    let callable = || {
+        resource
+            .exec
+            .iter()
+            .chain(resource.delete.iter())
+            .chain(resource.select.iter())
+            .copied()
+    };
+    let method = callable()
         .find(|&k| resource.methods[k].name.eq_ignore_ascii_case(m))
         .ok_or_else(|| {
+            let hint = crate::suggest::did_you_mean(
+                m,
+                callable().map(|k| resource.methods[k].name.as_str()),
+            );
             usage(format!(
-                "{id} has no method {m}; SHOW METHODS IN {id} lists them"
+                "{id} has no method {m}{hint}; SHOW METHODS IN {id} lists them"
             ))
         })?;
     let mut args: Vec<(String, Value)> = Vec::new();
@@ -291,57 +404,143 @@ fn like_clause(tokens: &[Token], i: usize, column: &str) -> Result<String, Error
     }
 }
 
+/// A table named bare (`auth_user_versions`) or three-part (`github.packages.auth_user_versions`);
+/// an unknown name is an error with the nearest one.
+pub fn resolve_resource<'p>(
+    provider: &'p Provider,
+    parts: &[String],
+) -> Result<&'p Arc<Resource>, Error> {
+    let name = parts.join(".");
+    let found = match parts {
+        [_, _, _] => provider.resource_by_id(&name),
+        [t] => provider.resource_by_name(t),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        let hint = if parts.len() == 3 {
+            crate::suggest::did_you_mean(&name, provider.resources().map(|r| r.id.as_str()))
+        } else {
+            crate::suggest::did_you_mean(&name, provider.resources().map(|r| r.name.as_str()))
+        };
+        let hint = if hint.is_empty() {
+            "; .tables (or SHOW RESOURCES) lists them".to_string()
+        } else {
+            hint
+        };
+        usage(format!("no table {name}{hint}"))
+    })
+}
+
+const SHOW_SYNTAX: &str = "SHOW PROVIDERS | SHOW SERVICES [IN github] | SHOW [EXTENDED] RESOURCES [IN github[.packages]] | SHOW [EXTENDED] METHODS IN [github.packages.]auth_user_versions (each may end with LIKE 'pattern')";
+
 fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
-    let what = match tokens.get(1) {
+    let mut i = 1;
+    let extended = is_word(tokens.get(i), "extended");
+    if extended {
+        i += 1;
+    }
+    let what = match tokens.get(i) {
         Some(Token::Word(w)) => w.value.to_ascii_uppercase(),
         _ => String::new(),
     };
-    let syntax = "SHOW SERVICES IN github | SHOW RESOURCES IN github.packages | SHOW METHODS IN github.packages.auth_user_versions";
-    if keyword(tokens.get(2)) != Some(Keyword::IN) {
-        return Err(usage(format!("expected one of: {syntax}")));
-    }
-    let (parts, end) = dotted(tokens, 3);
+    i += 1;
+    let (parts, end) = if keyword(tokens.get(i)) == Some(Keyword::IN)
+        || keyword(tokens.get(i)) == Some(Keyword::FROM)
+    {
+        let (parts, end) = dotted(tokens, i + 1);
+        if parts.is_empty() {
+            return Err(usage(format!("expected a name after IN: {SHOW_SYNTAX}")));
+        }
+        (parts, end)
+    } else {
+        (Vec::new(), i)
+    };
     let p = &provider.name;
+    let check_provider = |prov: &String| -> Result<(), Error> {
+        if prov.eq_ignore_ascii_case(p) {
+            Ok(())
+        } else {
+            Err(usage(format!(
+                "no provider {prov}; this one is {p} (SHOW PROVIDERS)"
+            )))
+        }
+    };
+    let check_service = |svc: &String| -> Result<(), Error> {
+        if provider
+            .services
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(svc))
+        {
+            return Ok(());
+        }
+        let hint =
+            crate::suggest::did_you_mean(svc, provider.services.iter().map(|s| s.name.as_str()));
+        Err(usage(format!(
+            "no service {p}.{svc}{hint}; SHOW SERVICES IN {p} lists them"
+        )))
+    };
     match (what.as_str(), parts.as_slice()) {
-        ("SERVICES", [prov]) if prov.eq_ignore_ascii_case(p) => Ok(format!(
-            "SELECT id, name, title FROM github_sql_services WHERE provider = {}{} ORDER BY name",
+        ("PROVIDERS", []) => Ok(format!(
+            "SELECT * FROM (SELECT {} AS name, {} AS version) WHERE 1{}",
             sql_str(p),
+            sql_str(&provider.version),
             like_clause(tokens, end, "name")?
         )),
-        ("RESOURCES", [prov, svc]) if prov.eq_ignore_ascii_case(p) => {
-            if !provider
-                .services
-                .iter()
-                .any(|s| s.name.eq_ignore_ascii_case(svc))
-            {
-                return Err(usage(format!(
-                    "no service {prov}.{svc}; SHOW SERVICES IN {p} lists them"
-                )));
+        ("SERVICES", [] | [_]) => {
+            if let [prov] = parts.as_slice() {
+                check_provider(prov)?;
             }
             Ok(format!(
-                "SELECT name, id, description FROM github_sql_resources WHERE service = {} COLLATE NOCASE{} ORDER BY name",
-                sql_str(svc),
+                "SELECT id, name, title{} FROM github_sql_services WHERE provider = {}{} ORDER BY name",
+                if extended { ", description" } else { "" },
+                sql_str(p),
                 like_clause(tokens, end, "name")?
             ))
         }
-        ("METHODS", [_, _, _]) => {
-            let id = parts.join(".");
-            let r = provider.resource_by_id(&id).ok_or_else(|| {
-                usage(format!(
-                    "no resource {id}; SHOW RESOURCES IN {}.{} lists them",
-                    parts[0], parts[1]
-                ))
-            })?;
+        ("RESOURCES" | "TABLES", [] | [_] | [_, _]) => {
+            let service = match parts.as_slice() {
+                [prov, svc] => {
+                    check_provider(prov)?;
+                    check_service(svc)?;
+                    format!(" AND service = {} COLLATE NOCASE", sql_str(svc))
+                }
+                [prov] => {
+                    check_provider(prov)?;
+                    String::new()
+                }
+                _ => String::new(),
+            };
             Ok(format!(
-                "SELECT method AS MethodName, required_params AS RequiredParams, sql_verb AS SQLVerb FROM github_sql_methods WHERE resource_id = {}{}",
+                "SELECT name, id, {} FROM github_sql_resources WHERE provider = {}{service}{} ORDER BY id",
+                if extended {
+                    "service, title, description"
+                } else {
+                    "description"
+                },
+                sql_str(p),
+                like_clause(tokens, end, "name")?
+            ))
+        }
+        ("METHODS", [_] | [_, _, _]) => {
+            let r = resolve_resource(provider, &parts)?;
+            Ok(format!(
+                "SELECT method AS MethodName, required_params AS RequiredParams, sql_verb AS SQLVerb{} FROM github_sql_methods WHERE resource_id = {}{}",
+                if extended {
+                    ", http_method AS HTTPMethod, path AS Path, description AS Description"
+                } else {
+                    ""
+                },
                 sql_str(&r.id),
                 like_clause(tokens, end, "method")?
             ))
         }
-        (_, [prov, ..]) if !prov.eq_ignore_ascii_case(p) => {
-            Err(usage(format!("no provider {prov}; this one is {p}")))
+        ("METHODS", []) => Err(usage(format!(
+            "SHOW METHODS needs a table: SHOW METHODS IN {p}.packages.auth_user_versions (or the bare name)"
+        ))),
+        (_, [prov, ..]) if !prov.eq_ignore_ascii_case(p) && what != "METHODS" => {
+            check_provider(prov).map(|_| String::new())
         }
-        _ => Err(usage(format!("expected one of: {syntax}"))),
+        _ => Err(usage(format!("expected one of: {SHOW_SYNTAX}"))),
     }
 }
 
@@ -350,21 +549,10 @@ fn parse_describe(provider: &Provider, tokens: &[Token]) -> Result<String, Error
     let (parts, end) = dotted(tokens, if extended { 2 } else { 1 });
     if end != tokens.len() || parts.is_empty() {
         return Err(usage(
-            "expected DESCRIBE [EXTENDED] provider.service.resource",
+            "expected DESCRIBE [EXTENDED] table, e.g. DESCRIBE github.packages.auth_user_versions",
         ));
     }
-    let r = match parts.as_slice() {
-        [_, _, _] => provider.resource_by_id(&parts.join(".")),
-        [t] => provider.resource_by_name(t),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        usage(format!(
-            "no resource {}; SHOW RESOURCES IN {}.<service> lists them",
-            parts.join("."),
-            provider.name
-        ))
-    })?;
+    let r = resolve_resource(provider, &parts)?;
     let cols = if extended {
         "name, type, description, CASE WHEN required_in_where THEN 'required in WHERE' WHEN hidden THEN 'hidden parameter' ELSE '' END AS notes"
     } else {
@@ -459,9 +647,59 @@ mod tests {
         };
         assert!(sql.contains("description"), "{sql}");
         assert!(classify_err("SHOW RESOURCES IN github.nope").contains("no service github.nope"));
-        assert!(classify_err("DESCRIBE github.packages.nope")
-            .contains("no resource github.packages.nope"));
+        assert!(
+            classify_err("DESCRIBE github.packages.nope").contains("no table github.packages.nope")
+        );
+        assert_eq!(
+            classify_err("DESCRIBE auth_user_version"),
+            "no table auth_user_version; did you mean auth_user_versions?"
+        );
         assert!(classify_err("SHOW SERVICES IN aws").contains("no provider aws"));
+    }
+
+    #[test]
+    fn show_with_and_without_in_bare_and_three_part() {
+        let meta = |sql: &str| match classify_ok(sql) {
+            Statement::Meta(m) => m,
+            other => panic!("{sql}: {other:?}"),
+        };
+        assert!(meta("SHOW PROVIDERS").contains("'github' AS name"));
+        assert!(meta("SHOW SERVICES").contains("github_sql_services"));
+        assert!(!meta("SHOW RESOURCES").contains("service ="));
+        assert!(meta("SHOW EXTENDED RESOURCES IN github.packages").contains("title"));
+        assert_eq!(
+            meta("SHOW METHODS IN auth_user_versions"),
+            meta("SHOW METHODS IN github.packages.auth_user_versions")
+        );
+        assert!(meta("SHOW EXTENDED METHODS IN auth_user_versions").contains("Path"));
+        assert_eq!(
+            classify_err("SHOW METHODS IN auth_user_version"),
+            "no table auth_user_version; did you mean auth_user_versions?"
+        );
+        assert!(classify_err("SHOW RESOURCES IN github.pakages").contains("did you mean packages?"));
+    }
+
+    #[test]
+    fn delete_with_order_by_and_limit_keeps_the_where() {
+        let Statement::Delete { sql, select, .. } = classify_ok(
+            "DELETE FROM auth_user_versions WHERE package_type='npm' AND package_name='x' ORDER BY created_at DESC LIMIT -1 OFFSET 10",
+        ) else {
+            panic!("not a delete")
+        };
+        assert_eq!(
+            sql,
+            "DELETE FROM auth_user_versions WHERE (package_type='npm' AND package_name='x') AND (package_type, package_name, package_version_id) IN (SELECT package_type, package_name, package_version_id FROM auth_user_versions WHERE (package_type='npm' AND package_name='x') ORDER BY created_at DESC LIMIT -1 OFFSET 10)"
+        );
+        assert_eq!(
+            select,
+            "SELECT * FROM auth_user_versions WHERE package_type='npm' AND package_name='x' ORDER BY created_at DESC LIMIT -1 OFFSET 10"
+        );
+        let e = classify_err("DELETE FROM auth_user_versions WHERE package_type='npm' AND package_name='x' RETURNING id");
+        assert!(
+            e.starts_with("DELETE … RETURNING is not available on auth_user_versions"),
+            "{e}"
+        );
+        assert!(!e.contains("SELECT * FROM"), "no internal SQL: {e}");
     }
 
     #[test]

@@ -5,7 +5,10 @@ use std::io::{self, Write};
 use super::{text, Formatter, ResultSet};
 
 /// `--output csv`.
-pub struct CsvFormat;
+pub struct CsvFormat {
+    /// Write the header row.
+    pub headers: bool,
+}
 
 impl Formatter for CsvFormat {
     fn write(&self, rs: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
@@ -13,7 +16,9 @@ impl Formatter for CsvFormat {
             return Ok(());
         }
         let mut w = ::csv::Writer::from_writer(out);
-        w.write_record(&rs.columns).map_err(io_error)?;
+        if self.headers {
+            w.write_record(&rs.columns).map_err(io_error)?;
+        }
         for row in &rs.rows {
             w.write_record(row.iter().map(text)).map_err(io_error)?;
         }

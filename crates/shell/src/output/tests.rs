@@ -70,3 +70,38 @@ fn table_is_aligned_with_a_header() {
     assert!(widths.windows(2).all(|w| w[0] == w[1]), "rows align: {s}");
     assert_eq!(render(OutputFormat::Table, &ResultSet::default()), "");
 }
+
+#[test]
+fn line_box_and_markdown() {
+    let s = render(OutputFormat::Line, &sample());
+    assert!(
+        s.starts_with("      id = 45763\n    name = a, \"quoted\" name\n"),
+        "{s}"
+    );
+    assert!(
+        s.contains("\n\n      id = 881\n"),
+        "a blank line between rows: {s}"
+    );
+    let b = render(OutputFormat::Box, &sample());
+    assert!(b.contains('│') && b.contains("45763"), "{b}");
+    let m = render(OutputFormat::Markdown, &sample());
+    let lines: Vec<&str> = m.lines().collect();
+    assert!(
+        lines[0].starts_with("| id ") && lines[1].starts_with("|--"),
+        "{m}"
+    );
+}
+
+#[test]
+fn headers_off_leaves_out_the_names() {
+    let mut out = Vec::new();
+    formatter_with(OutputFormat::Csv, false)
+        .write(&sample(), &mut out)
+        .expect("write");
+    assert!(String::from_utf8_lossy(&out).starts_with("45763,"));
+    let mut out = Vec::new();
+    formatter_with(OutputFormat::Table, false)
+        .write(&sample(), &mut out)
+        .expect("write");
+    assert!(!String::from_utf8_lossy(&out).contains("| id "));
+}

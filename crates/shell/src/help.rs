@@ -1,0 +1,143 @@
+//! The shell's help: `help`, `\?`, `.help`, and `help <topic>` for tables, EXEC, DELETE and
+//! output. Table lists and examples come from the provider document, not from fixed text.
+
+use github_sql::spec::Provider;
+
+/// The topics `help <topic>` knows.
+pub const TOPICS: &[&str] = &["tables", "exec", "delete", "output", "commands"];
+
+const COMMANDS: &str = "\
+Commands (at the start of a line; no ';' needed):
+  help [TOPIC]  \\?  .help       this text; topics: tables, exec, delete, output, commands
+  .tables [PATTERN]  \\dt        list the tables
+  .schema [TABLE]  \\d [TABLE]   CREATE TABLE statements (columns, types, hidden parameters)
+  .mode table|box|markdown|line|csv|json   output format
+  .headers on|off               column names in table and CSV output
+  \\x [on|off|auto]             vertical output (auto: when a table is wider than the terminal)
+  .pager [COMMAND|off]          page results wider or taller than the terminal ($PAGER)
+  .timer on|off  \\timing [on|off]   time each statement
+  .once FILE                    the next result goes to FILE
+  .output [FILE]                results go to FILE (no FILE: back to the screen)
+  .read FILE  \\i FILE          run the statements and commands in FILE
+  .quit .exit \\q exit quit      leave (Ctrl-D too)
+StackQL statements:
+  SHOW PROVIDERS | SHOW SERVICES [IN github]
+  SHOW [EXTENDED] RESOURCES [IN github.packages] [LIKE 'pat']
+  SHOW [EXTENDED] METHODS IN [github.packages.]auth_user_versions
+  DESCRIBE [EXTENDED] [github.packages.]auth_user_versions
+  EXEC github.packages.<table>.<method> @param='value', …
+Tab completes keywords, tables, columns, methods, @parameters and commands.";
+
+/// The general help text.
+pub fn general(provider: &Provider) -> String {
+    let example = provider
+        .resources()
+        .find(|r| !r.select_required().is_empty())
+        .or_else(|| provider.resources().next());
+    let example = match example {
+        Some(r) => format!(
+            "\nExample: SELECT name, created_at FROM {} WHERE {} LIMIT 5;",
+            r.id,
+            r.select_required()
+                .iter()
+                .map(|p| format!(
+                    "{} = '{}'",
+                    p.name,
+                    p.allowed
+                        .as_ref()
+                        .and_then(|a| a.first().cloned())
+                        .unwrap_or_else(|| "…".into())
+                ))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
+        None => String::new(),
+    };
+    format!(
+        "SQL over the {} API: statements end with ';' and may span lines. Tables have bare names \
+         (auth_user_versions) or StackQL's three-part names ({}.packages.auth_user_versions).{example}\n\n{COMMANDS}",
+        provider.name, provider.name
+    )
+}
+
+/// `help <topic>`; an unknown topic names the known ones.
+pub fn topic(provider: &Provider, topic: &str) -> String {
+    let t = topic
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_ascii_lowercase();
+    match t.as_str() {
+        "" => general(provider),
+        "tables" | "table" | "select" | "resources" => tables(provider),
+        "exec" | "methods" => exec(provider),
+        "delete" | "deletes" => DELETE.to_string(),
+        "output" | "mode" | "format" | "pager" => OUTPUT.to_string(),
+        "commands" | "dot" => COMMANDS.to_string(),
+        other => {
+            let hint = crate::suggest::did_you_mean(other, TOPICS.iter().copied());
+            format!("no help on {other}{hint}; topics: {}", TOPICS.join(", "))
+        }
+    }
+}
+
+fn tables(provider: &Provider) -> String {
+    let mut s =
+        String::from("Tables (DESCRIBE <table> for columns; the WHERE parameters are required):\n");
+    for r in provider.resources() {
+        let req: Vec<String> = r.select_required().iter().map(|p| p.name.clone()).collect();
+        s.push_str(&format!(
+            "  {:<28} {}{}\n",
+            r.name,
+            r.title,
+            if req.is_empty() {
+                String::new()
+            } else {
+                format!("  [WHERE {}]", req.join(", "))
+            }
+        ));
+    }
+    s.push_str(
+        "Parameters take = or IN (…): WHERE package_type IN ('npm', 'container') reads both.",
+    );
+    s
+}
+
+fn exec(provider: &Provider) -> String {
+    let mut s = String::from(
+        "EXEC calls a method with named arguments: EXEC <table id>.<method> @param='value', @n=123;\n\
+         EXEC /*+ SHOWRESULTS */ … shows the answer. SHOW METHODS IN <table> lists a table's methods.\n\
+         Methods:\n",
+    );
+    for r in provider.resources() {
+        for &k in &r.exec {
+            let m = &r.methods[k];
+            let params: Vec<String> = m.required().map(|p| format!("@{}", p.name)).collect();
+            s.push_str(&format!("  {}.{}  {}\n", r.id, m.name, params.join(", ")));
+        }
+    }
+    s.pop();
+    s
+}
+
+const DELETE: &str = "\
+DELETE removes what it matches, through the table's delete method:
+  DELETE FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app'
+    AND created_at < date('now', '-90 days');
+ORDER BY / LIMIT / OFFSET choose rows too (keep the newest 10):
+  DELETE FROM … WHERE … ORDER BY created_at DESC LIMIT -1 OFFSET 10;
+--dry-run lists the rows and says whether confirmation would be needed; nothing is sent.
+A bulk DELETE (more than GITHUB_SQL_CONFIRM_OVER rows, or every version of a package) asks
+y/N on a terminal; --yes confirms. Inside BEGIN … COMMIT deletes are sent at COMMIT; ROLLBACK
+sends nothing. RETURNING is not available (SQLite has none for these tables): SELECT first.";
+
+const OUTPUT: &str = "\
+Output:
+  .mode table|box|markdown|line|csv|json   (-o on the command line)
+  .headers on|off        column names in table and CSV output
+  \\x on|off|auto         vertical output; auto (the default) turns a table wider than the
+                         terminal vertical
+  .pager less -S | off   page wide or long results ($GITHUB_SQL_PAGER or $PAGER picks one)
+  .once FILE / .output FILE   send the next / every result to FILE (.output alone: screen)
+  .timer on|off, \\timing  time each statement
+The pager and automatic vertical output are off when output is not a terminal.";

@@ -1,0 +1,157 @@
+//! The shell's input, line by line, the same on a terminal, on a pipe and in `.read FILE`:
+//! commands (`.mode`, `\x`, `help`, `quit`, …) at the start of a statement, SQL until SQLite's
+//! `sqlite3_complete` says a statement is complete. Results go to the screen, `.output FILE` or
+//! `.once FILE`.
+
+use std::io::Write;
+use std::time::Instant;
+
+use crate::{dot, rewrite, Session};
+
+/// Whether to keep reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep reading.
+    Continue,
+    /// A quit command was read.
+    Quit,
+}
+
+/// `.read` inside `.read` stops at this depth (a file that reads itself).
+const MAX_READ_DEPTH: usize = 16;
+
+/// One shell's state between lines.
+pub struct Shell<'s> {
+    /// The session statements run in.
+    pub session: &'s mut Session,
+    buffer: String,
+    /// `.output FILE`: every result goes there.
+    pub(crate) output: Option<std::fs::File>,
+    /// `.once FILE`: the next result goes there.
+    pub(crate) once: Option<std::fs::File>,
+    /// `.timer on`: the time of each statement on stderr.
+    pub timer: bool,
+    /// Whether stdout is a terminal (for the pager and automatic vertical output).
+    terminal: bool,
+    pub(crate) depth: usize,
+}
+
+impl<'s> Shell<'s> {
+    /// A shell over `session`; `terminal` says whether stdout is a terminal.
+    pub fn new(session: &'s mut Session, terminal: bool) -> Self {
+        Shell {
+            session,
+            buffer: String::new(),
+            output: None,
+            once: None,
+            timer: false,
+            terminal,
+            depth: 0,
+        }
+    }
+
+    /// The statement typed so far (empty between statements).
+    pub fn pending(&self) -> &str {
+        &self.buffer
+    }
+
+    /// Drops the statement typed so far (Ctrl-C at the prompt).
+    pub fn clear(&mut self) {
+        self.buffer.clear();
+    }
+
+    /// Reads one line of input: a command when no statement is pending, else more of the
+    /// statement, run once complete.
+    pub fn line(&mut self, line: &str) -> crate::Result<Flow> {
+        if rewrite::is_blank(&self.buffer) {
+            if let Some(cmd) = dot::parse(line) {
+                self.buffer.clear();
+                return dot::run(self, cmd);
+            }
+        }
+        self.buffer.push_str(line);
+        self.buffer.push('\n');
+        // sqlite3_complete only where a statement can end: keeps long scripts linear.
+        if line.contains(';') && rewrite::ends_statement(&self.buffer) {
+            let text = std::mem::take(&mut self.buffer);
+            self.run_sql(&text)?;
+        } else if rewrite::is_blank(&self.buffer) && !line.trim().is_empty() {
+            // A comment-only line between statements.
+            self.buffer.clear();
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Runs whatever is left at the end of the input (a last statement without `;`).
+    pub fn finish(&mut self) -> crate::Result<()> {
+        let text = std::mem::take(&mut self.buffer);
+        if rewrite::is_blank(&text) {
+            return Ok(());
+        }
+        self.run_sql(&text)
+    }
+
+    /// Runs a whole input (piped stdin, `.read FILE`), stopping at the first error or a quit.
+    pub fn run_input(&mut self, text: &str) -> crate::Result<Flow> {
+        for line in text.lines() {
+            if self.line(line)? == Flow::Quit {
+                return Ok(Flow::Quit);
+            }
+        }
+        self.finish()?;
+        Ok(Flow::Continue)
+    }
+
+    /// `.read FILE`: the file's statements and commands, as if typed.
+    pub(crate) fn read_file(&mut self, path: &str) -> crate::Result<Flow> {
+        if self.depth >= MAX_READ_DEPTH {
+            return Err(crate::Error::Usage(format!(
+                ".read {path}: files read each other more than {MAX_READ_DEPTH} deep"
+            )));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::Usage(format!(".read {path}: cannot read the file: {e}")))?;
+        let saved = std::mem::take(&mut self.buffer);
+        self.depth += 1;
+        let r = self.run_input(&text);
+        self.depth -= 1;
+        self.buffer = saved;
+        r
+    }
+
+    /// Runs complete statements, each result to the current target.
+    pub fn run_sql(&mut self, text: &str) -> crate::Result<()> {
+        for stmt in rewrite::split_statements(text) {
+            let started = Instant::now();
+            let r = self.with_output(|session, out| session.run_statement(&stmt, out));
+            if self.timer {
+                eprintln!("Run Time: real {:.3} s", started.elapsed().as_secs_f64());
+            }
+            r?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with the session and where results go now (`.once`, `.output`, or stdout; the
+    /// terminal's pager and vertical output only for stdout).
+    pub(crate) fn with_output<T>(
+        &mut self,
+        f: impl FnOnce(&Session, &mut dyn Write) -> crate::Result<T>,
+    ) -> crate::Result<T> {
+        let mut once = self.once.take();
+        let to_file = once.is_some() || self.output.is_some();
+        self.session.display.terminal = self.terminal && !to_file;
+        let r = match (&mut once, &mut self.output) {
+            (Some(file), _) | (None, Some(file)) => f(self.session, file),
+            (None, None) => {
+                let mut out = std::io::stdout().lock();
+                f(self.session, &mut out)
+            }
+        };
+        match (&mut once, &mut self.output) {
+            (Some(file), _) | (None, Some(file)) => file.flush()?,
+            (None, None) => std::io::stdout().flush()?,
+        }
+        r
+    }
+}
