@@ -21,6 +21,7 @@ mod error;
 mod explain;
 mod fdw;
 mod functions;
+mod journal;
 mod limit;
 mod servers;
 mod writes;

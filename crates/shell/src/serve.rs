@@ -124,6 +124,17 @@ fn bindir() -> Result<PathBuf, ServeError> {
 
 /// Runs a command (as the `postgres` user when we are root); its output on failure.
 fn run(step: &str, bin: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, ServeError> {
+    run_env(step, bin, args, stdin, &[])
+}
+
+/// [`run`] with extra environment variables (the server's backends inherit them).
+fn run_env(
+    step: &str,
+    bin: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Result<String, ServeError> {
     let mut cmd = if is_root() {
         let mut c = Command::new("runuser");
         c.arg("-u").arg("postgres").arg("--").arg(bin);
@@ -132,6 +143,7 @@ fn run(step: &str, bin: &Path, args: &[&str], stdin: Option<&str>) -> Result<Str
         Command::new(bin)
     };
     cmd.args(args)
+        .envs(env.iter().copied())
         .current_dir("/")
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -301,7 +313,22 @@ impl Cluster {
             std::fs::write(&log, "")?;
             chown_postgres(&log)?;
         }
-        run(
+        // The backends journal their writes beside the cluster (github_sql_journal reads it),
+        // unless GITHUB_SQL_JOURNAL says otherwise.
+        let journal = o.data_dir.join("journal.jsonl");
+        let journal_env = if github_sql::journal::explicitly_configured() {
+            Vec::new()
+        } else {
+            if !journal.exists() {
+                std::fs::write(&journal, "")?;
+                set_mode(&journal, 0o600)?;
+                if is_root() {
+                    chown_postgres(&journal)?;
+                }
+            }
+            vec![(github_sql::journal::JOURNAL_ENV, journal.as_os_str())]
+        };
+        run_env(
             "starting PostgreSQL",
             &bindir.join("pg_ctl"),
             &[
@@ -317,6 +344,7 @@ impl Cluster {
                 "start",
             ],
             None,
+            &journal_env,
         )
         .map_err(|e| match e {
             ServeError::Step { step, detail } => ServeError::Step {

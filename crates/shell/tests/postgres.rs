@@ -75,6 +75,7 @@ impl Pg {
             .env("GITHUB_TOKEN", TOKEN)
             .env("GITHUB_SQL_WRITE_DELAY_MS", "50")
             .env("GITHUB_SQL_REGISTRY_URL", fake.base_url())
+            .env_remove("GITHUB_SQL_JOURNAL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -360,17 +361,44 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
         "{err}"
     );
     assert_eq!(pg.ok(&format!("SELECT count(*) {untagged}")), "0");
-    // The EXEC method is a SQL function with named parameters, in the same schema.
+    // Every request is in the journal, a view here as in the other front ends...
+    let run_id = err
+        .split("run_id '")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap_or_else(|| panic!("the summary names its run: {err}"))
+        .to_string();
+    assert_eq!(
+        pg.ok(&format!(
+            "SELECT count(*) FROM github_sql_journal WHERE run_id = '{run_id}' AND outcome = 'deleted' AND method = 'DELETE'"
+        )),
+        n_untagged.to_string()
+    );
+    // serve keeps it beside the cluster.
+    let file = std::fs::read_to_string(pg.dir.join("journal.jsonl")).unwrap_or_default();
+    assert!(file.contains(&run_id), "{file}");
+    // ...and restoring everything the run deleted is one statement: the EXEC method is a SQL
+    // function with named parameters, in the same schema.
     let restored = pg.ok(&format!(
-        "SELECT restore_package_version_for_authenticated_user(package_type => 'container', package_name => 'octo/app', package_version_id => {})",
-        ids[0]
+        "SELECT count(restore_package_version_for_authenticated_user(
+             package_type => params->>'package_type', package_name => params->>'package_name',
+             package_version_id => (params->>'package_version_id')::bigint))
+         FROM github_sql_journal WHERE run_id = '{run_id}' AND outcome = 'deleted'"
     ));
-    assert!(!restored.is_empty());
-    assert!(pg
-        .requests("POST")
-        .iter()
-        .any(|p| p.ends_with(&format!("/versions/{}/restore", ids[0]))));
-    assert_eq!(pg.ok(&format!("SELECT count(*) {untagged}")), "1");
+    assert_eq!(restored, n_untagged.to_string());
+    let posts = pg.requests("POST");
+    for id in &ids {
+        assert!(
+            posts
+                .iter()
+                .any(|p| p.ends_with(&format!("/versions/{id}/restore"))),
+            "{id}: {posts:?}"
+        );
+    }
+    assert_eq!(
+        pg.ok(&format!("SELECT count(*) {untagged}")),
+        n_untagged.to_string()
+    );
     // Every active version of a package needs intent: the COMMIT fails and sends nothing...
     let all =
         "FROM auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app'";
