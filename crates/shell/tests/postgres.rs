@@ -312,6 +312,10 @@ fn psql_reads_through_the_wrapper() {
     assert_eq!(lines.len(), 8 + 10, "{out}");
     let csv = std::fs::read_to_string(pg.dir.join("versions.csv")).expect("copy file");
     assert_eq!(csv.lines().count(), 130);
+    // \timing reports each statement's time.
+    let (out, err, ok) = pg.script(&format!("\\timing on\nSELECT count(*) {npm};\n"));
+    assert!(ok, "{err}");
+    assert!(out.contains("130") && out.contains("Time: "), "{out}");
 }
 
 #[test]
