@@ -706,6 +706,16 @@ public class Probe {
     assert_eq!(stdout.matches("run 130 true").count(), 10, "{stdout}");
 }
 
+/// A client installed by scripts/test.sh, named by an environment variable (CI must have it).
+fn client_from_env(var: &str) -> Option<std::ffi::OsString> {
+    let v = std::env::var_os(var);
+    if v.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI sets {var}");
+        eprintln!("skipped: {var} is not set");
+    }
+    v
+}
+
 /// node-postgres binds a JavaScript array to `= ANY($1)` (an extended-protocol parameter of
 /// type text[]), and a typed row comes back.
 #[test]
@@ -713,12 +723,7 @@ fn node_postgres_binds_an_array_to_any() {
     if !available() {
         return;
     }
-    let Some(node_path) = std::env::var_os("GITHUB_SQL_TEST_NODE_PATH") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI sets GITHUB_SQL_TEST_NODE_PATH"
-        );
-        eprintln!("skipped: GITHUB_SQL_TEST_NODE_PATH is not set");
+    let Some(node_path) = client_from_env("GITHUB_SQL_TEST_NODE_PATH") else {
         return;
     };
     let pg = Pg::start();
@@ -770,12 +775,7 @@ fn python_clients_and_bi_queries() {
     if !available() {
         return;
     }
-    let Some(python) = std::env::var_os("GITHUB_SQL_TEST_PYTHON") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI sets GITHUB_SQL_TEST_PYTHON"
-        );
-        eprintln!("skipped: GITHUB_SQL_TEST_PYTHON is not set");
+    let Some(python) = client_from_env("GITHUB_SQL_TEST_PYTHON") else {
         return;
     };
     let pg = Pg::start();

@@ -475,18 +475,7 @@ impl GitHubClient {
         scopes: &[String],
         ctl: &InFlight,
     ) -> Result<Answer, HttpError> {
-        let token = self
-            .config
-            .token
-            .as_ref()
-            .ok_or_else(|| HttpError::MissingToken {
-                scopes: scopes.join(", "),
-            })?;
-        if url.scheme() == "http" && !is_loopback(url) {
-            return Err(HttpError::InsecureUrl {
-                host: url.host_str().unwrap_or_default().to_string(),
-            });
-        }
+        let token = sendable_token(&self.config, url, scopes)?;
         // Marked sensitive: HTTP libraries then never print it (Debug shows "Sensitive").
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
             .map_err(|_| HttpError::BadToken)?;
@@ -820,6 +809,27 @@ fn kind(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// The token to send to `url`: none configured, or a plain-HTTP URL off this machine, is an
+/// error before anything is sent (the token never crosses the network in clear).
+pub(crate) fn sendable_token<'a>(
+    config: &'a ClientConfig,
+    url: &Url,
+    scopes: &[String],
+) -> Result<&'a super::Token, HttpError> {
+    let token = config
+        .token
+        .as_ref()
+        .ok_or_else(|| HttpError::MissingToken {
+            scopes: scopes.join(", "),
+        })?;
+    if url.scheme() == "http" && !is_loopback(url) {
+        return Err(HttpError::InsecureUrl {
+            host: url.host_str().unwrap_or_default().to_string(),
+        });
+    }
+    Ok(token)
 }
 
 #[cfg(test)]

@@ -257,17 +257,7 @@ pub async fn get(
     scopes: &[String],
 ) -> Result<RawPage, HttpError> {
     let config = client.config();
-    let token = config
-        .token
-        .as_ref()
-        .ok_or_else(|| HttpError::MissingToken {
-            scopes: scopes.join(", "),
-        })?;
-    if url.scheme() == "http" && !is_loopback(url) {
-        return Err(HttpError::InsecureUrl {
-            host: url.host_str().unwrap_or_default().to_string(),
-        });
-    }
+    let token = super::client::sendable_token(config, url, scopes)?;
     let (repository, reference) = repository_and_reference(url);
     let by_digest = reference.as_deref().filter(|r| is_digest(r));
     if config.cache && by_digest.is_some() {
