@@ -20,8 +20,11 @@ pub struct Engine {
 pub const ALLOW_VIEWS_ENV: &str = "GITHUB_SQL_ALLOW_VIEWS";
 
 impl Engine {
-    /// An engine for this provider and client configuration.
+    /// An engine for this provider and client configuration; the provider's `config.auth`
+    /// applies ([`ClientConfig::with_auth`]: `type: basic` reads its user name and password
+    /// variables).
     pub fn new(provider: Arc<Provider>, config: ClientConfig) -> Self {
+        let config = config.with_auth(&provider.auth);
         Engine {
             provider,
             client: GitHubClient::new(config),

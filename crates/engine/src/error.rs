@@ -72,7 +72,7 @@ impl Error {
                 | P::TooLong { .. }
                 | P::UnknownArg { .. }
                 | P::NullArg { .. } => ErrorKind::BadValue,
-                P::Unsupported { .. } => ErrorKind::NotSupported,
+                P::Unsupported { .. } | P::NoSelect { .. } => ErrorKind::NotSupported,
                 P::Internal(_) => ErrorKind::Internal,
             },
             Error::Http(h) => match h {

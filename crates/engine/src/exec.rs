@@ -264,7 +264,57 @@ pub fn call_named(
     call(client, resource, method, &bound)
 }
 
-/// One row a DELETE matched: the delete method's arguments, read from the row.
+/// The delete method for a row, chosen from the values it has (which its WHERE gave), as the
+/// SELECT method is: of the methods whose required parameters all have values, the one that
+/// uses the most of them (`org` given → the organization's method, not the authenticated
+/// user's); ties go to document order. `None` when no delete method can be called.
+pub fn delete_method_for(resource: &Resource, target: &Target) -> Option<usize> {
+    let has = |n: &str| target.args.iter().any(|(k, v)| k == n && *v != Value::Null);
+    let mut best: Option<(usize, usize)> = None;
+    for &m in &resource.delete {
+        let method = &resource.methods[m];
+        if !method.required().all(|p| has(&p.name)) {
+            continue;
+        }
+        let used = method.params.iter().filter(|p| has(&p.name)).count();
+        if best.is_none_or(|(_, u)| used > u) {
+            best = Some((m, used));
+        }
+    }
+    best.map(|(m, _)| m)
+}
+
+/// Queued targets grouped by the delete method each is sent with ([`delete_method_for`]), each
+/// target keeping only that method's arguments; rows no method can delete come back in `Err`.
+pub fn split_by_method(
+    resource: &Resource,
+    targets: &[Target],
+) -> (Vec<(usize, Vec<Target>)>, Vec<Target>) {
+    let mut groups: Vec<(usize, Vec<Target>)> = Vec::new();
+    let mut orphans = Vec::new();
+    for t in targets {
+        let Some(m) = delete_method_for(resource, t) else {
+            orphans.push(t.clone());
+            continue;
+        };
+        let method = &resource.methods[m];
+        let t = Target {
+            args: t
+                .args
+                .iter()
+                .filter(|(k, _)| method.param(k).is_some())
+                .cloned()
+                .collect(),
+        };
+        match groups.iter_mut().find(|(g, _)| *g == m) {
+            Some((_, v)) => v.push(t),
+            None => groups.push((m, vec![t])),
+        }
+    }
+    (groups, orphans)
+}
+
+/// One row a DELETE matched: the delete methods' arguments, read from the row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
     /// Arguments by parameter name.

@@ -183,6 +183,19 @@ pub enum PlanError {
         /// What the resource supports.
         supported: String,
     },
+    /// SELECT (or DELETE, which lists rows first) on a resource whose document gives it no
+    /// SELECT method.
+    #[error("{table} ({id}) has no SELECT method, so it cannot be queried (nor DELETEd from, which lists rows first); it supports {supported}, e.g. {example}")]
+    NoSelect {
+        /// Table name.
+        table: String,
+        /// StackQL id.
+        id: String,
+        /// What the resource supports.
+        supported: String,
+        /// An example call of its first method.
+        example: String,
+    },
     /// `idx_num`/`idx_str` did not decode (an engine bug, reported rather than panicking).
     #[error("internal planning error: {0}")]
     Internal(String),
@@ -224,6 +237,18 @@ pub fn plan_select(
     constraints: &[Constraint],
     ordered: bool,
 ) -> Result<Option<Plan>, PlanError> {
+    if resource.select.is_empty() {
+        return Err(PlanError::NoSelect {
+            table: resource.name.clone(),
+            id: resource.id.clone(),
+            supported: resource.supported_statements(),
+            example: resource
+                .exec
+                .first()
+                .map(|&m| crate::exec::example_exec(resource, &resource.methods[m]))
+                .unwrap_or_else(|| "nothing".into()),
+        });
+    }
     let param_of = |c: &Constraint| resource.columns.get(c.column).and_then(|col| col.param());
     // First usable `=` for each parameter.
     let mut usable: HashMap<&str, usize> = HashMap::new();

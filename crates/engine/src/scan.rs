@@ -130,8 +130,7 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
         let start = match method.returns {
             Returns::Array => {
                 // The page size is the REST API's; a service with its own server has its own.
-                if let Some((k, size)) = resource
-                    .pagination
+                if let Some((k, size)) = method
                     .page_size
                     .as_ref()
                     .filter(|_| resource.server.is_none())
@@ -318,14 +317,24 @@ impl Scan {
         Some(out)
     }
 
-    /// The delete method's arguments for the current row (`None` when the resource has no
-    /// delete method), read from its columns: what a queued DELETE sends at commit.
+    /// The delete methods' arguments for the current row (`None` when the resource has no
+    /// delete method), read from its columns: what a queued DELETE sends at commit (the method
+    /// is chosen from them by [`exec::delete_method_for`]).
     pub fn target(&self) -> Option<Target> {
         let resource = &self.table.resource;
-        let &m = resource.delete.first()?;
-        let args = resource.methods[m]
-            .params
-            .iter()
+        if resource.delete.is_empty() {
+            return None;
+        }
+        let mut params: Vec<&crate::spec::Param> = Vec::new();
+        for &m in &resource.delete {
+            for p in &resource.methods[m].params {
+                if !params.iter().any(|q| q.name == p.name) {
+                    params.push(p);
+                }
+            }
+        }
+        let args = params
+            .into_iter()
             .filter_map(|p| {
                 let col = resource
                     .columns
@@ -382,7 +391,12 @@ fn decode(
         let absent = serde_json::from_slice::<serde_json::Value>(&page.body)
             .ok()
             .zip(object_key)
-            .is_some_and(|(v, k)| v.get(k).is_none_or(serde_json::Value::is_null));
+            .is_some_and(|(v, k)| {
+                k.split('.')
+                    .filter(|p| !p.is_empty())
+                    .try_fold(&v, |v, p| v.get(p))
+                    .is_none_or(serde_json::Value::is_null)
+            });
         if absent {
             return Ok(Vec::new());
         }

@@ -29,8 +29,8 @@ mod server;
 mod store;
 
 pub use store::{
-    digest, rfc3339, Manifest, Owner, OwnerKind, Package, Store, Version, AUTHENTICATED_USER,
-    PACKAGE_TYPES,
+    digest, rfc3339, JsonRoute, Manifest, Owner, OwnerKind, Package, Store, Version,
+    AUTHENTICATED_USER, PACKAGE_TYPES,
 };
 
 use server::{lock, Shared};

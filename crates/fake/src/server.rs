@@ -150,8 +150,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             );
     }
     app = super::registry::routes(app);
-    app.fallback(unknown_route)
-        .method_not_allowed_fallback(unknown_route)
+    app.fallback(generic_route)
+        .method_not_allowed_fallback(generic_route)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), front))
         .with_state(shared)
 }
@@ -375,6 +375,52 @@ fn error(status: StatusCode, message: &str, doc: &str) -> Response {
 
 async fn unknown_route() -> Response {
     error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT)
+}
+
+/// A [`JsonRoute`](super::store::JsonRoute) added to the store for this method and path, else
+/// GitHub's 404.
+async fn generic_route(
+    State(s): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: Uri,
+) -> Response {
+    use super::store::JsonRoute;
+    let route = lock(&s.store)
+        .json_route(method.as_str(), uri.path())
+        .cloned();
+    match route {
+        None => unknown_route().await,
+        Some(JsonRoute::NoContent) => StatusCode::NO_CONTENT.into_response(),
+        Some(JsonRoute::Object(v)) => json_response(StatusCode::OK, &v),
+        Some(JsonRoute::List { items, wrap }) => {
+            let q = ListQuery::parse(uri.query());
+            let total = items.len() as u64;
+            let start =
+                usize::try_from((q.page - 1).saturating_mul(q.per_page)).unwrap_or(usize::MAX);
+            let page: Vec<Value> = items
+                .into_iter()
+                .skip(start)
+                .take(q.per_page as usize)
+                .collect();
+            let mut body = Value::Array(page);
+            for (depth, key) in wrap.iter().enumerate().rev() {
+                let mut m = Map::new();
+                if depth == 0 {
+                    m.insert("total_count".into(), json!(total));
+                }
+                m.insert(key.clone(), body);
+                body = Value::Object(m);
+            }
+            let mut resp = json_response(StatusCode::OK, &body);
+            let last = total.div_ceil(q.per_page).max(1);
+            if let Some(link) = link_header(&s.base_url, uri.path(), uri.query(), q.page, last) {
+                if let Ok(v) = HeaderValue::from_str(&link) {
+                    resp.headers_mut().insert(LINK, v);
+                }
+            }
+            resp
+        }
+    }
 }
 
 /// Whose packages a route addresses.

@@ -46,6 +46,27 @@ pub struct Store {
     packages: BTreeMap<(String, String, String), Package>,
     next_id: Arc<AtomicI64>,
     next_package_id: i64,
+    /// Generic JSON answers by (method, raw path), for test documents beyond packages.
+    json_routes: BTreeMap<(String, String), JsonRoute>,
+}
+
+/// A canned answer at a fixed path ([`Store::add_json_route`]): what test documents for other
+/// GitHub services (Actions, Dependabot, …) read.
+#[derive(Clone, Debug)]
+pub enum JsonRoute {
+    /// A list, paged with `page`/`per_page` (default 30, at most 100) and a `Link` header; with
+    /// a wrapper key path (`["secrets"]`, `["data", "x", "nodes"]`) the page's array sits under
+    /// it, with `total_count` beside the first key.
+    List {
+        /// Every row.
+        items: Vec<serde_json::Value>,
+        /// Keys wrapping the array, outermost first; empty for a bare array.
+        wrap: Vec<String>,
+    },
+    /// One JSON body, as is.
+    Object(serde_json::Value),
+    /// `204 No Content` (a DELETE or PUT that succeeded).
+    NoContent,
 }
 
 impl Default for Store {
@@ -72,6 +93,7 @@ impl Clone for Store {
             packages,
             next_id,
             next_package_id: self.next_package_id,
+            json_routes: self.json_routes.clone(),
         }
     }
 }
@@ -81,6 +103,20 @@ fn key(login: &str) -> String {
 }
 
 impl Store {
+    /// Answers `method path` (the raw path, percent-encoded as sent) with `route`. Requests the
+    /// package routes do not serve fall through to these before the 404.
+    pub fn add_json_route(&mut self, method: &str, path: &str, route: JsonRoute) -> &mut Self {
+        self.json_routes
+            .insert((method.to_ascii_uppercase(), path.to_string()), route);
+        self
+    }
+
+    /// The generic answer for `method path`, if one was added.
+    pub fn json_route(&self, method: &str, path: &str) -> Option<&JsonRoute> {
+        self.json_routes
+            .get(&(method.to_ascii_uppercase(), path.to_string()))
+    }
+
     /// An empty store (only the authenticated user); the first version id handed out is 1.
     pub fn new() -> Store {
         Store::starting_at(1)
@@ -93,6 +129,7 @@ impl Store {
             packages: BTreeMap::new(),
             next_id: Arc::new(AtomicI64::new(first_id)),
             next_package_id: 1,
+            json_routes: BTreeMap::new(),
         };
         s.add_user(AUTHENTICATED_USER);
         s

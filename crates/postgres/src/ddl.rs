@@ -54,7 +54,8 @@ pub fn create_table(schema: &str, server: &str, r: &Resource) -> String {
     format!(
         "CREATE FOREIGN TABLE {}.{} ({}) SERVER {} OPTIONS ({})",
         ident(schema),
-        ident(&r.name),
+        // The schema is the service's, so the resource's own name cannot collide.
+        ident(&r.resource_name),
         cols.join(", "),
         ident(server),
         options.join(", ")

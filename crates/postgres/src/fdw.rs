@@ -466,7 +466,11 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
         .flatten()
         .unwrap_or_else(|| "github_sql_exec".to_string());
         let mut tables = Vec::new();
-        for r in service.resources.iter().filter(|r| wanted(&r.name)) {
+        for r in service
+            .resources
+            .iter()
+            .filter(|r| wanted(&r.resource_name))
+        {
             tables.push(ddl::create_table(&stmt.local_schema, &stmt.server_name, r));
             for &m in &r.exec {
                 let sql = ddl::create_function(

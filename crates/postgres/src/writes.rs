@@ -174,32 +174,33 @@ fn send_pending() {
     let interrupt = crate::fdw::interrupt_check();
     for (table, targets) in pending {
         let resource = &table.resource;
-        let Some(&m) = resource.delete.first() else {
-            continue;
-        };
-        match exec::delete_all(
-            &table.client,
-            resource,
-            &resource.methods[m],
-            &targets,
-            Some(&interrupt),
-        ) {
-            Ok(report) => pgrx::ereport!(
-                PgLogLevel::NOTICE,
-                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-                format!(
-                    "github-sql: DELETE sent {} request{} to GitHub for {}\n{}",
-                    report.deleted.len(),
-                    if report.deleted.len() == 1 { "" } else { "s" },
-                    resource.name,
-                    report.tail()
-                )
-            ),
-            Err(failure) => pgrx::ereport!(
-                PgLogLevel::ERROR,
-                PgSqlErrorCode::ERRCODE_FDW_ERROR,
-                failure.to_string()
-            ),
+        // Each row goes to the delete method its values (from the WHERE) choose.
+        let (groups, _) = exec::split_by_method(resource, &targets);
+        for (m, targets) in groups {
+            match exec::delete_all(
+                &table.client,
+                resource,
+                &resource.methods[m],
+                &targets,
+                Some(&interrupt),
+            ) {
+                Ok(report) => pgrx::ereport!(
+                    PgLogLevel::NOTICE,
+                    PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                    format!(
+                        "github-sql: DELETE sent {} request{} to GitHub for {}\n{}",
+                        report.deleted.len(),
+                        if report.deleted.len() == 1 { "" } else { "s" },
+                        resource.name,
+                        report.tail()
+                    )
+                ),
+                Err(failure) => pgrx::ereport!(
+                    PgLogLevel::ERROR,
+                    PgSqlErrorCode::ERRCODE_FDW_ERROR,
+                    failure.to_string()
+                ),
+            }
         }
     }
 }

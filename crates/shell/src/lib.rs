@@ -352,6 +352,7 @@ impl Session {
                     // confirmation verdict are the ones a real run would get, and a DELETE the
                     // real run would refuse is refused here with the same reason.
                     let _ = self.state.take_last_check();
+                    let _ = self.state.take_delete_methods();
                     self.state.dry_run.store(true, Ordering::Relaxed);
                     let deleted = self.query_params(&sql, params);
                     self.state.dry_run.store(false, Ordering::Relaxed);
@@ -364,8 +365,20 @@ impl Session {
                         Some((_, Some(c))) => format!("; it would need confirmation: {c}"),
                         _ => "; it would not need confirmation".to_string(),
                     };
+                    // Which delete method the rows' values chose, when the resource has several.
+                    let chosen = self.state.take_delete_methods();
+                    let several = self
+                        .engine
+                        .provider
+                        .resource_by_name(&table)
+                        .is_some_and(|r| r.delete.len() > 1);
+                    let via = if several && !chosen.is_empty() {
+                        format!(" with {}", chosen.join(" and "))
+                    } else {
+                        String::new()
+                    };
                     let note = format!(
-                        "dry run: DELETE would remove {} of {table}{verdict}; nothing was sent",
+                        "dry run: DELETE would remove {} of {table}{via}{verdict}; nothing was sent",
                         rows(rs.rows.len() as u64)
                     );
                     return Ok(Outcome::DryRun {

@@ -7,6 +7,7 @@
 //! SHOW SERVICES IN provider [LIKE 'pat']
 //! SHOW RESOURCES IN provider.service [LIKE 'pat']
 //! SHOW METHODS IN provider.service.resource
+//! SHOW UNSERVED [IN provider[.service]] [LIKE 'pat']
 //! DESCRIBE [EXTENDED] provider.service.resource
 //! ```
 
@@ -416,6 +417,11 @@ pub fn resolve_resource<'p>(
         [t] => provider.resource_by_name(t),
         _ => None,
     };
+    if let (None, [t]) = (found, parts) {
+        if let Some(msg) = provider.ambiguity(t) {
+            return Err(usage(msg));
+        }
+    }
     found.ok_or_else(|| {
         let hint = if parts.len() == 3 {
             crate::suggest::did_you_mean(&name, provider.resources().map(|r| r.id.as_str()))
@@ -431,7 +437,7 @@ pub fn resolve_resource<'p>(
     })
 }
 
-const SHOW_SYNTAX: &str = "SHOW PROVIDERS | SHOW SERVICES [IN github] | SHOW [EXTENDED] RESOURCES [IN github[.packages]] | SHOW [EXTENDED] METHODS IN [github.packages.]auth_user_versions (each may end with LIKE 'pattern')";
+const SHOW_SYNTAX: &str = "SHOW PROVIDERS | SHOW SERVICES [IN github] | SHOW [EXTENDED] RESOURCES [IN github[.packages]] | SHOW [EXTENDED] METHODS IN [github.packages.]auth_user_versions | SHOW UNSERVED [IN github[.packages]] (each may end with LIKE 'pattern')";
 
 fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
     let mut i = 1;
@@ -523,15 +529,49 @@ fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
         }
         ("METHODS", [_] | [_, _, _]) => {
             let r = resolve_resource(provider, &parts)?;
+            let like = like_clause(tokens, end, "method")?;
+            // Methods the document declares but github-sql does not serve come last, their
+            // SQLVerb saying why.
+            let unserved = if provider
+                .unserved
+                .iter()
+                .any(|u| u.method.is_some() && format!("{p}.{}.{}", u.service, u.resource).eq_ignore_ascii_case(&r.id))
+            {
+                format!(
+                    " UNION ALL SELECT method, '', 'not served (' || sql_verb || '): ' || reason{} FROM github_sql_unserved WHERE resource_id = {} AND method IS NOT NULL{like}",
+                    if extended { ", '', '', ''" } else { "" },
+                    sql_str(&r.id),
+                )
+            } else {
+                String::new()
+            };
             Ok(format!(
-                "SELECT method AS MethodName, required_params AS RequiredParams, sql_verb AS SQLVerb{} FROM github_sql_methods WHERE resource_id = {}{}",
+                "SELECT method AS MethodName, required_params AS RequiredParams, sql_verb AS SQLVerb{} FROM github_sql_methods WHERE resource_id = {}{like}{unserved}",
                 if extended {
                     ", http_method AS HTTPMethod, path AS Path, description AS Description"
                 } else {
                     ""
                 },
                 sql_str(&r.id),
-                like_clause(tokens, end, "method")?
+            ))
+        }
+        ("UNSERVED" | "SKIPPED", [] | [_] | [_, _]) => {
+            let service = match parts.as_slice() {
+                [prov, svc] => {
+                    check_provider(prov)?;
+                    check_service_or_unserved(provider, svc)?;
+                    format!(" AND service = {} COLLATE NOCASE", sql_str(svc))
+                }
+                [prov] => {
+                    check_provider(prov)?;
+                    String::new()
+                }
+                _ => String::new(),
+            };
+            Ok(format!(
+                "SELECT resource_id AS resource, method, sql_verb AS SQLVerb, reason FROM github_sql_unserved WHERE provider = {}{service}{} ORDER BY resource_id, method",
+                sql_str(p),
+                like_clause(tokens, end, "resource")?
             ))
         }
         ("METHODS", []) => Err(usage(format!(
@@ -542,6 +582,24 @@ fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
         }
         _ => Err(usage(format!("expected one of: {SHOW_SYNTAX}"))),
     }
+}
+
+/// A service named in `SHOW UNSERVED IN github.<service>`: a loaded one, or one whose every
+/// resource is not served.
+fn check_service_or_unserved(provider: &Provider, svc: &str) -> Result<(), Error> {
+    let known = provider
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(provider.unserved.iter().map(|u| u.service.as_str()));
+    if known.clone().any(|s| s.eq_ignore_ascii_case(svc)) {
+        return Ok(());
+    }
+    let hint = crate::suggest::did_you_mean(svc, known);
+    Err(usage(format!(
+        "no service {}.{svc}{hint}; SHOW SERVICES IN {} lists them",
+        provider.name, provider.name
+    )))
 }
 
 fn parse_describe(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {

@@ -82,7 +82,8 @@ pub fn register(
     )?;
     for resource in engine.provider.resources() {
         for &m in &resource.exec {
-            let name = resource.methods[m].name.clone();
+            // Unique across services (see spec::names): `set_secret` or `actions_set_secret`.
+            let name = resource.methods[m].function.clone();
             let resource: Arc<Resource> = resource.clone();
             let client = engine.client.clone();
             let state = state.clone();

@@ -51,7 +51,12 @@ pub fn register_with(
             allow_in_views: engine.allow_in_views,
             state: state.clone(),
         });
-        conn.create_module(resource.name.as_str(), MODULE, Some(spec))?;
+        conn.create_module(resource.name.as_str(), MODULE, Some(spec.clone()))?;
+        // The service-qualified name always exists (`actions_secrets`), so a query keeps
+        // working when another service with the same resource name is loaded.
+        if !resource.qualified.eq_ignore_ascii_case(&resource.name) {
+            conn.create_module(resource.qualified.as_str(), MODULE, Some(spec))?;
+        }
     }
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state)?;

@@ -1,6 +1,11 @@
 //! Metadata tables generated from the provider document, for StackQL's SHOW and DESCRIBE:
-//! `github_sql_services`, `github_sql_resources`, `github_sql_columns`, `github_sql_methods`.
+//! `github_sql_services`, `github_sql_resources`, `github_sql_columns`, `github_sql_methods`,
+//! `github_sql_unserved` (what the documents declare but github-sql does not serve, with why).
 //! Read-only, eponymous, fully materialised (they are small).
+//!
+//! A bare resource name several services share is registered here too, as a table that cannot
+//! be opened: using it fails with an error naming the qualified tables (SQLite would otherwise
+//! say only "no such table").
 
 use std::borrow::Cow;
 use std::ffi::{c_int, CStr, CString};
@@ -24,6 +29,8 @@ use super::vtab::guard;
 pub struct StaticRows {
     columns: Vec<&'static str>,
     rows: Vec<Vec<Value>>,
+    /// Opening the table fails with this message (an ambiguous name).
+    refuse: Option<String>,
 }
 
 #[repr(C)]
@@ -47,6 +54,9 @@ unsafe impl<'vtab> VTab<'vtab> for MetaTable {
         let data = aux
             .cloned()
             .ok_or_else(|| rusqlite::Error::ModuleError("metadata table without data".into()))?;
+        if let Some(msg) = &data.refuse {
+            return Err(rusqlite::Error::ModuleError(msg.clone()));
+        }
         db.config(VTabConfig::Innocuous)?;
         let sql = CString::new(format!("CREATE TABLE x({})", data.columns.join(", ")))?;
         Ok((
@@ -138,6 +148,7 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
                 ]
             })
             .collect(),
+        refuse: None,
     };
     let resources = StaticRows {
         columns: vec!["provider", "service", "name", "id", "title", "description"],
@@ -154,6 +165,7 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
                 ]
             })
             .collect(),
+        refuse: None,
     };
     let mut columns = StaticRows {
         columns: vec![
@@ -167,6 +179,7 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
             "required_in_where INTEGER",
         ],
         rows: Vec::new(),
+        refuse: None,
     };
     let mut methods = StaticRows {
         columns: vec![
@@ -180,6 +193,7 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
             "description",
         ],
         rows: Vec::new(),
+        refuse: None,
     };
     for r in p.resources() {
         let required: Vec<String> = r.select_required().iter().map(|p| p.name.clone()).collect();
@@ -223,7 +237,35 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
             ]);
         }
     }
+    let unserved = StaticRows {
+        columns: vec![
+            "provider",
+            "service",
+            "resource",
+            "resource_id",
+            "method",
+            "sql_verb",
+            "reason",
+        ],
+        rows: p
+            .unserved
+            .iter()
+            .map(|u| {
+                vec![
+                    text(&p.name),
+                    text(&u.service),
+                    text(&u.resource),
+                    text(&format!("{}.{}.{}", p.name, u.service, u.resource)),
+                    u.method.as_deref().map_or(Value::Null, text),
+                    text(&u.verb.to_ascii_uppercase()),
+                    text(&u.reason),
+                ]
+            })
+            .collect(),
+        refuse: None,
+    };
     vec![
+        ("github_sql_unserved", unserved),
         ("github_sql_services", services),
         ("github_sql_resources", resources),
         ("github_sql_columns", columns),
@@ -236,6 +278,15 @@ pub fn register(conn: &Connection, provider: &Provider) -> rusqlite::Result<()> 
     const MODULE: &Module<'static, MetaTable> = &Module::read_only_module();
     for (name, data) in tables(provider) {
         conn.create_module(name, MODULE, Some(Arc::new(data)))?;
+    }
+    for name in provider.ambiguous.keys() {
+        let refuse = provider.ambiguity(name);
+        let data = StaticRows {
+            columns: vec!["ambiguous"],
+            rows: Vec::new(),
+            refuse,
+        };
+        conn.create_module(name.as_str(), MODULE, Some(Arc::new(data)))?;
     }
     Ok(())
 }

@@ -27,6 +27,8 @@ pub struct ConnState {
     pub last_check: Mutex<Option<(usize, Option<Confirmation>)>>,
     /// What the last DELETE did.
     pub last_report: Mutex<Option<DeleteReport>>,
+    /// The delete methods the last DELETE chose (or would choose, in a dry run), by name.
+    pub last_delete_methods: Mutex<Vec<String>>,
     /// When the running statement started, for its `GITHUB_SQL_DEADLINE`.
     clock: Mutex<Clock>,
 }
@@ -72,6 +74,15 @@ impl ConnState {
     /// Takes what the last refused or dry-run DELETE would have removed.
     pub fn take_last_check(&self) -> Option<(usize, Option<Confirmation>)> {
         lock(&self.last_check).take()
+    }
+
+    /// Takes the delete methods the last DELETE chose from its rows' values.
+    pub fn take_delete_methods(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.last_delete_methods))
+    }
+
+    pub(crate) fn set_delete_methods(&self, v: Vec<String>) {
+        *lock(&self.last_delete_methods) = v;
     }
 
     pub(crate) fn set_last_check(&self, v: (usize, Option<Confirmation>)) {

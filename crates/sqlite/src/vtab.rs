@@ -213,11 +213,38 @@ impl ResourceTable {
             return Ok(());
         }
         let resource = &self.spec.table.resource;
-        let Some(&m) = resource.delete.first() else {
+        // Each row goes to the delete method its values (the WHERE's) choose, as SELECT does.
+        let (groups, orphans) = exec::split_by_method(resource, &pending);
+        if !orphans.is_empty() {
+            let needs: Vec<String> = resource
+                .delete
+                .iter()
+                .map(|&m| {
+                    let req: Vec<&str> = resource.methods[m]
+                        .required()
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    format!("{} ({})", resource.methods[m].name, req.join(", "))
+                })
+                .collect();
+            return Err(crate::Error::Usage(format!(
+                "DELETE on {}: no delete method can take {} of the rows (values missing); each needs: {}. Give them in WHERE; nothing was sent",
+                resource.name,
+                orphans.len(),
+                needs.join("; ")
+            )));
+        }
+        let Some(&(m, _)) = groups.first() else {
             return Ok(());
         };
         let method = &resource.methods[m];
         let state = &self.spec.state;
+        state.set_delete_methods(
+            groups
+                .iter()
+                .map(|(m, _)| resource.methods[*m].name.clone())
+                .collect(),
+        );
         let threshold =
             usize::try_from(state.confirm_over.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
         let check = exec::needs_confirmation(resource, method, &pending, &totals, threshold);
@@ -238,9 +265,23 @@ impl ResourceTable {
             }
         }
         let stop = state.stop(self.spec.table.client.config().bounds.deadline);
-        let report =
-            exec::delete_all_with(&self.spec.table.client, resource, method, &pending, &stop)?;
-        state.set_report(report);
+        let mut total: Option<exec::DeleteReport> = None;
+        for (m, targets) in &groups {
+            let report = exec::delete_all_with(
+                &self.spec.table.client,
+                resource,
+                &resource.methods[*m],
+                targets,
+                &stop,
+            )?;
+            match &mut total {
+                Some(t) => t.deleted.extend(report.deleted),
+                None => total = Some(report),
+            }
+        }
+        if let Some(report) = total {
+            state.set_report(report);
+        }
         Ok(())
     }
 

@@ -88,11 +88,14 @@ pub struct RawPage {
 }
 
 impl RawPage {
-    /// Decodes the rows: the body's array, or the array under `object_key`.
+    /// Decodes the rows: the body's array, or the array under `object_key` (a dotted path such
+    /// as `data.repository.discussions.nodes` for nested keys).
     pub fn items(&self, object_key: Option<&str>) -> Result<Vec<Value>, HttpError> {
         let mut body = parse_json(&self.url, &self.body)?;
         if let Some(k) = object_key {
-            body = body.get_mut(k).map(Value::take).unwrap_or(Value::Null);
+            for part in k.split('.').filter(|p| !p.is_empty()) {
+                body = body.get_mut(part).map(Value::take).unwrap_or(Value::Null);
+            }
         }
         match body {
             Value::Array(items) => Ok(items),
@@ -113,6 +116,29 @@ impl RawPage {
             }),
         }
     }
+}
+
+/// `base64(user:password)` for HTTP Basic auth (RFC 7617), standard alphabet with padding.
+fn basic_credentials(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{user}:{password}").into_bytes();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// A configured GitHub client (cheap to clone; the connection pool is process-wide).
@@ -154,6 +180,10 @@ impl GitHubClient {
             });
         if let Some(t) = &config.token {
             super::redact::register_secret(t.expose());
+            if let Some(user) = &config.basic_user {
+                // The header's encoded form hides the password from plain matching.
+                super::redact::register_secret(&basic_credentials(user, t.expose()));
+            }
         }
         GitHubClient {
             config,
@@ -477,8 +507,11 @@ impl GitHubClient {
     ) -> Result<Answer, HttpError> {
         let token = sendable_token(&self.config, url, scopes)?;
         // Marked sensitive: HTTP libraries then never print it (Debug shows "Sensitive").
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| HttpError::BadToken)?;
+        let credentials = match &self.config.basic_user {
+            Some(user) => format!("Basic {}", basic_credentials(user, token.expose())),
+            None => format!("Bearer {}", token.expose()),
+        };
+        let mut auth = HeaderValue::from_str(&credentials).map_err(|_| HttpError::BadToken)?;
         auth.set_sensitive(true);
         let is_write = method != HttpMethod::GET && method != HttpMethod::HEAD;
         let cached = (!is_write && self.config.cache)
@@ -830,6 +863,20 @@ pub(crate) fn sendable_token<'a>(
         });
     }
     Ok(token)
+}
+
+#[cfg(test)]
+mod basic_tests {
+    #[test]
+    fn basic_credentials_are_rfc7617_base64() {
+        // RFC 7617's example.
+        assert_eq!(
+            super::basic_credentials("Aladdin", "open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(super::basic_credentials("a", "b"), "YTpi");
+        assert_eq!(super::basic_credentials("ab", "c"), "YWI6Yw==");
+    }
 }
 
 #[cfg(test)]

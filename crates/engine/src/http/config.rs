@@ -39,6 +39,9 @@ pub struct ClientConfig {
     pub base_url: String,
     /// Token, if one was configured.
     pub token: Option<Token>,
+    /// With a user name, requests use HTTP Basic auth (user name and the token as password), as
+    /// StackQL's `auth.type: basic` asks; else `Authorization: Bearer <token>`.
+    pub basic_user: Option<String>,
     /// Minimum time between the starts of two mutating requests (`GITHUB_SQL_WRITE_DELAY_MS`).
     pub write_delay: Duration,
     /// Per-request timeout (`GITHUB_SQL_TIMEOUT`, seconds); connecting gets at most 10 s of it.
@@ -226,6 +229,7 @@ impl ClientConfig {
         ClientConfig {
             base_url,
             token,
+            basic_user: None,
             write_delay: super::pace::DEFAULT_WRITE_DELAY,
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -242,6 +246,30 @@ impl ClientConfig {
     /// the registry at the fake).
     pub fn with_server(mut self, service: &str, url: impl Into<String>) -> Self {
         self.servers.insert(service.to_string(), url.into());
+        self
+    }
+
+    /// The same configuration authenticating as the provider document's `config.auth` says: for
+    /// `type: basic`, the user name from `username_var` and the password from `password_var`
+    /// (when set; else the token already configured) are sent as HTTP Basic auth. Without a
+    /// user name the password is sent as a bearer token, which GitHub accepts too.
+    pub fn with_auth(mut self, auth: &crate::spec::Auth) -> Self {
+        if let crate::spec::Auth::Basic {
+            username_var,
+            password_var,
+        } = auth
+        {
+            let var = |k: &str| {
+                std::env::var(k)
+                    .ok()
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+            };
+            if let Some(pw) = var(password_var) {
+                self.token = Some(Token(pw));
+            }
+            self.basic_user = var(username_var);
+        }
         self
     }
 

@@ -67,8 +67,32 @@ pub fn load_embedded() -> Result<Provider, SpecError> {
 
 /// Loads a provider from a directory laid out like `provider-spec/`
 /// (`<dir>/<provider>/<version>/provider.yaml`).
+///
+/// The directory may also be the provider's own folder (`<dir>/<version>/provider.yaml`) or its
+/// version folder (`<dir>/provider.yaml`): the providers root is then found above it, since
+/// StackQL's service `$ref`s are relative to that root.
 pub fn load_dir(dir: &Path) -> Result<Provider, SpecError> {
-    load(&Files::Dir(dir.to_path_buf()))
+    load(&Files::Dir(providers_root(dir)))
+}
+
+/// The folder holding `<provider>/<version>/provider.yaml`, for a directory given at any of the
+/// three levels.
+fn providers_root(dir: &Path) -> PathBuf {
+    let has = |d: &Path| d.join("provider.yaml").is_file();
+    if has(dir) {
+        if let Some(root) = dir.parent().and_then(Path::parent) {
+            return root.to_path_buf();
+        }
+    }
+    let version_below = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| has(&e.path()));
+    match dir.parent() {
+        Some(root) if version_below => root.to_path_buf(),
+        _ => dir.to_path_buf(),
+    }
 }
 
 enum Files {
@@ -203,9 +227,14 @@ fn scalar_string(v: &Value) -> Option<String> {
     }
 }
 
-/// Provider-wide settings from provider.yaml `config`.
+/// Provider-wide settings from provider.yaml `config` (a service document's own
+/// `x-stackQL-config.pagination` replaces the pagination part for its service).
+#[derive(Clone)]
 struct Config {
     pagination: Pagination,
+    /// Service-level StackQL pagination with the Link header: the page size is each method's own
+    /// `per_page` parameter at its maximum (there is no provider-wide `pageSize`).
+    per_method_page_size: bool,
     scopes: HashMap<String, Vec<String>>,
     repo_scoped_types: Vec<String>,
 }
@@ -248,8 +277,108 @@ fn read_config(config: &Value) -> Config {
             page_size,
             engine_params,
         },
+        per_method_page_size: false,
         scopes,
         repo_scoped_types: strings(&config["scopes"]["repoScopedPackageTypes"]),
+    }
+}
+
+/// GitHub's paging query parameters, which the engine owns when a service pages by the Link header.
+const PAGE_PARAM: &str = "page";
+const PER_PAGE_PARAM: &str = "per_page";
+/// GitHub's largest page, when a `per_page` parameter states no maximum of its own.
+const GITHUB_MAX_PAGE: u32 = 100;
+
+/// A service document's `x-stackQL-config.pagination` (at the top level or under `components`),
+/// as StackQL's github provider writes it: `requestToken: {key: '', location: request}` and
+/// `responseToken: {key: Link, location: header}`. The next page's URL is the Link header's
+/// `rel="next"`; the engine owns `page` and `per_page` (not columns) and sends `per_page` at its
+/// maximum. Without it the provider-wide `config.pagination` applies.
+fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
+    let pag = [
+        doc.root.pointer("/x-stackQL-config/pagination"),
+        doc.root.pointer("/components/x-stackQL-config/pagination"),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
+    let Some(pag) = pag else {
+        return Ok(config.clone());
+    };
+    let response = &pag["responseToken"];
+    let by_link = response["key"]
+        .as_str()
+        .is_some_and(|k| k.eq_ignore_ascii_case("link"))
+        && response["location"].as_str().unwrap_or("header") == "header";
+    if !by_link {
+        return Err(doc.err(
+            "/x-stackQL-config/pagination/responseToken",
+            "only the Link header is supported as the response token (`{key: Link, location: header}`), as GitHub pages",
+        ));
+    }
+    let mut engine_params = vec![PAGE_PARAM.to_string(), PER_PAGE_PARAM.to_string()];
+    if let Some(k) = pag["requestToken"]["key"]
+        .as_str()
+        .filter(|k| !k.is_empty())
+    {
+        if !engine_params.iter().any(|p| p == k) {
+            engine_params.push(k.to_string());
+        }
+    }
+    let explicit = match (
+        pag["pageSize"]["key"].as_str(),
+        pag["pageSize"]["value"].as_u64(),
+    ) {
+        (Some(k), Some(v)) => Some((k.to_string(), u32::try_from(v).unwrap_or(GITHUB_MAX_PAGE))),
+        _ => None,
+    };
+    Ok(Config {
+        per_method_page_size: explicit.is_none(),
+        pagination: Pagination {
+            page_size: explicit,
+            engine_params,
+        },
+        ..config.clone()
+    })
+}
+
+/// The largest page a `per_page` parameter allows: its schema's `maximum`, else the number in a
+/// description's "(max N)" (GitHub's wording), else GitHub's 100.
+fn page_maximum(param: &Value, schema: &Value) -> u32 {
+    if let Some(m) = schema["maximum"].as_u64() {
+        return u32::try_from(m).unwrap_or(GITHUB_MAX_PAGE);
+    }
+    let d = str_of(param, "description").to_ascii_lowercase();
+    d.find("max ")
+        .map(|i| &d[i + 4..])
+        .and_then(|t| {
+            let n: String = t.chars().take_while(char::is_ascii_digit).collect();
+            n.parse::<u32>().ok()
+        })
+        .filter(|&n| n > 0)
+        .unwrap_or(GITHUB_MAX_PAGE)
+}
+
+fn read_auth(pdoc: &Doc<'_>, auth: &Value) -> Result<Auth, SpecError> {
+    match auth["type"].as_str() {
+        None | Some("bearer") | Some("null_auth") => Ok(Auth::Bearer),
+        Some("basic") => {
+            let var = |k: &str, default: &str| {
+                auth[k]
+                    .as_str()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or(default)
+                    .to_string()
+            };
+            Ok(Auth::Basic {
+                username_var: var("username_var", "STACKQL_GITHUB_USERNAME"),
+                password_var: var("password_var", "STACKQL_GITHUB_PASSWORD"),
+            })
+        }
+        Some(other) => Err(pdoc.err(
+            "/config/auth/type",
+            format!("auth type {other:?} is not supported; use `bearer` or `basic` (username_var, password_var)"),
+        )),
     }
 }
 
@@ -267,7 +396,9 @@ fn load(files: &Files) -> Result<Provider, SpecError> {
         return Err(pdoc.err("/name", "the provider needs a name"));
     }
     let config = read_config(&root["config"]);
+    let auth = read_auth(&pdoc, &root["config"]["auth"])?;
     let mut services = Vec::new();
+    let mut unserved = Vec::new();
     let svcs = root["providerServices"]
         .as_object()
         .ok_or_else(|| pdoc.err("/providerServices", "expected a map of services"))?;
@@ -291,14 +422,18 @@ fn load(files: &Files) -> Result<Provider, SpecError> {
             file: &file,
             root: &doc_root,
         };
-        let service = load_service(&doc, &name, svc_name, svc, &config)?;
-        check_function_names(&doc, &services, &service)?;
+        let config = service_config(&doc, &config)?;
+        let service = load_service(&doc, &name, svc_name, svc, &config, &mut unserved)?;
         services.push(service);
     }
+    let ambiguous = super::names::assign(&mut services, &mut unserved);
     Ok(Provider {
         name,
         version: str_of(&root, "version"),
         services,
+        auth,
+        unserved,
+        ambiguous,
     })
 }
 
@@ -308,6 +443,7 @@ fn load_service(
     name: &str,
     entry: &Value,
     config: &Config,
+    unserved: &mut Vec<Unserved>,
 ) -> Result<Service, SpecError> {
     let mut resources = Vec::new();
     let res = doc
@@ -322,7 +458,10 @@ fn load_service(
         })?;
     let server = read_server(doc)?;
     for (key, r) in res {
-        let mut resource = load_resource(doc, provider, name, key, r, config)?;
+        let Some(mut resource) = load_resource(doc, provider, name, key, r, config, unserved)?
+        else {
+            continue;
+        };
         resource.server = server.clone();
         resources.push(Arc::new(resource));
     }
@@ -367,39 +506,6 @@ fn read_server(doc: &Doc<'_>) -> Result<Option<Server>, SpecError> {
     }))
 }
 
-/// SQL function names are global to a connection: each EXEC method becomes a function named after
-/// it, so two resources (in any service) must not share an EXEC method name, nor may one shadow a
-/// table or `github_sql_version`. SQLite compares function names case-insensitively.
-fn check_function_names(
-    doc: &Doc<'_>,
-    earlier: &[Service],
-    service: &Service,
-) -> Result<(), SpecError> {
-    let mut seen: Vec<(String, String)> = vec![("github_sql_version".into(), "github-sql".into())];
-    let all = earlier.iter().chain(std::iter::once(service));
-    for r in all.clone().flat_map(|s| s.resources.iter()) {
-        seen.push((r.name.to_ascii_lowercase(), format!("the table {}", r.name)));
-    }
-    for r in all.flat_map(|s| s.resources.iter()) {
-        for &i in &r.exec {
-            let m = &r.methods[i];
-            let key = m.name.to_ascii_lowercase();
-            if let Some((_, owner)) = seen.iter().find(|(k, _)| *k == key) {
-                return Err(doc.err(
-                    format!("/components/x-stackQL-resources/{}/methods/{}", r.name, m.name),
-                    format!(
-                        "EXEC method {} of {} becomes a SQL function, and that name is already \
-                         taken by {owner}; rename one of them (SQL function names are global to a connection)",
-                        m.name, r.id
-                    ),
-                ));
-            }
-            seen.push((key, format!("EXEC method {} of {}", m.name, r.id)));
-        }
-    }
-    Ok(())
-}
-
 fn method_ref_name(v: &Value) -> Option<String> {
     v.get("$ref")
         .and_then(Value::as_str)
@@ -414,7 +520,8 @@ fn load_resource(
     key: &str,
     r: &Value,
     config: &Config,
-) -> Result<Resource, SpecError> {
+    unserved: &mut Vec<Unserved>,
+) -> Result<Option<Resource>, SpecError> {
     let at = format!("/components/x-stackQL-resources/{key}");
     let name = r
         .get("name")
@@ -426,21 +533,13 @@ fn load_resource(
         .and_then(Value::as_str)
         .map(String::from)
         .unwrap_or_else(|| format!("{provider}.{service}.{name}"));
-    let mut methods = Vec::new();
-    let mut item_schemas: HashMap<String, Value> = HashMap::new();
     let ms = r["methods"]
         .as_object()
         .ok_or_else(|| doc.err(format!("{at}/methods"), "expected a map of methods"))?;
-    for (mname, m) in ms {
-        let (method, item) = load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)?;
-        if let Some(item) = item {
-            item_schemas.insert(mname.clone(), item);
-        }
-        methods.push(method);
-    }
-    let index_of = |n: &str| methods.iter().position(|m| m.name == n);
-    let verb = |v: &str| -> Result<Vec<usize>, SpecError> {
-        let mut out = Vec::new();
+    // The SQL verb each method is listed under (a method in no list is EXEC-only).
+    let mut verb_of: HashMap<String, &'static str> = HashMap::new();
+    let mut order: HashMap<&'static str, Vec<String>> = HashMap::new();
+    for v in ["select", "delete", "insert", "update", "replace"] {
         for (i, e) in r["sqlVerbs"][v]
             .as_array()
             .into_iter()
@@ -450,35 +549,84 @@ fn load_resource(
             let n = method_ref_name(e).ok_or_else(|| {
                 doc.err(format!("{at}/sqlVerbs/{v}/{i}"), "expected `$ref: '#/components/x-stackQL-resources/<resource>/methods/<method>'`")
             })?;
-            out.push(index_of(&n).ok_or_else(|| {
-                doc.err(
+            if !ms.contains_key(&n) {
+                return Err(doc.err(
                     format!("{at}/sqlVerbs/{v}/{i}"),
                     format!("no method named {n}"),
-                )
-            })?);
+                ));
+            }
+            verb_of.entry(n.clone()).or_insert(v);
+            order.entry(v).or_default().push(n);
         }
-        Ok(out)
+    }
+    let mut methods = Vec::new();
+    let mut item_schemas: HashMap<String, Value> = HashMap::new();
+    let mut not_served = |method: &str, verb: &str, reason: String| {
+        unserved.push(Unserved {
+            service: service.to_string(),
+            resource: name.clone(),
+            method: Some(method.to_string()),
+            verb: verb.to_string(),
+            reason,
+        })
     };
-    let select = verb("select")?;
-    let delete = verb("delete")?;
-    let in_verbs: Vec<usize> = ["select", "insert", "update", "delete"]
-        .iter()
-        .map(|v| verb(v))
-        .collect::<Result<Vec<_>, _>>()?
-        .concat();
-    let exec = (0..methods.len())
-        .filter(|i| !in_verbs.contains(i))
-        .collect();
-    for &i in &select {
+    for (mname, m) in ms {
+        let verb = verb_of.get(mname).copied().unwrap_or("exec");
+        match load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)? {
+            Ok((method, item)) => {
+                if let Some(item) = item {
+                    item_schemas.insert(mname.clone(), item);
+                }
+                methods.push(method);
+            }
+            Err(reason) => not_served(mname, verb, reason),
+        }
+    }
+    let index_of = |n: &str| methods.iter().position(|m| m.name == n);
+    let listed = |v: &str| -> Vec<usize> {
+        order
+            .get(v)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| index_of(n))
+            .collect()
+    };
+    let mut select = Vec::new();
+    for i in listed("select") {
         if methods[i].returns == Returns::Nothing {
-            return Err(doc.err(
-                format!("{at}/sqlVerbs/select"),
+            // A GET answering 204 (a check such as "is starred"): no rows to give, but EXEC works.
+            not_served(
+                &methods[i].name,
+                "select",
                 format!(
-                    "method {} returns no body and cannot serve SELECT",
+                    "its response has no body, so it cannot serve SELECT; call it with EXEC {provider}.{service}.{name}.{}",
                     methods[i].name
                 ),
-            ));
+            );
+        } else {
+            select.push(i);
         }
+    }
+    let mut delete = listed("delete");
+    if select.is_empty() {
+        // A DELETE statement lists the rows it removes with the resource's SELECT; without one,
+        // the delete methods are called with EXEC (and SQL functions), as StackQL users do.
+        delete.clear();
+    }
+    // Everything else is reachable with EXEC: methods in no verb list, and INSERT/UPDATE/REPLACE
+    // methods (github-sql has no INSERT/UPDATE statements; those without a body are plain calls).
+    let exec: Vec<usize> = (0..methods.len())
+        .filter(|i| !select.contains(i) && !delete.contains(i))
+        .collect();
+    if methods.is_empty() {
+        unserved.push(Unserved {
+            service: service.to_string(),
+            resource: name.clone(),
+            method: None,
+            verb: String::new(),
+            reason: "none of its methods can be served (see its methods' reasons)".into(),
+        });
+        return Ok(None);
     }
 
     // Field columns: the union of the SELECT methods' row schemas.
@@ -664,6 +812,36 @@ fn load_resource(
     hidden.sort_by(|a, b| a.name.cmp(&b.name));
     columns.extend(visible);
     columns.extend(hidden);
+    if select.is_empty() {
+        // No SELECT: the columns are the other methods' parameters (DESCRIBE shows them; a
+        // SELECT is refused by the planner with what the resource supports).
+        for &i in &exec {
+            for p in &methods[i].params {
+                if !columns.iter().any(|c| c.name == p.name) {
+                    columns.push(Column {
+                        name: p.name.clone(),
+                        sql_type: p.sql_type,
+                        description: p.description.clone(),
+                        timestamp: false,
+                        hidden: false,
+                        source: ColumnSource::Param(p.name.clone()),
+                    });
+                }
+            }
+        }
+        if columns.is_empty() {
+            // SQLite needs one column to declare the table.
+            columns.push(Column {
+                name: "result".into(),
+                sql_type: SqlType::Json,
+                description:
+                    "Always NULL: the resource has no SELECT method; use its EXEC methods.".into(),
+                timestamp: false,
+                hidden: false,
+                source: ColumnSource::Param("result".into()),
+            });
+        }
+    }
     if columns.is_empty() {
         return Err(doc.err(
             &at,
@@ -715,8 +893,14 @@ fn load_resource(
         },
     )?;
 
-    Ok(Resource {
+    let mut pagination = config.pagination.clone();
+    if pagination.page_size.is_none() {
+        pagination.page_size = select.iter().find_map(|&i| methods[i].page_size.clone());
+    }
+    Ok(Some(Resource {
         id,
+        qualified: format!("{service}_{name}"),
+        resource_name: name.clone(),
         name,
         service: service.to_string(),
         title: str_of(r, "title"),
@@ -726,12 +910,12 @@ fn load_resource(
         select,
         delete,
         exec,
-        pagination: config.pagination.clone(),
+        pagination,
         repo_scoped_types: config.repo_scoped_types.clone(),
         notes,
         examples,
         server: None,
-    })
+    }))
 }
 
 /// Reads an optional YAML list, item by item; the closure gets each item's location.
@@ -760,14 +944,20 @@ fn required_str(doc: &Doc<'_>, at: &str, v: &Value, key: &str) -> Result<String,
         .ok_or_else(|| doc.err(at, format!("needs a non-empty `{key}` string")))
 }
 
+/// A method as loaded: the method and the schema of one row of its response (if it has a body),
+/// or why github-sql does not serve it.
+type LoadedMethod = Result<(Method, Option<Value>), String>;
+
 /// Reads one method; also returns the schema of one row of its response, if it has a body.
+/// A method github-sql cannot serve (GraphQL, a request body) is `Ok(Err(reason))`; a broken
+/// document is an error.
 fn load_method(
     doc: &Doc<'_>,
     at: &str,
     name: &str,
     m: &Value,
     config: &Config,
-) -> Result<(Method, Option<Value>), SpecError> {
+) -> Result<LoadedMethod, SpecError> {
     let op_ref = m["operation"]["$ref"].as_str().ok_or_else(|| {
         doc.err(
             format!("{at}/operation"),
@@ -785,6 +975,37 @@ fn load_method(
         })?;
     let path = path_ptr.replace("~1", "/").replace("~0", "~");
     let op = doc.resolve(&m["operation"], at)?;
+    let protocol = m["x-stackql-protocol"]
+        .as_str()
+        .or_else(|| op["x-stackql-protocol"].as_str())
+        .or_else(|| m["x-stackQL-protocol"].as_str());
+    if protocol.is_some_and(|p| p.eq_ignore_ascii_case("graphql")) || path.starts_with("/graphql") {
+        return Ok(Err(format!(
+            "a GraphQL method ({} {path}): github-sql serves REST operations only; the REST resources of the same service, or `gh api graphql`, give the same data",
+            verb.to_ascii_uppercase()
+        )));
+    }
+    if let Some(body) = op.get("requestBody") {
+        let body = doc.resolve(body, &format!("{at}/requestBody"))?;
+        if let Some((media, content)) = body["content"].as_object().and_then(|c| c.iter().next()) {
+            let schema = doc.resolve(&content["schema"], &format!("{at}/requestBody"))?;
+            let mut fields: Vec<String> = schema["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| format!("data__{k}"))
+                .collect();
+            fields.truncate(8);
+            let fields = if fields.is_empty() {
+                format!("a {media} body")
+            } else {
+                format!("body fields {}", fields.join(", "))
+            };
+            return Ok(Err(format!(
+                "needs a request body ({fields}); github-sql does not send request bodies yet (INSERT/UPDATE/REPLACE and EXEC with data__ parameters are not implemented)"
+            )));
+        }
+    }
     let mut params = Vec::new();
     let path_item = doc.root["paths"].get(&path).cloned().unwrap_or(Value::Null);
     let declared = path_item["parameters"]
@@ -793,9 +1014,14 @@ fn load_method(
         .flatten()
         .chain(op["parameters"].as_array().into_iter().flatten());
     let mut headers = Vec::new();
+    let mut page_size = None;
     for (i, p) in declared.enumerate() {
         let p = doc.resolve(p, &format!("{at}/parameters/{i}"))?;
         let pname = str_of(p, "name");
+        if config.per_method_page_size && pname == PER_PAGE_PARAM && p["in"] == "query" {
+            let schema = doc.resolve(&p["schema"], at)?;
+            page_size = Some((pname.clone(), page_maximum(p, schema)));
+        }
         if pname.is_empty() || config.pagination.engine_params.contains(&pname) {
             continue;
         }
@@ -839,18 +1065,28 @@ fn load_method(
     let media = m["response"]["mediaType"]
         .as_str()
         .unwrap_or("application/json");
-    let object_key = m["response"]["objectKey"]
-        .as_str()
-        .map(|k| k.trim_start_matches("$.").to_string());
-    let schema = op["responses"][&key]["content"][media]["schema"].clone();
+    // `$.secrets`, or nested: `$.data.repository.discussions.nodes` (StackQL's JSONPath subset).
+    let object_key = m["response"]["objectKey"].as_str().map(|k| {
+        k.trim_start_matches('$')
+            .trim_start_matches('.')
+            .trim_end_matches("[*]")
+            .to_string()
+    });
+    // A response may be a `$ref` to `#/components/responses/…`.
+    let response = match op["responses"].get(&key) {
+        Some(r) => doc.resolve(r, &format!("{at}/response"))?.clone(),
+        None => Value::Null,
+    };
+    let schema = response["content"][media]["schema"].clone();
     let (returns, item) = if schema.is_null() {
         (Returns::Nothing, None)
     } else {
-        let s = doc.resolve(&schema, at)?.clone();
-        let s = match &object_key {
-            Some(k) => doc.resolve(&s["properties"][k], at)?.clone(),
-            None => s,
-        };
+        let mut s = doc.resolve(&schema, at)?.clone();
+        if let Some(k) = &object_key {
+            for part in k.split('.').filter(|p| !p.is_empty()) {
+                s = doc.resolve(&s["properties"][part], at)?.clone();
+            }
+        }
         if s["type"].as_str() == Some("array") {
             (Returns::Array, Some(doc.resolve(&s["items"], at)?.clone()))
         } else {
@@ -858,9 +1094,16 @@ fn load_method(
         }
     };
     let http_method = verb.to_ascii_uppercase();
-    Ok((
+    let page_size = match (&returns, config.per_method_page_size) {
+        (Returns::Array, true) => page_size,
+        (Returns::Array, false) => config.pagination.page_size.clone(),
+        _ => None,
+    };
+    Ok(Ok((
         Method {
             name: name.to_string(),
+            function: name.to_string(),
+            page_size,
             scopes: config.scopes.get(&http_method).cloned().unwrap_or_default(),
             http_method,
             path,
@@ -872,7 +1115,7 @@ fn load_method(
             not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
         },
         item,
-    ))
+    )))
 }
 
 #[cfg(test)]
@@ -1033,29 +1276,94 @@ components:
     }
 
     #[test]
-    fn exec_function_names_must_be_unique_across_resources() {
-        for (tag, name, taken_by) in [
-            ("dup", "poke", "EXEC method poke of github.s.a"),
-            ("dupcase", "POKE", "EXEC method poke of github.s.a"),
-            ("table", "a", "the table a"),
-            ("builtin", "github_sql_version", "github-sql"),
+    fn exec_function_names_never_collide() {
+        // A name another EXEC method, a table or a built-in has is qualified, never a load error.
+        for (tag, name, function) in [
+            ("dup", "poke", "s_b_poke"),
+            ("dupcase", "POKE", "s_b_POKE"),
+            ("table", "a", "s_b_a"),
+            ("builtin", "github_sql_version", "s_github_sql_version"),
+            ("ok", "prod", "prod"),
         ] {
             let dir = doc_dir(tag, &two_resources(name, ""));
-            let msg = load_dir(&dir).expect_err(name).to_string();
-            assert!(
-                msg.contains(&format!("/components/x-stackQL-resources/b/methods/{name}")),
-                "{msg}"
-            );
-            assert!(
-                msg.contains(&format!("already taken by {taken_by}")),
-                "{msg}"
-            );
-            assert!(msg.contains("rename one of them"), "{msg}");
+            let p = load_dir(&dir).expect(name);
+            let b = p.resource_by_id("github.s.b").expect("b");
+            let m = b.methods.iter().find(|m| m.name == name).expect("method");
+            assert_eq!(m.function, function, "{tag}");
             let _ = std::fs::remove_dir_all(&dir);
         }
-        let dir = doc_dir("ok", &two_resources("prod", ""));
-        let p = load_dir(&dir).expect("distinct names load");
-        assert_eq!(p.resources().count(), 2);
+    }
+
+    #[test]
+    fn delete_method_is_chosen_from_the_row_values() {
+        let service = r#"paths:
+  /x:
+    get:
+      parameters: [{name: org, in: query, schema: {type: string}}]
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {type: array, items: {type: object, properties: {id: {type: integer}}}}
+  /user/x/{id}:
+    delete:
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {'204': {description: done}}
+  /orgs/{org}/x/{id}:
+    delete:
+      parameters:
+      - {name: org, in: path, required: true, schema: {type: string}}
+      - {name: id, in: path, required: true, schema: {type: integer}}
+      responses: {'204': {description: done}}
+components:
+  x-stackQL-resources:
+    x:
+      methods:
+        list: {operation: {$ref: '#/paths/~1x/get'}}
+        del_user: {operation: {$ref: '#/paths/~1user~1x~1{id}/delete'}, response: {openAPIDocKey: '204'}}
+        del_org: {operation: {$ref: '#/paths/~1orgs~1{org}~1x~1{id}/delete'}, response: {openAPIDocKey: '204'}}
+      sqlVerbs:
+        select: [{$ref: '#/components/x-stackQL-resources/x/methods/list'}]
+        delete:
+        - {$ref: '#/components/x-stackQL-resources/x/methods/del_user'}
+        - {$ref: '#/components/x-stackQL-resources/x/methods/del_org'}
+"#;
+        let dir = doc_dir("deletes", service);
+        let p = load_dir(&dir).expect("loads");
+        let r = p.resource_by_name("x").expect("x");
+        let t = |args: &[(&str, crate::Value)]| crate::exec::Target {
+            args: args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        };
+        let name = |t: &crate::exec::Target| {
+            crate::exec::delete_method_for(r, t).map(|m| r.methods[m].name.clone())
+        };
+        let id = ("id", crate::Value::Integer(5));
+        assert_eq!(
+            name(&t(std::slice::from_ref(&id))).as_deref(),
+            Some("del_user")
+        );
+        assert_eq!(
+            name(&t(&[
+                id.clone(),
+                ("org", crate::Value::Text("acme".into()))
+            ]))
+            .as_deref(),
+            Some("del_org")
+        );
+        assert_eq!(
+            name(&t(&[("org", crate::Value::Text("acme".into()))])),
+            None
+        );
+        let (groups, orphans) = crate::exec::split_by_method(
+            r,
+            &[t(&[id.clone(), ("org", crate::Value::Text("acme".into()))])],
+        );
+        assert!(orphans.is_empty());
+        assert_eq!(groups.len(), 1);
+        assert_eq!(r.methods[groups[0].0].name, "del_org");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -6,6 +6,7 @@
 
 mod load;
 mod model;
+mod names;
 
 pub use load::{load_dir, load_embedded, load_from_env, SpecError, PROVIDER_DIR_ENV};
 pub use model::*;

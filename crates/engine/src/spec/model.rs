@@ -99,6 +99,14 @@ pub struct Method {
     pub object_key: Option<String>,
     /// Token scopes GitHub requires for this method (named in 403 errors).
     pub scopes: Vec<String>,
+    /// Name of the SQL function an EXEC method becomes: the method name when no other EXEC
+    /// method, table or built-in function of the loaded services has it, else qualified by the
+    /// service (`actions_set_secret`) and, if still taken, by the resource too.
+    pub function: String,
+    /// Page-size query parameter and the value the engine sends with this list (`per_page=100`):
+    /// the provider's `pageSize` setting, or for service-level StackQL pagination the method's
+    /// own `per_page` parameter at its maximum.
+    pub page_size: Option<(String, u32)>,
     /// Fixed request headers: the operation's `in: header` parameters that declare a schema
     /// `default` (e.g. an `Accept` listing the media types the method understands).
     pub headers: Vec<(String, String)>,
@@ -198,8 +206,13 @@ pub struct Pagination {
 pub struct Resource {
     /// StackQL id, `provider.service.resource`.
     pub id: String,
-    /// Table name in SQLite (the resource name).
+    /// Table name: the resource name when no other loaded service has a resource of that name,
+    /// else the service-qualified name ([`Resource::qualified`]).
     pub name: String,
+    /// The resource's own name in its service document (`secrets`).
+    pub resource_name: String,
+    /// `<service>_<resource>` (`actions_secrets`): a table name that always exists.
+    pub qualified: String,
     /// Service name (`packages`).
     pub service: String,
     /// Title.
@@ -376,6 +389,45 @@ pub struct Provider {
     pub version: String,
     /// Services in document order.
     pub services: Vec<Service>,
+    /// How requests authenticate (`config.auth`).
+    pub auth: Auth,
+    /// Methods and resources the documents declare but github-sql does not serve, with why.
+    pub unserved: Vec<Unserved>,
+    /// Bare resource names shared by several services (lower case) and the ids of those resources:
+    /// no table has such a name; the qualified names do.
+    pub ambiguous: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `config.auth` of provider.yaml.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Auth {
+    /// `type: bearer` (or none): `Authorization: Bearer <token>` with the token from
+    /// `GITHUB_TOKEN`, `GH_TOKEN` or `STACKQL_GITHUB_PASSWORD`.
+    #[default]
+    Bearer,
+    /// `type: basic` as StackQL's github provider declares it: HTTP Basic auth with the user name
+    /// and password (a token) read from these environment variables.
+    Basic {
+        /// Variable holding the user name (`STACKQL_GITHUB_USERNAME`).
+        username_var: String,
+        /// Variable holding the password or token (`STACKQL_GITHUB_PASSWORD`).
+        password_var: String,
+    },
+}
+
+/// Something a document declares that github-sql does not serve (listed by `SHOW UNSERVED`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unserved {
+    /// Service name.
+    pub service: String,
+    /// Resource name in its service document.
+    pub resource: String,
+    /// The method, or `None` when the whole resource is not served.
+    pub method: Option<String>,
+    /// The SQL verb the document gives it (`select`, `insert`, …; `exec` when none).
+    pub verb: String,
+    /// Why, and what to use instead when there is something.
+    pub reason: String,
 }
 
 impl Provider {
@@ -389,8 +441,42 @@ impl Provider {
         self.resources().find(|r| r.id.eq_ignore_ascii_case(id))
     }
 
-    /// Resource by table name, case-insensitive.
+    /// Resource by table name (bare or service-qualified), case-insensitive.
     pub fn resource_by_name(&self, name: &str) -> Option<&Arc<Resource>> {
-        self.resources().find(|r| r.name.eq_ignore_ascii_case(name))
+        self.resources()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                self.resources()
+                    .find(|r| r.qualified.eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// When `name` is a bare resource name several services share: the resources it could mean.
+    pub fn candidates(&self, name: &str) -> Vec<&Arc<Resource>> {
+        match self.ambiguous.get(&name.to_ascii_lowercase()) {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| self.resource_by_id(id))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The error text for a bare name several services share, if `name` is one: it names the
+    /// tables to use instead.
+    pub fn ambiguity(&self, name: &str) -> Option<String> {
+        let c = self.candidates(name);
+        if c.is_empty() {
+            return None;
+        }
+        let tables: Vec<String> = c
+            .iter()
+            .map(|r| format!("{} ({})", r.qualified, r.id))
+            .collect();
+        Some(format!(
+            "table name {name} is ambiguous: {} services have a resource of that name; use one of {}",
+            c.len(),
+            tables.join(", ")
+        ))
     }
 }
