@@ -44,6 +44,12 @@ if ! NODE_PATH=.node/node_modules node -e 'require("pg")' 2>/dev/null; then
 fi
 export GITHUB_SQL_TEST_NODE_PATH="$PWD/.node/node_modules"
 
+echo "== GitHub's REST description (@octokit/openapi 23.0.2, for the generator's test)"
+if [ ! -f .node/node_modules/@octokit/openapi/generated/api.github.com.json ]; then
+  npm install --prefix .node --no-audit --no-fund --silent @octokit/openapi@23.0.2
+fi
+export GITHUB_SQL_TEST_OPENAPI="$PWD/.node/node_modules/@octokit/openapi/generated/api.github.com.json"
+
 echo "== the github_sql Postgres extension (cargo-pgrx 0.16.1)"
 if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx 0.16.1" ]; then
   cargo install cargo-pgrx --version 0.16.1 --locked

@@ -69,6 +69,16 @@ enum Command {
         #[arg(long = "password-env", value_name = "VAR")]
         password_env: Option<String>,
     },
+    /// Turn GitHub's REST description (npm `@octokit/openapi`, generated/api.github.com.json)
+    /// into a StackQL-layout provider directory covering every operation (docs/generator.md).
+    Generate {
+        /// GitHub's REST description (JSON).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Folder to write `github/v00.00.00000/provider.yaml` and `services/*.yaml` under.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Run the built-in fake GitHub with the demo data until interrupted, printing the
     /// environment that points a client at it (for the Datasette recipe in docs/bi.md).
     #[command(name = "fake-server", hide = true)]
@@ -92,6 +102,22 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> github_sql::Result<()> {
     if let Command::FakeServer = cli.command {
         return fake_server();
+    }
+    if let Command::Generate { from, out } = &cli.command {
+        let s = github_sql_shell::generate::generate(from, out)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        let verbs: Vec<String> = s.by_verb.iter().map(|(v, n)| format!("{v} {n}")).collect();
+        eprintln!(
+            "generate: {} operations: {} services, {} resources, {} methods ({}); {} covered by the curated packages/registry documents; wrote {}",
+            s.operations,
+            s.services,
+            s.resources,
+            s.methods,
+            verbs.join(", "),
+            s.curated_operations,
+            out.display()
+        );
+        return Ok(());
     }
     let provider = Arc::new(github_sql::spec::load_from_env()?);
     if let Command::Docs { out } = &cli.command {
@@ -170,7 +196,7 @@ fn run(cli: Cli) -> github_sql::Result<()> {
         Command::Shell => run_repl(&mut session)?,
         // Handled before a session exists.
         Command::Docs { .. } => {}
-        Command::Serve { .. } | Command::FakeServer => {}
+        Command::Serve { .. } | Command::FakeServer | Command::Generate { .. } => {}
     }
     Ok(())
 }

@@ -1,0 +1,414 @@
+//! `github-sql generate`: GitHub's REST description → a StackQL-layout provider directory.
+//! (a) A small committed fixture: the exact resources, methods, verbs and objectKeys, and
+//! byte-identical output on a second run. (b) GitHub's real description (GITHUB_SQL_TEST_OPENAPI,
+//! set by scripts/test.sh and CI): every operation covered, and the output loads in the engine.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/generate/openapi.json"
+);
+const VERSION_DIR: &str = "github/v00.00.00000";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("github-sql-generate-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("read output dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&p).expect("read output file"));
+            }
+        }
+    }
+    out
+}
+
+fn yaml(path: &Path) -> Value {
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("read yaml")).expect("parse yaml")
+}
+
+/// `service.resource.method` → `verb[ objectKey]` for every method of the generated services
+/// (the curated packages and registry documents left out).
+fn methods(out: &Path) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let provider = yaml(&out.join(VERSION_DIR).join("provider.yaml"));
+    for (svc, _) in provider["providerServices"].as_object().expect("services") {
+        if svc == "packages" || svc == "registry" {
+            continue;
+        }
+        let doc = yaml(&out.join(VERSION_DIR).join(format!("services/{svc}.yaml")));
+        for (rname, r) in doc["components"]["x-stackQL-resources"]
+            .as_object()
+            .expect("resources")
+        {
+            let mut verb_of = BTreeMap::new();
+            for (verb, list) in r["sqlVerbs"].as_object().expect("sqlVerbs") {
+                for e in list.as_array().expect("list") {
+                    let m = e["$ref"]
+                        .as_str()
+                        .expect("ref")
+                        .rsplit('/')
+                        .next()
+                        .expect("name");
+                    verb_of.insert(m.to_string(), verb.clone());
+                }
+            }
+            for (mname, m) in r["methods"].as_object().expect("methods") {
+                let verb = verb_of.get(mname).cloned().unwrap_or_else(|| "exec".into());
+                let key = m["response"]["objectKey"]
+                    .as_str()
+                    .map(|k| format!(" {k}"))
+                    .unwrap_or_default();
+                found.insert(format!("{svc}.{rname}.{mname}"), format!("{verb}{key}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn fixture_gives_the_stated_resources_methods_and_verbs() {
+    let out = temp_dir("fixture");
+    let s = github_sql_shell::generate::generate(Path::new(FIXTURE), &out).expect("generate");
+    assert_eq!((s.operations, s.methods, s.curated_operations), (20, 20, 0));
+    let got = methods(&out);
+    let want: BTreeMap<String, String> = [
+        // A wrapped list (total_count + one array) pages with objectKey; gets, the DELETE and
+        // the PATCH on the same path join it; a POST answering 202 is EXEC.
+        ("actions.workflow_runs.list_workflow_runs_for_repo", "select $.workflow_runs"),
+        ("actions.workflow_runs.get_workflow_run", "select"),
+        ("actions.workflow_runs.delete_workflow_run", "delete"),
+        ("actions.workflow_runs.update_workflow_run_note", "update"),
+        ("actions.workflow_runs.cancel_workflow_run", "exec"),
+        // Another row schema in the same subcategory is its own resource, named after it.
+        ("actions.workflow_run_usage.get_workflow_run_usage", "select"),
+        ("actions.secrets.list_repo_secrets", "select $.secrets"),
+        ("actions.secrets.get_repo_secret", "select"),
+        // Same row schema and the same required parameters as list_repo_secrets: a WHERE could
+        // not choose, so the longer-named one is its own resource.
+        (
+            "actions.repo_organization_secrets.list_repo_organization_secrets",
+            "select $.secrets",
+        ),
+        // `public_key` is the subcategory of another operation, so the split resource is
+        // `<base>_<schema>`.
+        ("actions.secrets_public_key.get_repo_public_key", "select"),
+        ("actions.public_key.rotate_org_public_key", "exec"),
+        // A plain array list; a POST answering 201 with a body is INSERT; a `$ref` 200 is a get.
+        ("repos.webhooks.list_webhooks", "select"),
+        ("repos.webhooks.create_webhook", "insert"),
+        ("repos.webhooks.get_webhook", "select"),
+        ("repos.webhooks.delete_webhook", "delete"),
+        // Two tags: the first one is the service.
+        ("orgs.webhooks.list_webhooks", "select"),
+        // A GET without a body (204) is EXEC; PUT is REPLACE.
+        ("activity.starring.check_repo_is_starred_by_authenticated_user", "exec"),
+        ("activity.starring.star_repo_for_authenticated_user", "replace"),
+        // A map (no properties) has no columns: EXEC.
+        ("emojis.emojis.get", "exec"),
+        // A `packages` operation the curated document lacks.
+        (
+            "packages_generated.packages.list_docker_migration_conflicting_packages_for_authenticated_user",
+            "select",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(got, want);
+
+    let actions = yaml(&out.join(VERSION_DIR).join("services/actions.yaml"));
+    // Service-level pagination by the Link header, as StackQL's provider writes it.
+    assert_eq!(
+        actions["x-stackQL-config"]["pagination"]["responseToken"],
+        serde_json::json!({"key": "Link", "location": "header"})
+    );
+    let m = &actions["components"]["x-stackQL-resources"]["workflow_runs"]["methods"];
+    assert_eq!(
+        m["list_workflow_runs_for_repo"]["operation"]["$ref"],
+        "#/paths/~1repos~1{owner}~1{repo}~1actions~1runs/get"
+    );
+    assert_eq!(
+        m["update_workflow_run_note"]["request"]["mediaType"],
+        "application/json"
+    );
+    assert_eq!(
+        m["update_workflow_run_note"]["config"]["requestBodyTranslate"]["algorithm"],
+        "naive"
+    );
+    assert_eq!(m["delete_workflow_run"]["response"]["openAPIDocKey"], "204");
+    // Only what the service needs: its paths, the schemas they reach, no examples.
+    let paths: BTreeSet<&str> = actions["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(paths.contains("/repos/{owner}/{repo}/actions/runs"));
+    assert!(!paths.contains("/repos/{owner}/{repo}/hooks"));
+    let schemas: BTreeSet<&str> = actions["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        schemas.contains("simple-user"),
+        "reached through workflow-run: {schemas:?}"
+    );
+    assert!(
+        !schemas.contains("hook") && !schemas.contains("unused"),
+        "{schemas:?}"
+    );
+    let repos_text =
+        std::fs::read_to_string(out.join(VERSION_DIR).join("services/repos.yaml")).expect("repos");
+    assert!(!repos_text.contains("examples"), "examples are dropped");
+    assert!(repos_text.contains("#/components/responses/hook"));
+
+    // The curated documents are copied byte for byte.
+    let curated = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../provider-spec")
+        .join(VERSION_DIR);
+    for f in ["services/packages.yaml", "services/registry.yaml"] {
+        assert_eq!(
+            std::fs::read(out.join(VERSION_DIR).join(f)).expect("copied"),
+            std::fs::read(curated.join(f)).expect("curated"),
+            "{f}"
+        );
+    }
+
+    // Deterministic: a second run, into another folder and into the same one, is identical.
+    let again = temp_dir("fixture-again");
+    github_sql_shell::generate::generate(Path::new(FIXTURE), &again).expect("generate again");
+    assert_eq!(tree(&out), tree(&again));
+    let before = tree(&out);
+    github_sql_shell::generate::generate(Path::new(FIXTURE), &out).expect("generate over");
+    assert_eq!(before, tree(&out));
+
+    // The engine loads it: every generated method is served or listed as unserved.
+    let provider = github_sql::spec::load_dir(&out).expect("the output loads");
+    let r = provider
+        .services
+        .iter()
+        .find(|s| s.name == "actions")
+        .and_then(|s| s.resources.iter().find(|r| r.name == "workflow_runs"))
+        .expect("actions.workflow_runs");
+    let list = r
+        .methods
+        .iter()
+        .find(|m| m.name == "list_workflow_runs_for_repo")
+        .expect("list");
+    assert_eq!(list.object_key.as_deref(), Some("workflow_runs"));
+    assert!(r
+        .select
+        .iter()
+        .any(|&i| r.methods[i].name == "list_workflow_runs_for_repo"));
+    assert!(provider
+        .unserved
+        .iter()
+        .any(|u| u.method.as_deref() == Some("create_webhook") && u.reason.contains("data__name")));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&again);
+}
+
+#[test]
+fn cli_generates_and_names_a_bad_input() {
+    let bin = env!("CARGO_BIN_EXE_github-sql");
+    let out = temp_dir("cli");
+    let ok = Command::new(bin)
+        .args(["generate", "--from", FIXTURE, "--out"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert!(
+        stderr.contains("20 operations") && stderr.contains("20 methods"),
+        "{stderr}"
+    );
+    let shown = Command::new(bin)
+        .args(["exec", "SHOW METHODS IN github.actions.workflow_runs"])
+        .env("GITHUB_SQL_PROVIDER_DIR", &out)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        text.contains("list_workflow_runs_for_repo") && text.contains("SELECT"),
+        "{text}"
+    );
+
+    let bad = Command::new(bin)
+        .args([
+            "generate",
+            "--from",
+            "/nonexistent/api.github.com.json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--from /nonexistent/api.github.com.json") && err.contains("cannot read"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The variable's value, or `None` (skipping) when it is unset outside CI; CI must set it.
+fn input_from_env(var: &str) -> Option<PathBuf> {
+    let v = std::env::var_os(var);
+    if v.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI sets {var}");
+        eprintln!("skipped: {var} is not set");
+    }
+    v.map(PathBuf::from)
+}
+
+#[test]
+fn github_description_is_covered_and_loads() {
+    let Some(input) = input_from_env("GITHUB_SQL_TEST_OPENAPI") else {
+        return;
+    };
+    let desc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&input).expect("read the description"))
+            .expect("JSON");
+    let mut all = BTreeSet::new();
+    for (path, item) in desc["paths"].as_object().expect("paths") {
+        for (m, _) in item.as_object().expect("path item") {
+            if [
+                "get", "put", "post", "patch", "delete", "head", "options", "trace",
+            ]
+            .contains(&m.as_str())
+            {
+                all.insert((m.clone(), path.clone()));
+            }
+        }
+    }
+    let out = temp_dir("github");
+    let s = github_sql_shell::generate::generate(&input, &out).expect("generate");
+    assert_eq!(s.operations, all.len());
+    assert_eq!(s.methods + s.curated_operations, all.len());
+
+    // Every operation is the target of a method: generated, or in a curated document's paths.
+    let provider = yaml(&out.join(VERSION_DIR).join("provider.yaml"));
+    let mut covered = BTreeSet::new();
+    let mut documented_methods = 0;
+    for (svc, _) in provider["providerServices"].as_object().expect("services") {
+        let doc = yaml(&out.join(VERSION_DIR).join(format!("services/{svc}.yaml")));
+        let curated = svc == "packages" || svc == "registry";
+        for (p, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (m, _) in item.as_object().into_iter().flatten() {
+                if curated {
+                    covered.insert((m.clone(), p.clone()));
+                }
+            }
+        }
+        for (_, r) in doc["components"]["x-stackQL-resources"]
+            .as_object()
+            .expect("resources")
+        {
+            for (_, m) in r["methods"].as_object().expect("methods") {
+                documented_methods += 1;
+                let op = m["operation"]["$ref"].as_str().expect("operation ref");
+                let (p, verb) = op
+                    .trim_start_matches("#/paths/")
+                    .rsplit_once('/')
+                    .expect("ref shape");
+                covered.insert((verb.to_string(), p.replace("~1", "/").replace("~0", "~")));
+            }
+        }
+    }
+    let missing: Vec<_> = all.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a method: {missing:?}"
+    );
+
+    // It loads, and nothing is lost: each method is served or listed as unserved with a reason.
+    let loaded = github_sql::spec::load_dir(&out).expect("the generated provider loads");
+    let served: usize = loaded
+        .services
+        .iter()
+        .flat_map(|s| s.resources.iter())
+        .map(|r| r.methods.len())
+        .sum();
+    let unserved = loaded
+        .unserved
+        .iter()
+        .filter(|u| u.method.is_some())
+        .count();
+    assert_eq!(served + unserved, documented_methods);
+    assert!(loaded.unserved.iter().all(|u| !u.reason.is_empty()));
+
+    let runs = loaded
+        .services
+        .iter()
+        .find(|s| s.name == "actions")
+        .and_then(|s| s.resources.iter().find(|r| r.name == "workflow_runs"))
+        .expect("actions.workflow_runs");
+    let list = runs
+        .methods
+        .iter()
+        .find(|m| m.name == "list_workflow_runs_for_repo")
+        .expect("list_workflow_runs_for_repo");
+    assert_eq!(list.object_key.as_deref(), Some("workflow_runs"));
+    assert!(runs
+        .select
+        .iter()
+        .any(|&i| runs.methods[i].name == list.name));
+
+    let bin = env!("CARGO_BIN_EXE_github-sql");
+    let shown = Command::new(bin)
+        .args([
+            "-o",
+            "csv",
+            "exec",
+            "SHOW SERVICES; SHOW METHODS IN github.actions.workflow_runs",
+        ])
+        .env("GITHUB_SQL_PROVIDER_DIR", &out)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        text.contains("github.repos") && text.contains("github.packages"),
+        "{text}"
+    );
+    assert!(text.contains("list_workflow_runs_for_repo,"), "{text}");
+    let _ = std::fs::remove_dir_all(&out);
+}
