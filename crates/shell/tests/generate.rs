@@ -90,7 +90,7 @@ fn methods(out: &Path) -> BTreeMap<String, String> {
 fn fixture_gives_the_stated_resources_methods_and_verbs() {
     let out = temp_dir("fixture");
     let s = github_sql_shell::generate::generate(Path::new(FIXTURE), &out).expect("generate");
-    assert_eq!((s.operations, s.methods, s.curated_operations), (20, 20, 0));
+    assert_eq!((s.operations, s.methods, s.curated_operations), (21, 21, 0));
     let got = methods(&out);
     let want: BTreeMap<String, String> = [
         // A wrapped list (total_count + one array) pages with objectKey; gets, the DELETE and
@@ -124,6 +124,8 @@ fn fixture_gives_the_stated_resources_methods_and_verbs() {
         // A GET without a body (204) is EXEC; PUT is REPLACE.
         ("activity.starring.check_repo_is_starred_by_authenticated_user", "exec"),
         ("activity.starring.star_repo_for_authenticated_user", "replace"),
+        // A row that is `oneOf` two schemas: its columns are theirs.
+        ("users.users.get_by_username", "select"),
         // A map (no properties) has no columns: EXEC.
         ("emojis.emojis.get", "exec"),
         // A `packages` operation the curated document lacks.
@@ -223,6 +225,16 @@ fn fixture_gives_the_stated_resources_methods_and_verbs() {
         .select
         .iter()
         .any(|&i| r.methods[i].name == "list_workflow_runs_for_repo"));
+    let users = provider
+        .services
+        .iter()
+        .find(|s| s.name == "users")
+        .and_then(|s| s.resources.iter().find(|r| r.name == "users"))
+        .expect("users.users");
+    let cols: Vec<&str> = users.columns.iter().map(|c| c.name.as_str()).collect();
+    for c in ["id", "login", "plan", "username"] {
+        assert!(cols.contains(&c), "{c} in {cols:?}");
+    }
     assert!(provider
         .unserved
         .iter()
@@ -247,7 +259,7 @@ fn cli_generates_and_names_a_bad_input() {
     );
     let stderr = String::from_utf8_lossy(&ok.stderr);
     assert!(
-        stderr.contains("20 operations") && stderr.contains("20 methods"),
+        stderr.contains("21 operations") && stderr.contains("21 methods"),
         "{stderr}"
     );
     let shown = Command::new(bin)

@@ -634,7 +634,9 @@ fn load_resource(
     for &i in &select {
         if let Some(schema) = item_schemas.get(&methods[i].name) {
             let schema = doc.resolve(schema, &at)?;
-            for (f, s) in schema["properties"].as_object().into_iter().flatten() {
+            let mut props = Vec::new();
+            row_properties(doc, schema, &at, 0, &mut props)?;
+            for (f, s) in props {
                 let s = doc.resolve(s, &at)?;
                 fields.entry(f.clone()).or_insert_with(|| {
                     let timestamp = s.get("format").and_then(Value::as_str) == Some("date-time");
@@ -916,6 +918,33 @@ fn load_resource(
         examples,
         server: None,
     }))
+}
+
+/// The properties of a row schema, with those of its `allOf`, `anyOf` and `oneOf` members in
+/// order (GitHub writes some rows as `allOf: [repository, {…}]` or `oneOf: [private-user,
+/// public-user]`); a later member's property of the same name is left to the first.
+fn row_properties<'v>(
+    doc: &'v Doc<'_>,
+    schema: &'v Value,
+    at: &str,
+    depth: usize,
+    out: &mut Vec<(&'v String, &'v Value)>,
+) -> Result<(), SpecError> {
+    if depth > 8 {
+        return Ok(());
+    }
+    for (f, s) in schema["properties"].as_object().into_iter().flatten() {
+        if !out.iter().any(|(g, _)| *g == f) {
+            out.push((f, s));
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for member in schema[key].as_array().into_iter().flatten() {
+            let member = doc.resolve(member, at)?;
+            row_properties(doc, member, at, depth + 1, out)?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads an optional YAML list, item by item; the closure gets each item's location.

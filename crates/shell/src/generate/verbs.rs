@@ -100,6 +100,25 @@ fn wrapped_array(doc: &Value, op: &Value, schema: &Value) -> Option<String> {
     (props.contains_key("total_count") || has_param(doc, op, "per_page")).then(|| (*only).clone())
 }
 
+/// Whether a row schema has properties, itself or through `allOf`/`anyOf`/`oneOf` members (the
+/// engine takes columns from all of them).
+fn has_properties(doc: &Value, schema: &Value, depth: usize) -> bool {
+    if schema["properties"]
+        .as_object()
+        .is_some_and(|p| !p.is_empty())
+    {
+        return true;
+    }
+    depth < 8
+        && ["allOf", "anyOf", "oneOf"].iter().any(|k| {
+            schema[*k]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|m| has_properties(doc, resolve(doc, m), depth + 1))
+        })
+}
+
 /// Decides the verb and response of `op` (HTTP method `http`, lower case) in document `doc`.
 pub fn shape(doc: &Value, http: &str, op: &Value) -> Shape {
     let responses = op["responses"].as_object();
@@ -159,7 +178,7 @@ pub fn shape(doc: &Value, http: &str, op: &Value) -> Shape {
                 };
                 // Columns come from a row's properties: a map (emojis) or a list of strings
                 // has none, so it is a call.
-                if row["properties"].as_object().is_some_and(|p| !p.is_empty()) {
+                if has_properties(doc, row, 0) {
                     Verb::Select
                 } else {
                     row_schema = None;
