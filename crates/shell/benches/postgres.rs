@@ -189,38 +189,10 @@ impl Drop for Session {
 /// Streams `COPY (query) TO STDOUT` through one psql session and reads the backend's peak RSS
 /// (VmHWM) when it is done: (rows, peak kB, time).
 fn stream_rss(server: &Server, query: &str) -> (usize, u64, Duration) {
-    let mut psql = Command::new("/usr/bin/psql")
-        .args(["-X", "-A", "-t", "-q"])
-        .arg(&server.url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("psql");
-    let mut stdin = psql.stdin.take().expect("stdin");
-    let mut out = BufReader::new(psql.stdout.take().expect("stdout"));
-    writeln!(stdin, "SELECT pg_backend_pid();").expect("write");
-    let mut line = String::new();
-    out.read_line(&mut line).expect("pid");
-    let pid: u32 = line.trim().parse().expect("a pid");
-    let start = Instant::now();
-    writeln!(stdin, "COPY ({query}) TO STDOUT;\nSELECT 'bench-done';").expect("write");
-    let mut rows = 0;
-    loop {
-        line.clear();
-        if out.read_line(&mut line).expect("read") == 0 {
-            panic!("psql ended before the marker ({rows} rows)");
-        }
-        if line.trim() == "bench-done" {
-            break;
-        }
-        rows += 1;
-    }
-    let took = start.elapsed();
-    let kb = rss_kb(pid, "VmHWM");
-    drop(stdin);
-    let _ = psql.wait();
-    (rows, kb, took)
+    let mut psql = Session::open(server);
+    let pid = psql.backend_pid();
+    let (rows, took) = psql.time(&format!("COPY ({query}) TO STDOUT"));
+    (rows, rss_kb(pid, "VmHWM"), took)
 }
 
 fn main() {

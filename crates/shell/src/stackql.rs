@@ -485,6 +485,18 @@ fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
             "no service {p}.{svc}{hint}; SHOW SERVICES IN {p} lists them"
         )))
     };
+    // `IN github[.service]`: the WHERE condition for the service, after checking both names.
+    let in_service = |check: &dyn Fn(&String) -> Result<(), Error>| -> Result<String, Error> {
+        match parts.as_slice() {
+            [prov, svc] => {
+                check_provider(prov)?;
+                check(svc)?;
+                Ok(format!(" AND service = {} COLLATE NOCASE", sql_str(svc)))
+            }
+            [prov] => check_provider(prov).map(|()| String::new()),
+            _ => Ok(String::new()),
+        }
+    };
     match (what.as_str(), parts.as_slice()) {
         ("PROVIDERS", []) => Ok(format!(
             "SELECT * FROM (SELECT {} AS name, {} AS version) WHERE 1{}",
@@ -504,18 +516,7 @@ fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
             ))
         }
         ("RESOURCES" | "TABLES", [] | [_] | [_, _]) => {
-            let service = match parts.as_slice() {
-                [prov, svc] => {
-                    check_provider(prov)?;
-                    check_service(svc)?;
-                    format!(" AND service = {} COLLATE NOCASE", sql_str(svc))
-                }
-                [prov] => {
-                    check_provider(prov)?;
-                    String::new()
-                }
-                _ => String::new(),
-            };
+            let service = in_service(&check_service)?;
             Ok(format!(
                 "SELECT name, id, {} FROM github_sql_resources WHERE provider = {}{service}{} ORDER BY id",
                 if extended {
@@ -556,18 +557,7 @@ fn parse_show(provider: &Provider, tokens: &[Token]) -> Result<String, Error> {
             ))
         }
         ("UNSERVED" | "SKIPPED", [] | [_] | [_, _]) => {
-            let service = match parts.as_slice() {
-                [prov, svc] => {
-                    check_provider(prov)?;
-                    check_service_or_unserved(provider, svc)?;
-                    format!(" AND service = {} COLLATE NOCASE", sql_str(svc))
-                }
-                [prov] => {
-                    check_provider(prov)?;
-                    String::new()
-                }
-                _ => String::new(),
-            };
+            let service = in_service(&|svc: &String| check_service_or_unserved(provider, svc))?;
             Ok(format!(
                 "SELECT resource_id AS resource, method, sql_verb AS SQLVerb, reason FROM github_sql_unserved WHERE provider = {}{service}{} ORDER BY resource_id, method",
                 sql_str(p),

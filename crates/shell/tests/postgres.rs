@@ -680,20 +680,14 @@ public class Probe {
     );
     let (user_pw, hostdb) = pg.url["postgres://".len()..].split_once('@').expect("url");
     let (user, pw) = user_pw.split_once(':').expect("user:pw");
-    let out = Command::new("java")
-        .arg("-cp")
-        .arg(format!("{}:{}", pg.dir.display(), jar.display()))
-        .arg("Probe")
-        .arg(format!("jdbc:postgresql://{hostdb}"))
-        .arg(user)
-        .arg(pw)
-        .output()
-        .expect("java");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = client_stdout(
+        Command::new("java")
+            .arg("-cp")
+            .arg(format!("{}:{}", pg.dir.display(), jar.display()))
+            .arg("Probe")
+            .arg(format!("jdbc:postgresql://{hostdb}"))
+            .arg(user)
+            .arg(pw),
     );
     assert!(stdout.contains("tables 6"), "{stdout}");
     assert!(
@@ -704,6 +698,18 @@ public class Probe {
     );
     assert!(stdout.contains("pks 0"), "{stdout}");
     assert_eq!(stdout.matches("run 130 true").count(), 10, "{stdout}");
+}
+
+/// Runs a client program to success and returns its standard output.
+fn client_stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
 
 /// A client installed by scripts/test.sh, named by an environment variable (CI must have it).
@@ -750,16 +756,10 @@ const { Client } = require("pg");
   await c.end();
 })().catch(e => { console.error(e); process.exit(1); });
 "#;
-    let out = Command::new("node")
-        .args(["-e", script, &pg.url])
-        .env("NODE_PATH", node_path)
-        .output()
-        .expect("node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = client_stdout(
+        Command::new("node")
+            .args(["-e", script, &pg.url])
+            .env("NODE_PATH", node_path),
     );
     assert!(stdout.contains("any 130"), "{stdout}");
     // bigint arrives as a string in node-postgres (it does not fit a JS number), timestamptz
@@ -803,16 +803,7 @@ print("tables", sorted(insp.get_foreign_table_names(schema="packages"))[:2])
 print("columns", len(insp.get_columns("auth_user_versions", schema="packages")))
 print("pk", insp.get_pk_constraint("auth_user_versions", schema="packages")["constrained_columns"])
 "#;
-    let out = Command::new(python)
-        .args(["-c", script, &pg.url])
-        .output()
-        .expect("python");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = client_stdout(Command::new(python).args(["-c", script, &pg.url]));
     assert!(stdout.contains("any 130"), "{stdout}");
     assert!(stdout.contains("metabase 6"), "{stdout}");
     assert!(stdout.contains("grafana 130"), "{stdout}");
