@@ -1,5 +1,8 @@
-//! Embeds every file under `provider-spec/` so the binaries are self-contained.
-use std::fmt::Write as _;
+//! Embeds the provider: the whole REST API of `provider-spec-generated/` with the curated
+//! service documents of `provider-spec/` in place of their generated copies, loaded here once
+//! and written in the spec crate's compact form, so start-up decodes a model instead of parsing
+//! megabytes of YAML (docs/performance.md, "Embedding the whole API").
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -17,28 +20,40 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn main() {
-    // The document lives at the workspace root, shared by every front end.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../provider-spec");
+/// Every YAML file under `root`, by path relative to it.
+fn read_tree(root: &Path) -> HashMap<String, String> {
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
-    walk(&root, &mut files);
-    let mut code = String::from("/// Files of `provider-spec/`, by path relative to it.\npub static FILES: &[(&str, &str)] = &[\n");
-    for f in &files {
-        println!("cargo:rerun-if-changed={}", f.display());
-        let rel = f
-            .strip_prefix(&root)
-            .expect("under root")
-            .to_string_lossy()
-            .replace('\\', "/");
-        writeln!(
-            code,
-            "    ({rel:?}, include_str!({:?})),",
-            f.display().to_string()
-        )
-        .expect("write");
+    walk(root, &mut files);
+    files
+        .iter()
+        .map(|f| {
+            println!("cargo:rerun-if-changed={}", f.display());
+            let rel = f
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(f)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
+            (rel, text)
+        })
+        .collect()
+}
+
+fn main() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = read_tree(&workspace.join("provider-spec-generated"));
+    // The curated documents are the source of their services; provider.yaml stays the generated
+    // one, which lists every service (its config is the curated provider's, copied by the
+    // generator; the generate test checks the copy is current).
+    for (rel, text) in read_tree(&workspace.join("provider-spec")) {
+        if !rel.ends_with("/provider.yaml") {
+            files.insert(rel, text);
+        }
     }
-    code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("provider_spec.rs");
-    std::fs::write(out, code).expect("write provider_spec.rs");
+    let provider = github_sql_spec::load_files(files).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = github_sql_spec::compact::encode(&provider).unwrap_or_else(|e| panic!("{e}"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("provider.postcard");
+    std::fs::write(out, bytes).expect("write provider.postcard");
 }

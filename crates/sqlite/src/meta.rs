@@ -1,7 +1,8 @@
 //! Metadata tables generated from the provider document, for StackQL's SHOW and DESCRIBE:
 //! `github_sql_services`, `github_sql_resources`, `github_sql_columns`, `github_sql_methods`,
 //! `github_sql_unserved` (what the documents declare but github-sql does not serve, with why).
-//! Read-only, eponymous, fully materialised (they are small).
+//! Read-only, eponymous, materialised on first use: with the whole REST API they hold tens of
+//! thousands of rows that most sessions never read, so `.load` does not build them.
 //!
 //! A bare resource name several services share is registered here too, as a table that cannot
 //! be opened: using it fails with an error naming the qualified tables (SQLite would otherwise
@@ -10,7 +11,7 @@
 use std::borrow::Cow;
 use std::ffi::{c_int, CStr, CString};
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rusqlite::ffi;
 use rusqlite::types::Value;
@@ -24,13 +25,34 @@ use github_sql_engine::spec::Provider;
 
 use super::vtab::guard;
 
-/// A small static table.
-#[derive(Debug)]
+/// How a metadata table's rows are made from the provider.
+type Fill = fn(&Provider) -> Vec<Vec<Value>>;
+
+/// A static table, filled from the provider the first time it is read.
 pub struct StaticRows {
     columns: Vec<&'static str>,
-    rows: Vec<Vec<Value>>,
+    rows: OnceLock<Vec<Vec<Value>>>,
+    fill: Option<(Arc<Provider>, Fill)>,
     /// Opening the table fails with this message (an ambiguous name).
     refuse: Option<String>,
+}
+
+impl StaticRows {
+    fn new(columns: Vec<&'static str>, p: &Arc<Provider>, fill: Fill) -> Self {
+        StaticRows {
+            columns,
+            rows: OnceLock::new(),
+            fill: Some((p.clone(), fill)),
+            refuse: None,
+        }
+    }
+
+    fn rows(&self) -> &[Vec<Value>] {
+        self.rows.get_or_init(|| match &self.fill {
+            Some((p, fill)) => fill(p),
+            None => Vec::new(),
+        })
+    }
 }
 
 #[repr(C)]
@@ -69,8 +91,9 @@ unsafe impl<'vtab> VTab<'vtab> for MetaTable {
     }
 
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
-        info.set_estimated_cost(self.data.rows.len() as f64);
-        info.set_estimated_rows(self.data.rows.len() as i64);
+        // A guess that needs no rows: planning must not build them.
+        info.set_estimated_cost(1000.0);
+        info.set_estimated_rows(1000);
         Ok(true)
     }
 
@@ -108,14 +131,14 @@ unsafe impl VTabCursor for MetaCursor<'_> {
     }
 
     fn eof(&self) -> bool {
-        self.row >= self.data.rows.len()
+        self.row >= self.data.rows().len()
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         guard(|| {
             let v = usize::try_from(i)
                 .ok()
-                .and_then(|i| self.data.rows.get(self.row).and_then(|r| r.get(i)))
+                .and_then(|i| self.data.rows().get(self.row).and_then(|r| r.get(i)))
                 .cloned()
                 .unwrap_or(Value::Null);
             ctx.set_result(&v)
@@ -132,43 +155,45 @@ fn text(s: &str) -> Value {
 }
 
 /// The metadata tables' names and contents for a provider.
-pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
-    let services = StaticRows {
-        columns: vec!["provider", "name", "id", "title", "description"],
-        rows: p
-            .services
-            .iter()
-            .map(|s| {
-                vec![
-                    text(&p.name),
-                    text(&s.name),
-                    text(&format!("{}.{}", p.name, s.name)),
-                    text(&s.title),
-                    text(&s.description),
-                ]
-            })
-            .collect(),
-        refuse: None,
-    };
-    let resources = StaticRows {
-        columns: vec!["provider", "service", "name", "id", "title", "description"],
-        rows: p
-            .resources()
-            .map(|r| {
-                vec![
-                    text(&p.name),
-                    text(&r.service),
-                    text(&r.name),
-                    text(&r.id),
-                    text(&r.title),
-                    text(&r.description),
-                ]
-            })
-            .collect(),
-        refuse: None,
-    };
-    let mut columns = StaticRows {
-        columns: vec![
+pub fn tables(p: &Arc<Provider>) -> Vec<(&'static str, StaticRows)> {
+    let services = StaticRows::new(
+        vec!["provider", "name", "id", "title", "description"],
+        p,
+        |p| {
+            p.services
+                .iter()
+                .map(|s| {
+                    vec![
+                        text(&p.name),
+                        text(&s.name),
+                        text(&format!("{}.{}", p.name, s.name)),
+                        text(&s.title),
+                        text(&s.description),
+                    ]
+                })
+                .collect()
+        },
+    );
+    let resources = StaticRows::new(
+        vec!["provider", "service", "name", "id", "title", "description"],
+        p,
+        |p| {
+            p.resources()
+                .map(|r| {
+                    vec![
+                        text(&p.name),
+                        text(&r.service),
+                        text(&r.name),
+                        text(&r.id),
+                        text(&r.title),
+                        text(&r.description),
+                    ]
+                })
+                .collect()
+        },
+    );
+    let columns = StaticRows::new(
+        vec![
             "resource_id",
             "resource",
             "position INTEGER",
@@ -178,11 +203,11 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
             "hidden INTEGER",
             "required_in_where INTEGER",
         ],
-        rows: Vec::new(),
-        refuse: None,
-    };
-    let mut methods = StaticRows {
-        columns: vec![
+        p,
+        column_rows,
+    );
+    let methods = StaticRows::new(
+        vec![
             "resource_id",
             "resource",
             "method",
@@ -192,13 +217,52 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
             "path",
             "description",
         ],
-        rows: Vec::new(),
-        refuse: None,
-    };
+        p,
+        method_rows,
+    );
+    let unserved = StaticRows::new(
+        vec![
+            "provider",
+            "service",
+            "resource",
+            "resource_id",
+            "method",
+            "sql_verb",
+            "reason",
+        ],
+        p,
+        |p| {
+            p.unserved
+                .iter()
+                .map(|u| {
+                    vec![
+                        text(&p.name),
+                        text(&u.service),
+                        text(&u.resource),
+                        text(&format!("{}.{}.{}", p.name, u.service, u.resource)),
+                        u.method.as_deref().map_or(Value::Null, text),
+                        text(&u.verb.to_ascii_uppercase()),
+                        text(&u.reason),
+                    ]
+                })
+                .collect()
+        },
+    );
+    vec![
+        ("github_sql_unserved", unserved),
+        ("github_sql_services", services),
+        ("github_sql_resources", resources),
+        ("github_sql_columns", columns),
+        ("github_sql_methods", methods),
+    ]
+}
+
+fn column_rows(p: &Provider) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
     for r in p.resources() {
         let required: Vec<String> = r.select_required().iter().map(|p| p.name.clone()).collect();
         for (i, c) in r.columns.iter().enumerate() {
-            columns.rows.push(vec![
+            rows.push(vec![
                 text(&r.id),
                 text(&r.name),
                 Value::Integer(i as i64 + 1),
@@ -211,6 +275,13 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
                 )),
             ]);
         }
+    }
+    rows
+}
+
+fn method_rows(p: &Provider) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    for r in p.resources() {
         for (i, m) in r.methods.iter().enumerate() {
             let verb = if r.select.contains(&i) {
                 "SELECT"
@@ -225,7 +296,7 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
                 .filter(|p| p.required)
                 .map(|p| p.name.as_str())
                 .collect();
-            methods.rows.push(vec![
+            rows.push(vec![
                 text(&r.id),
                 text(&r.name),
                 text(&m.name),
@@ -237,44 +308,11 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
             ]);
         }
     }
-    let unserved = StaticRows {
-        columns: vec![
-            "provider",
-            "service",
-            "resource",
-            "resource_id",
-            "method",
-            "sql_verb",
-            "reason",
-        ],
-        rows: p
-            .unserved
-            .iter()
-            .map(|u| {
-                vec![
-                    text(&p.name),
-                    text(&u.service),
-                    text(&u.resource),
-                    text(&format!("{}.{}.{}", p.name, u.service, u.resource)),
-                    u.method.as_deref().map_or(Value::Null, text),
-                    text(&u.verb.to_ascii_uppercase()),
-                    text(&u.reason),
-                ]
-            })
-            .collect(),
-        refuse: None,
-    };
-    vec![
-        ("github_sql_unserved", unserved),
-        ("github_sql_services", services),
-        ("github_sql_resources", resources),
-        ("github_sql_columns", columns),
-        ("github_sql_methods", methods),
-    ]
+    rows
 }
 
 /// Registers the metadata tables.
-pub fn register(conn: &Connection, provider: &Provider) -> rusqlite::Result<()> {
+pub fn register(conn: &Connection, provider: &Arc<Provider>) -> rusqlite::Result<()> {
     const MODULE: &Module<'static, MetaTable> = &Module::read_only_module();
     for (name, data) in tables(provider) {
         conn.create_module(name, MODULE, Some(Arc::new(data)))?;
@@ -283,7 +321,8 @@ pub fn register(conn: &Connection, provider: &Provider) -> rusqlite::Result<()> 
         let refuse = provider.ambiguity(name);
         let data = StaticRows {
             columns: vec!["ambiguous"],
-            rows: Vec::new(),
+            rows: OnceLock::new(),
+            fill: None,
             refuse,
         };
         conn.create_module(name.as_str(), MODULE, Some(Arc::new(data)))?;

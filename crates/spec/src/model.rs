@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 /// SQL type of a column or parameter, derived from the OpenAPI schema `type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SqlType {
     /// `integer` (and `boolean`, as 0/1).
     Integer,
@@ -39,7 +41,7 @@ impl SqlType {
 }
 
 /// Where an operation parameter goes in the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ParamLocation {
     /// A `{name}` segment of the path (always percent-encoded).
     Path,
@@ -48,7 +50,7 @@ pub enum ParamLocation {
 }
 
 /// One parameter of an operation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Param {
     /// Parameter name (`package_name`).
     pub name: String,
@@ -70,7 +72,7 @@ pub struct Param {
 }
 
 /// What an operation's successful response holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Returns {
     /// A JSON array of rows (possibly under `object_key`), possibly paginated.
     Array,
@@ -81,7 +83,7 @@ pub enum Returns {
 }
 
 /// One method of a resource (a StackQL method bound to one OpenAPI operation).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Method {
     /// StackQL method name (`get_package_version_for_authenticated_user`).
     pub name: String,
@@ -128,7 +130,7 @@ impl Method {
 }
 
 /// Where a column's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnSource {
     /// A top-level field of the response object.
     Field(String),
@@ -154,7 +156,7 @@ pub enum ColumnSource {
 }
 
 /// A column computed from the whole response (`x-github-sql.computedColumns.<name>.from`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Computed {
     /// `body-sha256`: `sha256:<hex>` of the response body's bytes (a manifest's digest).
     BodySha256,
@@ -165,7 +167,7 @@ pub enum Computed {
 }
 
 /// One column of a resource's table.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Column {
     /// Column name.
     pub name: String,
@@ -193,7 +195,7 @@ impl Column {
 }
 
 /// Pagination settings shared by the provider's list operations.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Pagination {
     /// Query parameter for the page size and the value to send (`per_page=100`).
     pub page_size: Option<(String, u32)>,
@@ -202,7 +204,7 @@ pub struct Pagination {
 }
 
 /// A resource: one SQL table.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Resource {
     /// StackQL id, `provider.service.resource`.
     pub id: String,
@@ -242,7 +244,7 @@ pub struct Resource {
 }
 
 /// How requests to a service's own server authenticate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServerAuth {
     /// `Authorization: Bearer <GitHub token>`, as the REST API takes it.
     Token,
@@ -252,7 +254,7 @@ pub enum ServerAuth {
 }
 
 /// A service's own server (`servers[0]` of its document when that is not `https://api.github.com`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Server {
     /// Default URL (`https://ghcr.io`).
     pub url: String,
@@ -267,7 +269,7 @@ pub struct Server {
 
 /// A titled prose section of a resource's reference page, kept in the document so nothing about
 /// one resource lives in Rust.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     /// Section heading.
     pub title: String,
@@ -276,7 +278,7 @@ pub struct Note {
 }
 
 /// An example query of a resource's reference page.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Example {
     /// Heading.
     pub title: String,
@@ -366,7 +368,7 @@ impl Resource {
 }
 
 /// A service: a group of resources (`github.packages`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Service {
     /// Service name.
     pub name: String,
@@ -381,7 +383,7 @@ pub struct Service {
 }
 
 /// A whole provider (`github`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Provider {
     /// Provider name.
     pub name: String,
@@ -399,7 +401,7 @@ pub struct Provider {
 }
 
 /// `config.auth` of provider.yaml.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Auth {
     /// `type: bearer` (or none): `Authorization: Bearer <token>` with the token from
     /// `GITHUB_TOKEN`, `GH_TOKEN` or `STACKQL_GITHUB_PASSWORD`.
@@ -416,7 +418,7 @@ pub enum Auth {
 }
 
 /// Something a document declares that github-sql does not serve (listed by `SHOW UNSERVED`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unserved {
     /// Service name.
     pub service: String,
