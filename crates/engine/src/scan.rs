@@ -258,25 +258,29 @@ impl Scan {
         let Some(col) = resource.columns.get(i) else {
             return Value::Null;
         };
-        match &col.source {
-            ColumnSource::Field(_)
-            | ColumnSource::ParamField { .. }
-            | ColumnSource::Path { .. }
-            | ColumnSource::Computed(_) => self
+        let method = &resource.methods[self.method];
+        let echoed = match &col.source {
+            ColumnSource::Param(p) => Some(p),
+            // A field this method's rows lack: the column echoes the parameter.
+            ColumnSource::ParamField { param, field } if !method.fields.contains(field) => {
+                Some(param)
+            }
+            _ => None,
+        };
+        let Some(p) = echoed else {
+            return self
                 .current()
                 .and_then(|r| r.get(i))
                 .cloned()
+                .unwrap_or(Value::Null);
+        };
+        match self.sources.get(self.source).and_then(|b| b.echo.get(p)) {
+            Some(v) => v.clone(),
+            None => resource
+                .param(p)
+                .and_then(|p| p.default.clone())
+                .map(Value::Text)
                 .unwrap_or(Value::Null),
-            ColumnSource::Param(p) => {
-                match self.sources.get(self.source).and_then(|b| b.echo.get(p)) {
-                    Some(v) => v.clone(),
-                    None => resource
-                        .param(p)
-                        .and_then(|p| p.default.clone())
-                        .map(Value::Text)
-                        .unwrap_or(Value::Null),
-                }
-            }
         }
     }
 
@@ -408,7 +412,7 @@ fn decode(
         decoder.fill_computed(&mut rows, resp);
         return Ok(rows);
     } else if batch.single {
-        decoder.object(&page.body).map(|r| vec![r])
+        decoder.object_or_items(&page.body)
     } else {
         decoder.page(&page.body)
     };

@@ -21,6 +21,9 @@
 //! index feeds the numbers and strings), so a test can tell rows apart. A wrapped list (an
 //! object with an array property) gets `total_count` equal to its array's length.
 //!
+//! A request's path parameters are written into the rows' scalar properties of the same name
+//! (`/gitignore/templates/C` answers `name: "C"`), as GitHub's answers have them.
+//!
 //! Pagination: `per_page` and `page` are accepted. Page 1 holds at most `per_page` items,
 //! a later page none, and no `Link` header is sent: every list is one page.
 
@@ -52,8 +55,28 @@ pub struct Operation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Segment {
     Literal(String),
-    /// A `{param}` segment (or one mixing text and a parameter): matches any non-empty segment.
+    /// Text and parameters in one segment (`{base}...{head}`): each parameter matches one or
+    /// more characters.
+    Pattern(Vec<Piece>),
+    /// A whole-segment `{param}`: matches any non-empty segment.
+    Param(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
     Param,
+}
+
+impl Segment {
+    /// How loosely it matches: a literal beats a pattern, which beats a parameter.
+    fn looseness(&self) -> u8 {
+        match self {
+            Segment::Literal(_) => 0,
+            Segment::Pattern(_) => 1,
+            Segment::Param(_) => 2,
+        }
+    }
 }
 
 /// What the fake answers for one request.
@@ -109,12 +132,7 @@ impl SchemaFake {
         self.ops
             .iter()
             .filter(|op| op.method.eq_ignore_ascii_case(method) && matches(&op.segments, &parts))
-            .min_by_key(|op| {
-                op.segments
-                    .iter()
-                    .map(|s| *s == Segment::Param)
-                    .collect::<Vec<bool>>()
-            })
+            .min_by_key(|op| op.segments.iter().map(Segment::looseness).collect::<Vec<u8>>())
     }
 
     /// The full synthesized body of an operation (page 1, no `per_page` limit).
@@ -139,6 +157,7 @@ impl SchemaFake {
         }
         if let Some(b) = body.as_mut() {
             paginate(b, page, per_page);
+            echo_path_params(b, &op.segments, path);
         }
         Some(Answer {
             operation: op,
@@ -152,11 +171,29 @@ fn segments(template: &str) -> Vec<Segment> {
     template
         .split('/')
         .map(|s| {
-            if s.contains('{') {
-                Segment::Param
-            } else {
-                Segment::Literal(s.to_string())
+            let whole = s
+                .strip_prefix('{')
+                .and_then(|r| r.strip_suffix('}'))
+                .filter(|n| !n.contains(['{', '}']));
+            if let Some(name) = whole {
+                return Segment::Param(name.to_string());
             }
+            if !s.contains('{') {
+                return Segment::Literal(s.to_string());
+            }
+            let mut pieces = Vec::new();
+            let mut rest = s;
+            while let Some(open) = rest.find('{') {
+                if open > 0 {
+                    pieces.push(Piece::Text(rest[..open].to_string()));
+                }
+                pieces.push(Piece::Param);
+                rest = rest[open..].find('}').map_or("", |close| &rest[open + close + 1..]);
+            }
+            if !rest.is_empty() {
+                pieces.push(Piece::Text(rest.to_string()));
+            }
+            Segment::Pattern(pieces)
         })
         .collect()
 }
@@ -165,8 +202,76 @@ fn matches(segments: &[Segment], parts: &[&str]) -> bool {
     segments.len() == parts.len()
         && segments.iter().zip(parts).all(|(s, p)| match s {
             Segment::Literal(l) => l == p,
-            Segment::Param => !p.is_empty(),
+            Segment::Pattern(pieces) => pattern_matches(pieces, p),
+            Segment::Param(_) => !p.is_empty(),
         })
+}
+
+/// Whether `text` is the pieces, each parameter standing for one or more characters.
+fn pattern_matches(pieces: &[Piece], text: &str) -> bool {
+    match pieces.split_first() {
+        None => text.is_empty(),
+        Some((Piece::Text(t), rest)) => text
+            .strip_prefix(t.as_str())
+            .is_some_and(|r| pattern_matches(rest, r)),
+        Some((Piece::Param, rest)) => text
+            .char_indices()
+            .skip(1)
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .filter(|&i| i > 0)
+            .any(|i| pattern_matches(rest, &text[i..])),
+    }
+}
+
+/// Writes the request's path parameters into the rows' scalar properties of the same name, as
+/// GitHub's answer to `/gitignore/templates/C` has `name: C`.
+fn echo_path_params(body: &mut Value, segments: &[Segment], path: &str) {
+    let values: Vec<(&str, String)> = segments
+        .iter()
+        .zip(path.split('/'))
+        .filter_map(|(s, p)| match s {
+            Segment::Param(name) => Some((
+                name.as_str(),
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut set = |row: &mut Value| {
+        for (name, v) in &values {
+            match row.get_mut(*name) {
+                Some(slot @ Value::String(_)) => *slot = json!(v),
+                Some(slot @ Value::Number(_)) => {
+                    if let Ok(n) = v.parse::<i64>() {
+                        *slot = json!(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    match body {
+        Value::Array(items) => items.iter_mut().for_each(&mut set),
+        Value::Object(m) => {
+            let arrays: Vec<String> = m
+                .iter()
+                .filter(|(_, v)| v.is_array())
+                .map(|(k, _)| k.clone())
+                .collect();
+            match arrays.as_slice() {
+                [key] if m.contains_key("total_count") => {
+                    if let Some(Value::Array(items)) = m.get_mut(key) {
+                        items.iter_mut().for_each(&mut set);
+                    }
+                }
+                _ => set(body),
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Keeps page `page` of `per_page` items of a list body (a top-level array, or the array of a
@@ -561,6 +666,26 @@ mod tests {
             f.answer("GET", "/repos//r/runs", None).is_none(),
             "an empty segment is no value"
         );
+    }
+
+    #[test]
+    fn patterns_match_and_path_values_are_echoed() {
+        let mut d = doc();
+        d["paths"]["/cmp/{base}...{head}"] = json!({"get": {"operationId": "pattern"}});
+        d["paths"]["/cmp/{basehead}"] = json!({"get": {"operationId": "param"}});
+        d["paths"]["/templates/{name}"] = json!({"get": {"responses": {"200": {"content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "name": {"type": "string"}, "size": {"type": "integer"}}}}}}}}});
+        let f = SchemaFake::new(vec![d]);
+        let op = |p: &str| f.find("GET", p).map(|o| o.operation_id.clone());
+        assert_eq!(op("/cmp/main...dev").as_deref(), Some("pattern"));
+        assert_eq!(op("/cmp/main").as_deref(), Some("param"));
+        assert_eq!(op("/cmp/...dev").as_deref(), Some("param"), "a parameter is never empty");
+        let b = f.answer("GET", "/templates/C%2B%2B", None).expect("get").body.expect("body");
+        assert_eq!(b["name"], json!("C++"));
+        assert!(b["size"].is_i64());
+        let run = f.answer("GET", "/repos/o/r/runs/7", None).expect("run").body.expect("body");
+        assert_ne!(run["id"], json!(7), "only same-named properties are echoed");
     }
 
     #[test]

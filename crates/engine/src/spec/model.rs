@@ -97,6 +97,10 @@ pub struct Method {
     pub returns: Returns,
     /// For array responses wrapped in an object: the key holding the array.
     pub object_key: Option<String>,
+    /// Top-level fields of one row of its response (with those of `allOf`/`anyOf`/`oneOf`
+    /// members): a resource's columns are the union over its SELECT methods, so a column may be
+    /// a field this method's rows lack.
+    pub fields: Vec<String>,
     /// Token scopes GitHub requires for this method (named in 403 errors).
     pub scopes: Vec<String>,
     /// Name of the SQL function an EXEC method becomes: the method name when no other EXEC
@@ -223,7 +227,8 @@ pub struct Resource {
     pub columns: Vec<Column>,
     /// Every method.
     pub methods: Vec<Method>,
-    /// Indices into `methods` for SELECT, in preference order.
+    /// Indices into `methods` for SELECT, in preference order: most required parameters first,
+    /// then `sqlVerbs.select` order.
     pub select: Vec<usize>,
     /// Indices into `methods` for DELETE.
     pub delete: Vec<usize>,
