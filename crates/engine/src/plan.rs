@@ -224,7 +224,9 @@ pub fn param_alone(method: &Method, column: &crate::spec::Column) -> bool {
         ColumnSource::ParamField { param, field } => {
             !method.fields.iter().any(|f| f == field)
                 || column.sql_type == SqlType::Json
-                || method.param(param).is_none_or(|p| p.sql_type != column.sql_type)
+                || method
+                    .param(param)
+                    .is_none_or(|p| p.sql_type != column.sql_type)
         }
         _ => false,
     }
@@ -467,6 +469,16 @@ pub fn bind(
         };
         let (api, echo) = match (p.sql_type, v) {
             (_, Value::Null) => return Ok(None),
+            (_, v) if p.boolean => match boolean(&v) {
+                Some(b) => (b.to_string(), Value::Integer(i64::from(b))),
+                None => {
+                    return Err(PlanError::NotAllowed {
+                        param: name.clone(),
+                        value: render(&v),
+                        allowed: vec!["true".into(), "false".into()],
+                    })
+                }
+            },
             (SqlType::Integer, Value::Integer(i)) if i >= 0 => (i.to_string(), Value::Integer(i)),
             (SqlType::Integer, Value::Text(t)) => match t.trim().parse::<i64>() {
                 // StackQL's docs quote ids: `package_version_id = '123'`.
@@ -509,6 +521,20 @@ pub fn bind(
         bound.echo.insert(name.clone(), echo);
     }
     Ok(Some(bound))
+}
+
+/// A boolean parameter's value: SQL's 1/0 (what TRUE/FALSE are), or the text true/false/1/0.
+fn boolean(v: &Value) -> Option<bool> {
+    match v {
+        Value::Integer(0) => Some(false),
+        Value::Integer(1) => Some(true),
+        Value::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn not_integer(param: &str, value: &str) -> PlanError {
@@ -859,6 +885,36 @@ mod tests {
         );
         assert!(decode(&r, 99, None).is_err());
         assert!(decode(&r, n, Some("nope")).is_err());
+    }
+
+    #[test]
+    fn boolean_parameters_go_out_as_true_and_false() {
+        let r = res();
+        let mut list = r.methods[r.select[1]].clone();
+        let mut flag = list.param("state").expect("state").clone();
+        flag.name = "all".into();
+        flag.sql_type = SqlType::Integer;
+        flag.allowed = None;
+        flag.boolean = true;
+        list.params.push(flag);
+        let names = vec!["all".to_string()];
+        for (v, api, echo) in [
+            (Value::Integer(1), "true", 1),
+            (Value::Integer(0), "false", 0),
+            (Value::Text("True".into()), "true", 1),
+            (Value::Text("0".into()), "false", 0),
+        ] {
+            let b = bind(&list, &names, vec![v])
+                .expect("binds")
+                .expect("not null");
+            assert_eq!(b.query, vec![("all".to_string(), api.to_string())]);
+            assert_eq!(b.echo["all"], Value::Integer(echo));
+        }
+        let e = bind(&list, &names, vec![Value::Integer(2)]).expect_err("not a boolean");
+        assert_eq!(
+            e.to_string(),
+            "all \"2\" is not valid; use one of: true, false"
+        );
     }
 
     #[test]

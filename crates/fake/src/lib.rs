@@ -8,6 +8,10 @@
 //! token scopes, `%2F` in container names. Tests can inject faults and latency, swap the token
 //! policy, edit the data while it runs and read the request log.
 //!
+//! Beyond packages, [`FakeGitHub::with_schema_routes`] answers any GET that some OpenAPI service
+//! document describes, with JSON made from its response schema ([`schema::SchemaFake`]): what
+//! the conformance test of the generated provider runs against.
+//!
 //! ```ignore
 //! # use github_sql::fake::{FakeGitHub, Store};
 //! let mut store = Store::new();

@@ -132,7 +132,12 @@ impl SchemaFake {
         self.ops
             .iter()
             .filter(|op| op.method.eq_ignore_ascii_case(method) && matches(&op.segments, &parts))
-            .min_by_key(|op| op.segments.iter().map(Segment::looseness).collect::<Vec<u8>>())
+            .min_by_key(|op| {
+                op.segments
+                    .iter()
+                    .map(Segment::looseness)
+                    .collect::<Vec<u8>>()
+            })
     }
 
     /// The full synthesized body of an operation (page 1, no `per_page` limit).
@@ -188,7 +193,9 @@ fn segments(template: &str) -> Vec<Segment> {
                     pieces.push(Piece::Text(rest[..open].to_string()));
                 }
                 pieces.push(Piece::Param);
-                rest = rest[open..].find('}').map_or("", |close| &rest[open + close + 1..]);
+                rest = rest[open..]
+                    .find('}')
+                    .map_or("", |close| &rest[open + close + 1..]);
             }
             if !rest.is_empty() {
                 pieces.push(Piece::Text(rest.to_string()));
@@ -680,11 +687,23 @@ mod tests {
         let op = |p: &str| f.find("GET", p).map(|o| o.operation_id.clone());
         assert_eq!(op("/cmp/main...dev").as_deref(), Some("pattern"));
         assert_eq!(op("/cmp/main").as_deref(), Some("param"));
-        assert_eq!(op("/cmp/...dev").as_deref(), Some("param"), "a parameter is never empty");
-        let b = f.answer("GET", "/templates/C%2B%2B", None).expect("get").body.expect("body");
+        assert_eq!(
+            op("/cmp/...dev").as_deref(),
+            Some("param"),
+            "a parameter is never empty"
+        );
+        let b = f
+            .answer("GET", "/templates/C%2B%2B", None)
+            .expect("get")
+            .body
+            .expect("body");
         assert_eq!(b["name"], json!("C++"));
         assert!(b["size"].is_i64());
-        let run = f.answer("GET", "/repos/o/r/runs/7", None).expect("run").body.expect("body");
+        let run = f
+            .answer("GET", "/repos/o/r/runs/7", None)
+            .expect("run")
+            .body
+            .expect("body");
         assert_ne!(run["id"], json!(7), "only same-named properties are echoed");
     }
 

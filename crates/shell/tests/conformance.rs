@@ -120,7 +120,10 @@ fn doc_page_size(doc: &Json, path: &str) -> Option<u32> {
             }
             let d = p["description"].as_str().unwrap_or("").to_ascii_lowercase();
             let max = d.find("max ").and_then(|i| {
-                let n: String = d[i + 4..].chars().take_while(char::is_ascii_digit).collect();
+                let n: String = d[i + 4..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
                 n.parse::<u32>().ok()
             });
             return Some(max.filter(|&n| n > 0).unwrap_or(100));
@@ -131,6 +134,9 @@ fn doc_page_size(doc: &Json, path: &str) -> Option<u32> {
 
 /// The value a WHERE gives a parameter: an enum's first value, an integer, else a token.
 fn value_for(p: &Param) -> Value {
+    if p.boolean {
+        return Value::Integer(1);
+    }
     if let Some(first) = p.allowed.as_ref().and_then(|a| a.first()) {
         return match (p.sql_type, first.parse::<i64>()) {
             (SqlType::Integer, Ok(i)) => Value::Integer(i),
@@ -143,7 +149,14 @@ fn value_for(p: &Param) -> Value {
     }
 }
 
-/// The value as it goes into a URL.
+/// A parameter's value as it goes into a URL (a boolean as `true`, as GitHub reads it).
+fn api_text_for(p: &Param) -> String {
+    if p.boolean {
+        return "true".into();
+    }
+    api_text(&value_for(p))
+}
+
 fn api_text(v: &Value) -> String {
     match v {
         Value::Integer(i) => i.to_string(),
@@ -187,7 +200,7 @@ fn plan_for(resource: &Resource, params: &[&Param]) -> Result<(usize, ScanArgs),
 
 /// The WHERE parameters that make the planner choose method `m`: its required ones, plus one
 /// optional parameter when a less demanding method would win without it.
-fn choose<'r>(resource: &'r Resource, m: usize) -> Result<(Vec<&'r Param>, ScanArgs), String> {
+fn choose(resource: &Resource, m: usize) -> Result<(Vec<&Param>, ScanArgs), String> {
     let method = &resource.methods[m];
     let required: Vec<&Param> = method.required().collect();
     let (chosen, args) = plan_for(resource, &required)?;
@@ -214,7 +227,7 @@ fn choose<'r>(resource: &'r Resource, m: usize) -> Result<(Vec<&'r Param>, ScanA
 fn expected_path(template: &str, given: &[&Param]) -> String {
     let mut path = template.to_string();
     for p in given.iter().filter(|p| p.location == ParamLocation::Path) {
-        path = path.replace(&format!("{{{}}}", p.name), &api_text(&value_for(p)));
+        path = path.replace(&format!("{{{}}}", p.name), &api_text_for(p));
     }
     path
 }
@@ -365,7 +378,7 @@ impl Checker {
         let mut want_query: Vec<(String, String)> = given
             .iter()
             .filter(|p| p.location == ParamLocation::Query)
-            .map(|p| (p.name.clone(), api_text(&value_for(p))))
+            .map(|p| (p.name.clone(), api_text_for(p)))
             .collect();
         if method.returns == Returns::Array {
             if let Some(n) = doc_page_size(&self.docs[&resource.service], &method.path) {
@@ -475,6 +488,57 @@ impl Checker {
         problems
     }
 
+    /// Each optional boolean query parameter of the method, given as SQL's `1` beside the
+    /// required ones, goes out as `name=true`. Returns how many were checked, and the problems.
+    fn check_booleans(&self, resource: &Arc<Resource>, m: usize) -> (usize, Vec<String>) {
+        let method = &resource.methods[m];
+        let mut problems = Vec::new();
+        let mut n = 0;
+        let flags = method
+            .params
+            .iter()
+            .filter(|p| p.boolean && !p.required && p.location == ParamLocation::Query);
+        for flag in flags {
+            let mut given: Vec<&Param> = method.required().collect();
+            given.push(flag);
+            let args = match plan_for(resource, &given) {
+                Ok((c, args)) if c == m => args,
+                Ok((c, _)) => {
+                    problems.push(format!(
+                        "(a) adding {} = 1 chose {}",
+                        flag.name, resource.methods[c].name
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(format!("{} = 1: {e}", flag.name));
+                    continue;
+                }
+            };
+            n += 1;
+            let table = Arc::new(Table::new(resource.clone(), self.client.clone()));
+            self.fake.clear_requests();
+            if let Err(e) = Scan::start(table, &args, None) {
+                problems.push(format!("{} = 1: scan failed: {e}", flag.name));
+                continue;
+            }
+            let log = self.fake.requests();
+            let sent = log
+                .first()
+                .map(|r| sorted_pairs(r.query.as_deref()))
+                .unwrap_or_default();
+            if !sent.contains(&(flag.name.clone(), "true".into())) {
+                problems.push(format!(
+                    "(b) {} = 1 sent as {:?}, expected {}=true",
+                    flag.name,
+                    log.first().and_then(|r| r.query.clone()),
+                    flag.name
+                ));
+            }
+        }
+        (n, problems)
+    }
+
     /// The same WHERE through SQLite: the same request and as many rows.
     fn check_sqlite(
         &self,
@@ -512,30 +576,29 @@ impl Checker {
             .collect();
         self.fake.clear_requests();
         let result = self.conn.prepare(&sql).and_then(|mut stmt| {
-            let n = stmt.column_count();
-            let decls: Vec<Option<String>> = stmt
+            let decls: Vec<(String, Option<String>)> = stmt
                 .columns()
-                .into_iter()
-                .map(|c| c.decl_type().map(String::from))
+                .map(|c| (c.name().to_string(), c.decl_type().map(String::from)))
                 .collect();
             let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
             let mut count = 0;
             let mut bad = Vec::new();
             while let Some(row) = rows.next()? {
                 count += 1;
-                for i in 0..n {
+                for (i, (name, decl)) in decls.iter().enumerate() {
                     let v: rusqlite::types::Value = row.get(i)?;
-                    let ok = match (decls[i].as_deref(), &v) {
+                    let ok = match (decl.as_deref(), &v) {
                         (_, rusqlite::types::Value::Null) => true,
                         (Some("INTEGER"), rusqlite::types::Value::Integer(_)) => true,
                         (Some("JSON"), rusqlite::types::Value::Text(t)) => {
-                            serde_json::from_str::<Json>(t.as_str()).is_ok_and(|j| j.is_object() || j.is_array())
+                            serde_json::from_str::<Json>(t.as_str())
+                                .is_ok_and(|j| j.is_object() || j.is_array())
                         }
                         (Some("INTEGER" | "JSON"), _) => false,
                         _ => true,
                     };
-                    if !ok && !bad.contains(&i) {
-                        bad.push(i);
+                    if !ok && !bad.contains(name) {
+                        bad.push(name.clone());
                     }
                 }
             }
@@ -547,9 +610,9 @@ impl Checker {
                 if count != want_rows {
                     problems.push(format!("(sqlite) {count} rows, the scan gave {want_rows}"));
                 }
-                for i in bad {
+                for name in bad {
                     problems.push(format!(
-                        "(sqlite) column {i} does not hold its declared type"
+                        "(sqlite) column {name} does not hold its declared type"
                     ));
                 }
             }
@@ -609,7 +672,7 @@ fn every_select_method_of_the_generated_provider_conforms() {
         .collect();
     let mut skipped: Vec<String> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    let mut checked = 0usize;
+    let (mut checked, mut booleans) = (0usize, 0usize);
     let mut served = 0usize;
     for resource in provider.resources() {
         for &m in &resource.select {
@@ -621,7 +684,10 @@ fn every_select_method_of_the_generated_provider_conforms() {
                 ));
                 continue;
             }
-            let problems = checker.check(resource, m);
+            let mut problems = checker.check(resource, m);
+            let (n, more) = checker.check_booleans(resource, m);
+            booleans += n;
+            problems.extend(more);
             checked += 1;
             for p in problems {
                 failures.push(format!("{id} ({}): {p}", resource.methods[m].path));
@@ -633,7 +699,8 @@ fn every_select_method_of_the_generated_provider_conforms() {
         "conformance: {} SELECT methods in the documents; {served} served, {} unserved; \
          {checked} checked through the planner and SQLite ({} gets, {} gets answered with an \
          array, {} lists, {} objectKey lists; {} needing an optional parameter to be chosen), \
-         {} curated skipped; {} failures; {} column type mismatches",
+         {booleans} optional boolean parameters sent as true; {} curated skipped; {} failures; \
+         {} column type mismatches",
         doc_selects.len(),
         unserved.len(),
         checker.kinds[0],
@@ -660,15 +727,31 @@ fn every_select_method_of_the_generated_provider_conforms() {
     for f in &failures {
         println!("  FAIL {f}");
     }
-    assert_eq!(doc_selects.len(), DOC_SELECT_METHODS, "SELECT methods in the documents");
-    assert_eq!(unserved.len(), UNSERVED_SELECT_METHODS, "unserved: {unserved:#?}");
-    assert_eq!(skipped.len(), CURATED_SELECT_METHODS, "skipped: {skipped:#?}");
+    assert_eq!(
+        doc_selects.len(),
+        DOC_SELECT_METHODS,
+        "SELECT methods in the documents"
+    );
+    assert_eq!(
+        unserved.len(),
+        UNSERVED_SELECT_METHODS,
+        "unserved: {unserved:#?}"
+    );
+    assert_eq!(
+        skipped.len(),
+        CURATED_SELECT_METHODS,
+        "skipped: {skipped:#?}"
+    );
     assert_eq!(
         served + unserved.len(),
         doc_selects.len(),
         "every SELECT method is served or listed as unserved"
     );
-    assert_eq!(checked + skipped.len(), served, "no method skipped silently");
+    assert_eq!(
+        checked + skipped.len(),
+        served,
+        "no method skipped silently"
+    );
     assert!(
         failures.is_empty() && checker.types.is_empty(),
         "{} of {checked} methods failed and {} columns have the wrong type (see the output above)",

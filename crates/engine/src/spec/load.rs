@@ -673,7 +673,11 @@ fn load_resource(
                 let s = doc.resolve(s, &at)?;
                 fields.entry(f.clone()).or_insert_with(|| {
                     let timestamp = s.get("format").and_then(Value::as_str) == Some("date-time");
-                    (property_type(doc, s, 0), str_of(s, "description"), timestamp)
+                    (
+                        property_type(doc, s, 0),
+                        str_of(s, "description"),
+                        timestamp,
+                    )
                 });
             }
         }
@@ -1113,6 +1117,7 @@ fn load_method(
             description: str_of(p, "description"),
             multi_segment: location == ParamLocation::Path
                 && p["x-github-sql-multiSegment"].as_bool().unwrap_or(false),
+            boolean: schema["type"] == "boolean",
         });
     }
     let key = m["response"]["openAPIDocKey"]
@@ -1527,7 +1532,11 @@ components:
         let dir = doc_dir("order", service);
         let p = load_dir(&dir).expect("loads");
         let r = p.resource_by_name("runs").expect("runs");
-        let names: Vec<&str> = r.select.iter().map(|&i| r.methods[i].name.as_str()).collect();
+        let names: Vec<&str> = r
+            .select
+            .iter()
+            .map(|&i| r.methods[i].name.as_str())
+            .collect();
         assert_eq!(names, ["get", "list"]);
         let get = &r.methods[r.select[0]];
         assert_eq!(

@@ -67,6 +67,9 @@ pub struct Param {
     /// A path parameter whose value may span several segments (`x-github-sql-multiSegment:
     /// true`, e.g. an image name `octo/app`): each `/`-separated part is encoded on its own.
     pub multi_segment: bool,
+    /// The schema's type is `boolean`: SQL's `1`/`0` (and `TRUE`/`FALSE`, which are integers) go
+    /// out as `true`/`false`, as GitHub reads them.
+    pub boolean: bool,
 }
 
 /// What an operation's successful response holds.
