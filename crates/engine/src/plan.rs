@@ -18,9 +18,9 @@
 //!
 //! Method choice follows StackQL: walk the SELECT methods in preference order (the loader puts the
 //! method needing the most parameters first, then `sqlVerbs.select` order) and take the first
-//! method whose required parameters all have a usable `=`. When a required parameter has an `=` that is not
-//! usable in this join order, the plan is "not usable" (SQLite tries another order); when it has
-//! none at all, planning fails with [`PlanError::MissingParams`].
+//! method whose required parameters all have a usable `=`. When a required parameter has an `=`
+//! that is not usable in this join order, the plan is "not usable" (SQLite tries another order);
+//! when it has none at all, planning fails with [`PlanError::MissingParams`].
 //!
 //! **IN lists** on a pushed parameter arrive whole in one `filter` call (SQLite's
 //! `sqlite3_vtab_in`), and the sources are fetched concurrently.

@@ -13,9 +13,10 @@
 //! The fake is the schema-driven one ([`github_sql_fake::schema::SchemaFake`]): it answers any
 //! documented GET with JSON made from the response schema. Every method goes through the planner
 //! and a [`Scan`], then the same WHERE through SQLite with the registered virtual tables (where
-//! SQLite also checks the constraints the plan calls Inexact). Methods that cannot be checked are listed with the reason, and the counts
-//! are asserted exactly, so nothing is skipped silently. Failures are collected and reported
-//! together.
+//! SQLite also checks the constraints the plan calls Inexact). Every optional boolean query
+//! parameter is also given once, as SQL's `1`, and must go out as `true`. Methods that cannot be
+//! checked are listed with the reason, and the counts are asserted exactly, so nothing is
+//! skipped silently. Failures are collected and reported together.
 //!
 //! Run: `cargo test -p github-sql-shell --test conformance -- --nocapture` (prints the counts).
 

@@ -601,9 +601,11 @@ fn load_resource(
         match load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)? {
             Ok((mut method, item)) => {
                 if let Some(item) = item {
-                    let mut props = Vec::new();
-                    row_properties(doc, doc.resolve(&item, &at)?, &at, 0, &mut props)?;
-                    method.fields = props.into_iter().map(|(f, _)| f.clone()).collect();
+                    if verb == "select" {
+                        let mut props = Vec::new();
+                        row_properties(doc, doc.resolve(&item, &at)?, &at, 0, &mut props)?;
+                        method.fields = props.into_iter().map(|(f, _)| f.clone()).collect();
+                    }
                     item_schemas.insert(mname.clone(), item);
                 }
                 methods.push(method);

@@ -100,9 +100,9 @@ pub struct Method {
     pub returns: Returns,
     /// For array responses wrapped in an object: the key holding the array.
     pub object_key: Option<String>,
-    /// Top-level fields of one row of its response (with those of `allOf`/`anyOf`/`oneOf`
-    /// members): a resource's columns are the union over its SELECT methods, so a column may be
-    /// a field this method's rows lack.
+    /// For a SELECT method, the top-level fields of one row of its response (with those of
+    /// `allOf`/`anyOf`/`oneOf` members): a resource's columns are the union over its SELECT
+    /// methods, so a column may be a field this method's rows lack. Empty for other methods.
     pub fields: Vec<String>,
     /// Token scopes GitHub requires for this method (named in 403 errors).
     pub scopes: Vec<String>,
