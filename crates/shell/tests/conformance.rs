@@ -314,6 +314,16 @@ fn expected_field<'j>(source: &ColumnSource, item: &'j Json) -> Option<&'j Json>
     }
 }
 
+fn to_sqlite(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Integer(i) => rusqlite::types::Value::Integer(*i),
+        Value::Real(r) => rusqlite::types::Value::Real(*r),
+        Value::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        Value::Blob(b) => rusqlite::types::Value::Blob(b.clone()),
+    }
+}
+
 /// A declared type that does not fit the value its schema gives: found once per column.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct TypeMismatch {
@@ -434,10 +444,16 @@ impl Checker {
         for (r, (row, item)) in rows.iter().zip(&items).enumerate() {
             for (c, col) in resource.columns.iter().enumerate() {
                 let actual = &row[c];
-                // A parameter named like a field this method's rows lack echoes the parameter.
+                // A parameter named like a field this method's rows lack echoes the parameter
+                // when the column has its type (else the column is NULL).
                 let echoed = match &col.source {
                     ColumnSource::Param(p) => Some(p),
-                    ColumnSource::ParamField { param, field } if item.get(field).is_none() => {
+                    ColumnSource::ParamField { param, field }
+                        if item.get(field).is_none()
+                            && method
+                                .param(param)
+                                .is_some_and(|p| p.sql_type == col.sql_type) =>
+                    {
                         Some(param)
                     }
                     _ => None,
@@ -476,7 +492,7 @@ impl Checker {
                 }
             }
         }
-        problems.extend(self.check_sqlite(resource, &given, rows.len(), &req.path));
+        problems.extend(self.check_sqlite(resource, &given, &rows, &req.path));
         self.kinds[match (&method.returns, &method.object_key) {
             (Returns::Object, None) if rows.len() == 1 => 0,
             (Returns::Object, None) => 1,
@@ -540,14 +556,16 @@ impl Checker {
         (n, problems)
     }
 
-    /// The same WHERE through SQLite: the same request and as many rows.
+    /// The same WHERE through SQLite: the same request, and the scan's rows (every visible
+    /// column, of its declared type).
     fn check_sqlite(
         &self,
         resource: &Resource,
         given: &[&Param],
-        want_rows: usize,
+        scanned: &[Vec<Value>],
         want_path: &str,
     ) -> Vec<String> {
+        let want_rows = scanned.len();
         let mut problems = Vec::new();
         let cols: Vec<String> = given
             .iter()
@@ -584,10 +602,16 @@ impl Checker {
             let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
             let mut count = 0;
             let mut bad = Vec::new();
+            let mut differ = Vec::new();
             while let Some(row) = rows.next()? {
-                count += 1;
                 for (i, (name, decl)) in decls.iter().enumerate() {
                     let v: rusqlite::types::Value = row.get(i)?;
+                    let scan_value = resource
+                        .column_index(name)
+                        .and_then(|c| scanned.get(count).map(|r| to_sqlite(&r[c])));
+                    if scan_value.as_ref() != Some(&v) && !differ.contains(name) {
+                        differ.push(name.clone());
+                    }
                     let ok = match (decl.as_deref(), &v) {
                         (_, rusqlite::types::Value::Null) => true,
                         (Some("INTEGER"), rusqlite::types::Value::Integer(_)) => true,
@@ -602,12 +626,18 @@ impl Checker {
                         bad.push(name.clone());
                     }
                 }
+                count += 1;
             }
-            Ok((count, bad))
+            Ok((count, bad, differ))
         });
         match result {
             Err(e) => problems.push(format!("(sqlite) {sql}: {}", common::error_text(&e))),
-            Ok((count, bad)) => {
+            Ok((count, bad, differ)) => {
+                for name in differ {
+                    problems.push(format!(
+                        "(sqlite) column {name} differs from the scan's value"
+                    ));
+                }
                 if count != want_rows {
                     problems.push(format!("(sqlite) {count} rows, the scan gave {want_rows}"));
                 }
