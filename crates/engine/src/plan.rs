@@ -7,16 +7,20 @@
 //! - **Exact**: an `=` (or each value of an `IN`) on a column that echoes a parameter of the chosen
 //!   method. The API returns only matching rows and the column reads back the value given, so
 //!   SQLite may drop its own check (`omit`).
+//!   So is an `=` on a parameter named like a response field that cannot read the value back
+//!   ([`param_alone`]): a field the chosen method's rows lack, a JSON field (a repository's
+//!   `owner` object), or one of another type; SQLite's check would drop every row.
 //! - **Inexact**: an `=` on a column that supplies a parameter but reads a response field
 //!   (`paramFields`, or a parameter named like a field: `id`, `name`, `visibility`). The value is
 //!   sent, and SQLite still checks the field: GitHub may match more loosely than `=` (it answers
 //!   `visibility=internal` with `private` packages for some registries, and names case-insensitively).
 //! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first).
 //!
-//! Method choice follows StackQL: walk `sqlVerbs.select` in order and take the first method whose
-//! required parameters all have a usable `=`. When a required parameter has an `=` that is not
-//! usable in this join order, the plan is "not usable" (SQLite tries another order); when it has
-//! none at all, planning fails with [`PlanError::MissingParams`].
+//! Method choice follows StackQL: walk the SELECT methods in preference order (the loader puts the
+//! method needing the most parameters first, then `sqlVerbs.select` order) and take the first
+//! method whose required parameters all have a usable `=`. When a required parameter has an `=`
+//! that is not usable in this join order, the plan is "not usable" (SQLite tries another order);
+//! when it has none at all, planning fails with [`PlanError::MissingParams`].
 //!
 //! **IN lists** on a pushed parameter arrive whole in one `filter` call (SQLite's
 //! `sqlite3_vtab_in`), and the sources are fetched concurrently.
@@ -209,6 +213,25 @@ fn list(v: &[String]) -> String {
     }
 }
 
+/// Whether an `=` on this column is the parameter alone, so SQLite must not check the column
+/// too: a parameter column, or a parameter named like a field ([`ColumnSource::ParamField`]) when
+/// the field cannot read back the value given: the method's rows lack it (columns are the union
+/// of the SELECT methods' rows), or its type is not the parameter's (a repository's `owner` is an
+/// object; a workflow's `workflow_id` is its number, the parameter also takes its file name).
+pub fn param_alone(method: &Method, column: &crate::spec::Column) -> bool {
+    match &column.source {
+        ColumnSource::Param(_) => true,
+        ColumnSource::ParamField { param, field } => {
+            !method.fields.iter().any(|f| f == field)
+                || column.sql_type == SqlType::Json
+                || method
+                    .param(param)
+                    .is_none_or(|p| p.sql_type != column.sql_type)
+        }
+        _ => false,
+    }
+}
+
 /// An example WHERE clause giving the parameters.
 pub fn example_where(resource: &Resource, params: &[&Param]) -> String {
     let parts: Vec<String> = params
@@ -321,7 +344,7 @@ pub fn plan_select(
         let echoes = resource
             .columns
             .get(constraints[*i].column)
-            .is_some_and(|c| matches!(c.source, ColumnSource::Param(_)));
+            .is_some_and(|c| param_alone(method, c));
         verdicts[*i] = if echoes {
             Verdict::Exact
         } else {
@@ -446,6 +469,16 @@ pub fn bind(
         };
         let (api, echo) = match (p.sql_type, v) {
             (_, Value::Null) => return Ok(None),
+            (_, v) if p.boolean => match boolean(&v) {
+                Some(b) => (b.to_string(), Value::Integer(i64::from(b))),
+                None => {
+                    return Err(PlanError::NotAllowed {
+                        param: name.clone(),
+                        value: render(&v),
+                        allowed: vec!["true".into(), "false".into()],
+                    })
+                }
+            },
             (SqlType::Integer, Value::Integer(i)) if i >= 0 => (i.to_string(), Value::Integer(i)),
             (SqlType::Integer, Value::Text(t)) => match t.trim().parse::<i64>() {
                 // StackQL's docs quote ids: `package_version_id = '123'`.
@@ -488,6 +521,20 @@ pub fn bind(
         bound.echo.insert(name.clone(), echo);
     }
     Ok(Some(bound))
+}
+
+/// A boolean parameter's value: SQL's 1/0 (what TRUE/FALSE are), or the text true/false/1/0.
+fn boolean(v: &Value) -> Option<bool> {
+    match v {
+        Value::Integer(0) => Some(false),
+        Value::Integer(1) => Some(true),
+        Value::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn not_integer(param: &str, value: &str) -> PlanError {
@@ -591,6 +638,39 @@ mod tests {
                 };
                 assert_eq!(*v, want, "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn a_parameter_named_like_a_field_that_cannot_read_it_back_is_exact() {
+        // As if `package_name` were also a field of the rows: SQLite checks it only when the
+        // chosen method's rows have it with the parameter's type. Else (a repository's `owner`
+        // object, a run list without `run_id`) SQLite's check would drop every row.
+        let mut r = (*res()).clone();
+        let i = col(&r, "package_name");
+        r.columns[i].source = ColumnSource::ParamField {
+            param: "package_name".into(),
+            field: "package_name".into(),
+        };
+        let cons = vec![eq(&r, "package_name"), eq(&r, "package_type")];
+        let list = r.select[1];
+        for (in_rows, t, want) in [
+            (true, SqlType::Text, Verdict::Inexact),
+            (true, SqlType::Json, Verdict::Exact),
+            (true, SqlType::Integer, Verdict::Exact),
+            (false, SqlType::Text, Verdict::Exact),
+        ] {
+            r.columns[i].sql_type = t;
+            r.methods[list].fields.retain(|f| f != "package_name");
+            if in_rows {
+                r.methods[list].fields.push("package_name".into());
+            }
+            let p = plan_select(&r, &cons, false)
+                .expect("plans")
+                .expect("usable");
+            assert_eq!(p.method, list);
+            assert_eq!(p.verdicts[0], want, "in rows: {in_rows}, {t:?}");
+            assert_eq!(p.verdicts[1], Verdict::Exact);
         }
     }
 
@@ -805,6 +885,36 @@ mod tests {
         );
         assert!(decode(&r, 99, None).is_err());
         assert!(decode(&r, n, Some("nope")).is_err());
+    }
+
+    #[test]
+    fn boolean_parameters_go_out_as_true_and_false() {
+        let r = res();
+        let mut list = r.methods[r.select[1]].clone();
+        let mut flag = list.param("state").expect("state").clone();
+        flag.name = "all".into();
+        flag.sql_type = SqlType::Integer;
+        flag.allowed = None;
+        flag.boolean = true;
+        list.params.push(flag);
+        let names = vec!["all".to_string()];
+        for (v, api, echo) in [
+            (Value::Integer(1), "true", 1),
+            (Value::Integer(0), "false", 0),
+            (Value::Text("True".into()), "true", 1),
+            (Value::Text("0".into()), "false", 0),
+        ] {
+            let b = bind(&list, &names, vec![v])
+                .expect("binds")
+                .expect("not null");
+            assert_eq!(b.query, vec![("all".to_string(), api.to_string())]);
+            assert_eq!(b.echo["all"], Value::Integer(echo));
+        }
+        let e = bind(&list, &names, vec![Value::Integer(2)]).expect_err("not a boolean");
+        assert_eq!(
+            e.to_string(),
+            "all \"2\" is not valid; use one of: true, false"
+        );
     }
 
     #[test]

@@ -140,6 +140,17 @@ impl RowDecoder {
         Ok(row)
     }
 
+    /// The rows of a get's answer: one object, or each item when the answer is an array. A get
+    /// may be documented as `oneOf` an array and objects: a repository's contents at a path are
+    /// a file, or a directory's entries.
+    pub fn object_or_items(&self, body: &[u8]) -> Result<Vec<Row>, serde_json::Error> {
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            self.page(body)
+        } else {
+            self.object(body).map(|r| vec![r])
+        }
+    }
+
     /// Converts an already-parsed object (wrapped lists, EXEC answers).
     pub fn from_value(&self, item: &Json) -> Row {
         let mut row = vec![Value::Null; self.columns];
@@ -329,6 +340,16 @@ mod tests {
         assert_eq!(
             d.object(br#"{"id": 1}"#).expect("object")[col("id")],
             Value::Integer(1)
+        );
+        // A get answered with an array (a directory's contents) gives a row per item.
+        let items = d
+            .object_or_items(b" [{\"id\": 1}, {\"id\": 2}]")
+            .expect("items");
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1][col("id")], Value::Integer(2));
+        assert_eq!(
+            d.object_or_items(br#"{"id": 3}"#).expect("object")[0][col("id")],
+            Value::Integer(3)
         );
     }
 

@@ -255,28 +255,41 @@ impl Scan {
     /// bound with (else the parameter's declared default, the value the API used).
     pub fn value(&self, i: usize) -> Value {
         let resource = &self.table.resource;
-        let Some(col) = resource.columns.get(i) else {
-            return Value::Null;
-        };
-        match &col.source {
-            ColumnSource::Field(_)
-            | ColumnSource::ParamField { .. }
-            | ColumnSource::Path { .. }
-            | ColumnSource::Computed(_) => self
+        let Some(p) = self.echoed_param(i) else {
+            return self
                 .current()
                 .and_then(|r| r.get(i))
                 .cloned()
+                .unwrap_or(Value::Null);
+        };
+        match self.sources.get(self.source).and_then(|b| b.echo.get(p)) {
+            Some(v) => v.clone(),
+            None => resource
+                .param(p)
+                .and_then(|p| p.default.clone())
+                .map(Value::Text)
                 .unwrap_or(Value::Null),
-            ColumnSource::Param(p) => {
-                match self.sources.get(self.source).and_then(|b| b.echo.get(p)) {
-                    Some(v) => v.clone(),
-                    None => resource
-                        .param(p)
-                        .and_then(|p| p.default.clone())
-                        .map(Value::Text)
-                        .unwrap_or(Value::Null),
-                }
+        }
+    }
+
+    /// The parameter column `i` echoes (rather than reading the row): a parameter column, or a
+    /// parameter named like a field this scan's method's rows lack, when the column has the
+    /// parameter's type (a JSON `owner` column stays NULL rather than holding a login).
+    pub fn echoed_param(&self, i: usize) -> Option<&str> {
+        let resource = &self.table.resource;
+        let method = &resource.methods[self.method];
+        let col = resource.columns.get(i)?;
+        match &col.source {
+            ColumnSource::Param(p) => Some(p),
+            ColumnSource::ParamField { param, field }
+                if !method.fields.contains(field)
+                    && method
+                        .param(param)
+                        .is_some_and(|p| p.sql_type == col.sql_type) =>
+            {
+                Some(param)
             }
+            _ => None,
         }
     }
 
@@ -408,7 +421,7 @@ fn decode(
         decoder.fill_computed(&mut rows, resp);
         return Ok(rows);
     } else if batch.single {
-        decoder.object(&page.body).map(|r| vec![r])
+        decoder.object_or_items(&page.body)
     } else {
         decoder.page(&page.body)
     };
@@ -450,5 +463,117 @@ mod tests {
             "1600 sources is too many"
         );
         assert_eq!(combinations(&[]).expect("none"), vec![Vec::<Value>::new()]);
+    }
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::*;
+    use crate::http::{ClientConfig, RetryPolicy, Token};
+    use crate::plan::{plan_select, Constraint, Op, Verdict};
+    use serde_json::json;
+
+    /// A resource whose columns are the union of two row shapes: a run (with `run_id` and an
+    /// `owner` object) and a run's groups (with neither).
+    fn doc() -> serde_json::Value {
+        let p = |name: &str, t: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": t}});
+        let ok = |schema: serde_json::Value| json!({"200": {"content": {"application/json": {"schema": schema}}}});
+        json!({
+            "paths": {
+                "/r/{owner}/runs/{run_id}": {"get": {
+                    "parameters": [p("owner", "string"), p("run_id", "integer")],
+                    "responses": ok(json!({"type": "object", "properties": {
+                        "run_id": {"type": "integer"},
+                        "owner": {"type": "object", "properties": {"login": {"type": "string"}}}
+                    }}))
+                }},
+                "/r/{owner}/runs/{run_id}/groups/{kind}": {"get": {
+                    "parameters": [p("owner", "string"), p("run_id", "integer"), p("kind", "string")],
+                    "responses": ok(json!({"type": "array", "items": {
+                        "type": "object", "properties": {"name": {"type": "string"}}
+                    }}))
+                }}
+            },
+            "components": {"x-stackQL-resources": {"runs": {
+                "methods": {
+                    "get_run": {"operation": {"$ref": "#/paths/~1r~1{owner}~1runs~1{run_id}/get"}},
+                    "list_groups": {"operation": {"$ref": "#/paths/~1r~1{owner}~1runs~1{run_id}~1groups~1{kind}/get"}}
+                },
+                "sqlVerbs": {"select": [
+                    {"$ref": "#/components/x-stackQL-resources/runs/methods/get_run"},
+                    {"$ref": "#/components/x-stackQL-resources/runs/methods/list_groups"}
+                ]}
+            }}}
+        })
+    }
+
+    #[test]
+    fn a_parameter_named_like_a_field_the_rows_lack_is_echoed_when_its_type_fits() {
+        let dir = std::env::temp_dir().join(format!("ghsql-echo-{}", std::process::id()));
+        let v = dir.join("github/v1");
+        std::fs::create_dir_all(v.join("services")).expect("mkdir");
+        std::fs::write(
+            v.join("provider.yaml"),
+            "name: github\nversion: v1\nproviderServices:\n  s:\n    service:\n      $ref: github/v1/services/s.yaml\n",
+        )
+        .expect("write");
+        // JSON is YAML: the same text is the loader's document and the fake's.
+        std::fs::write(v.join("services/s.yaml"), doc().to_string()).expect("write");
+        let provider = crate::spec::load_dir(&dir).expect("loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = provider.resource_by_name("runs").expect("runs").clone();
+
+        let fake = github_sql_fake::FakeGitHub::with_schema_routes(
+            github_sql_fake::Store::new(),
+            vec![doc()],
+        )
+        .expect("fake");
+        let client = crate::http::GitHubClient::new(ClientConfig {
+            retry: RetryPolicy::fast(),
+            ..ClientConfig::new(fake.base_url(), Some(Token::new("t")))
+        });
+        let col = |n: &str| r.column_index(n).expect(n);
+        let eq = |n: &str| Constraint {
+            column: col(n),
+            op: Op::Eq,
+            usable: true,
+            in_list: false,
+        };
+        let cons = [eq("owner"), eq("run_id"), eq("kind")];
+        let plan = plan_select(&r, &cons, false)
+            .expect("plans")
+            .expect("usable");
+        assert_eq!(r.methods[plan.method].name, "list_groups");
+        assert_eq!(
+            plan.verdicts,
+            [Verdict::Exact; 3],
+            "SQLite must not re-check"
+        );
+        let values = [
+            Value::Text("octo".into()),
+            Value::Integer(7),
+            Value::Text("k".into()),
+        ];
+        let args = ScanArgs {
+            method: plan.method,
+            params: plan
+                .args
+                .iter()
+                .map(|(i, n)| (n.clone(), vec![values[*i].clone()]))
+                .collect(),
+            want: None,
+        };
+        let table = Arc::new(Table::new(r.clone(), client));
+        let scan = Scan::start(table, &args, None).expect("scan");
+        assert!(scan.current().is_some(), "rows");
+        assert_eq!(scan.value(col("run_id")), Value::Integer(7), "echoed");
+        assert_eq!(
+            scan.value(col("owner")),
+            Value::Null,
+            "a JSON column does not hold the login given"
+        );
+        assert_eq!(scan.echoed_param(col("run_id")), Some("run_id"));
+        assert_eq!(scan.echoed_param(col("owner")), None);
+        assert!(matches!(scan.value(col("name")), Value::Text(_)));
     }
 }

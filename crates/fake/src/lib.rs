@@ -8,6 +8,10 @@
 //! token scopes, `%2F` in container names. Tests can inject faults and latency, swap the token
 //! policy, edit the data while it runs and read the request log.
 //!
+//! Beyond packages, [`FakeGitHub::with_schema_routes`] answers any GET that some OpenAPI service
+//! document describes, with JSON made from its response schema ([`schema::SchemaFake`]): what
+//! the conformance test of the generated provider runs against.
+//!
 //! ```ignore
 //! # use github_sql::fake::{FakeGitHub, Store};
 //! let mut store = Store::new();
@@ -25,6 +29,7 @@ use std::time::Duration;
 
 pub mod registry;
 pub mod sample;
+pub mod schema;
 mod server;
 mod store;
 
@@ -91,6 +96,28 @@ impl FakeGitHub {
     /// Starts a server over [`sample::demo_store`].
     pub fn demo() -> std::io::Result<FakeGitHub> {
         FakeGitHub::start(sample::demo_store())
+    }
+
+    /// Starts a server over `store` that also answers every documented GET of these OpenAPI 3
+    /// service documents from its response schema ([`schema::SchemaFake`]). The curated routes
+    /// (packages, registry, [`Store::add_json_route`]) come first.
+    pub fn with_schema_routes(
+        store: Store,
+        docs: Vec<serde_json::Value>,
+    ) -> std::io::Result<FakeGitHub> {
+        let gh = FakeGitHub::start(store)?;
+        gh.set_schema_routes(schema::SchemaFake::new(docs));
+        Ok(gh)
+    }
+
+    /// Replaces the schema routes (requests no curated route answers go to them).
+    pub fn set_schema_routes(&self, routes: schema::SchemaFake) {
+        *lock(&self.shared.schema) = Some(Arc::new(routes));
+    }
+
+    /// The schema routes, if set: what they answer for a path is what a test compares rows with.
+    pub fn schema_routes(&self) -> Option<Arc<schema::SchemaFake>> {
+        lock(&self.shared.schema).clone()
     }
 
     /// `http://127.0.0.1:PORT`, no trailing slash.

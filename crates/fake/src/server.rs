@@ -62,6 +62,8 @@ pub(super) struct Shared {
     pub(super) policy: Mutex<TokenPolicy>,
     /// Bearer tokens the fake registry's `/token` endpoint issued, with the repository each is for.
     pub(super) registry_tokens: Mutex<HashMap<String, String>>,
+    /// Routes answered from the documents' response schemas, after the curated ones.
+    pub(super) schema: Mutex<Option<Arc<super::schema::SchemaFake>>>,
     rate: Mutex<Rate>,
     seq: AtomicU64,
 }
@@ -89,6 +91,7 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             policy: Mutex::new(TokenPolicy::default()),
             registry_tokens: Mutex::new(HashMap::new()),
+            schema: Mutex::new(None),
             rate: Mutex::new(Rate {
                 used: 0,
                 reset: now_epoch() + 3600,
@@ -373,12 +376,9 @@ fn error(status: StatusCode, message: &str, doc: &str) -> Response {
     )
 }
 
-async fn unknown_route() -> Response {
-    error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT)
-}
-
 /// A [`JsonRoute`](super::store::JsonRoute) added to the store for this method and path, else
-/// GitHub's 404.
+/// an operation of the schema routes ([`super::FakeGitHub::set_schema_routes`]), else GitHub's
+/// 404.
 async fn generic_route(
     State(s): State<Arc<Shared>>,
     method: axum::http::Method,
@@ -389,7 +389,7 @@ async fn generic_route(
         .json_route(method.as_str(), uri.path())
         .cloned();
     match route {
-        None => unknown_route().await,
+        None => schema_route(&s, method.as_str(), &uri),
         Some(JsonRoute::NoContent) => StatusCode::NO_CONTENT.into_response(),
         Some(JsonRoute::Object(v)) => json_response(StatusCode::OK, &v),
         Some(JsonRoute::List { items, wrap }) => {
@@ -420,6 +420,22 @@ async fn generic_route(
             }
             resp
         }
+    }
+}
+
+/// The schema fake's answer, else GitHub's 404.
+fn schema_route(s: &Shared, method: &str, uri: &Uri) -> Response {
+    let schema = lock(&s.schema).clone();
+    let Some(answer) = schema
+        .as_deref()
+        .and_then(|f| f.answer(method, uri.path(), uri.query()))
+    else {
+        return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT);
+    };
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    match answer.body {
+        Some(body) => json_response(status, &body),
+        None => status.into_response(),
     }
 }
 

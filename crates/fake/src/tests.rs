@@ -793,3 +793,31 @@ async fn works_inside_a_current_thread_runtime() {
     // Blocking here is fine: the server has its own thread and runtime.
     assert_eq!(call(&gh, "GET", NPM_A).status, 200);
 }
+
+#[test]
+fn schema_routes_answer_after_the_curated_ones() {
+    let doc = serde_json::json!({
+        "paths": {
+            "/repos/{owner}/{repo}/hooks": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"type": "array", "items": {
+                    "type": "object", "properties": {"id": {"type": "integer"}}}}}}}}}},
+            "/user/packages": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": {"type": "array", "items": {
+                    "type": "object", "properties": {"schema_said": {"type": "integer"}}}}}}}}}}
+        }
+    });
+    let mut store = Store::new();
+    store.add_package("npm", "a");
+    let gh = FakeGitHub::with_schema_routes(store, vec![doc]).expect("start");
+    let hooks = call(&gh, "GET", "/repos/o/r/hooks?per_page=100");
+    assert_eq!(hooks.status, 200);
+    assert_eq!(hooks.ids().len(), schema::LIST_LEN);
+    assert!(hooks.header("link").is_none(), "one page");
+    // The curated packages route still answers its own path.
+    let pkgs = call(&gh, "GET", "/user/packages?package_type=npm");
+    assert_eq!(pkgs.json()[0]["name"], "a", "{}", pkgs.body);
+    assert_eq!(call(&gh, "GET", "/repos/o/r/nothing").status, 404);
+    let log = gh.requests();
+    assert_eq!(log[0].path, "/repos/o/r/hooks");
+    assert_eq!(log[0].query.as_deref(), Some("per_page=100"));
+}

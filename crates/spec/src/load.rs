@@ -204,6 +204,32 @@ fn sql_type(schema: &Value) -> SqlType {
     }
 }
 
+/// The SQL type of a response property: its `type`, else that of its first `allOf`/`anyOf`/
+/// `oneOf` member that is not `type: null` (GitHub writes a nullable object as
+/// `anyOf: [{type: null}, {$ref: …}]` or `allOf: [{$ref: …}]`), else JSON for a schema with
+/// properties or items.
+fn property_type(doc: &Doc<'_>, schema: &Value, depth: usize) -> SqlType {
+    if schema.get("type").and_then(Value::as_str).is_some() || depth > 8 {
+        return sql_type(schema);
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        let members = schema[key].as_array().into_iter().flatten();
+        for m in members.filter_map(|m| doc.resolve(m, "").ok()) {
+            if m.get("type").and_then(Value::as_str) != Some("null") {
+                return property_type(doc, m, depth + 1);
+            }
+        }
+    }
+    if ["properties", "items", "additionalProperties"]
+        .iter()
+        .any(|k| schema.get(*k).is_some())
+    {
+        SqlType::Json
+    } else {
+        SqlType::Text
+    }
+}
+
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -559,8 +585,13 @@ fn load_resource(
     for (mname, m) in ms {
         let verb = verb_of.get(mname).copied().unwrap_or("exec");
         match load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)? {
-            Ok((method, item)) => {
+            Ok((mut method, item)) => {
                 if let Some(item) = item {
+                    if verb == "select" {
+                        let mut props = Vec::new();
+                        row_properties(doc, doc.resolve(&item, &at)?, &at, 0, &mut props)?;
+                        method.fields = props.into_iter().map(|(f, _)| f.clone()).collect();
+                    }
                     item_schemas.insert(mname.clone(), item);
                 }
                 methods.push(method);
@@ -593,6 +624,10 @@ fn load_resource(
             select.push(i);
         }
     }
+    // Preference order: the method needing the most parameters first (stable, so the document's
+    // order breaks ties). A WHERE giving `owner`, `repo` and `run_id` then gets that run, not the
+    // repository's list of runs with `run_id` left for SQLite to filter.
+    select.sort_by_key(|&i| std::cmp::Reverse(methods[i].required().count()));
     let mut delete = listed("delete");
     if select.is_empty() {
         // A DELETE statement lists the rows it removes with the resource's SELECT; without one,
@@ -626,7 +661,11 @@ fn load_resource(
                 let s = doc.resolve(s, &at)?;
                 fields.entry(f.clone()).or_insert_with(|| {
                     let timestamp = s.get("format").and_then(Value::as_str) == Some("date-time");
-                    (sql_type(s), str_of(s, "description"), timestamp)
+                    (
+                        property_type(doc, s, 0),
+                        str_of(s, "description"),
+                        timestamp,
+                    )
                 });
             }
         }
@@ -1066,6 +1105,7 @@ fn load_method(
             description: str_of(p, "description"),
             multi_segment: location == ParamLocation::Path
                 && p["x-github-sql-multiSegment"].as_bool().unwrap_or(false),
+            boolean: schema["type"] == "boolean",
         });
     }
     let key = m["response"]["openAPIDocKey"]
@@ -1126,6 +1166,7 @@ fn load_method(
             params,
             returns,
             object_key,
+            fields: Vec::new(),
             headers,
             not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
         },
@@ -1405,6 +1446,74 @@ components:
             org.columns[org.column_index("owner").expect("owner")].description,
             owner.description
         );
+    }
+
+    #[test]
+    fn the_most_demanding_select_method_comes_first_and_columns_type_through_members() {
+        // The list is listed first; a WHERE giving run_id as well must get the run.
+        let service = r#"paths:
+  /r/{owner}/runs:
+    get:
+      parameters: [{name: owner, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/run'}}
+  /r/{owner}/runs/{run_id}:
+    get:
+      parameters:
+      - {name: owner, in: path, required: true, schema: {type: string}}
+      - {name: run_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/run'}
+components:
+  schemas:
+    user: {type: object, properties: {login: {type: string}}}
+    run:
+      type: object
+      properties:
+        id: {type: integer}
+        actor: {anyOf: [{type: 'null'}, {$ref: '#/components/schemas/user'}]}
+        owner: {allOf: [{$ref: '#/components/schemas/user'}], nullable: true}
+        payload: {properties: {action: {type: string}}}
+        attempt: {oneOf: [{type: integer}, {type: string}]}
+        note: {}
+  x-stackQL-resources:
+    runs:
+      methods:
+        list: {operation: {$ref: '#/paths/~1r~1{owner}~1runs/get'}}
+        get: {operation: {$ref: '#/paths/~1r~1{owner}~1runs~1{run_id}/get'}}
+      sqlVerbs:
+        select:
+        - {$ref: '#/components/x-stackQL-resources/runs/methods/list'}
+        - {$ref: '#/components/x-stackQL-resources/runs/methods/get'}
+"#;
+        let dir = doc_dir("order", service);
+        let p = load_dir(&dir).expect("loads");
+        let r = p.resource_by_name("runs").expect("runs");
+        let names: Vec<&str> = r
+            .select
+            .iter()
+            .map(|&i| r.methods[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["get", "list"]);
+        let get = &r.methods[r.select[0]];
+        assert_eq!(
+            get.fields,
+            ["id", "actor", "owner", "payload", "attempt", "note"],
+            "the row's fields, for the planner"
+        );
+        let ty = |c: &str| r.columns[r.column_index(c).expect(c)].sql_type;
+        assert_eq!(ty("actor"), SqlType::Json, "anyOf [null, object]");
+        assert_eq!(ty("owner"), SqlType::Json, "allOf [object]");
+        assert_eq!(ty("payload"), SqlType::Json, "properties without a type");
+        assert_eq!(ty("attempt"), SqlType::Integer, "the first member's type");
+        assert_eq!(ty("note"), SqlType::Text, "no type at all");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub struct Param {
     /// A path parameter whose value may span several segments (`x-github-sql-multiSegment:
     /// true`, e.g. an image name `octo/app`): each `/`-separated part is encoded on its own.
     pub multi_segment: bool,
+    /// The schema's type is `boolean`: SQL's `1`/`0` (and `TRUE`/`FALSE`, which are integers) go
+    /// out as `true`/`false`, as GitHub reads them.
+    pub boolean: bool,
 }
 
 /// What an operation's successful response holds.
@@ -99,6 +102,10 @@ pub struct Method {
     pub returns: Returns,
     /// For array responses wrapped in an object: the key holding the array.
     pub object_key: Option<String>,
+    /// For a SELECT method, the top-level fields of one row of its response (with those of
+    /// `allOf`/`anyOf`/`oneOf` members): a resource's columns are the union over its SELECT
+    /// methods, so a column may be a field this method's rows lack. Empty for other methods.
+    pub fields: Vec<String>,
     /// Token scopes GitHub requires for this method (named in 403 errors).
     pub scopes: Vec<String>,
     /// Name of the SQL function an EXEC method becomes: the method name when no other EXEC
@@ -225,7 +232,8 @@ pub struct Resource {
     pub columns: Vec<Column>,
     /// Every method.
     pub methods: Vec<Method>,
-    /// Indices into `methods` for SELECT, in preference order.
+    /// Indices into `methods` for SELECT, in preference order: most required parameters first,
+    /// then `sqlVerbs.select` order.
     pub select: Vec<usize>,
     /// Indices into `methods` for DELETE.
     pub delete: Vec<usize>,

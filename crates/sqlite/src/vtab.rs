@@ -36,7 +36,6 @@ use github_sql_engine::exec::{self, Target};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::rows::Row;
 use github_sql_engine::scan::{Scan, ScanArgs, Table};
-use github_sql_engine::spec::ColumnSource;
 
 use crate::value::{from_sql, to_sql, SqlRef};
 
@@ -531,19 +530,13 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         guard(|| {
             let i = usize::try_from(i).unwrap_or(usize::MAX);
             // Field values are handed to SQLite by reference (it copies them once).
-            match (
-                self.spec.table.resource.columns.get(i).map(|c| &c.source),
-                self.current(),
-            ) {
-                (
-                    Some(
-                        ColumnSource::Field(_)
-                        | ColumnSource::ParamField { .. }
-                        | ColumnSource::Path { .. }
-                        | ColumnSource::Computed(_),
-                    ),
-                    Some(row),
-                ) => match row.get(i) {
+            // A parameter column (or one named like a field this method's rows lack) echoes.
+            let echoed = self
+                .scan
+                .as_ref()
+                .is_none_or(|s| s.echoed_param(i).is_some());
+            match (echoed, self.current()) {
+                (false, Some(row)) => match row.get(i) {
                     Some(v) => ctx.set_result(SqlRef(v)),
                     None => ctx.set_result(&Value::Null),
                 },
