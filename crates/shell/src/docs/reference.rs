@@ -381,7 +381,12 @@ fn resource_page(provider: &Provider, r: &Resource) -> String {
 }
 
 fn columns(r: &Resource, p: &mut String) {
-    if r.columns.is_empty() {
+    if r.select.is_empty() {
+        // Its table only exists so that the name resolves; every column would be NULL.
+        p.push_str(
+            "## Columns\n\nNone: the resource has no SELECT method, so it is not queried; \
+             call its methods with EXEC.\n\n",
+        );
         return;
     }
     let required: Vec<&str> = r
@@ -391,18 +396,23 @@ fn columns(r: &Resource, p: &mut String) {
         .collect();
     let hidden = r.columns.iter().filter(|c| c.hidden).count();
     p.push_str("## Columns\n\n");
+    let visible = r.columns.len() - hidden;
     p.push_str(&format!(
-        "In table order. `SELECT *` returns the {} visible columns",
-        r.columns.len() - hidden
+        "In table order. `SELECT *` returns the {visible} visible column{}",
+        if visible == 1 { "" } else { "s" }
     ));
     if hidden > 0 {
         p.push_str(
             "; hidden columns (request parameters) can be named in SELECT and WHERE but are left out of it",
         );
     }
-    p.push_str(
-        ". A `timestamp` column holds RFC 3339 text, which sorts and compares as time does.\n\n",
-    );
+    p.push('.');
+    if r.columns.iter().any(|c| c.timestamp) {
+        p.push_str(
+            " A `timestamp` column holds RFC 3339 text, which sorts and compares as time does.",
+        );
+    }
+    p.push_str("\n\n");
     p.push_str("| Name | Type | Description |\n|---|---|---|\n");
     for c in &r.columns {
         let mut ty = c.sql_type.decl().to_string();
@@ -510,7 +520,7 @@ fn examples(r: &Resource, p: &mut String) {
         sql.push(format!(
             "-- {}\n{};\nSELECT {}({});",
             m.name,
-            example_exec(r, m),
+            example_exec(r, m).trim_end(),
             m.function,
             args.join(", ")
         ));
