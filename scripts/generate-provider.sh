@@ -11,3 +11,5 @@ if [ "$installed" != "$version" ]; then
   npm install --prefix .node --no-audit --no-fund --silent "@octokit/openapi@$version"
 fi
 cargo run --quiet -p github-sql-shell --bin github-sql -- generate --from "$desc" --out provider-spec-generated
+# The reference pages are made from the provider just written (docs/generator.md).
+cargo run --quiet -p github-sql-shell --bin github-sql -- docs --reference provider-spec-generated --out docs/reference

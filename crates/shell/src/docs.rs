@@ -8,6 +8,8 @@
 //! against the demo data so their output on the page is what the engine really returns. A test
 //! regenerates the pages and compares them with the committed ones, so they cannot drift.
 
+pub mod reference;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

@@ -46,11 +46,18 @@ enum Command {
     /// Interactive shell (or run piped statements).
     Shell,
     /// Write one reference page per resource (docs/tables/<resource>.md) from the provider
-    /// document, running its examples against the demo data.
+    /// document, running its examples against the demo data. With --reference, write pages for
+    /// every resource of a provider directory instead (docs/reference/, index by service).
     Docs {
-        /// Directory for the pages.
-        #[arg(long, default_value = github_sql_shell::docs::DEFAULT_OUT)]
-        out: PathBuf,
+        /// Directory for the pages (default docs/tables, or docs/reference with --reference).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write reference pages for every resource of this provider directory (default
+        /// provider-spec-generated): <out>/README.md, <out>/<service>/README.md and
+        /// <out>/<service>/<resource>.md. Nothing is run.
+        #[arg(long, value_name = "DIR", num_args = 0..=1,
+              default_missing_value = github_sql_shell::docs::reference::DEFAULT_PROVIDER)]
+        reference: Option<PathBuf>,
     },
     /// Run a PostgreSQL server with the github_sql foreign data wrapper for BI tools (psql,
     /// Metabase, Superset, Grafana, DBeaver, Tableau, pandas). Stops cleanly on Ctrl-C/SIGTERM.
@@ -119,9 +126,33 @@ fn run(cli: Cli) -> github_sql::Result<()> {
         );
         return Ok(());
     }
+    if let Command::Docs {
+        out,
+        reference: Some(dir),
+    } = &cli.command
+    {
+        use github_sql_shell::docs::reference;
+        let out = out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(reference::DEFAULT_OUT));
+        let provider = github_sql::spec::load_dir(dir)?;
+        let written =
+            reference::write_reference(&provider, &out).map_err(|e| Error::Usage(e.to_string()))?;
+        eprintln!(
+            "docs: wrote {} reference pages for {} resources of {} to {}",
+            written.len(),
+            provider.resources().count(),
+            dir.display(),
+            out.display()
+        );
+        return Ok(());
+    }
     let provider = Arc::new(github_sql::spec::load_from_env()?);
-    if let Command::Docs { out } = &cli.command {
-        let written = github_sql_shell::docs::write_all(&provider, out)
+    if let Command::Docs { out, .. } = &cli.command {
+        let out = out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(github_sql_shell::docs::DEFAULT_OUT));
+        let written = github_sql_shell::docs::write_all(&provider, &out)
             .map_err(|e| Error::Usage(e.to_string()))?;
         eprintln!("docs: wrote {} pages to {}", written.len(), out.display());
         return Ok(());
