@@ -370,8 +370,15 @@ mod tests {
             complete("", "SELECT * FROM auth_user_v").contains(&"auth_user_versions".to_string())
         );
         assert_eq!(
+            complete("", "SELECT * FROM github.regis"),
+            vec!["github.registry.".to_string()]
+        );
+        assert_eq!(
             complete("", "SELECT * FROM github.pack"),
-            vec!["github.packages.".to_string()]
+            vec![
+                "github.packages.".to_string(),
+                "github.packages_generated.".to_string()
+            ]
         );
         assert!(complete("", "SELECT * FROM github.packages.org_")
             .contains(&"github.packages.org_versions".to_string()));

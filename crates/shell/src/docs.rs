@@ -56,11 +56,20 @@ pub enum DocsError {
     },
 }
 
-/// Renders every resource's page: `(file name, content)`, in document order.
+/// Renders the page of every curated resource (one with examples; the others get a reference
+/// page, [`reference`]): `(file name, content)`, in document order. The file is named after the
+/// resource (`tags.md`), which stays put when another service's resource makes the table's bare
+/// name ambiguous (`registry_tags`).
 pub fn render_all(provider: &Arc<Provider>) -> Result<Vec<(String, String)>, DocsError> {
     provider
         .resources()
-        .map(|r| Ok((format!("{}.md", r.name), render_resource(provider, r)?)))
+        .filter(|r| reference::curated_page(r).is_some())
+        .map(|r| {
+            Ok((
+                format!("{}.md", r.resource_name),
+                render_resource(provider, r)?,
+            ))
+        })
         .collect()
 }
 

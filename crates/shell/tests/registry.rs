@@ -154,7 +154,7 @@ fn index_entries_give_platforms_and_tags_list() {
         .expect("an image manifest has no entries");
     assert!(none.is_empty());
     let tags = e
-        .rows("SELECT t.value FROM tags AS r, json_each(r.tags) AS t WHERE r.owner = 'octocat' AND r.image = 'octo/app' ORDER BY 1")
+        .rows("SELECT t.value FROM registry_tags AS r, json_each(r.tags) AS t WHERE r.owner = 'octocat' AND r.image = 'octo/app' ORDER BY 1")
         .expect("tags");
     let store = demo_store();
     let mut want: Vec<String> = store

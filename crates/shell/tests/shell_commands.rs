@@ -313,8 +313,8 @@ fn dry_run_and_delete_agree_with_order_by_limit_offset() {
         ),
         // The dry run used to list the tags and say "would remove"; the real run refuses.
         (
-            "DELETE FROM tags WHERE owner = 'octocat' AND image = 'octo/app'".to_string(),
-            "tags supports SELECT; DELETE is not supported",
+            "DELETE FROM registry_tags WHERE owner = 'octocat' AND image = 'octo/app'".to_string(),
+            "registry_tags supports SELECT; DELETE is not supported",
         ),
     ] {
         let dry = exec(&["--dry-run"], &sql);

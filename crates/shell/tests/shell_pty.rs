@@ -54,10 +54,11 @@ fn tab_completes_tables_columns_methods_and_params() {
     s.exp_string("package_version_id")
         .expect("DESCRIBE ran on the completed name");
     s.exp_string(PROMPT).expect("prompt");
-    // Three-part names, one part at a time.
+    // Three-part names, one part at a time (`github.pack` stops at `github.packages`, which
+    // `packages_generated` shares).
     s.send("SELECT count(*) AS n FROM github.pack\t")
         .expect("send");
-    s.send("auth_user_ver\t").expect("send");
+    s.send(".auth_user_ver\t").expect("send");
     s.send_line(&format!(" WHERE {APP};")).expect("send");
     s.exp_regex(r"\|\s+n\s+\|")
         .expect("the completed three-part name ran");
