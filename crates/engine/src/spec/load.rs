@@ -218,6 +218,26 @@ fn sql_type(schema: &Value) -> SqlType {
     }
 }
 
+/// The schema's `type`; of a list (`[string, 'null']`, OpenAPI 3.1) the first that is not null.
+fn schema_type(schema: &Value) -> Option<&str> {
+    match &schema["type"] {
+        Value::String(t) => Some(t),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => None,
+    }
+}
+
+fn json_type(schema: &Value) -> JsonType {
+    match schema_type(schema) {
+        Some("string") => JsonType::String,
+        Some("integer") => JsonType::Integer,
+        Some("number") => JsonType::Number,
+        Some("boolean") => JsonType::Boolean,
+        Some("object") | Some("array") => JsonType::Json,
+        _ => JsonType::Any,
+    }
+}
+
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -608,16 +628,26 @@ fn load_resource(
         }
     }
     let mut delete = listed("delete");
+    // A delete that needs body fields (`DELETE …/contexts` with `{contexts: […]}`) cannot take
+    // them from a DELETE statement's rows: it is called with EXEC.
+    delete.retain(|&i| {
+        !methods[i]
+            .params
+            .iter()
+            .any(|p| p.required && p.location == ParamLocation::Body)
+    });
     if select.is_empty() {
         // A DELETE statement lists the rows it removes with the resource's SELECT; without one,
         // the delete methods are called with EXEC (and SQL functions), as StackQL users do.
         delete.clear();
     }
     // Everything else is reachable with EXEC: methods in no verb list, and INSERT/UPDATE/REPLACE
-    // methods (github-sql has no INSERT/UPDATE statements; those without a body are plain calls).
+    // methods (which the statements of those names also call).
     let exec: Vec<usize> = (0..methods.len())
         .filter(|i| !select.contains(i) && !delete.contains(i))
         .collect();
+    // INSERT, UPDATE and REPLACE statements (the methods stay callable with EXEC too).
+    let (insert, update, replace) = (listed("insert"), listed("update"), listed("replace"));
     if methods.is_empty() {
         unserved.push(Unserved {
             service: service.to_string(),
@@ -814,23 +844,44 @@ fn load_resource(
     hidden.sort_by(|a, b| a.name.cmp(&b.name));
     columns.extend(visible);
     columns.extend(hidden);
-    if select.is_empty() {
-        // No SELECT: the columns are the other methods' parameters (DESCRIBE shows them; a
-        // SELECT is refused by the planner with what the resource supports).
-        for &i in &exec {
+    if !select.is_empty() {
+        // What INSERT, UPDATE and REPLACE name: the write methods' other parameters and their
+        // `data__` body fields, as hidden columns (left out of `SELECT *`; NULL when read).
+        let mut extra: Vec<Column> = Vec::new();
+        for &i in insert.iter().chain(&update).chain(&replace) {
             for p in &methods[i].params {
-                if !columns.iter().any(|c| c.name == p.name) {
-                    columns.push(Column {
-                        name: p.name.clone(),
-                        sql_type: p.sql_type,
-                        description: p.description.clone(),
-                        timestamp: false,
-                        hidden: false,
-                        source: ColumnSource::Param(p.name.clone()),
-                    });
+                let taken = columns.iter().chain(&extra).any(|c| c.name == p.name);
+                if !taken {
+                    extra.push(param_column(p, true));
                 }
             }
         }
+        // Parameters first, then the body fields, each alphabetically.
+        extra.sort_by(|a, b| {
+            (a.name.starts_with(BODY_PREFIX), &a.name).cmp(&(b.name.starts_with(BODY_PREFIX), &b.name))
+        });
+        columns.extend(extra);
+    }
+    if select.is_empty() {
+        // No SELECT: the columns are the other methods' parameters (DESCRIBE shows them; a
+        // SELECT is refused by the planner with what the resource supports).
+        // Body fields are hidden, after the others, so INSERT can name them.
+        let mut body = Vec::new();
+        for &i in &exec {
+            for p in &methods[i].params {
+                let is_body = p.location == ParamLocation::Body;
+                if !columns.iter().chain(&body).any(|c| c.name == p.name) {
+                    let c = param_column(p, is_body);
+                    if is_body {
+                        body.push(c);
+                    } else {
+                        columns.push(c);
+                    }
+                }
+            }
+        }
+        body.sort_by(|a, b| a.name.cmp(&b.name));
+        columns.extend(body);
         if columns.is_empty() {
             // SQLite needs one column to declare the table.
             columns.push(Column {
@@ -912,12 +963,27 @@ fn load_resource(
         select,
         delete,
         exec,
+        insert,
+        update,
+        replace,
         pagination,
         repo_scoped_types: config.repo_scoped_types.clone(),
         notes,
         examples,
         server: None,
     }))
+}
+
+/// A column that echoes a parameter (what INSERT and UPDATE name to give it a value).
+fn param_column(p: &Param, hidden: bool) -> Column {
+    Column {
+        name: p.name.clone(),
+        sql_type: p.sql_type,
+        description: p.description.clone(),
+        timestamp: false,
+        hidden,
+        source: ColumnSource::Param(p.name.clone()),
+    }
 }
 
 /// The properties of a row schema, with those of its `allOf`, `anyOf` and `oneOf` members in
@@ -973,6 +1039,152 @@ fn required_str(doc: &Doc<'_>, at: &str, v: &Value, key: &str) -> Result<String,
         .ok_or_else(|| doc.err(at, format!("needs a non-empty `{key}` string")))
 }
 
+/// A method's request body and its fields as `data__<field>` parameters, or why it cannot be
+/// sent (StackQL's naive `requestBodyTranslate`: each top-level field of an object body is one
+/// parameter). Rules:
+///
+/// - Only a JSON media type is served; a body of another type (an octet-stream upload, text/plain
+///   markdown) is not.
+/// - The fields are the schema's `properties` plus those of its `allOf`, `anyOf` and `oneOf`
+///   members (GitHub writes alternatives such as `oneOf: [{labels: [...]}, {labels: [{name}]}]`).
+///   A field is required when the body is, and the schema's `required` (or, for `allOf`, any
+///   member's) lists it; for `oneOf`/`anyOf`, only when every alternative requires it.
+/// - A body with no named fields (an array, a string, a free-form map of
+///   `additionalProperties`) is not served: there is nothing to name a `data__` parameter after.
+fn request_body(
+    doc: &Doc<'_>,
+    at: &str,
+    body: &Value,
+) -> Result<Result<(RequestBody, Vec<Param>), String>, SpecError> {
+    let body = doc.resolve(body, at)?;
+    let Some((media, content)) = body["content"].as_object().and_then(|c| c.iter().next()) else {
+        return Ok(Err("its request body declares no content type".into()));
+    };
+    let json_media = media == "application/json" || media.ends_with("+json");
+    if !json_media {
+        return Ok(Err(format!(
+            "needs a {media} request body; github-sql sends JSON bodies only (data__ parameters)"
+        )));
+    }
+    let schema = doc.resolve(&content["schema"], at)?;
+    let body_required = body["required"].as_bool().unwrap_or(false);
+    let mut fields: Vec<(String, Value, bool)> = Vec::new();
+    body_fields(doc, schema, at, 0, true, &mut fields)?;
+    if fields.is_empty() {
+        let what = match schema_type(schema) {
+            Some("array") => "an array".to_string(),
+            Some("object") | None => "an object without named properties".to_string(),
+            Some(t) => format!("a bare {t}"),
+        };
+        return Ok(Err(format!(
+            "its {media} request body is {what}: github-sql sends object bodies field by field (data__<field>), so this one cannot be sent"
+        )));
+    }
+    let params = fields
+        .into_iter()
+        .map(|(name, s, required)| {
+            let s = doc.resolve(&s, at)?;
+            let jt = json_type(s);
+            Ok(Param {
+                name: format!("{BODY_PREFIX}{name}"),
+                location: ParamLocation::Body,
+                required: required && body_required,
+                sql_type: match jt {
+                    JsonType::Integer | JsonType::Boolean => SqlType::Integer,
+                    JsonType::Number => SqlType::Real,
+                    JsonType::Json => SqlType::Json,
+                    JsonType::String | JsonType::Any => SqlType::Text,
+                },
+                json_type: jt,
+                allowed: s["enum"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(scalar_string).collect()),
+                default: s.get("default").and_then(scalar_string),
+                description: str_of(s, "description"),
+                multi_segment: false,
+            })
+        })
+        .collect::<Result<Vec<_>, SpecError>>()?;
+    Ok(Ok((
+        RequestBody {
+            media_type: media.clone(),
+            required: body_required,
+        },
+        params,
+    )))
+}
+
+/// The named fields of a body schema and whether each is required (see [`request_body`]).
+fn body_fields(
+    doc: &Doc<'_>,
+    schema: &Value,
+    at: &str,
+    depth: usize,
+    own_required: bool,
+    out: &mut Vec<(String, Value, bool)>,
+) -> Result<(), SpecError> {
+    if depth > 8 {
+        return Ok(());
+    }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for (f, s) in schema["properties"].as_object().into_iter().flatten() {
+        let req = own_required && required.contains(&f.as_str());
+        match out.iter_mut().find(|(g, _, _)| g == f) {
+            Some(e) => e.2 |= req,
+            None => out.push((f.clone(), s.clone(), req)),
+        }
+    }
+    // Required-only lists here apply to fields declared beside them (GitHub's `anyOf:
+    // [{required: [pattern]}, …]`); they are alternatives, so they make nothing required.
+    for member in schema["allOf"].as_array().into_iter().flatten() {
+        let member = doc.resolve(member, at)?;
+        body_fields(doc, member, at, depth + 1, own_required, out)?;
+        for r in member["required"].as_array().into_iter().flatten() {
+            if let Some(e) = out.iter_mut().find(|(g, _, _)| Some(g.as_str()) == r.as_str()) {
+                e.2 |= own_required;
+            }
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        let members: Vec<&Value> = schema[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| doc.resolve(m, at))
+            .collect::<Result<_, _>>()?;
+        let objects: Vec<&Value> = members
+            .iter()
+            .copied()
+            .filter(|m| m["properties"].is_object() || m["allOf"].is_array())
+            .collect();
+        if objects.is_empty() {
+            continue;
+        }
+        let mut alt: Vec<Vec<(String, Value, bool)>> = Vec::new();
+        for m in &objects {
+            let mut v = Vec::new();
+            body_fields(doc, m, at, depth + 1, true, &mut v)?;
+            alt.push(v);
+        }
+        for (i, v) in alt.iter().enumerate() {
+            for (f, s, _) in v {
+                let in_all = alt.iter().all(|a| a.iter().any(|(g, _, r)| g == f && *r));
+                let req = own_required && in_all && i == 0;
+                match out.iter_mut().find(|(g, _, _)| g == f) {
+                    Some(e) => e.2 |= req,
+                    None => out.push((f.clone(), s.clone(), req)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A method as loaded: the method and the schema of one row of its response (if it has a body),
 /// or why github-sql does not serve it.
 type LoadedMethod = Result<(Method, Option<Value>), String>;
@@ -1014,27 +1226,13 @@ fn load_method(
             verb.to_ascii_uppercase()
         )));
     }
-    if let Some(body) = op.get("requestBody") {
-        let body = doc.resolve(body, &format!("{at}/requestBody"))?;
-        if let Some((media, content)) = body["content"].as_object().and_then(|c| c.iter().next()) {
-            let schema = doc.resolve(&content["schema"], &format!("{at}/requestBody"))?;
-            let mut fields: Vec<String> = schema["properties"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, _)| format!("data__{k}"))
-                .collect();
-            fields.truncate(8);
-            let fields = if fields.is_empty() {
-                format!("a {media} body")
-            } else {
-                format!("body fields {}", fields.join(", "))
-            };
-            return Ok(Err(format!(
-                "needs a request body ({fields}); github-sql does not send request bodies yet (INSERT/UPDATE/REPLACE and EXEC with data__ parameters are not implemented)"
-            )));
-        }
-    }
+    let body = match op.get("requestBody") {
+        Some(b) => match request_body(doc, &format!("{at}/requestBody"), b)? {
+            Ok(found) => Some(found),
+            Err(reason) => return Ok(Err(reason)),
+        },
+        None => None,
+    };
     let mut params = Vec::new();
     let path_item = doc.root["paths"].get(&path).cloned().unwrap_or(Value::Null);
     let declared = path_item["parameters"]
@@ -1073,6 +1271,7 @@ fn load_method(
             location,
             required: location == ParamLocation::Path || p["required"].as_bool().unwrap_or(false),
             sql_type: sql_type(schema),
+            json_type: json_type(schema),
             allowed: schema["enum"]
                 .as_array()
                 .map(|a| a.iter().filter_map(scalar_string).collect()),
@@ -1082,6 +1281,10 @@ fn load_method(
                 && p["x-github-sql-multiSegment"].as_bool().unwrap_or(false),
         });
     }
+    let body = body.map(|(body, fields)| {
+        params.extend(fields);
+        body
+    });
     let key = m["response"]["openAPIDocKey"]
         .as_str()
         .map(String::from)
@@ -1142,6 +1345,7 @@ fn load_method(
             object_key,
             headers,
             not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
+            body,
         },
         item,
     )))
