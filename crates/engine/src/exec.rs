@@ -64,6 +64,45 @@ pub fn example_value(p: &crate::spec::Param, given: Option<&Value>) -> String {
     }
 }
 
+/// An example INSERT, UPDATE or REPLACE statement that calls `method` with its required values.
+pub fn example_statement(resource: &Resource, method: &Method, verb: &str) -> String {
+    use crate::spec::ParamLocation;
+    let required: Vec<&crate::spec::Param> = resource
+        .call_order(method)
+        .into_iter()
+        .filter(|p| p.required)
+        .collect();
+    let pair = |p: &&crate::spec::Param| format!("{} = {}", p.name, example_value(p, None));
+    if verb == "UPDATE" {
+        let (body, keys): (Vec<_>, Vec<_>) = required
+            .iter()
+            .partition(|p| p.location == ParamLocation::Body);
+        let mut set: Vec<String> = body.iter().map(pair).collect();
+        if set.is_empty() {
+            if let Some(p) = method.params.iter().find(|p| p.location == ParamLocation::Body) {
+                set.push(pair(&p));
+            }
+        }
+        let mut s = format!("UPDATE {} SET {}", resource.name, set.join(", "));
+        if !keys.is_empty() {
+            s.push_str(&format!(
+                " WHERE {}",
+                keys.iter().map(pair).collect::<Vec<_>>().join(" AND ")
+            ));
+        }
+        return s;
+    }
+    let cols: Vec<&str> = required.iter().map(|p| p.name.as_str()).collect();
+    let vals: Vec<String> = required.iter().map(|p| example_value(p, None)).collect();
+    format!(
+        "{} INTO {} ({}) VALUES ({})",
+        if verb == "REPLACE" { "REPLACE" } else { "INSERT" },
+        resource.name,
+        cols.join(", "),
+        vals.join(", ")
+    )
+}
+
 /// Checks named arguments against the method: unknown names, missing required ones, NULLs,
 /// types and enums. Nothing is sent.
 pub fn bind_named(

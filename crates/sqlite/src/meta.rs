@@ -216,6 +216,12 @@ pub fn tables(p: &Provider) -> Vec<(&'static str, StaticRows)> {
                 "SELECT"
             } else if r.delete.contains(&i) {
                 "DELETE"
+            } else if r.insert.contains(&i) {
+                "INSERT"
+            } else if r.update.contains(&i) {
+                "UPDATE"
+            } else if r.replace.contains(&i) {
+                "REPLACE"
             } else {
                 "EXEC"
             };
