@@ -1063,7 +1063,7 @@ fn request_body(
     let json_media = media == "application/json" || media.ends_with("+json");
     if !json_media {
         return Ok(Err(format!(
-            "needs a {media} request body; github-sql sends JSON bodies only (data__ parameters)"
+            "its request body is {media}; github-sql sends JSON bodies only (data__<field> parameters)"
         )));
     }
     let schema = doc.resolve(&content["schema"], at)?;
