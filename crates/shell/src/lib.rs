@@ -387,6 +387,24 @@ impl Session {
         // GITHUB_SQL_DEADLINE bounds the whole statement: every scan and a DELETE's requests.
         self.state.begin_statement();
         match stmt {
+            Statement::Sql(sql) if self.dry_run => {
+                // An EXEC function called from SQL checks its arguments and sends nothing.
+                use std::sync::atomic::Ordering;
+                self.state.dry_run.store(true, Ordering::Relaxed);
+                let r = self.query_params(&sql, params);
+                self.state.dry_run.store(false, Ordering::Relaxed);
+                match r {
+                    Err(e) if e.to_string().contains("dry run: ") => {
+                        let msg = e.to_string();
+                        let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
+                        Ok(Outcome::DryRun {
+                            listing: None,
+                            note,
+                        })
+                    }
+                    r => r.map(Outcome::Rows),
+                }
+            }
             Statement::Sql(sql) | Statement::Meta(sql) => {
                 self.query_params(&sql, params).map(Outcome::Rows)
             }
@@ -512,8 +530,12 @@ impl Session {
             return Ok(Outcome::DryRun {
                 listing: None,
                 note: format!(
-                    "dry run: EXEC {} would send {req}; nothing was sent",
-                    method.name
+                    "dry run: EXEC {} would send {req}{}; nothing was sent",
+                    method.name,
+                    bound
+                        .body_json(method)
+                        .map(|b| format!(" with body {b}"))
+                        .unwrap_or_default()
                 ),
             });
         }

@@ -627,7 +627,7 @@ fn parse_describe(provider: &Provider, tokens: &[Token]) -> Result<String, Error
     }
     let r = resolve_resource(provider, &parts)?;
     let cols = if extended {
-        "name, type, description, CASE WHEN required_in_where THEN 'required in WHERE' WHEN hidden THEN 'hidden parameter' ELSE '' END AS notes"
+        "name, type, description, CASE WHEN required_in_where THEN 'required in WHERE' WHEN hidden AND name LIKE 'data\\_\\_%' ESCAPE '\\' THEN 'request body field (INSERT, UPDATE, REPLACE, EXEC)' WHEN hidden THEN 'hidden parameter' ELSE '' END AS notes"
     } else {
         "name, type"
     };

@@ -523,6 +523,33 @@ fn the_shell_runs_exec_insert_update_and_replace() {
     );
     assert!(sent(&fake).is_empty());
 
+    let (ok, _, err) = shell(
+        &fake,
+        &["--dry-run", "EXEC github.repos.repos.create_dispatch_event @owner='o', @repo='r', @data__event_type='go'"],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains(r#"dry run: EXEC create_dispatch_event would send POST /repos/o/r/dispatches with body {"event_type":"go"}; nothing was sent"#),
+        "{err}"
+    );
+    // The EXEC function called from SQL is checked and not sent either.
+    let (ok, _, err) = shell(
+        &fake,
+        &["--dry-run", "SELECT create_dispatch_event('o', 'r', 'go')"],
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("dry run: create_dispatch_event would send POST /repos/o/r/dispatches"), "{err}");
+    assert!(sent(&fake).is_empty());
+
+    // DESCRIBE EXTENDED says which columns are body fields.
+    let (ok, out, err) = shell(&fake, &["DESCRIBE EXTENDED github.repos.repos"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(r#"data__private,integer,,"request body field (INSERT, UPDATE, REPLACE, EXEC)""#),
+        "{out}"
+    );
+    assert!(out.contains("org,string,,hidden parameter"), "{out}");
+
     // A missing required field: named, with the fix; nothing sent.
     let (ok, _, err) = shell(
         &fake,

@@ -218,6 +218,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         v["functions"],
         serde_json::json!([
             "github_sql_confirm_deletes",
+            "github_sql_last_writes",
             "github_sql_version",
             "regexp",
             "restore_package_for_authenticated_user",

@@ -188,6 +188,17 @@ fn send(
     state: &crate::session::ConnState,
 ) -> crate::Result<String> {
     let bound = exec::bind_named(resource, method, args)?;
+    if state.dry_run.load(std::sync::atomic::Ordering::Relaxed) {
+        let req = exec::describe_call(client, method, &bound)?;
+        let body = bound
+            .body_json(method)
+            .map(|b| format!(" with body {b}"))
+            .unwrap_or_default();
+        return Err(crate::Error::Usage(format!(
+            "dry run: {} would send {req}{body}; nothing was sent",
+            method.function
+        )));
+    }
     // Ctrl-C or sqlite3_interrupt ends the pause before the call and its retry waits.
     let stop = state.stop(client.config().bounds.deadline);
     let body = exec::call_with(client, resource, method, &bound, &stop)?;
