@@ -79,7 +79,11 @@ pub fn example_statement(resource: &Resource, method: &Method, verb: &str) -> St
             .partition(|p| p.location == ParamLocation::Body);
         let mut set: Vec<String> = body.iter().map(pair).collect();
         if set.is_empty() {
-            if let Some(p) = method.params.iter().find(|p| p.location == ParamLocation::Body) {
+            if let Some(p) = method
+                .params
+                .iter()
+                .find(|p| p.location == ParamLocation::Body)
+            {
                 set.push(pair(&p));
             }
         }
@@ -96,7 +100,11 @@ pub fn example_statement(resource: &Resource, method: &Method, verb: &str) -> St
     let vals: Vec<String> = required.iter().map(|p| example_value(p, None)).collect();
     format!(
         "{} INTO {} ({}) VALUES ({})",
-        if verb == "REPLACE" { "REPLACE" } else { "INSERT" },
+        if verb == "REPLACE" {
+            "REPLACE"
+        } else {
+            "INSERT"
+        },
         resource.name,
         cols.join(", "),
         vals.join(", ")
@@ -220,9 +228,15 @@ pub fn journal_params(bound: &Bound) -> Json {
 
 fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["password", "secret", "token", "private_key", "encrypted_value"]
-        .iter()
-        .any(|s| n.contains(s))
+    [
+        "password",
+        "secret",
+        "token",
+        "private_key",
+        "encrypted_value",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
 }
 
 fn redact_secrets(name: &str, v: &Json) -> Json {
@@ -260,12 +274,24 @@ pub fn call_in_run(
     } else {
         None
     };
-    let mut w = Write::new(client, resource, method, &url, journal_params(bound), run_id);
+    let mut w = Write::new(
+        client,
+        resource,
+        method,
+        &url,
+        journal_params(bound),
+        run_id,
+    );
     w.intent().map_err(|e| (e.into(), false))?;
     let sent = match &slot {
-        Some(slot) => {
-            client.send_in_slot(slot, &method.http_method, &url, &scopes, body.as_ref(), stop)
-        }
+        Some(slot) => client.send_in_slot(
+            slot,
+            &method.http_method,
+            &url,
+            &scopes,
+            body.as_ref(),
+            stop,
+        ),
         None => client.send_with(&method.http_method, &url, &scopes, body.as_ref(), stop),
     };
     match sent {
@@ -721,8 +747,14 @@ pub fn delete_all_with(
             not_attempted = targets.len() - i - 1;
             break;
         }
-        let result =
-            client.send_in_slot(&slot, &method.http_method, &url, &scopes, body.as_ref(), stop);
+        let result = client.send_in_slot(
+            &slot,
+            &method.http_method,
+            &url,
+            &scopes,
+            body.as_ref(),
+            stop,
+        );
         drop(slot);
         let (status, request_id) = match &result {
             Ok(s) => (Some(s.status), s.request_id.clone()),

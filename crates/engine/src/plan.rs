@@ -498,7 +498,12 @@ fn body_value(p: &Param, v: Value) -> Result<serde_json::Value, PlanError> {
         (JsonType::Number, Value::Real(r)) => serde_json::Number::from_f64(*r)
             .map(Json::Number)
             .ok_or_else(|| bad("a finite number", &v))?,
-        (JsonType::Number, Value::Text(t)) => match t.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+        (JsonType::Number, Value::Text(t)) => match t
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+        {
             Some(n) => Json::Number(n),
             None => return Err(bad("a number", &v)),
         },

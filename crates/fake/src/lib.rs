@@ -186,7 +186,9 @@ pub struct LoggedRequest {
 impl LoggedRequest {
     /// The body parsed as JSON (`None` when there is none or it is not JSON).
     pub fn json(&self) -> Option<serde_json::Value> {
-        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
     }
 }
 

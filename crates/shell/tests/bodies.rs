@@ -13,7 +13,7 @@ use common::{describe, error_text, TOKEN};
 use github_sql::http::{ClientConfig, Token};
 use github_sql::spec::{JsonType, ParamLocation};
 use github_sql::Engine;
-use github_sql_fake::{Fault, FakeGitHub, JsonRoute, Store};
+use github_sql_fake::{FakeGitHub, Fault, JsonRoute, Store};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
@@ -166,7 +166,11 @@ fn body_fields_are_typed_parameters_and_the_rest_is_unserved_with_why() {
         .map(|q| (q.name.as_str(), q.required))
         .collect();
     assert_eq!(req, vec![("data__labels", true), ("data__note", false)]);
-    let names = |ix: &[usize]| ix.iter().map(|&i| r.methods[i].name.clone()).collect::<Vec<_>>();
+    let names = |ix: &[usize]| {
+        ix.iter()
+            .map(|&i| r.methods[i].name.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         names(&r.insert),
         vec!["create_for_authenticated_user", "create_in_org"]
@@ -191,8 +195,9 @@ fn body_fields_are_typed_parameters_and_the_rest_is_unserved_with_why() {
         "{unserved:?}"
     );
     assert!(
-        unserved.iter().any(|(m, why)| m == "set_exclusions"
-            && why.contains("object without named properties")),
+        unserved.iter().any(
+            |(m, why)| m == "set_exclusions" && why.contains("object without named properties")
+        ),
         "{unserved:?}"
     );
 }
@@ -209,7 +214,15 @@ fn insert_sends_the_typed_json_body_and_is_journaled() {
     drop(stmt);
     assert_eq!(
         cols,
-        vec!["id", "name", "description", "full_name", "private", "owner", "repo"]
+        vec![
+            "id",
+            "name",
+            "description",
+            "full_name",
+            "private",
+            "owner",
+            "repo"
+        ]
     );
     e.run(
         r#"INSERT INTO repos (data__name, data__private, data__team_id, data__topics, data__template, data__password)
@@ -230,7 +243,8 @@ fn insert_sends_the_typed_json_body_and_is_journaled() {
         }))
     );
     // GitHub's answer, kept for github_sql_last_writes().
-    let last: Value = serde_json::from_str(&e.one("SELECT github_sql_last_writes()")).expect("json");
+    let last: Value =
+        serde_json::from_str(&e.one("SELECT github_sql_last_writes()")).expect("json");
     assert_eq!(last[0]["verb"], "INSERT");
     assert_eq!(last[0]["status"], 201);
     assert_eq!(last[0]["request"], "POST /user/repos");
@@ -242,7 +256,9 @@ fn insert_sends_the_typed_json_body_and_is_journaled() {
             .prepare("SELECT phase, method || ' ' || path, status, outcome, params FROM github_sql_journal")
             .expect("journal");
         let v = s
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .expect("rows")
             .collect::<rusqlite::Result<Vec<_>>>()
             .expect("rows");
@@ -258,7 +274,9 @@ fn insert_sends_the_typed_json_body_and_is_journaled() {
     assert_eq!(params["data__name"], "x");
     assert_eq!(params["data__private"], true);
     assert_eq!(params["data__password"], "[redacted]");
-    assert!(!std::fs::read_to_string(&e.journal).expect("journal").contains("hunter2"));
+    assert!(!std::fs::read_to_string(&e.journal)
+        .expect("journal")
+        .contains("hunter2"));
 
     // The org's method when org is given (the method uses the most of the values).
     e.run("INSERT INTO repos (org, data__name, data__visibility) VALUES ('acme', 'y', 'internal')");
@@ -293,7 +311,10 @@ fn bad_rows_are_refused_before_anything_is_sent() {
     let msg = e.error(
         "INSERT INTO repos (org, data__name, data__visibility) VALUES ('acme', 'y', 'secret')",
     );
-    assert!(msg.contains("data__visibility \"secret\" is not valid"), "{msg}");
+    assert!(
+        msg.contains("data__visibility \"secret\" is not valid"),
+        "{msg}"
+    );
     // A response field is not something INSERT sends; the body field of that name is.
     let msg = e.error("INSERT INTO repos (name) VALUES ('x')");
     assert!(
@@ -358,7 +379,9 @@ fn update_replace_and_exec_functions() {
 
     // REPLACE INTO (and INSERT OR REPLACE) is the replace method: PUT.
     e.run(r#"REPLACE INTO repos (owner, repo, data__names) VALUES ('o', 'r', '["x", "y"]')"#);
-    e.run("INSERT OR REPLACE INTO repos (owner, repo, data__names) VALUES ('o', 'r', json_array())");
+    e.run(
+        "INSERT OR REPLACE INTO repos (owner, repo, data__names) VALUES ('o', 'r', json_array())",
+    );
     assert_eq!(
         e.sent(),
         vec![
@@ -366,7 +389,10 @@ fn update_replace_and_exec_functions() {
                 "PUT /repos/o/r/topics".to_string(),
                 Some(json!({"names": ["x", "y"]}))
             ),
-            ("PUT /repos/o/r/topics".to_string(), Some(json!({"names": []}))),
+            (
+                "PUT /repos/o/r/topics".to_string(),
+                Some(json!({"names": []}))
+            ),
         ]
     );
 
@@ -376,7 +402,9 @@ fn update_replace_and_exec_functions() {
         "ok"
     );
     assert_eq!(
-        e.one("SELECT create_dispatch_event('@data__event_type', 'go', '@owner', 'o', '@repo', 'r')"),
+        e.one(
+            "SELECT create_dispatch_event('@data__event_type', 'go', '@owner', 'o', '@repo', 'r')"
+        ),
         "ok"
     );
     assert_eq!(
@@ -412,12 +440,13 @@ fn github_refusals_say_why() {
     e.fake
         .push_fault(Fault::error(403, "Resource not accessible by integration").method("POST"));
     let msg = e.error("INSERT INTO repos (data__name) VALUES ('x')");
-    assert!(
-        msg.contains("the token needs the repo scope"),
-        "{msg}"
-    );
+    assert!(msg.contains("the token needs the repo scope"), "{msg}");
     let journal = std::fs::read_to_string(&e.journal).expect("journal");
-    assert_eq!(journal.matches("\"outcome\":\"failed\"").count(), 2, "{journal}");
+    assert_eq!(
+        journal.matches("\"outcome\":\"failed\"").count(),
+        2,
+        "{journal}"
+    );
 }
 
 /// Runs the shell binary over the fixture against the fake.
@@ -472,11 +501,17 @@ fn the_shell_runs_exec_insert_update_and_replace() {
         &["INSERT INTO github.repos.repos (org, data__name) VALUES ('acme', 'y')"],
     );
     assert!(ok, "{err}");
-    assert!(err.contains("INSERT: 1 row of repos sent (POST /orgs/acme/repos 201)"), "{err}");
+    assert!(
+        err.contains("INSERT: 1 row of repos sent (POST /orgs/acme/repos 201)"),
+        "{err}"
+    );
     assert!(out.contains("octo/y"), "{out}");
     assert_eq!(
         sent(&fake),
-        vec![("POST /orgs/acme/repos".to_string(), Some(json!({"name": "y"})))]
+        vec![(
+            "POST /orgs/acme/repos".to_string(),
+            Some(json!({"name": "y"}))
+        )]
     );
 
     let (ok, _, err) = shell(
@@ -488,7 +523,10 @@ fn the_shell_runs_exec_insert_update_and_replace() {
         sent(&fake),
         vec![
             ("GET /repos/o/r".to_string(), None),
-            ("PATCH /repos/o/r".to_string(), Some(json!({"private": true}))),
+            (
+                "PATCH /repos/o/r".to_string(),
+                Some(json!({"private": true}))
+            ),
         ]
     );
 
@@ -499,7 +537,10 @@ fn the_shell_runs_exec_insert_update_and_replace() {
     assert!(ok, "{err}");
     assert_eq!(
         sent(&fake),
-        vec![("PUT /repos/o/r/topics".to_string(), Some(json!({"names": ["x"]})))]
+        vec![(
+            "PUT /repos/o/r/topics".to_string(),
+            Some(json!({"names": ["x"]}))
+        )]
     );
 
     // A transaction: queued, and ROLLBACK sends nothing.
@@ -514,7 +555,10 @@ fn the_shell_runs_exec_insert_update_and_replace() {
     // --dry-run says what would be sent, and sends nothing.
     let (ok, _, err) = shell(
         &fake,
-        &["--dry-run", "INSERT INTO github.repos.repos (data__name, data__private) VALUES ('d', 0)"],
+        &[
+            "--dry-run",
+            "INSERT INTO github.repos.repos (data__name, data__private) VALUES ('d', 0)",
+        ],
     );
     assert!(ok, "{err}");
     assert!(
@@ -538,14 +582,19 @@ fn the_shell_runs_exec_insert_update_and_replace() {
         &["--dry-run", "SELECT create_dispatch_event('o', 'r', 'go')"],
     );
     assert!(ok, "{err}");
-    assert!(err.contains("dry run: create_dispatch_event would send POST /repos/o/r/dispatches"), "{err}");
+    assert!(
+        err.contains("dry run: create_dispatch_event would send POST /repos/o/r/dispatches"),
+        "{err}"
+    );
     assert!(sent(&fake).is_empty());
 
     // DESCRIBE EXTENDED says which columns are body fields.
     let (ok, out, err) = shell(&fake, &["DESCRIBE EXTENDED github.repos.repos"]);
     assert!(ok, "{err}");
     assert!(
-        out.contains(r#"data__private,integer,,"request body field (INSERT, UPDATE, REPLACE, EXEC)""#),
+        out.contains(
+            r#"data__private,integer,,"request body field (INSERT, UPDATE, REPLACE, EXEC)""#
+        ),
         "{out}"
     );
     assert!(out.contains("org,string,,hidden parameter"), "{out}");
@@ -556,13 +605,19 @@ fn the_shell_runs_exec_insert_update_and_replace() {
         &["EXEC github.repos.repos.create_for_authenticated_user @data__private=true"],
     );
     assert!(!ok);
-    assert!(err.contains("needs data__name") && err.contains("@data__name='my-name'"), "{err}");
+    assert!(
+        err.contains("needs data__name") && err.contains("@data__name='my-name'"),
+        "{err}"
+    );
     assert!(sent(&fake).is_empty());
 
     // SHOW UNSERVED lists only what still cannot be sent.
     let (ok, out, err) = shell(&fake, &["SHOW UNSERVED"]);
     assert!(ok, "{err}");
-    assert!(out.contains("render_raw") && out.contains("set_exclusions"), "{out}");
+    assert!(
+        out.contains("render_raw") && out.contains("set_exclusions"),
+        "{out}"
+    );
     assert!(!out.contains("create_for_authenticated_user"), "{out}");
 }
 
@@ -577,12 +632,10 @@ fn the_generated_provider_serves_its_json_bodies() {
         .filter_map(|u| u.method.as_deref())
         .collect();
     // A text/plain upload, an octet-stream upload and a free-form map: nothing to name.
-    assert_eq!(
-        body_reasons.len(),
-        3,
-        "{body_reasons:?}"
-    );
-    let r = p.resource_by_id("github.repos.repository").expect("repository");
+    assert_eq!(body_reasons.len(), 3, "{body_reasons:?}");
+    let r = p
+        .resource_by_id("github.repos.repository")
+        .expect("repository");
     let m = r
         .methods
         .iter()

@@ -163,8 +163,16 @@ fn named_args(
     let mut args = Vec::new();
     for i in (0..ctx.len()).step_by(2) {
         let Some(name) = name_at(i) else {
-            let given = ctx.get::<Option<String>>(i).ok().flatten().unwrap_or_default();
-            let known: Vec<String> = method.params.iter().map(|p| format!("'@{}'", p.name)).collect();
+            let given = ctx
+                .get::<Option<String>>(i)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let known: Vec<String> = method
+                .params
+                .iter()
+                .map(|p| format!("'@{}'", p.name))
+                .collect();
             return Err(crate::Error::Usage(format!(
                 "{}: argument {} should name a parameter ('@name'), got {given:?}; its parameters are {}",
                 method.name,
@@ -173,7 +181,10 @@ fn named_args(
             )));
         };
         if args.iter().any(|(n, _)| n == &name) {
-            return Err(crate::Error::Usage(format!("{}: @{name} is given twice", method.name)));
+            return Err(crate::Error::Usage(format!(
+                "{}: @{name} is given twice",
+                method.name
+            )));
         }
         args.push((name, from_sql(ctx.get::<Value>(i + 1)?)));
     }

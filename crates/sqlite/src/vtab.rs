@@ -716,7 +716,12 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         guard(|| {
             let i = usize::try_from(i).unwrap_or(usize::MAX);
             let source = self.spec.table.resource.columns.get(i).map(|c| &c.source);
-            if ctx.no_change() && !matches!(source, Some(ColumnSource::Param(_) | ColumnSource::ParamField { .. })) {
+            if ctx.no_change()
+                && !matches!(
+                    source,
+                    Some(ColumnSource::Param(_) | ColumnSource::ParamField { .. })
+                )
+            {
                 // An UPDATE's column its SET leaves alone: no value, so `update` can tell
                 // a response field the user set (refused) from one merely read back.
                 return Ok(());
