@@ -196,9 +196,7 @@ pub fn call_with(
     bound: &Bound,
     stop: &Stop,
 ) -> crate::Result<Option<Json>> {
-    call_in_run(client, resource, method, bound, stop, None)
-        .map(|s| s.body)
-        .map_err(|(e, _)| e)
+    call_in_run(client, resource, method, bound, stop, None).map(|s| s.body)
 }
 
 /// The parameters a journal entry records: path and query values, then the body fields as
@@ -255,8 +253,8 @@ fn redact_secrets(name: &str, v: &Json) -> Json {
     }
 }
 
-/// One call as [`call_with`] sends it, journaled under `run_id` (a fresh one when `None`); on
-/// failure also says whether GitHub may have done it anyway (`unknown` in the journal).
+/// One call as [`call_with`] sends it, journaled under `run_id` (a fresh one when `None`).
+/// [`outcome_unknown`] tells whether a failure may nevertheless have been done.
 pub fn call_in_run(
     client: &GitHubClient,
     resource: &Resource,
@@ -264,13 +262,13 @@ pub fn call_in_run(
     bound: &Bound,
     stop: &Stop,
     run_id: Option<&str>,
-) -> Result<crate::http::Sent, (crate::Error, bool)> {
-    let url = url_for(client, method, bound).map_err(|e| (e.into(), false))?;
+) -> crate::Result<crate::http::Sent> {
+    let url = url_for(client, method, bound)?;
     let scopes = scopes_for(resource, method, bound);
     let body = bound.body_json(method);
     let mutating = !method.http_method.eq_ignore_ascii_case("GET");
     let slot = if mutating {
-        Some(client.write_slot(stop).map_err(|e| (e.into(), false))?)
+        Some(client.write_slot(stop)?)
     } else {
         None
     };
@@ -282,7 +280,7 @@ pub fn call_in_run(
         journal_params(bound),
         run_id,
     );
-    w.intent().map_err(|e| (e.into(), false))?;
+    w.intent()?;
     let sent = match &slot {
         Some(slot) => client.send_in_slot(
             slot,
@@ -296,19 +294,23 @@ pub fn call_in_run(
     };
     match sent {
         Ok(sent) => {
-            w.outcome(Some(sent.status), sent.request_id.clone(), "done", None)
-                .map_err(|e| (e.into(), false))?;
+            w.outcome(Some(sent.status), sent.request_id.clone(), "done", None)?;
             Ok(sent)
         }
         Err(e) => {
             // An interrupt or the deadline ended a wait: GitHub has not processed this call.
             let unknown = !not_processed(&e) && e.is_ambiguous();
             let outcome = if unknown { "unknown" } else { "failed" };
-            w.outcome(e.status(), None, outcome, Some(e.to_string()))
-                .map_err(|e| (e.into(), false))?;
-            Err((e.into(), unknown))
+            w.outcome(e.status(), None, outcome, Some(e.to_string()))?;
+            Err(e.into())
         }
     }
+}
+
+/// Whether a failed write may nevertheless have been done by GitHub (journaled `unknown`): an
+/// ambiguous answer (a 5xx, a broken connection after sending), not a wait an interrupt ended.
+pub fn outcome_unknown(e: &crate::Error) -> bool {
+    matches!(e, crate::Error::Http(h) if !not_processed(h) && h.is_ambiguous())
 }
 
 /// One mutating request's journal entries (nothing is written when the journal is off).
@@ -1101,12 +1103,12 @@ pub fn write_all(
                 status: sent.status,
                 body: sent.body,
             }),
-            Err((e, true)) => {
+            Err(e) if outcome_unknown(&e) => {
                 unknown.push((name, e.to_string()));
                 not_attempted = writes.len() - i - 1;
                 break;
             }
-            Err((e, false)) => {
+            Err(e) => {
                 let stop_now = match &e {
                     crate::Error::Http(h) => stops_the_rest(h) || not_processed(h),
                     crate::Error::Journal(_) => true,

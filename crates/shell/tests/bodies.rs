@@ -202,6 +202,9 @@ fn body_fields_are_typed_parameters_and_the_rest_is_unserved_with_why() {
     );
 }
 
+/// phase, "METHOD path", status, outcome, params.
+type JournalRow = (String, String, Option<i64>, Option<String>, String);
+
 #[test]
 fn insert_sends_the_typed_json_body_and_is_journaled() {
     let e = Env::new("insert");
@@ -210,7 +213,7 @@ fn insert_sends_the_typed_json_body_and_is_journaled() {
         .conn
         .prepare("SELECT * FROM repos WHERE owner = 'o' AND repo = 'r'")
         .expect("prepare");
-    let cols: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+    let cols: Vec<String> = stmt.column_names().map(String::from).collect();
     drop(stmt);
     assert_eq!(
         cols,
@@ -250,7 +253,7 @@ fn insert_sends_the_typed_json_body_and_is_journaled() {
     assert_eq!(last[0]["request"], "POST /user/repos");
     assert_eq!(last[0]["response"]["full_name"], "octo/x");
     // Journaled before and after, body fields as data__ parameters, the password redacted.
-    let rows: Vec<(String, String, Option<i64>, Option<String>, String)> = {
+    let rows: Vec<JournalRow> = {
         let mut s = e
             .conn
             .prepare("SELECT phase, method || ' ' || path, status, outcome, params FROM github_sql_journal")

@@ -153,7 +153,7 @@ fn named_args(
     if ctx.is_empty() || name_at(0).is_none() {
         return Ok(None);
     }
-    if ctx.len() % 2 != 0 {
+    if !ctx.len().is_multiple_of(2) {
         return Err(crate::Error::Usage(format!(
             "{}: arguments by name come in pairs, '@name', value (got {} arguments)",
             method.name,
