@@ -450,6 +450,30 @@ fn github_refusals_say_why() {
         2,
         "{journal}"
     );
+
+    // A 502 after GitHub acted: not retried, journaled unknown, the rest of the batch held back.
+    e.fake.clear_faults();
+    e.fake.clear_requests();
+    e.fake
+        .push_fault(Fault::done_but(502).method("POST").times(1));
+    let msg = e.error("INSERT INTO repos (data__name) VALUES ('a'), ('b')");
+    assert!(
+        msg.contains("0 of 2 rows done; 0 failed, 1 unknown, 1 not attempted")
+            && msg.contains("UNKNOWN whether GitHub did it")
+            && msg.contains("check before retrying"),
+        "{msg}"
+    );
+    assert_eq!(
+        e.sent().len(),
+        1,
+        "one POST, not retried, the second not sent"
+    );
+    let journal = std::fs::read_to_string(&e.journal).expect("journal");
+    assert_eq!(
+        journal.matches("\"outcome\":\"unknown\"").count(),
+        1,
+        "{journal}"
+    );
 }
 
 /// Runs the shell binary over the fixture against the fake.
