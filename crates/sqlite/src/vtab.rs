@@ -56,6 +56,9 @@ pub struct TableSpec {
 struct Writes {
     /// Delete arguments of every row whose rowid SQLite asked for, by rowid.
     rows: HashMap<i64, Target>,
+    /// Parameter values of those rows (the WHERE's), for UPDATE; only when the table has
+    /// update methods.
+    params: HashMap<i64, Vec<(String, github_sql_engine::Value)>>,
     next_rowid: i64,
     /// Rows queued by DELETE, sent at commit.
     pending: Vec<Target>,
@@ -308,10 +311,13 @@ impl ResourceTable {
     /// Checks one INSERT, UPDATE or REPLACE row and queues it for the commit. `values` are the
     /// row's column values and whether SQLite marked each unchanged (an UPDATE's untouched
     /// columns). Nothing is sent here; a row that cannot be sent is refused now.
+    /// `base`: an UPDATE's row parameters as scanned (`Scan::row_params`); values the
+    /// statement gives replace them.
     fn queue(
         &self,
         verb: &'static str,
         values: &[(github_sql_engine::Value, bool)],
+        base: Vec<(String, github_sql_engine::Value)>,
     ) -> crate::Result<()> {
         use github_sql_engine::Value as V;
         let resource = &self.spec.table.resource;
@@ -328,13 +334,16 @@ impl ResourceTable {
             }
             .into());
         }
-        let mut args: Vec<(String, V)> = Vec::new();
+        let mut args: Vec<(String, V)> = base;
         for (col, (v, unchanged)) in resource.columns.iter().zip(values) {
             if *unchanged || *v == V::Null {
                 continue;
             }
             match col.param() {
-                Some(p) => args.push((p.to_string(), v.clone())),
+                Some(p) => match args.iter_mut().find(|(q, _)| q == p) {
+                    Some(a) => a.1 = v.clone(),
+                    None => args.push((p.to_string(), v.clone())),
+                },
                 // An UPDATE's other columns carry the row as read; only a SET changes them,
                 // and those are reported as changed.
                 None => {
@@ -449,6 +458,7 @@ impl ResourceTable {
         w.pending.clear();
         w.writes.clear();
         w.rows.clear();
+        w.params.clear();
         w.savepoints.clear();
         w.totals.clear();
     }
@@ -483,7 +493,8 @@ impl UpdateVTab<'_> for ResourceTable {
             let values = (2..args.len())
                 .map(|i| Ok((from_sql(args.get::<Value>(i)?), false)))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            self.queue(verb, &values).map_err(rusqlite::Error::from)?;
+            self.queue(verb, &values, Vec::new())
+                .map_err(rusqlite::Error::from)?;
             let mut w = lock(&self.writes);
             w.next_rowid += 1;
             Ok(w.next_rowid)
@@ -497,7 +508,13 @@ impl UpdateVTab<'_> for ResourceTable {
             let values = (2..args.len())
                 .map(|i| Ok((from_sql(args.get::<Value>(i)?), args.no_change(i))))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            self.queue("UPDATE", &values).map_err(Into::into)
+            let old = args.get::<i64>(0)?;
+            let base = lock(&self.writes)
+                .params
+                .get(&old)
+                .cloned()
+                .unwrap_or_default();
+            self.queue("UPDATE", &values, base).map_err(Into::into)
         })
     }
 }
@@ -716,14 +733,10 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         guard(|| {
             let i = usize::try_from(i).unwrap_or(usize::MAX);
             let source = self.spec.table.resource.columns.get(i).map(|c| &c.source);
-            if ctx.no_change()
-                && !matches!(
-                    source,
-                    Some(ColumnSource::Param(_) | ColumnSource::ParamField { .. })
-                )
-            {
-                // An UPDATE's column its SET leaves alone: no value, so `update` can tell
-                // a response field the user set (refused) from one merely read back.
+            if ctx.no_change() && !matches!(source, Some(ColumnSource::Param(_))) {
+                // An UPDATE's column its SET leaves alone: no value, so `update` can tell a
+                // response field the user set (refused) from one merely read back. Its
+                // parameters come from the row's scan (`row_params`).
                 return Ok(());
             }
             // Field values are handed to SQLite by reference (it copies them once).
@@ -763,6 +776,11 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             let id = w.next_rowid;
             if let Some(target) = self.scan.as_ref().and_then(Scan::target) {
                 w.rows.insert(id, target);
+            }
+            if !self.spec.table.resource.update.is_empty() {
+                if let Some(scan) = self.scan.as_ref() {
+                    w.params.insert(id, scan.row_params());
+                }
             }
             self.rowid.set(Some(id));
             Ok(id)
