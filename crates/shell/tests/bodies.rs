@@ -673,3 +673,64 @@ fn the_generated_provider_serves_its_json_bodies() {
     assert_eq!(private.json_type, JsonType::Boolean);
     assert!(m.param("data__name").expect("data__name").required);
 }
+
+#[test]
+fn the_generated_provider_updates_and_creates_issues() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../provider-spec-generated");
+    let mut s = Store::new();
+    let issue = json!({"id": 11, "number": 1, "title": "t", "state": "open"});
+    s.add_json_route(
+        "GET",
+        "/repos/octo/demo/issues/1",
+        JsonRoute::Object(issue.clone()),
+    );
+    s.add_json_route(
+        "PATCH",
+        "/repos/octo/demo/issues/1",
+        JsonRoute::Object(issue.clone()),
+    );
+    s.add_json_route(
+        "POST",
+        "/repos/octo/demo/issues",
+        JsonRoute::Status {
+            status: 201,
+            body: issue,
+        },
+    );
+    let fake = FakeGitHub::start(s).expect("fake");
+    let provider = Arc::new(github_sql::spec::load_dir(&dir).expect("generated provider loads"));
+    let table = provider
+        .resource_by_id("github.issues.issues")
+        .expect("issues")
+        .name
+        .clone();
+    let engine = Engine::new(
+        provider,
+        ClientConfig::new(fake.base_url(), Some(Token::new(TOKEN)))
+            .with_write_delay(std::time::Duration::ZERO),
+    );
+    let conn = Connection::open_in_memory().expect("sqlite");
+    github_sql::register(&conn, &engine).expect("register");
+    conn.execute_batch(&format!(
+        "UPDATE {table} SET data__state = 'closed', data__labels = json_array('bug') WHERE owner = 'octo' AND repo = 'demo' AND issue_number = 1"
+    ))
+    .unwrap_or_else(|e| panic!("{}", error_text(&e)));
+    conn.execute_batch(&format!(
+        "INSERT INTO {table} (owner, repo, data__title, data__body) VALUES ('octo', 'demo', 'Bug', 'It broke')"
+    ))
+    .unwrap_or_else(|e| panic!("{}", error_text(&e)));
+    assert_eq!(
+        sent(&fake),
+        vec![
+            ("GET /repos/octo/demo/issues/1".to_string(), None),
+            (
+                "PATCH /repos/octo/demo/issues/1".to_string(),
+                Some(json!({"state": "closed", "labels": ["bug"]}))
+            ),
+            (
+                "POST /repos/octo/demo/issues".to_string(),
+                Some(json!({"title": "Bug", "body": "It broke"}))
+            ),
+        ]
+    );
+}
