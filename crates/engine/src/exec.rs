@@ -200,8 +200,9 @@ pub fn call_with(
 }
 
 /// The parameters a journal entry records: path and query values, then the body fields as
-/// `data__<field>`, with the values of secret-looking fields (`password`, `secret`, `token`,
-/// `key`, at any depth) replaced by `[redacted]`.
+/// `data__<field>`, with the values of secret-looking fields (names containing `password`,
+/// `secret`, `token`, `private_key` or `encrypted_value`, at any depth) replaced by
+/// `[redacted]`, and registered secrets (the token) redacted in the rest.
 pub fn journal_params(bound: &Bound) -> Json {
     let mut params: serde_json::Map<String, Json> = bound
         .path
