@@ -71,6 +71,8 @@ impl Error {
                 | P::NotInteger { .. }
                 | P::TooLong { .. }
                 | P::UnknownArg { .. }
+                | P::BadBodyValue { .. }
+                | P::BadJson { .. }
                 | P::NullArg { .. } => ErrorKind::BadValue,
                 P::Unsupported { .. } | P::NoSelect { .. } => ErrorKind::NotSupported,
                 P::Internal(_) => ErrorKind::Internal,

@@ -41,20 +41,74 @@ pub fn example_exec_with(
         .filter(|p| p.required)
         .map(|p| {
             let given = values.iter().find(|(n, _)| *n == p.name).map(|(_, v)| v);
-            match (given, &p.allowed, p.sql_type) {
-                (Some(Value::Integer(i)), _, _) => format!("@{}={i}", p.name),
-                (Some(Value::Text(t)), _, _) => format!("@{}='{}'", p.name, t.replace('\'', "''")),
-                (_, Some(a), _) if !a.is_empty() => format!("@{}='{}'", p.name, a[0]),
-                (_, _, crate::spec::SqlType::Integer) => format!("@{}=123", p.name),
-                _ => format!(
-                    "@{}='my-{}'",
-                    p.name,
-                    p.name.trim_end_matches("_name").replace('_', "-")
-                ),
-            }
+            format!("@{}={}", p.name, example_value(p, given))
         })
         .collect();
     format!("EXEC {}.{} {}", resource.id, method.name, args.join(", "))
+}
+
+/// A value for `p` in an example statement: the one given, else a placeholder of its type.
+pub fn example_value(p: &crate::spec::Param, given: Option<&Value>) -> String {
+    use crate::spec::{JsonType, SqlType};
+    match (given, &p.allowed, p.sql_type) {
+        (Some(Value::Integer(i)), _, _) => i.to_string(),
+        (Some(Value::Text(t)), _, _) => format!("'{}'", t.replace('\'', "''")),
+        (_, Some(a), _) if !a.is_empty() => format!("'{}'", a[0]),
+        _ if p.json_type == JsonType::Boolean => "true".into(),
+        (_, _, SqlType::Integer) => "123".into(),
+        (_, _, SqlType::Json) => "'[\"a\", \"b\"]'".into(),
+        _ => {
+            let base = p.body_field().unwrap_or(&p.name);
+            format!("'my-{}'", base.trim_end_matches("_name").replace('_', "-"))
+        }
+    }
+}
+
+/// An example INSERT, UPDATE or REPLACE statement that calls `method` with its required values.
+pub fn example_statement(resource: &Resource, method: &Method, verb: &str) -> String {
+    use crate::spec::ParamLocation;
+    let required: Vec<&crate::spec::Param> = resource
+        .call_order(method)
+        .into_iter()
+        .filter(|p| p.required)
+        .collect();
+    let pair = |p: &&crate::spec::Param| format!("{} = {}", p.name, example_value(p, None));
+    if verb == "UPDATE" {
+        let (body, keys): (Vec<_>, Vec<_>) = required
+            .iter()
+            .partition(|p| p.location == ParamLocation::Body);
+        let mut set: Vec<String> = body.iter().map(pair).collect();
+        if set.is_empty() {
+            if let Some(p) = method
+                .params
+                .iter()
+                .find(|p| p.location == ParamLocation::Body)
+            {
+                set.push(pair(&p));
+            }
+        }
+        let mut s = format!("UPDATE {} SET {}", resource.name, set.join(", "));
+        if !keys.is_empty() {
+            s.push_str(&format!(
+                " WHERE {}",
+                keys.iter().map(pair).collect::<Vec<_>>().join(" AND ")
+            ));
+        }
+        return s;
+    }
+    let cols: Vec<&str> = required.iter().map(|p| p.name.as_str()).collect();
+    let vals: Vec<String> = required.iter().map(|p| example_value(p, None)).collect();
+    format!(
+        "{} INTO {} ({}) VALUES ({})",
+        if verb == "REPLACE" {
+            "REPLACE"
+        } else {
+            "INSERT"
+        },
+        resource.name,
+        cols.join(", "),
+        vals.join(", ")
+    )
 }
 
 /// Checks named arguments against the method: unknown names, missing required ones, NULLs,
@@ -142,9 +196,15 @@ pub fn call_with(
     bound: &Bound,
     stop: &Stop,
 ) -> crate::Result<Option<Json>> {
-    let url = url_for(client, method, bound)?;
-    let scopes = scopes_for(resource, method, bound);
-    let params: serde_json::Map<String, Json> = bound
+    call_in_run(client, resource, method, bound, stop, None).map(|s| s.body)
+}
+
+/// The parameters a journal entry records: path and query values, then the body fields as
+/// `data__<field>`, with the values of secret-looking fields (names containing `password`,
+/// `secret`, `token`, `private_key` or `encrypted_value`, at any depth) replaced by
+/// `[redacted]`, and registered secrets (the token) redacted in the rest.
+pub fn journal_params(bound: &Bound) -> Json {
+    let mut params: serde_json::Map<String, Json> = bound
         .path
         .iter()
         .chain(bound.query.iter())
@@ -156,36 +216,102 @@ pub fn call_with(
             (k.clone(), v)
         })
         .collect();
+    for (field, v) in &bound.body {
+        params.insert(
+            format!("{}{field}", crate::spec::BODY_PREFIX),
+            redact_secrets(field, v),
+        );
+    }
+    Json::Object(params)
+}
+
+fn secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "private_key",
+        "encrypted_value",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+fn redact_secrets(name: &str, v: &Json) -> Json {
+    if secret_name(name) && !v.is_null() {
+        return Json::from("[redacted]");
+    }
+    match v {
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), redact_secrets(k, x)))
+                .collect(),
+        ),
+        Json::Array(a) => Json::Array(a.iter().map(|x| redact_secrets("", x)).collect()),
+        Json::String(s) => Json::String(crate::http::redact(s)),
+        other => other.clone(),
+    }
+}
+
+/// One call as [`call_with`] sends it, journaled under `run_id` (a fresh one when `None`).
+/// [`outcome_unknown`] tells whether a failure may nevertheless have been done.
+pub fn call_in_run(
+    client: &GitHubClient,
+    resource: &Resource,
+    method: &Method,
+    bound: &Bound,
+    stop: &Stop,
+    run_id: Option<&str>,
+) -> crate::Result<crate::http::Sent> {
+    let url = url_for(client, method, bound)?;
+    let scopes = scopes_for(resource, method, bound);
+    let body = bound.body_json(method);
     let mutating = !method.http_method.eq_ignore_ascii_case("GET");
     let slot = if mutating {
         Some(client.write_slot(stop)?)
     } else {
         None
     };
-    let mut w = Write::new(client, resource, method, &url, Json::Object(params), None);
+    let mut w = Write::new(
+        client,
+        resource,
+        method,
+        &url,
+        journal_params(bound),
+        run_id,
+    );
     w.intent()?;
     let sent = match &slot {
-        Some(slot) => client.send_in_slot(slot, &method.http_method, &url, &scopes, stop),
-        None => client.send_with(&method.http_method, &url, &scopes, stop),
+        Some(slot) => client.send_in_slot(
+            slot,
+            &method.http_method,
+            &url,
+            &scopes,
+            body.as_ref(),
+            stop,
+        ),
+        None => client.send_with(&method.http_method, &url, &scopes, body.as_ref(), stop),
     };
     match sent {
         Ok(sent) => {
             w.outcome(Some(sent.status), sent.request_id.clone(), "done", None)?;
-            Ok(sent.body)
+            Ok(sent)
         }
         Err(e) => {
             // An interrupt or the deadline ended a wait: GitHub has not processed this call.
-            let outcome = if not_processed(&e) {
-                "failed"
-            } else if e.is_ambiguous() {
-                "unknown"
-            } else {
-                "failed"
-            };
+            let unknown = !not_processed(&e) && e.is_ambiguous();
+            let outcome = if unknown { "unknown" } else { "failed" };
             w.outcome(e.status(), None, outcome, Some(e.to_string()))?;
             Err(e.into())
         }
     }
+}
+
+/// Whether a failed write may nevertheless have been done by GitHub (journaled `unknown`): an
+/// ambiguous answer (a 5xx, a broken connection after sending), not a wait an interrupt ended.
+pub fn outcome_unknown(e: &crate::Error) -> bool {
+    matches!(e, crate::Error::Http(h) if !not_processed(h) && h.is_ambiguous())
 }
 
 /// One mutating request's journal entries (nothing is written when the journal is off).
@@ -269,11 +395,27 @@ pub fn call_named(
 /// uses the most of them (`org` given → the organization's method, not the authenticated
 /// user's); ties go to document order. `None` when no delete method can be called.
 pub fn delete_method_for(resource: &Resource, target: &Target) -> Option<usize> {
-    let has = |n: &str| target.args.iter().any(|(k, v)| k == n && *v != Value::Null);
+    method_for(resource, &resource.delete, &target.args)
+}
+
+/// Of `candidates` (indices into the resource's methods), the one these values can call that
+/// uses the most of them; ties go to document order. INSERT, UPDATE and REPLACE choose their
+/// method so, as SELECT and DELETE do.
+pub fn method_for(
+    resource: &Resource,
+    candidates: &[usize],
+    args: &[(String, Value)],
+) -> Option<usize> {
+    let has = |n: &str| args.iter().any(|(k, v)| k == n && *v != Value::Null);
     let mut best: Option<(usize, usize)> = None;
-    for &m in &resource.delete {
+    for &m in candidates {
         let method = &resource.methods[m];
-        if !method.required().all(|p| has(&p.name)) {
+        // Missing body fields do not rule a method out: binding names them.
+        if !method
+            .required()
+            .filter(|p| p.location != crate::spec::ParamLocation::Body)
+            .all(|p| has(&p.name))
+        {
             continue;
         }
         let used = method.params.iter().filter(|p| has(&p.name)).count();
@@ -586,9 +728,9 @@ pub fn delete_all_with(
             .map_err(crate::Error::from)
             .and_then(|b| {
                 let url = url_for(client, method, &b)?;
-                Ok((scopes_for(resource, method, &b), url))
+                Ok((scopes_for(resource, method, &b), url, b.body_json(method)))
             });
-        let (scopes, url) = match prepared {
+        let (scopes, url, body) = match prepared {
             Ok(p) => p,
             Err(e) => {
                 failed.push((name, e.to_string()));
@@ -608,7 +750,14 @@ pub fn delete_all_with(
             not_attempted = targets.len() - i - 1;
             break;
         }
-        let result = client.send_in_slot(&slot, &method.http_method, &url, &scopes, stop);
+        let result = client.send_in_slot(
+            &slot,
+            &method.http_method,
+            &url,
+            &scopes,
+            body.as_ref(),
+            stop,
+        );
         drop(slot);
         let (status, request_id) = match &result {
             Ok(s) => (Some(s.status), s.request_id.clone()),
@@ -811,5 +960,177 @@ pub fn needs_confirmation(
         count: targets.len(),
         reason: format!("every active row of {}", what.join(", ")),
         sample: sample(),
+    })
+}
+
+/// One row of an INSERT, UPDATE or REPLACE, queued until its transaction commits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedWrite {
+    /// `INSERT`, `UPDATE` or `REPLACE`.
+    pub verb: &'static str,
+    /// Index into the resource's methods.
+    pub method: usize,
+    /// Arguments by parameter name (path and query parameters, `data__` body fields).
+    pub args: Vec<(String, Value)>,
+}
+
+/// What one sent write answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteResult {
+    /// `INSERT`, `UPDATE` or `REPLACE`.
+    pub verb: &'static str,
+    /// The method called.
+    pub method: String,
+    /// `POST /user/repos`.
+    pub request: String,
+    /// HTTP status.
+    pub status: u16,
+    /// GitHub's JSON answer (the created object, typically), if any.
+    pub body: Option<Json>,
+}
+
+/// What a COMMIT's INSERT, UPDATE and REPLACE rows did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteReport {
+    /// Table name.
+    pub table: String,
+    /// The journal's run id for this batch.
+    pub run_id: String,
+    /// The writes GitHub accepted, in order.
+    pub done: Vec<WriteResult>,
+    /// The journal's path, when journaling is on.
+    pub journal: Option<String>,
+}
+
+impl WriteReport {
+    /// Where the journal is, for messages.
+    pub fn tail(&self) -> String {
+        match &self.journal {
+            Some(j) => format!(
+                "journal: {j} (run_id '{}'; SELECT * FROM github_sql_journal WHERE run_id = '{}')",
+                self.run_id, self.run_id
+            ),
+            None => "journal: off (GITHUB_SQL_JOURNAL=off)".into(),
+        }
+    }
+}
+
+/// Why some of a COMMIT's INSERT, UPDATE or REPLACE rows failed. Rows after a per-row refusal
+/// (a 404, a 422) are still sent; an auth, rate-limit or network failure, an answer that leaves
+/// the outcome unknown, or an interrupt stops the rest.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct WriteFailure {
+    /// Rows queued.
+    pub total: usize,
+    /// (row, message) for each failed row.
+    pub failed: Vec<(String, String)>,
+    /// (row, message) for a write whose outcome could not be established (it may have happened).
+    pub unknown: Vec<(String, String)>,
+    /// Rows not attempted.
+    pub not_attempted: usize,
+    /// What was done, and the journal (boxed: errors stay small).
+    pub report: Box<WriteReport>,
+}
+
+impl WriteFailure {
+    fn render(&self) -> String {
+        let mut s = format!(
+            "writes to {}: {} of {} rows done; {} failed",
+            self.report.table,
+            self.report.done.len(),
+            self.total,
+            self.failed.len()
+        );
+        if !self.unknown.is_empty() {
+            s.push_str(&format!(", {} unknown", self.unknown.len()));
+        }
+        if self.not_attempted > 0 {
+            s.push_str(&format!(", {} not attempted", self.not_attempted));
+        }
+        s.push(':');
+        for (row, msg) in &self.failed {
+            s.push_str(&format!("\n  {row}: {msg}"));
+        }
+        for (row, msg) in &self.unknown {
+            s.push_str(&format!(
+                "\n  {row}: UNKNOWN whether GitHub did it ({msg}); check before retrying"
+            ));
+        }
+        s.push('\n');
+        s.push_str(&self.report.tail());
+        s
+    }
+}
+
+/// Sends queued INSERT, UPDATE and REPLACE rows in order, paced as every write is, each
+/// journaled before it is sent and again with its outcome (one run id for the batch).
+pub fn write_all(
+    client: &GitHubClient,
+    resource: &Resource,
+    writes: &[QueuedWrite],
+    stop: &Stop,
+) -> Result<WriteReport, WriteFailure> {
+    let mut report = WriteReport {
+        table: resource.name.clone(),
+        run_id: journal::new_run_id(),
+        done: Vec::new(),
+        journal: client
+            .config()
+            .journal
+            .as_ref()
+            .map(|p| p.display().to_string()),
+    };
+    let (mut failed, mut unknown, mut not_attempted) = (Vec::new(), Vec::new(), 0);
+    for (i, w) in writes.iter().enumerate() {
+        let Some(method) = resource.methods.get(w.method) else {
+            failed.push((format!("row {}", i + 1), "internal: no such method".into()));
+            continue;
+        };
+        let bound = match bind_named(resource, method, &w.args) {
+            Ok(b) => b,
+            Err(e) => {
+                failed.push((format!("{} row {}", w.verb, i + 1), e.to_string()));
+                continue;
+            }
+        };
+        let request = describe_call(client, method, &bound).unwrap_or_else(|_| method.name.clone());
+        let name = format!("{} row {} ({request})", w.verb, i + 1);
+        match call_in_run(client, resource, method, &bound, stop, Some(&report.run_id)) {
+            Ok(sent) => report.done.push(WriteResult {
+                verb: w.verb,
+                method: method.name.clone(),
+                request,
+                status: sent.status,
+                body: sent.body,
+            }),
+            Err(e) if outcome_unknown(&e) => {
+                unknown.push((name, e.to_string()));
+                not_attempted = writes.len() - i - 1;
+                break;
+            }
+            Err(e) => {
+                let stop_now = match &e {
+                    crate::Error::Http(h) => stops_the_rest(h) || not_processed(h),
+                    crate::Error::Journal(_) => true,
+                    _ => false,
+                };
+                failed.push((name, e.to_string()));
+                if stop_now {
+                    not_attempted = writes.len() - i - 1;
+                    break;
+                }
+            }
+        }
+    }
+    if failed.is_empty() && unknown.is_empty() {
+        return Ok(report);
+    }
+    Err(WriteFailure {
+        total: writes.len(),
+        failed,
+        unknown,
+        not_attempted,
+        report: Box::new(report),
     })
 }

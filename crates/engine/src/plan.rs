@@ -38,7 +38,7 @@ use std::collections::HashMap;
 
 use crate::value::Value;
 
-use crate::spec::{ColumnSource, Method, Param, ParamLocation, Resource, SqlType};
+use crate::spec::{ColumnSource, JsonType, Method, Param, ParamLocation, Resource, SqlType};
 
 /// The operator of a constraint, as far as planning cares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -170,6 +170,24 @@ pub enum PlanError {
         param: String,
         /// Parameters the method takes.
         known: Vec<String>,
+    },
+    /// A request body field given a value its schema type cannot take.
+    #[error("{param} must be {want}, got {value}")]
+    BadBodyValue {
+        /// Parameter (`data__private`).
+        param: String,
+        /// What the schema wants.
+        want: String,
+        /// Value given (rendered).
+        value: String,
+    },
+    /// A JSON-typed body field (an object or array) whose text is not JSON.
+    #[error("{param} must be JSON text (an object or array, e.g. '[\"a\",\"b\"]' or json_array('a','b') in SQLite): {detail}")]
+    BadJson {
+        /// Parameter (`data__topics`).
+        param: String,
+        /// What the JSON parser said.
+        detail: String,
     },
     /// NULL given where a method call needs a value.
     #[error("{param} must not be NULL")]
@@ -448,6 +466,97 @@ pub struct Bound {
     pub query: Vec<(String, String)>,
     /// What each given parameter's column reads back.
     pub echo: HashMap<String, Value>,
+    /// Request body fields given (`data__name` → `name`), as JSON values, in the order given.
+    pub body: Vec<(String, serde_json::Value)>,
+}
+
+impl Bound {
+    /// The JSON body to send: the fields given, as an object; `{}` when none was given and the
+    /// body is required; nothing for a method without a body (or an optional one left empty).
+    pub fn body_json(&self, method: &Method) -> Option<serde_json::Value> {
+        let body = method.body.as_ref()?;
+        if self.body.is_empty() && !body.required {
+            return None;
+        }
+        Some(serde_json::Value::Object(
+            self.body.iter().cloned().collect(),
+        ))
+    }
+}
+
+/// A body field's value as JSON, typed by its schema: integers and numbers as numbers, booleans
+/// as `true`/`false` (SQL's 1/0), objects and arrays parsed from their JSON text.
+fn body_value(p: &Param, v: Value) -> Result<serde_json::Value, PlanError> {
+    use serde_json::Value as Json;
+    let name = &p.name;
+    let text = |v: &Value| match v {
+        Value::Text(t) => Some(t.clone()),
+        Value::Blob(b) => String::from_utf8(b.clone()).ok(),
+        _ => None,
+    };
+    let bad = |want: &str, v: &Value| PlanError::BadBodyValue {
+        param: name.clone(),
+        want: want.to_string(),
+        value: render(v),
+    };
+    let json = match (p.json_type, &v) {
+        (JsonType::Boolean, v) => match boolean(v) {
+            Some(b) => Json::Bool(b),
+            None => return Err(bad("a boolean (true/false or 1/0)", v)),
+        },
+        (JsonType::Integer, Value::Integer(i)) => Json::from(*i),
+        (JsonType::Integer, Value::Real(r)) if r.fract() == 0.0 && r.abs() < 9.0e15 => {
+            Json::from(*r as i64)
+        }
+        (JsonType::Integer, Value::Text(t)) => match t.trim().parse::<i64>() {
+            Ok(i) => Json::from(i),
+            Err(_) => return Err(bad("an integer", &v)),
+        },
+        (JsonType::Integer, _) => return Err(bad("an integer", &v)),
+        (JsonType::Number, Value::Integer(i)) => Json::from(*i),
+        (JsonType::Number, Value::Real(r)) => serde_json::Number::from_f64(*r)
+            .map(Json::Number)
+            .ok_or_else(|| bad("a finite number", &v))?,
+        (JsonType::Number, Value::Text(t)) => match t
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+        {
+            Some(n) => Json::Number(n),
+            None => return Err(bad("a number", &v)),
+        },
+        (JsonType::Number, _) => return Err(bad("a number", &v)),
+        (JsonType::Json, Value::Integer(i)) => Json::from(*i),
+        (JsonType::Json, Value::Real(r)) => Json::from(*r),
+        (JsonType::Json, _) => {
+            let t = text(&v).ok_or_else(|| bad("JSON text", &v))?;
+            serde_json::from_str(&t).map_err(|e| PlanError::BadJson {
+                param: name.clone(),
+                detail: e.to_string(),
+            })?
+        }
+        (JsonType::Any, Value::Integer(i)) => Json::from(*i),
+        (JsonType::Any, Value::Real(r)) => Json::from(*r),
+        (JsonType::Any, _) => {
+            let t = text(&v).ok_or_else(|| bad("text or JSON", &v))?;
+            // JSON when it is JSON (`["a","b"]`), else the text itself.
+            serde_json::from_str(&t).unwrap_or(Json::String(t))
+        }
+        (JsonType::String, Value::Integer(i)) => Json::String(i.to_string()),
+        (JsonType::String, Value::Real(r)) => Json::String(r.to_string()),
+        (JsonType::String, _) => Json::String(text(&v).ok_or_else(|| bad("text", &v))?),
+    };
+    if let (Some(allowed), Json::String(s)) = (&p.allowed, &json) {
+        if !allowed.iter().any(|a| a == s) {
+            return Err(PlanError::NotAllowed {
+                param: name.clone(),
+                value: s.clone(),
+                allowed: allowed.clone(),
+            });
+        }
+    }
+    Ok(json)
 }
 
 /// Longest value accepted for a text parameter (GitHub names are far shorter).
@@ -467,9 +576,16 @@ pub fn bind(
                 "method has no parameter {name}"
             )));
         };
+        if let Some(field) = p.body_field() {
+            if v == Value::Null {
+                return Ok(None);
+            }
+            bound.body.push((field.to_string(), body_value(p, v)?));
+            continue;
+        }
         let (api, echo) = match (p.sql_type, v) {
             (_, Value::Null) => return Ok(None),
-            (_, v) if p.boolean => match boolean(&v) {
+            (_, v) if p.is_boolean() => match boolean(&v) {
                 Some(b) => (b.to_string(), Value::Integer(i64::from(b))),
                 None => {
                     return Err(PlanError::NotAllowed {
@@ -517,6 +633,7 @@ pub fn bind(
         match p.location {
             ParamLocation::Path => bound.path.push((name.clone(), api)),
             ParamLocation::Query => bound.query.push((name.clone(), api)),
+            ParamLocation::Body => {}
         }
         bound.echo.insert(name.clone(), echo);
     }
@@ -895,7 +1012,7 @@ mod tests {
         flag.name = "all".into();
         flag.sql_type = SqlType::Integer;
         flag.allowed = None;
-        flag.boolean = true;
+        flag.json_type = JsonType::Boolean;
         list.params.push(flag);
         let names = vec!["all".to_string()];
         for (v, api, echo) in [

@@ -293,6 +293,29 @@ impl Scan {
         }
     }
 
+    /// The current row's parameter values, what an UPDATE sends it with: for each parameter
+    /// column, the value its source was bound with (the WHERE's, which a column reading a
+    /// response field of the same name may not hold: `owner` is an object in a repository),
+    /// else the row's value; NULLs left out.
+    pub fn row_params(&self) -> Vec<(String, Value)> {
+        let resource = &self.table.resource;
+        let echo = self.sources.get(self.source).map(|b| &b.echo);
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for (i, col) in resource.columns.iter().enumerate() {
+            let Some(p) = col.param() else { continue };
+            if out.iter().any(|(q, _)| q == p) {
+                continue;
+            }
+            let v = echo
+                .and_then(|e| e.get(p).cloned())
+                .unwrap_or_else(|| self.value(i));
+            if v != Value::Null {
+                out.push((p.to_string(), v));
+            }
+        }
+        out
+    }
+
     /// After the last row: rows read per group ([`exec::group_key`]) when the scan read whole,
     /// unfiltered lists (no LIMIT, no `state` other than active); else `None`.
     pub fn totals(&self) -> Option<Vec<GroupTotal>> {

@@ -204,6 +204,19 @@ pub struct LoggedRequest {
     pub if_none_match: Option<String>,
     /// Status the fake answered with (0 until it answered).
     pub status: u16,
+    /// The request body as text (`None` when empty), as the client sent it.
+    pub body: Option<String>,
+    /// `Content-Type` header.
+    pub content_type: Option<String>,
+}
+
+impl LoggedRequest {
+    /// The body parsed as JSON (`None` when there is none or it is not JSON).
+    pub fn json(&self) -> Option<serde_json::Value> {
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+    }
 }
 
 /// A canned answer for matching requests, checked before normal handling.

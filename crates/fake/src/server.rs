@@ -161,7 +161,16 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 
 /// Logging, rate limiting, faults, User-Agent check, common headers and latency.
 async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let logged = LoggedRequest::from_parts(&req);
+    // The body is read whole (tests send small ones) so the log can keep it.
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let req = Request::from_parts(parts, Body::from(bytes.clone()));
+    let mut logged = LoggedRequest::from_parts(&req);
+    if !bytes.is_empty() {
+        logged.body = Some(String::from_utf8_lossy(&bytes).into_owned());
+    }
     let log_index = {
         let mut log = lock(&s.log);
         log.push(logged.clone());
@@ -270,6 +279,8 @@ impl LoggedRequest {
             api_version: header("x-github-api-version"),
             if_none_match: header("if-none-match"),
             status: 0,
+            body: None,
+            content_type: header("content-type"),
         }
     }
 }
@@ -392,6 +403,10 @@ async fn generic_route(
         None => schema_route(&s, method.as_str(), &uri),
         Some(JsonRoute::NoContent) => StatusCode::NO_CONTENT.into_response(),
         Some(JsonRoute::Object(v)) => json_response(StatusCode::OK, &v),
+        Some(JsonRoute::Status { status, body }) => json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &body,
+        ),
         Some(JsonRoute::List { items, wrap }) => {
             let q = ListQuery::parse(uri.query());
             let total = items.len() as u64;

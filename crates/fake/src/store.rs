@@ -67,6 +67,14 @@ pub enum JsonRoute {
     Object(serde_json::Value),
     /// `204 No Content` (a DELETE or PUT that succeeded).
     NoContent,
+    /// This status with this JSON body: a POST's `201 Created`, or a `422` with GitHub's
+    /// `errors` array.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The JSON body.
+        body: serde_json::Value,
+    },
 }
 
 impl Default for Store {

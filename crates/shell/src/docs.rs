@@ -429,6 +429,9 @@ fn pushdown_section(r: &Resource, line: &mut impl FnMut(&str)) {
                 let how = match param.location {
                     ParamLocation::Path => format!("the `{{{p}}}` path segment"),
                     ParamLocation::Query => format!("`?{p}=`"),
+                    ParamLocation::Body => {
+                        format!("the `{}` body field", param.body_field().unwrap_or(p))
+                    }
                 };
                 match uses.iter_mut().find(|(h, _)| *h == how) {
                     Some((_, ms)) => ms.push(code(&method.name)),

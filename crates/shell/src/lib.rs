@@ -234,7 +234,38 @@ impl Session {
             .run(classified, &[])
             .map_err(|e| self.explain(stmt, e))?;
         match outcome {
-            Outcome::Rows(rs) => self.present(&rs, out)?,
+            Outcome::Rows(rs) => {
+                self.present(&rs, out)?;
+                // A COMMIT sends the queued INSERT/UPDATE/REPLACE rows: show their answers.
+                self.present_writes(self.state.take_writes(), out)?;
+            }
+            Outcome::Written {
+                table,
+                verb,
+                rows: n,
+                queued: true,
+                ..
+            } => eprintln!(
+                "{verb}: {} of {table} queued; sent at COMMIT (ROLLBACK sends nothing)",
+                rows(n)
+            ),
+            Outcome::Written {
+                table,
+                verb,
+                results,
+                ..
+            } => {
+                let sent: Vec<String> = results
+                    .iter()
+                    .map(|r| format!("{} {}", r.request, r.status))
+                    .collect();
+                eprintln!(
+                    "{verb}: {} of {table} sent ({})",
+                    rows(results.len() as u64),
+                    sent.join("; ")
+                );
+                self.present_writes(results, out)?;
+            }
             Outcome::Deleted {
                 table,
                 rows: n,
@@ -262,6 +293,19 @@ impl Session {
             Outcome::Done { method } => eprintln!("EXEC {method}: done"),
         }
         Ok(())
+    }
+
+    /// GitHub's answers to sent writes (the created or changed objects), as rows.
+    fn present_writes(
+        &self,
+        results: Vec<github_sql::exec::WriteResult>,
+        out: &mut dyn Write,
+    ) -> crate::Result<()> {
+        let bodies: Vec<serde_json::Value> = results.into_iter().filter_map(|r| r.body).collect();
+        if bodies.is_empty() {
+            return Ok(());
+        }
+        self.present(&json_result(serde_json::Value::Array(bodies)), out)
     }
 
     /// Writes a result in the session's format. On a terminal, a table wider than the screen
@@ -343,6 +387,24 @@ impl Session {
         // GITHUB_SQL_DEADLINE bounds the whole statement: every scan and a DELETE's requests.
         self.state.begin_statement();
         match stmt {
+            Statement::Sql(sql) if self.dry_run => {
+                // An EXEC function called from SQL checks its arguments and sends nothing.
+                use std::sync::atomic::Ordering;
+                self.state.dry_run.store(true, Ordering::Relaxed);
+                let r = self.query_params(&sql, params);
+                self.state.dry_run.store(false, Ordering::Relaxed);
+                match r {
+                    Err(e) if e.to_string().contains("dry run: ") => {
+                        let msg = e.to_string();
+                        let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
+                        Ok(Outcome::DryRun {
+                            listing: None,
+                            note,
+                        })
+                    }
+                    r => r.map(Outcome::Rows),
+                }
+            }
             Statement::Sql(sql) | Statement::Meta(sql) => {
                 self.query_params(&sql, params).map(Outcome::Rows)
             }
@@ -413,6 +475,42 @@ impl Session {
                     queued: !self.conn.is_autocommit(),
                 })
             }
+            Statement::Write { sql, table, verb } => {
+                use std::sync::atomic::Ordering;
+                if self.dry_run {
+                    // The table checks the rows as a real run would, then refuses to send and
+                    // says what it would have sent.
+                    self.state.dry_run.store(true, Ordering::Relaxed);
+                    let r = self.query_params(&sql, params);
+                    self.state.dry_run.store(false, Ordering::Relaxed);
+                    return match r {
+                        Err(e) if e.to_string().contains("dry run: ") => {
+                            let msg = e.to_string();
+                            let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
+                            Ok(Outcome::DryRun {
+                                listing: None,
+                                note,
+                            })
+                        }
+                        Err(e) => Err(e),
+                        Ok(_) => Ok(Outcome::DryRun {
+                            listing: None,
+                            note: format!(
+                                "dry run: {verb} would send nothing (no rows); nothing was sent"
+                            ),
+                        }),
+                    };
+                }
+                let _ = self.state.take_writes();
+                self.query_params(&sql, params)?;
+                Ok(Outcome::Written {
+                    table,
+                    verb,
+                    rows: self.conn.changes(),
+                    queued: !self.conn.is_autocommit(),
+                    results: self.state.take_writes(),
+                })
+            }
             Statement::Exec(call) => {
                 if !params.is_empty() {
                     return Err(crate::Error::Usage(
@@ -432,8 +530,12 @@ impl Session {
             return Ok(Outcome::DryRun {
                 listing: None,
                 note: format!(
-                    "dry run: EXEC {} would send {req}; nothing was sent",
-                    method.name
+                    "dry run: EXEC {} would send {req}{}; nothing was sent",
+                    method.name,
+                    bound
+                        .body_json(method)
+                        .map(|b| format!(" with body {b}"))
+                        .unwrap_or_default()
                 ),
             });
         }
@@ -528,6 +630,19 @@ pub enum Outcome {
         listing: Option<ResultSet>,
         /// One line saying what would be sent.
         note: String,
+    },
+    /// An INSERT, UPDATE or REPLACE on a provider table.
+    Written {
+        /// The table.
+        table: String,
+        /// `INSERT`, `UPDATE` or `REPLACE`.
+        verb: &'static str,
+        /// Rows sent, or queued when a transaction is open.
+        rows: u64,
+        /// The calls are sent at COMMIT (a transaction is open).
+        queued: bool,
+        /// What GitHub answered to each call sent (empty when queued).
+        results: Vec<github_sql::exec::WriteResult>,
     },
     /// An EXEC whose answer has no body (GitHub's 204).
     Done {

@@ -37,6 +37,16 @@ pub enum Statement {
         /// The table.
         table: String,
     },
+    /// An INSERT, UPDATE or REPLACE on a provider table with methods for it: SQLite runs it and
+    /// the table queues the rows for the write methods (sent at COMMIT).
+    Write {
+        /// The statement, names rewritten.
+        sql: String,
+        /// The table.
+        table: String,
+        /// `INSERT`, `UPDATE` or `REPLACE`.
+        verb: &'static str,
+    },
     /// An EXEC of a method.
     Exec(ExecCall),
     /// A metadata statement, as SQL over the `github_sql_*` tables.
@@ -166,12 +176,27 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
             })
         }
         (Some(v @ (Keyword::INSERT | Keyword::REPLACE | Keyword::UPDATE)), Some(r)) => {
-            Err(PlanError::Unsupported {
-                table: r.name.clone(),
-                verb: format!("{v:?}"),
-                supported: r.supported_statements(),
+            // `INSERT OR REPLACE` is REPLACE, as SQLite (and the table) take it.
+            let or_replace = keyword(tokens.get(1)) == Some(Keyword::OR)
+                && keyword(tokens.get(2)) == Some(Keyword::REPLACE);
+            let (verb, methods) = match v {
+                Keyword::UPDATE => ("UPDATE", &r.update),
+                Keyword::INSERT if !or_replace => ("INSERT", &r.insert),
+                _ => ("REPLACE", &r.replace),
+            };
+            if methods.is_empty() {
+                return Err(PlanError::Unsupported {
+                    table: r.name.clone(),
+                    verb: verb.into(),
+                    supported: r.supported_statements(),
+                }
+                .into());
             }
-            .into())
+            Ok(Statement::Write {
+                sql,
+                table: r.name.clone(),
+                verb,
+            })
         }
         _ => Ok(Statement::Sql(sql)),
     }
@@ -602,7 +627,7 @@ fn parse_describe(provider: &Provider, tokens: &[Token]) -> Result<String, Error
     }
     let r = resolve_resource(provider, &parts)?;
     let cols = if extended {
-        "name, type, description, CASE WHEN required_in_where THEN 'required in WHERE' WHEN hidden THEN 'hidden parameter' ELSE '' END AS notes"
+        "name, type, description, CASE WHEN required_in_where THEN 'required in WHERE' WHEN hidden AND name LIKE 'data\\_\\_%' ESCAPE '\\' THEN 'request body field (INSERT, UPDATE, REPLACE, EXEC)' WHEN hidden THEN 'hidden parameter' ELSE '' END AS notes"
     } else {
         "name, type"
     };

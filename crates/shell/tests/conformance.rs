@@ -135,7 +135,7 @@ fn doc_page_size(doc: &Json, path: &str) -> Option<u32> {
 
 /// The value a WHERE gives a parameter: an enum's first value, an integer, else a token.
 fn value_for(p: &Param) -> Value {
-    if p.boolean {
+    if p.is_boolean() {
         return Value::Integer(1);
     }
     if let Some(first) = p.allowed.as_ref().and_then(|a| a.first()) {
@@ -152,7 +152,7 @@ fn value_for(p: &Param) -> Value {
 
 /// A parameter's value as it goes into a URL (a boolean as `true`, as GitHub reads it).
 fn api_text_for(p: &Param) -> String {
-    if p.boolean {
+    if p.is_boolean() {
         return "true".into();
     }
     api_text(&value_for(p))
@@ -514,7 +514,7 @@ impl Checker {
         let flags = method
             .params
             .iter()
-            .filter(|p| p.boolean && !p.required && p.location == ParamLocation::Query);
+            .filter(|p| p.is_boolean() && !p.required && p.location == ParamLocation::Query);
         for flag in flags {
             let mut given: Vec<&Param> = method.required().collect();
             given.push(flag);

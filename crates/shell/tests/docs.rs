@@ -79,7 +79,10 @@ fn github_sql_docs_writes_the_pages_and_removes_stale_ones() {
         .resources()
         .filter(|r| !r.examples.is_empty())
         .count();
-    assert_eq!(pages, 9, "the curated packages and registry resources have pages here");
+    assert_eq!(
+        pages, 9,
+        "the curated packages and registry resources have pages here"
+    );
     assert!(
         String::from_utf8_lossy(&o.stderr).contains(&format!("docs: wrote {pages} pages to")),
         "{}",

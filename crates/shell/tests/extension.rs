@@ -197,10 +197,14 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     ]
     .map(String::from)
     .into();
-    let mut functions: std::collections::BTreeSet<String> =
-        ["github_sql_confirm_deletes", "github_sql_version", "regexp"]
-            .map(String::from)
-            .into();
+    let mut functions: std::collections::BTreeSet<String> = [
+        "github_sql_confirm_deletes",
+        "github_sql_last_writes",
+        "github_sql_version",
+        "regexp",
+    ]
+    .map(String::from)
+    .into();
     for r in provider.resources() {
         modules.insert(r.name.clone());
         modules.insert(r.qualified.clone());

@@ -174,12 +174,25 @@ fn the_document_loads_with_what_is_not_served_listed() {
         .iter()
         .map(|u| (u.resource.clone(), u.method.clone(), u.reason.clone()))
         .collect();
+    // The PUT with a JSON body is served: REPLACE (and EXEC) with its data__ fields.
     assert!(
-        unserved.iter().any(|(r, m, why)| r == "secrets"
-            && m.as_deref() == Some("create_or_update_repo_secret")
-            && why.contains("request body")
-            && why.contains("data__encrypted_value")),
+        !unserved
+            .iter()
+            .any(|(_, m, _)| m.as_deref() == Some("create_or_update_repo_secret")),
         "{unserved:?}"
+    );
+    let secrets = p.resource_by_id("github.actions.secrets").expect("secrets");
+    let put = &secrets.methods[secrets.replace[0]];
+    assert_eq!(put.name, "create_or_update_repo_secret");
+    let body: Vec<(&str, bool)> = put
+        .params
+        .iter()
+        .filter(|q| q.location == github_sql::spec::ParamLocation::Body)
+        .map(|q| (q.name.as_str(), q.required))
+        .collect();
+    assert_eq!(
+        body,
+        vec![("data__encrypted_value", true), ("data__key_id", true)]
     );
     assert!(
         unserved.iter().any(|(r, m, why)| r == "discussions"
@@ -310,11 +323,7 @@ fn queries_over_the_stackql_document() {
     );
     assert_eq!(
         reasons,
-        vec![
-            "discussions.*",
-            "discussions.list_discussions",
-            "secrets.create_or_update_repo_secret"
-        ]
+        vec!["discussions.*", "discussions.list_discussions"]
     );
 }
 
@@ -383,15 +392,14 @@ fn the_shell_serves_three_part_names_with_basic_auth() {
         "{out}"
     );
     assert!(out.contains("GraphQL"), "{out}");
-    assert!(
-        out.contains("create_or_update_repo_secret,REPLACE"),
-        "{out}"
-    );
+    assert!(!out.contains("create_or_update_repo_secret"), "{out}");
     let (ok, out, err) = shell(&fake, "SHOW METHODS IN github.actions.secrets");
     assert!(ok, "{err}");
     assert!(out.contains("list_repo_secrets"), "{out}");
     assert!(
-        out.contains("create_or_update_repo_secret,,\"not served (REPLACE): needs a request body"),
+        out.contains(
+            "create_or_update_repo_secret,\"owner, repo, secret_name, data__encrypted_value, data__key_id\",REPLACE"
+        ),
         "{out}"
     );
 

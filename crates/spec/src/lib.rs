@@ -30,7 +30,9 @@ pub mod compact {
         SpecError {
             file: "(compact provider)".into(),
             location: "(bytes)".into(),
-            message: format!("{message}; rebuild: the embedded form is written by the engine's build script"),
+            message: format!(
+                "{message}; rebuild: the embedded form is written by the engine's build script"
+            ),
         }
     }
 }

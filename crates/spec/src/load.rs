@@ -230,6 +230,26 @@ fn property_type(doc: &Doc<'_>, schema: &Value, depth: usize) -> SqlType {
     }
 }
 
+/// The schema's `type`; of a list (`[string, 'null']`, OpenAPI 3.1) the first that is not null.
+fn schema_type(schema: &Value) -> Option<&str> {
+    match &schema["type"] {
+        Value::String(t) => Some(t),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => None,
+    }
+}
+
+fn json_type(schema: &Value) -> JsonType {
+    match schema_type(schema) {
+        Some("string") => JsonType::String,
+        Some("integer") => JsonType::Integer,
+        Some("number") => JsonType::Number,
+        Some("boolean") => JsonType::Boolean,
+        Some("object") | Some("array") => JsonType::Json,
+        _ => JsonType::Any,
+    }
+}
+
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -629,16 +649,26 @@ fn load_resource(
     // repository's list of runs with `run_id` left for SQLite to filter.
     select.sort_by_key(|&i| std::cmp::Reverse(methods[i].required().count()));
     let mut delete = listed("delete");
+    // A delete that needs body fields (`DELETE …/contexts` with `{contexts: […]}`) cannot take
+    // them from a DELETE statement's rows: it is called with EXEC.
+    delete.retain(|&i| {
+        !methods[i]
+            .params
+            .iter()
+            .any(|p| p.required && p.location == ParamLocation::Body)
+    });
     if select.is_empty() {
         // A DELETE statement lists the rows it removes with the resource's SELECT; without one,
         // the delete methods are called with EXEC (and SQL functions), as StackQL users do.
         delete.clear();
     }
     // Everything else is reachable with EXEC: methods in no verb list, and INSERT/UPDATE/REPLACE
-    // methods (github-sql has no INSERT/UPDATE statements; those without a body are plain calls).
+    // methods (which the statements of those names also call).
     let exec: Vec<usize> = (0..methods.len())
         .filter(|i| !select.contains(i) && !delete.contains(i))
         .collect();
+    // INSERT, UPDATE and REPLACE statements (the methods stay callable with EXEC too).
+    let (insert, update, replace) = (listed("insert"), listed("update"), listed("replace"));
     if methods.is_empty() {
         unserved.push(Unserved {
             service: service.to_string(),
@@ -839,23 +869,45 @@ fn load_resource(
     hidden.sort_by(|a, b| a.name.cmp(&b.name));
     columns.extend(visible);
     columns.extend(hidden);
-    if select.is_empty() {
-        // No SELECT: the columns are the other methods' parameters (DESCRIBE shows them; a
-        // SELECT is refused by the planner with what the resource supports).
-        for &i in &exec {
+    if !select.is_empty() {
+        // What INSERT, UPDATE and REPLACE name: the write methods' other parameters and their
+        // `data__` body fields, as hidden columns (left out of `SELECT *`; NULL when read).
+        let mut extra: Vec<Column> = Vec::new();
+        for &i in insert.iter().chain(&update).chain(&replace) {
             for p in &methods[i].params {
-                if !columns.iter().any(|c| c.name == p.name) {
-                    columns.push(Column {
-                        name: p.name.clone(),
-                        sql_type: p.sql_type,
-                        description: p.description.clone(),
-                        timestamp: false,
-                        hidden: false,
-                        source: ColumnSource::Param(p.name.clone()),
-                    });
+                let taken = columns.iter().chain(&extra).any(|c| c.name == p.name);
+                if !taken {
+                    extra.push(param_column(p, true));
                 }
             }
         }
+        // Parameters first, then the body fields, each alphabetically.
+        extra.sort_by(|a, b| {
+            (a.name.starts_with(BODY_PREFIX), &a.name)
+                .cmp(&(b.name.starts_with(BODY_PREFIX), &b.name))
+        });
+        columns.extend(extra);
+    }
+    if select.is_empty() {
+        // No SELECT: the columns are the other methods' parameters (DESCRIBE shows them; a
+        // SELECT is refused by the planner with what the resource supports).
+        // Body fields are hidden, after the others, so INSERT can name them.
+        let mut body = Vec::new();
+        for &i in &exec {
+            for p in &methods[i].params {
+                let is_body = p.location == ParamLocation::Body;
+                if !columns.iter().chain(&body).any(|c| c.name == p.name) {
+                    let c = param_column(p, is_body);
+                    if is_body {
+                        body.push(c);
+                    } else {
+                        columns.push(c);
+                    }
+                }
+            }
+        }
+        body.sort_by(|a, b| a.name.cmp(&b.name));
+        columns.extend(body);
         if columns.is_empty() {
             // SQLite needs one column to declare the table.
             columns.push(Column {
@@ -937,12 +989,27 @@ fn load_resource(
         select,
         delete,
         exec,
+        insert,
+        update,
+        replace,
         pagination,
         repo_scoped_types: config.repo_scoped_types.clone(),
         notes,
         examples,
         server: None,
     }))
+}
+
+/// A column that echoes a parameter (what INSERT and UPDATE name to give it a value).
+fn param_column(p: &Param, hidden: bool) -> Column {
+    Column {
+        name: p.name.clone(),
+        sql_type: p.sql_type,
+        description: p.description.clone(),
+        timestamp: false,
+        hidden,
+        source: ColumnSource::Param(p.name.clone()),
+    }
 }
 
 /// The properties of a row schema, with those of its `allOf`, `anyOf` and `oneOf` members in
@@ -998,6 +1065,155 @@ fn required_str(doc: &Doc<'_>, at: &str, v: &Value, key: &str) -> Result<String,
         .ok_or_else(|| doc.err(at, format!("needs a non-empty `{key}` string")))
 }
 
+/// A method's request body and its fields as `data__<field>` parameters, or why it cannot be
+/// sent (StackQL's naive `requestBodyTranslate`: each top-level field of an object body is one
+/// parameter). Rules:
+///
+/// - Only a JSON media type is served; a body of another type (an octet-stream upload, text/plain
+///   markdown) is not.
+/// - The fields are the schema's `properties` plus those of its `allOf`, `anyOf` and `oneOf`
+///   members (GitHub writes alternatives such as `oneOf: [{labels: [...]}, {labels: [{name}]}]`).
+///   A field is required when the body is, and the schema's `required` (or, for `allOf`, any
+///   member's) lists it; for `oneOf`/`anyOf`, only when every alternative requires it.
+/// - A body with no named fields (an array, a string, a free-form map of
+///   `additionalProperties`) is not served: there is nothing to name a `data__` parameter after.
+fn request_body(
+    doc: &Doc<'_>,
+    at: &str,
+    body: &Value,
+) -> Result<Result<(RequestBody, Vec<Param>), String>, SpecError> {
+    let body = doc.resolve(body, at)?;
+    let Some((media, content)) = body["content"].as_object().and_then(|c| c.iter().next()) else {
+        return Ok(Err("its request body declares no content type".into()));
+    };
+    let json_media = media == "application/json" || media.ends_with("+json");
+    if !json_media {
+        return Ok(Err(format!(
+            "its request body is {media}; github-sql sends JSON bodies only (data__<field> parameters)"
+        )));
+    }
+    let schema = doc.resolve(&content["schema"], at)?;
+    let body_required = body["required"].as_bool().unwrap_or(false);
+    let mut fields: Vec<(String, Value, bool)> = Vec::new();
+    body_fields(doc, schema, at, 0, true, &mut fields)?;
+    if fields.is_empty() {
+        let what = match schema_type(schema) {
+            Some("array") => "an array".to_string(),
+            Some("object") | None => "an object without named properties".to_string(),
+            Some(t) => format!("a bare {t}"),
+        };
+        return Ok(Err(format!(
+            "its {media} request body is {what}: github-sql sends object bodies field by field (data__<field>), so this one cannot be sent"
+        )));
+    }
+    let params = fields
+        .into_iter()
+        .map(|(name, s, required)| {
+            let s = doc.resolve(&s, at)?;
+            let jt = json_type(s);
+            Ok(Param {
+                name: format!("{BODY_PREFIX}{name}"),
+                location: ParamLocation::Body,
+                required: required && body_required,
+                sql_type: match jt {
+                    JsonType::Integer | JsonType::Boolean => SqlType::Integer,
+                    JsonType::Number => SqlType::Real,
+                    JsonType::Json => SqlType::Json,
+                    JsonType::String | JsonType::Any => SqlType::Text,
+                },
+                json_type: jt,
+                allowed: s["enum"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(scalar_string).collect()),
+                default: s.get("default").and_then(scalar_string),
+                description: str_of(s, "description"),
+                multi_segment: false,
+            })
+        })
+        .collect::<Result<Vec<_>, SpecError>>()?;
+    Ok(Ok((
+        RequestBody {
+            media_type: media.clone(),
+            required: body_required,
+        },
+        params,
+    )))
+}
+
+/// The named fields of a body schema and whether each is required (see [`request_body`]).
+fn body_fields(
+    doc: &Doc<'_>,
+    schema: &Value,
+    at: &str,
+    depth: usize,
+    own_required: bool,
+    out: &mut Vec<(String, Value, bool)>,
+) -> Result<(), SpecError> {
+    if depth > 8 {
+        return Ok(());
+    }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for (f, s) in schema["properties"].as_object().into_iter().flatten() {
+        let req = own_required && required.contains(&f.as_str());
+        match out.iter_mut().find(|(g, _, _)| g == f) {
+            Some(e) => e.2 |= req,
+            None => out.push((f.clone(), s.clone(), req)),
+        }
+    }
+    // Required-only lists here apply to fields declared beside them (GitHub's `anyOf:
+    // [{required: [pattern]}, …]`); they are alternatives, so they make nothing required.
+    for member in schema["allOf"].as_array().into_iter().flatten() {
+        let member = doc.resolve(member, at)?;
+        body_fields(doc, member, at, depth + 1, own_required, out)?;
+        for r in member["required"].as_array().into_iter().flatten() {
+            if let Some(e) = out
+                .iter_mut()
+                .find(|(g, _, _)| Some(g.as_str()) == r.as_str())
+            {
+                e.2 |= own_required;
+            }
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        let members: Vec<&Value> = schema[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| doc.resolve(m, at))
+            .collect::<Result<_, _>>()?;
+        let objects: Vec<&Value> = members
+            .iter()
+            .copied()
+            .filter(|m| m["properties"].is_object() || m["allOf"].is_array())
+            .collect();
+        if objects.is_empty() {
+            continue;
+        }
+        let mut alt: Vec<Vec<(String, Value, bool)>> = Vec::new();
+        for m in &objects {
+            let mut v = Vec::new();
+            body_fields(doc, m, at, depth + 1, true, &mut v)?;
+            alt.push(v);
+        }
+        for (i, v) in alt.iter().enumerate() {
+            for (f, s, _) in v {
+                let in_all = alt.iter().all(|a| a.iter().any(|(g, _, r)| g == f && *r));
+                let req = own_required && in_all && i == 0;
+                match out.iter_mut().find(|(g, _, _)| g == f) {
+                    Some(e) => e.2 |= req,
+                    None => out.push((f.clone(), s.clone(), req)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A method as loaded: the method and the schema of one row of its response (if it has a body),
 /// or why github-sql does not serve it.
 type LoadedMethod = Result<(Method, Option<Value>), String>;
@@ -1039,27 +1255,13 @@ fn load_method(
             verb.to_ascii_uppercase()
         )));
     }
-    if let Some(body) = op.get("requestBody") {
-        let body = doc.resolve(body, &format!("{at}/requestBody"))?;
-        if let Some((media, content)) = body["content"].as_object().and_then(|c| c.iter().next()) {
-            let schema = doc.resolve(&content["schema"], &format!("{at}/requestBody"))?;
-            let mut fields: Vec<String> = schema["properties"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, _)| format!("data__{k}"))
-                .collect();
-            fields.truncate(8);
-            let fields = if fields.is_empty() {
-                format!("a {media} body")
-            } else {
-                format!("body fields {}", fields.join(", "))
-            };
-            return Ok(Err(format!(
-                "needs a request body ({fields}); github-sql does not send request bodies yet (INSERT/UPDATE/REPLACE and EXEC with data__ parameters are not implemented)"
-            )));
-        }
-    }
+    let body = match op.get("requestBody") {
+        Some(b) => match request_body(doc, &format!("{at}/requestBody"), b)? {
+            Ok(found) => Some(found),
+            Err(reason) => return Ok(Err(reason)),
+        },
+        None => None,
+    };
     let mut params = Vec::new();
     let path_item = doc.root["paths"].get(&path).cloned().unwrap_or(Value::Null);
     let declared = path_item["parameters"]
@@ -1098,6 +1300,7 @@ fn load_method(
             location,
             required: location == ParamLocation::Path || p["required"].as_bool().unwrap_or(false),
             sql_type: sql_type(schema),
+            json_type: json_type(schema),
             allowed: schema["enum"]
                 .as_array()
                 .map(|a| a.iter().filter_map(scalar_string).collect()),
@@ -1105,9 +1308,12 @@ fn load_method(
             description: str_of(p, "description"),
             multi_segment: location == ParamLocation::Path
                 && p["x-github-sql-multiSegment"].as_bool().unwrap_or(false),
-            boolean: schema["type"] == "boolean",
         });
     }
+    let body = body.map(|(body, fields)| {
+        params.extend(fields);
+        body
+    });
     let key = m["response"]["openAPIDocKey"]
         .as_str()
         .map(String::from)
@@ -1169,6 +1375,7 @@ fn load_method(
             fields: Vec::new(),
             headers,
             not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
+            body,
         },
         item,
     )))
@@ -1393,8 +1600,207 @@ components:
         let p = load_dir(&dir).expect("loads");
         let r = p.resource_by_name("x").expect("x");
         // Which one a WHERE picks is the engine's (exec::delete_method_for, tested there).
-        let names: Vec<&str> = r.delete.iter().map(|&i| r.methods[i].name.as_str()).collect();
+        let names: Vec<&str> = r
+            .delete
+            .iter()
+            .map(|&i| r.methods[i].name.as_str())
+            .collect();
         assert_eq!(names, ["del_user", "del_org"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn request_bodies_become_typed_data_params() {
+        let service = r#"paths:
+  /x:
+    get:
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {type: array, items: {type: object, properties: {id: {type: integer}}}}
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string}
+                flag: {type: boolean}
+                n: {type: integer}
+                ratio: {type: number}
+                tags: {type: array, items: {type: string}}
+                meta: {type: object}
+                either: {oneOf: [{type: string}, {type: array}]}
+                state: {type: string, enum: [open, closed]}
+                api_token: {type: string}
+              allOf:
+              - {required: [n], properties: {n: {type: integer}}}
+      responses: {'201': {description: created}}
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              anyOf:
+              - {type: object, required: [a, b], properties: {a: {type: string}, b: {type: string}}}
+              - {type: object, required: [a], properties: {a: {type: string}, c: {type: integer}}}
+      responses: {'204': {description: done}}
+    patch:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: array, items: {type: string}}
+      responses: {'204': {description: done}}
+  /upload:
+    post:
+      requestBody:
+        content:
+          application/octet-stream:
+            schema: {type: string, format: binary}
+      responses: {'201': {description: done}}
+components:
+  x-stackQL-resources:
+    x:
+      methods:
+        list: {operation: {$ref: '#/paths/~1x/get'}}
+        create: {operation: {$ref: '#/paths/~1x/post'}, response: {openAPIDocKey: '201'}}
+        set: {operation: {$ref: '#/paths/~1x/put'}, response: {openAPIDocKey: '204'}}
+        bulk: {operation: {$ref: '#/paths/~1x/patch'}, response: {openAPIDocKey: '204'}}
+        upload: {operation: {$ref: '#/paths/~1upload/post'}, response: {openAPIDocKey: '201'}}
+      sqlVerbs:
+        select: [{$ref: '#/components/x-stackQL-resources/x/methods/list'}]
+        insert: [{$ref: '#/components/x-stackQL-resources/x/methods/create'}]
+        replace: [{$ref: '#/components/x-stackQL-resources/x/methods/set'}]
+        update: [{$ref: '#/components/x-stackQL-resources/x/methods/bulk'}]
+"#;
+        let dir = doc_dir("bodies", service);
+        let p = load_dir(&dir).expect("loads");
+        let r = p.resource_by_name("x").expect("x");
+        let m = |n: &str| r.methods.iter().find(|m| m.name == n).expect(n);
+        let create = m("create");
+        let fields: Vec<(&str, bool, SqlType, JsonType)> = create
+            .params
+            .iter()
+            .map(|q| (q.name.as_str(), q.required, q.sql_type, q.json_type))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("data__name", true, SqlType::Text, JsonType::String),
+                ("data__flag", false, SqlType::Integer, JsonType::Boolean),
+                ("data__n", true, SqlType::Integer, JsonType::Integer),
+                ("data__ratio", false, SqlType::Real, JsonType::Number),
+                ("data__tags", false, SqlType::Json, JsonType::Json),
+                ("data__meta", false, SqlType::Json, JsonType::Json),
+                ("data__either", false, SqlType::Text, JsonType::Any),
+                ("data__state", false, SqlType::Text, JsonType::String),
+                ("data__api_token", false, SqlType::Text, JsonType::String),
+            ]
+        );
+        assert!(create
+            .params
+            .iter()
+            .all(|q| q.location == ParamLocation::Body));
+        // anyOf: a is required by both alternatives, b and c by one; the body itself is optional,
+        // so nothing is required.
+        let set: Vec<(&str, bool)> = m("set")
+            .params
+            .iter()
+            .map(|q| (q.name.as_str(), q.required))
+            .collect();
+        assert_eq!(
+            set,
+            vec![("data__a", false), ("data__b", false), ("data__c", false)]
+        );
+        assert!(!m("set").body.as_ref().expect("body").required);
+        let why = |n: &str| {
+            p.unserved
+                .iter()
+                .find(|u| u.method.as_deref() == Some(n))
+                .map(|u| u.reason.clone())
+                .unwrap_or_default()
+        };
+        assert!(why("bulk").contains("is an array"), "{}", why("bulk"));
+        assert!(
+            why("upload").contains("application/octet-stream"),
+            "{}",
+            why("upload")
+        );
+        assert!(r.update.is_empty(), "its only update method is not served");
+        assert_eq!(r.insert.len(), 1);
+
+        // Binding: typed JSON values, errors naming the parameter.
+        use crate::plan::bind;
+        use crate::Value as V;
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let b = bind(
+            create,
+            &names(&[
+                "data__name",
+                "data__flag",
+                "data__n",
+                "data__ratio",
+                "data__tags",
+                "data__meta",
+                "data__either",
+                "data__api_token",
+            ]),
+            vec![
+                V::Integer(7),
+                V::Text("false".into()),
+                V::Text("-3".into()),
+                V::Integer(2),
+                V::Text(r#"["a", "b"]"#.into()),
+                V::Text(r#"{"k": {"z": 1}}"#.into()),
+                V::Text("plain".into()),
+                V::Text("t0ps3cret".into()),
+            ],
+        )
+        .expect("binds")
+        .expect("not null");
+        assert_eq!(
+            b.body_json(create),
+            Some(serde_json::json!({
+                "name": "7", "flag": false, "n": -3, "ratio": 2, "tags": ["a", "b"],
+                "meta": {"k": {"z": 1}}, "either": "plain", "api_token": "t0ps3cret"
+            }))
+        );
+        // The journal keeps the body fields under their data__ names, secrets redacted.
+        let j = crate::exec::journal_params(&b);
+        assert_eq!(j["data__tags"], serde_json::json!(["a", "b"]));
+        assert_eq!(j["data__api_token"], "[redacted]");
+        let err = |name: &str, v: V| {
+            bind(create, &names(&[name]), vec![v])
+                .expect_err(name)
+                .to_string()
+        };
+        assert_eq!(
+            err("data__flag", V::Integer(2)),
+            "data__flag must be a boolean (true/false or 1/0), got 2"
+        );
+        assert!(
+            err("data__tags", V::Text("[1,".into())).starts_with("data__tags must be JSON text")
+        );
+        assert_eq!(
+            err("data__n", V::Real(1.5)),
+            "data__n must be an integer, got 1.5"
+        );
+        assert!(err("data__state", V::Text("merged".into())).contains("use one of: open, closed"));
+        // No field given: `{}` for a required body, nothing for an optional one.
+        let empty = bind(create, &[], vec![]).expect("binds").expect("some");
+        assert_eq!(empty.body_json(create), Some(serde_json::json!({})));
+        assert_eq!(empty.body_json(m("set")), None);
+        assert_eq!(empty.body_json(m("list")), None);
+        // Examples that name the body fields.
+        assert_eq!(
+            crate::exec::example_statement(r, create, "INSERT"),
+            "INSERT INTO x (data__n, data__name) VALUES (123, 'my-name')"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -47,6 +47,35 @@ pub enum ParamLocation {
     Path,
     /// A query-string parameter.
     Query,
+    /// A top-level field of the JSON request body, named `data__<field>` (StackQL's convention).
+    Body,
+}
+
+/// How a value is written in JSON, from the schema `type` (a body field's SQL type alone cannot
+/// tell a `boolean` from an `integer`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JsonType {
+    /// `string`.
+    String,
+    /// `integer`.
+    Integer,
+    /// `number`.
+    Number,
+    /// `boolean`: 0/1 (or true/false) in SQL, `true`/`false` in JSON.
+    Boolean,
+    /// `object` or `array`: given as JSON text, sent as the JSON value.
+    Json,
+    /// No `type` (a `oneOf` of kinds, say): JSON text is sent as its value, other text as a string.
+    Any,
+}
+
+/// The request body of a method (only `application/json` object bodies are served).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestBody {
+    /// Media type (`application/json`).
+    pub media_type: String,
+    /// `requestBody.required`: with no field given, `{}` is still sent.
+    pub required: bool,
 }
 
 /// One parameter of an operation.
@@ -60,6 +89,8 @@ pub struct Param {
     pub required: bool,
     /// Type from the parameter's schema.
     pub sql_type: SqlType,
+    /// JSON type from the schema (how a body field is sent).
+    pub json_type: JsonType,
     /// Allowed values, when the schema declares an `enum`.
     pub allowed: Option<Vec<String>>,
     /// Default value the API applies when the parameter is absent.
@@ -69,9 +100,27 @@ pub struct Param {
     /// A path parameter whose value may span several segments (`x-github-sql-multiSegment:
     /// true`, e.g. an image name `octo/app`): each `/`-separated part is encoded on its own.
     pub multi_segment: bool,
+}
+
+impl Param {
     /// The schema's type is `boolean`: SQL's `1`/`0` (and `TRUE`/`FALSE`, which are integers) go
     /// out as `true`/`false`, as GitHub reads them.
-    pub boolean: bool,
+    pub fn is_boolean(&self) -> bool {
+        self.json_type == JsonType::Boolean
+    }
+}
+
+/// Prefix of the parameters that carry request body fields (StackQL's naive translation).
+pub const BODY_PREFIX: &str = "data__";
+
+impl Param {
+    /// The body field a [`ParamLocation::Body`] parameter fills (`data__name` → `name`).
+    pub fn body_field(&self) -> Option<&str> {
+        match self.location {
+            ParamLocation::Body => Some(self.name.strip_prefix(BODY_PREFIX).unwrap_or(&self.name)),
+            _ => None,
+        }
+    }
 }
 
 /// What an operation's successful response holds.
@@ -122,6 +171,9 @@ pub struct Method {
     /// A 404 is an error rather than "no rows" (`x-github-sql-notFound: error` on the operation):
     /// for content that must exist, such as a manifest a package version names.
     pub not_found_is_error: bool,
+    /// The JSON request body, when the operation takes one; its fields are the
+    /// [`ParamLocation::Body`] parameters.
+    pub body: Option<RequestBody>,
 }
 
 impl Method {
@@ -237,8 +289,15 @@ pub struct Resource {
     pub select: Vec<usize>,
     /// Indices into `methods` for DELETE.
     pub delete: Vec<usize>,
-    /// Indices into `methods` reachable only with EXEC.
+    /// Indices into `methods` reachable only with EXEC (which also calls the INSERT, UPDATE and
+    /// REPLACE methods).
     pub exec: Vec<usize>,
+    /// Indices into `methods` for INSERT (`sqlVerbs.insert`), in document order.
+    pub insert: Vec<usize>,
+    /// Indices into `methods` for UPDATE (`sqlVerbs.update`).
+    pub update: Vec<usize>,
+    /// Indices into `methods` for REPLACE (`sqlVerbs.replace`).
+    pub replace: Vec<usize>,
     /// Pagination settings.
     pub pagination: Pagination,
     /// Package types (values of a `package_type` parameter) that also need the `repo` scope.
@@ -354,6 +413,15 @@ impl Resource {
         }
         if !self.delete.is_empty() {
             parts.push("DELETE".to_string());
+        }
+        for (verb, v) in [
+            ("INSERT", &self.insert),
+            ("UPDATE", &self.update),
+            ("REPLACE", &self.replace),
+        ] {
+            if !v.is_empty() {
+                parts.push(verb.to_string());
+            }
         }
         for &i in &self.exec {
             parts.push(format!("EXEC {}", self.methods[i].name));

@@ -14,7 +14,12 @@ use std::sync::Arc;
 use super::model::{Service, Unserved};
 
 /// Functions github-sql itself registers on every connection (SQLite compares case-insensitively).
-const BUILTIN_FUNCTIONS: [&str; 3] = ["github_sql_version", "github_sql_confirm_deletes", "regexp"];
+const BUILTIN_FUNCTIONS: [&str; 4] = [
+    "github_sql_version",
+    "github_sql_confirm_deletes",
+    "github_sql_last_writes",
+    "regexp",
+];
 /// Table names the metadata tables take.
 const META_TABLES: [&str; 5] = [
     "github_sql_services",

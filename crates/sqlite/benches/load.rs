@@ -129,13 +129,20 @@ fn main() {
 
     println!("| step | provider | median | target |");
     println!("|---|---|---|---|");
-    let yaml_curated = time(runs, || github_sql::spec::load_dir(&curated).expect("curated"));
-    println!("| parse YAML (before) | curated (packages, registry) | {} | |", ms(yaml_curated));
+    let yaml_curated = time(runs, || {
+        github_sql::spec::load_dir(&curated).expect("curated")
+    });
+    println!(
+        "| parse YAML (before) | curated (packages, registry) | {} | |",
+        ms(yaml_curated)
+    );
     let yaml_all = time(runs.min(5), || {
         github_sql::spec::load_dir(&generated).expect("generated")
     });
     println!("| parse YAML (naive) | whole API | {} | |", ms(yaml_all));
-    let decode = time(runs, || github_sql::spec::load_embedded().expect("embedded"));
+    let decode = time(runs, || {
+        github_sql::spec::load_embedded().expect("embedded")
+    });
     let provider = Arc::new(github_sql::spec::load_embedded().expect("embedded"));
     println!("| decode embedded (after) | whole API | {} | |", ms(decode));
     let register = time(runs, || register_and_plan(&provider));
@@ -144,7 +151,11 @@ fn main() {
     println!(
         "| in-process total (after) | whole API | {} | < 50 ms: {} |",
         ms(total),
-        if total < Duration::from_millis(50) { "met" } else { "MISSED" }
+        if total < Duration::from_millis(50) {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
     println!();
 
@@ -159,14 +170,26 @@ fn main() {
     };
     println!("| sqlite3 :memory: | provider | wall, median | extra over bare sqlite3 | peak RSS | extra RSS | target |");
     println!("|---|---|---|---|---|---|---|");
-    println!("| `SELECT 1` (no extension) | – | {} | – | {:.1} MB | – | |", ms(base_t), base_kib as f64 / 1024.0);
+    println!(
+        "| `SELECT 1` (no extension) | – | {} | – | {:.1} MB | – | |",
+        ms(base_t),
+        base_kib as f64 / 1024.0
+    );
     let mut curated_kib = base_kib;
     for (label, dir, first) in [
-        ("before: curated YAML", Some(curated.as_path()), FIRST_CURATED),
+        (
+            "before: curated YAML",
+            Some(curated.as_path()),
+            FIRST_CURATED,
+        ),
         ("naive: whole API as YAML", Some(generated.as_path()), FIRST),
         ("after: whole API embedded", None, FIRST),
     ] {
-        let runs = if dir == Some(generated.as_path()) { runs.min(5) } else { runs };
+        let runs = if dir == Some(generated.as_path()) {
+            runs.min(5)
+        } else {
+            runs
+        };
         let Some((t, kib)) = sqlite3_median(runs, Some(&ext), dir, first) else {
             continue;
         };
@@ -179,7 +202,11 @@ fn main() {
             let over_before = kib.saturating_sub(curated_kib) as f64 / 1024.0;
             format!(
                 "< 50 ms: {}; ≤ 30 MB more than before ({over_before:.1} MB): {}",
-                if extra_t < Duration::from_millis(50) { "met" } else { "MISSED" },
+                if extra_t < Duration::from_millis(50) {
+                    "met"
+                } else {
+                    "MISSED"
+                },
                 if over_before <= 30.0 { "met" } else { "MISSED" }
             )
         } else {

@@ -108,6 +108,9 @@ fn call(
     let method = &resource.methods[m];
     let order = resource.call_order(method);
     let required = order.iter().filter(|p| p.required).count();
+    if let Some(args) = named_args(ctx, method)? {
+        return send(client, resource, method, &args, state);
+    }
     if ctx.len() < required || ctx.len() > order.len() {
         let names: Vec<&str> = order.iter().map(|p| p.name.as_str()).collect();
         return Err(crate::Error::Usage(format!(
@@ -129,13 +132,116 @@ fn call(
         .enumerate()
         .map(|(i, p)| Ok((p.name.clone(), from_sql(ctx.get::<Value>(i)?))))
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let bound = exec::bind_named(resource, method, &args)?;
+    send(client, resource, method, &args, state)
+}
+
+/// Arguments given by name: `fn('@data__name', 'x', '@owner', 'octo')`, pairs of an `@name`
+/// naming a parameter of the method and its value. `None` when the call is positional.
+fn named_args(
+    ctx: &Context<'_>,
+    method: &github_sql_engine::spec::Method,
+) -> crate::Result<Option<Vec<(String, github_sql_engine::Value)>>> {
+    let name_at = |i: usize| -> Option<String> {
+        match ctx.get::<Value>(i).ok()? {
+            Value::Text(t) => t
+                .strip_prefix('@')
+                .filter(|n| method.param(n).is_some())
+                .map(String::from),
+            _ => None,
+        }
+    };
+    if ctx.is_empty() || name_at(0).is_none() {
+        return Ok(None);
+    }
+    if !ctx.len().is_multiple_of(2) {
+        return Err(crate::Error::Usage(format!(
+            "{}: arguments by name come in pairs, '@name', value (got {} arguments)",
+            method.name,
+            ctx.len()
+        )));
+    }
+    let mut args = Vec::new();
+    for i in (0..ctx.len()).step_by(2) {
+        let Some(name) = name_at(i) else {
+            let given = ctx
+                .get::<Option<String>>(i)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let known: Vec<String> = method
+                .params
+                .iter()
+                .map(|p| format!("'@{}'", p.name))
+                .collect();
+            return Err(crate::Error::Usage(format!(
+                "{}: argument {} should name a parameter ('@name'), got {given:?}; its parameters are {}",
+                method.name,
+                i + 1,
+                known.join(", ")
+            )));
+        };
+        if args.iter().any(|(n, _)| n == &name) {
+            return Err(crate::Error::Usage(format!(
+                "{}: @{name} is given twice",
+                method.name
+            )));
+        }
+        args.push((name, from_sql(ctx.get::<Value>(i + 1)?)));
+    }
+    Ok(Some(args))
+}
+
+fn send(
+    client: &github_sql_engine::http::GitHubClient,
+    resource: &Resource,
+    method: &github_sql_engine::spec::Method,
+    args: &[(String, github_sql_engine::Value)],
+    state: &crate::session::ConnState,
+) -> crate::Result<String> {
+    let bound = exec::bind_named(resource, method, args)?;
+    if state.dry_run.load(std::sync::atomic::Ordering::Relaxed) {
+        let req = exec::describe_call(client, method, &bound)?;
+        let body = bound
+            .body_json(method)
+            .map(|b| format!(" with body {b}"))
+            .unwrap_or_default();
+        return Err(crate::Error::Usage(format!(
+            "dry run: {} would send {req}{body}; nothing was sent",
+            method.function
+        )));
+    }
     // Ctrl-C or sqlite3_interrupt ends the pause before the call and its retry waits.
     let stop = state.stop(client.config().bounds.deadline);
     let body = exec::call_with(client, resource, method, &bound, &stop)?;
     Ok(body
         .map(|b| b.to_string())
         .unwrap_or_else(|| "ok".to_string()))
+}
+
+/// `github_sql_last_writes()`: what the INSERT, UPDATE and REPLACE rows this connection sent
+/// answered, as a JSON array of `{verb, method, request, status, response}` (newest last; the
+/// last [`crate::session::MAX_WRITE_RESULTS`]).
+pub fn register_last_writes(
+    conn: &Connection,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    conn.create_scalar_function("github_sql_last_writes", 0, flags, move |_| {
+        let rows: Vec<serde_json::Value> = state
+            .writes()
+            .into_iter()
+            .map(|w| {
+                serde_json::json!({
+                    "verb": w.verb,
+                    "method": w.method,
+                    "request": w.request,
+                    "status": w.status,
+                    "response": w.body,
+                })
+            })
+            .collect();
+        Ok(serde_json::Value::Array(rows).to_string())
+    })
 }
 
 /// `github_sql_confirm_deletes(n)`: the next COMMIT (or autocommit DELETE) of this connection may

@@ -59,7 +59,8 @@ pub fn register_with(
         }
     }
     functions::register(conn, engine, state.clone())?;
-    functions::register_confirm(conn, state)?;
+    functions::register_confirm(conn, state.clone())?;
+    functions::register_last_writes(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;
     Ok(())

@@ -287,6 +287,12 @@ fn method_rows(p: &Provider) -> Vec<Vec<Value>> {
                 "SELECT"
             } else if r.delete.contains(&i) {
                 "DELETE"
+            } else if r.insert.contains(&i) {
+                "INSERT"
+            } else if r.update.contains(&i) {
+                "UPDATE"
+            } else if r.replace.contains(&i) {
+                "REPLACE"
             } else {
                 "EXEC"
             };

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use github_sql_engine::exec::{Confirmation, DeleteReport};
+use github_sql_engine::exec::{Confirmation, DeleteReport, WriteResult};
 use std::time::{Duration, Instant};
 
 use github_sql_engine::http::pages::InterruptCheck;
@@ -29,9 +29,15 @@ pub struct ConnState {
     pub last_report: Mutex<Option<DeleteReport>>,
     /// The delete methods the last DELETE chose (or would choose, in a dry run), by name.
     pub last_delete_methods: Mutex<Vec<String>>,
+    /// What the INSERT, UPDATE and REPLACE rows sent by the last COMMITs answered (at most
+    /// [`MAX_WRITE_RESULTS`], newest last): `github_sql_last_writes()`, and the shell's output.
+    last_writes: Mutex<Vec<WriteResult>>,
     /// When the running statement started, for its `GITHUB_SQL_DEADLINE`.
     clock: Mutex<Clock>,
 }
+
+/// Write results kept per connection.
+pub const MAX_WRITE_RESULTS: usize = 100;
 
 /// The running statement's start, when the front end says when statements start
 /// ([`ConnState::begin_statement`], the shell).
@@ -124,6 +130,23 @@ impl ConnState {
 
     pub(crate) fn set_report(&self, r: DeleteReport) {
         *lock(&self.last_report) = Some(r);
+    }
+
+    pub(crate) fn add_writes(&self, done: Vec<WriteResult>) {
+        let mut w = lock(&self.last_writes);
+        w.extend(done);
+        let over = w.len().saturating_sub(MAX_WRITE_RESULTS);
+        w.drain(..over);
+    }
+
+    /// The results of the writes sent since they were last taken (the shell shows them).
+    pub fn take_writes(&self) -> Vec<WriteResult> {
+        std::mem::take(&mut *lock(&self.last_writes))
+    }
+
+    /// The results kept, without taking them (`github_sql_last_writes()`).
+    pub fn writes(&self) -> Vec<WriteResult> {
+        lock(&self.last_writes).clone()
     }
 }
 

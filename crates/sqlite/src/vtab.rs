@@ -32,10 +32,11 @@ use rusqlite::vtab::{
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 
-use github_sql_engine::exec::{self, Target};
+use github_sql_engine::exec::{self, QueuedWrite, Target};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::rows::Row;
 use github_sql_engine::scan::{Scan, ScanArgs, Table};
+use github_sql_engine::spec::{ColumnSource, ParamLocation};
 
 use crate::value::{from_sql, to_sql, SqlRef};
 
@@ -55,11 +56,17 @@ pub struct TableSpec {
 struct Writes {
     /// Delete arguments of every row whose rowid SQLite asked for, by rowid.
     rows: HashMap<i64, Target>,
+    /// Parameter values of those rows (the WHERE's), for UPDATE; only when the table has
+    /// update methods.
+    params: HashMap<i64, Vec<(String, github_sql_engine::Value)>>,
     next_rowid: i64,
     /// Rows queued by DELETE, sent at commit.
     pending: Vec<Target>,
-    /// `pending.len()` when each open savepoint began (index = SQLite's savepoint number).
-    savepoints: Vec<usize>,
+    /// Rows queued by INSERT, UPDATE and REPLACE, sent at commit (before the deletes), in order.
+    writes: Vec<QueuedWrite>,
+    /// `(pending.len(), writes.len())` when each open savepoint began (index = SQLite's
+    /// savepoint number).
+    savepoints: Vec<(usize, usize)>,
     /// Rows complete scans saw per package, for the bulk-delete rule.
     totals: exec::Totals,
 }
@@ -90,6 +97,8 @@ pub struct ResourceTable {
     base: ffi::sqlite3_vtab,
     spec: Arc<TableSpec>,
     writes: Arc<Mutex<Writes>>,
+    /// The connection (for `sqlite3_vtab_on_conflict`: `REPLACE INTO` is the replace method).
+    db: *mut ffi::sqlite3,
 }
 
 unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
@@ -114,12 +123,15 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
             if !spec.allow_in_views {
                 db.config(VTabConfig::DirectOnly)?;
             }
+            // SAFETY: the handle of the connection creating this table, which outlives it.
+            let handle = unsafe { db.handle() };
             Ok((
                 Cow::Owned(sql),
                 ResourceTable {
                     base: ffi::sqlite3_vtab::default(),
                     spec,
                     writes: Arc::default(),
+                    db: handle,
                 },
             ))
         })
@@ -201,13 +213,25 @@ impl ResourceTable {
     /// has not confirmed (and every DELETE in dry-run mode) sends nothing and fails the COMMIT.
     fn flush(&mut self) -> crate::Result<()> {
         use std::sync::atomic::Ordering;
-        let (pending, totals) = {
+        let (pending, totals, writes) = {
             let mut w = lock(&self.writes);
             (
                 std::mem::take(&mut w.pending),
                 std::mem::take(&mut w.totals),
+                std::mem::take(&mut w.writes),
             )
         };
+        if !writes.is_empty() {
+            if let Err(e) = self.flush_writes(&writes) {
+                if pending.is_empty() {
+                    return Err(e);
+                }
+                return Err(crate::Error::Usage(format!(
+                    "{e}\nThe {} DELETE rows of the same transaction were not sent.",
+                    pending.len()
+                )));
+            }
+        }
         if pending.is_empty() {
             return Ok(());
         }
@@ -284,10 +308,157 @@ impl ResourceTable {
         Ok(())
     }
 
+    /// Checks one INSERT, UPDATE or REPLACE row and queues it for the commit. `values` are the
+    /// row's column values and whether SQLite marked each unchanged (an UPDATE's untouched
+    /// columns). Nothing is sent here; a row that cannot be sent is refused now.
+    /// `base`: an UPDATE's row parameters as scanned (`Scan::row_params`); values the
+    /// statement gives replace them.
+    fn queue(
+        &self,
+        verb: &'static str,
+        values: &[(github_sql_engine::Value, bool)],
+        base: Vec<(String, github_sql_engine::Value)>,
+    ) -> crate::Result<()> {
+        use github_sql_engine::Value as V;
+        let resource = &self.spec.table.resource;
+        let candidates = match verb {
+            "INSERT" => &resource.insert,
+            "UPDATE" => &resource.update,
+            _ => &resource.replace,
+        };
+        if candidates.is_empty() {
+            return Err(PlanError::Unsupported {
+                table: resource.name.clone(),
+                verb: verb.into(),
+                supported: resource.supported_statements(),
+            }
+            .into());
+        }
+        let mut args: Vec<(String, V)> = base;
+        for (col, (v, unchanged)) in resource.columns.iter().zip(values) {
+            if *unchanged || *v == V::Null {
+                continue;
+            }
+            match col.param() {
+                Some(p) => match args.iter_mut().find(|(q, _)| q == p) {
+                    Some(a) => a.1 = v.clone(),
+                    None => args.push((p.to_string(), v.clone())),
+                },
+                // An UPDATE's other columns carry the row as read; only a SET changes them,
+                // and those are reported as changed.
+                None => {
+                    let body = format!("{}{}", github_sql_engine::spec::BODY_PREFIX, col.name);
+                    let hint = if resource.column_index(&body).is_some() {
+                        format!("to send it, use the body field {body}")
+                    } else {
+                        "the data__ columns (DESCRIBE EXTENDED lists them) are what it sends".into()
+                    };
+                    return Err(crate::Error::Usage(format!(
+                        "{verb} on {}: {} is a column GitHub answers with, not one it takes; {hint}; nothing was sent",
+                        resource.name, col.name
+                    )));
+                }
+            }
+        }
+        let Some(m) = exec::method_for(resource, candidates, &args) else {
+            let needs: Vec<String> = candidates
+                .iter()
+                .map(|&m| {
+                    let req: Vec<&str> = resource.methods[m]
+                        .required()
+                        .filter(|p| p.location != ParamLocation::Body)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    format!("{} ({})", resource.methods[m].name, req.join(", "))
+                })
+                .collect();
+            return Err(crate::Error::Usage(format!(
+                "{verb} on {}: no {} method can take the values given; each needs: {}; nothing was sent",
+                resource.name,
+                verb.to_ascii_lowercase(),
+                needs.join("; ")
+            )));
+        };
+        let method = &resource.methods[m];
+        // Parameters the chosen method does not take: an UPDATE's row carries the WHERE's
+        // (dropped); a body field, or a value an INSERT names, would be silently lost (refused).
+        let mut kept = Vec::new();
+        for (name, v) in args {
+            if method.param(&name).is_some() {
+                kept.push((name, v));
+            } else if verb != "UPDATE" || name.starts_with(github_sql_engine::spec::BODY_PREFIX) {
+                return Err(PlanError::UnknownArg {
+                    method: method.name.clone(),
+                    param: name,
+                    known: method.params.iter().map(|p| p.name.clone()).collect(),
+                }
+                .into());
+            }
+        }
+        match exec::bind_named(resource, method, &kept) {
+            Ok(_) => {}
+            Err(PlanError::MissingArgs { missing, .. }) => {
+                return Err(crate::Error::Usage(format!(
+                    "{verb} on {} ({}) needs {}: e.g. {}; nothing was sent",
+                    resource.name,
+                    method.name,
+                    missing.join(", "),
+                    exec::example_statement(resource, method, verb)
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        lock(&self.writes).writes.push(QueuedWrite {
+            verb,
+            method: m,
+            args: kept,
+        });
+        Ok(())
+    }
+
+    /// Sends the queued INSERT, UPDATE and REPLACE rows (in dry-run mode: says what they would
+    /// send, and sends nothing).
+    fn flush_writes(&self, writes: &[QueuedWrite]) -> crate::Result<()> {
+        use std::sync::atomic::Ordering;
+        let resource = &self.spec.table.resource;
+        let client = &self.spec.table.client;
+        let state = &self.spec.state;
+        if state.dry_run.load(Ordering::Relaxed) {
+            let mut lines = Vec::new();
+            for w in writes {
+                let method = &resource.methods[w.method];
+                let bound = exec::bind_named(resource, method, &w.args)?;
+                let req = exec::describe_call(client, method, &bound)?;
+                let body = bound
+                    .body_json(method)
+                    .map(|b| format!(" with body {b}"))
+                    .unwrap_or_default();
+                lines.push(format!("{} would send {req}{body}", w.verb));
+            }
+            return Err(crate::Error::Usage(format!(
+                "dry run: {}; nothing was sent",
+                lines.join("; ")
+            )));
+        }
+        let stop = state.stop(client.config().bounds.deadline);
+        match exec::write_all(client, resource, writes, &stop) {
+            Ok(report) => {
+                state.add_writes(report.done);
+                Ok(())
+            }
+            Err(f) => {
+                state.add_writes(f.report.done.clone());
+                Err(crate::Error::Usage(f.to_string()))
+            }
+        }
+    }
+
     fn reset(&self) {
         let mut w = lock(&self.writes);
         w.pending.clear();
+        w.writes.clear();
         w.rows.clear();
+        w.params.clear();
         w.savepoints.clear();
         w.totals.clear();
     }
@@ -311,19 +482,49 @@ impl UpdateVTab<'_> for ResourceTable {
         })
     }
 
-    fn insert(&mut self, _args: &Inserts<'_>) -> rusqlite::Result<i64> {
-        Err(self.refuse("INSERT"))
+    fn insert(&mut self, args: &Inserts<'_>) -> rusqlite::Result<i64> {
+        guard(|| {
+            // SAFETY: called from xUpdate with this table's connection.
+            let replace = matches!(
+                unsafe { args.on_conflict(self.db) },
+                rusqlite::vtab::ConflictMode::Replace
+            );
+            let verb = if replace { "REPLACE" } else { "INSERT" };
+            let values = (2..args.len())
+                .map(|i| Ok((from_sql(args.get::<Value>(i)?), false)))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            self.queue(verb, &values, Vec::new())
+                .map_err(rusqlite::Error::from)?;
+            let mut w = lock(&self.writes);
+            w.next_rowid += 1;
+            Ok(w.next_rowid)
+        })
     }
 
-    fn update(&mut self, _args: &Updates<'_>) -> rusqlite::Result<()> {
-        Err(self.refuse("UPDATE"))
+    fn update(&mut self, args: &Updates<'_>) -> rusqlite::Result<()> {
+        guard(|| {
+            // Columns the SET leaves alone arrive as "no change" (see `column`) or as the row's
+            // own values: only parameters are read from them.
+            let values = (2..args.len())
+                .map(|i| Ok((from_sql(args.get::<Value>(i)?), args.no_change(i))))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let old = args.get::<i64>(0)?;
+            let base = lock(&self.writes)
+                .params
+                .get(&old)
+                .cloned()
+                .unwrap_or_default();
+            self.queue("UPDATE", &values, base).map_err(Into::into)
+        })
     }
 }
 
 impl TransactionVTab<'_> for ResourceTable {
     fn begin(&mut self) -> rusqlite::Result<()> {
         guard(|| {
-            lock(&self.writes).pending.clear();
+            let mut w = lock(&self.writes);
+            w.pending.clear();
+            w.writes.clear();
             Ok(())
         })
     }
@@ -383,7 +584,7 @@ unsafe extern "C" fn x_savepoint(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_in
     // SAFETY: called by SQLite with our table.
     unsafe {
         with_writes(vtab, |w| {
-            let at = w.pending.len();
+            let at = (w.pending.len(), w.writes.len());
             w.savepoints.truncate(n);
             w.savepoints.resize(n, at);
             w.savepoints.push(at);
@@ -402,14 +603,16 @@ unsafe extern "C" fn x_rollback_to(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_
     unsafe {
         with_writes(vtab, |w| match usize::try_from(n) {
             Ok(n) => {
-                if let Some(&at) = w.savepoints.get(n) {
-                    w.pending.truncate(at);
+                if let Some(&(deletes, writes)) = w.savepoints.get(n) {
+                    w.pending.truncate(deletes);
+                    w.writes.truncate(writes);
                     w.savepoints.truncate(n + 1);
                 }
             }
             // -1: back to the start of the transaction (its outermost SAVEPOINT).
             Err(_) => {
                 w.pending.clear();
+                w.writes.clear();
                 w.savepoints.clear();
             }
         })
@@ -529,6 +732,13 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         guard(|| {
             let i = usize::try_from(i).unwrap_or(usize::MAX);
+            let source = self.spec.table.resource.columns.get(i).map(|c| &c.source);
+            if ctx.no_change() && !matches!(source, Some(ColumnSource::Param(_))) {
+                // An UPDATE's column its SET leaves alone: no value, so `update` can tell a
+                // response field the user set (refused) from one merely read back. Its
+                // parameters come from the row's scan (`row_params`).
+                return Ok(());
+            }
             // Field values are handed to SQLite by reference (it copies them once).
             // A parameter column (or one named like a field this method's rows lack) echoes.
             let echoed = self
@@ -560,6 +770,11 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             let id = w.next_rowid;
             if let Some(target) = self.scan.as_ref().and_then(Scan::target) {
                 w.rows.insert(id, target);
+            }
+            if !self.spec.table.resource.update.is_empty() {
+                if let Some(scan) = self.scan.as_ref() {
+                    w.params.insert(id, scan.row_params());
+                }
             }
             self.rowid.set(Some(id));
             Ok(id)

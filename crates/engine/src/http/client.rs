@@ -345,7 +345,7 @@ impl GitHubClient {
         deadline: Option<super::stop::Deadline>,
     ) -> Result<RawPage, HttpError> {
         let ans = self
-            .execute(HttpMethod::GET, url, scopes, &InFlight::new(deadline))
+            .execute(HttpMethod::GET, url, scopes, None, &InFlight::new(deadline))
             .await?;
         let links = ans
             .link
@@ -390,7 +390,7 @@ impl GitHubClient {
 
     /// [`GitHubClient::send`], also returning the status and GitHub's request id.
     pub fn send_full(&self, method: &str, url: &Url, scopes: &[String]) -> Result<Sent, HttpError> {
-        self.send_with(method, url, scopes, &Stop::default())
+        self.send_with(method, url, scopes, None, &Stop::default())
     }
 
     /// [`GitHubClient::send_full`] under a statement's [`Stop`]: the pause before a write, retry
@@ -398,11 +398,13 @@ impl GitHubClient {
     /// [`HttpError::Interrupted`]: GitHub has not processed the write) or fail when they would
     /// pass the deadline. A read in flight is abandoned at once; a write already sent is not
     /// (its answer is awaited, bounded by `GITHUB_SQL_TIMEOUT`), so its outcome is known.
+    /// `body` is sent as JSON (`Content-Type: application/json`), on every attempt.
     pub fn send_with(
         &self,
         method: &str,
         url: &Url,
         scopes: &[String],
+        body: Option<&Value>,
         stop: &Stop,
     ) -> Result<Sent, HttpError> {
         let m = http_method(method, url)?;
@@ -411,7 +413,7 @@ impl GitHubClient {
         } else {
             None
         };
-        self.send_unpaced(m, url, scopes, stop)
+        self.send_unpaced(m, url, scopes, body, stop)
     }
 
     /// Waits for the pause before a write (asking `stop`) and holds the write slot until the
@@ -421,17 +423,19 @@ impl GitHubClient {
         super::pace::acquire_checked(self.config.write_delay, stop)
     }
 
-    /// Sends a request in a write slot taken with [`GitHubClient::write_slot`].
+    /// Sends a request in a write slot taken with [`GitHubClient::write_slot`], with `body` as
+    /// its JSON body when given.
     pub fn send_in_slot(
         &self,
         _slot: &WriteSlot,
         method: &str,
         url: &Url,
         scopes: &[String],
+        body: Option<&Value>,
         stop: &Stop,
     ) -> Result<Sent, HttpError> {
         let m = http_method(method, url)?;
-        self.send_unpaced(m, url, scopes, stop)
+        self.send_unpaced(m, url, scopes, body, stop)
     }
 
     fn send_unpaced(
@@ -439,6 +443,7 @@ impl GitHubClient {
         m: HttpMethod,
         url: &Url,
         scopes: &[String],
+        body: Option<&Value>,
         stop: &Stop,
     ) -> Result<Sent, HttpError> {
         let write = is_mutating(&m);
@@ -449,9 +454,9 @@ impl GitHubClient {
         })?;
         let ctl = InFlight::new(stop.deadline);
         let ans = if stop.interrupt.is_none() {
-            block_on(self.execute(m, url, scopes, &ctl))?
+            block_on(self.execute(m, url, scopes, body, &ctl))?
         } else {
-            let mut fut = std::pin::pin!(self.execute(m, url, scopes, &ctl));
+            let mut fut = std::pin::pin!(self.execute(m, url, scopes, body, &ctl));
             loop {
                 let polled =
                     block_on(async { tokio::time::timeout(INTERRUPT_POLL, fut.as_mut()).await });
@@ -503,6 +508,7 @@ impl GitHubClient {
         method: HttpMethod,
         url: &Url,
         scopes: &[String],
+        body: Option<&Value>,
         ctl: &InFlight,
     ) -> Result<Answer, HttpError> {
         let token = sendable_token(&self.config, url, scopes)?;
@@ -517,6 +523,8 @@ impl GitHubClient {
         let cached = (!is_write && self.config.cache)
             .then(|| cache::get(url))
             .flatten();
+        // Serialized once; every attempt sends the same bytes.
+        let payload: Option<Vec<u8>> = body.map(|b| b.to_string().into_bytes());
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -532,6 +540,11 @@ impl GitHubClient {
                 .header(USER_AGENT, UA);
             if let Some(c) = &cached {
                 req = req.header(IF_NONE_MATCH, c.etag.as_str());
+            }
+            if let Some(b) = &payload {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
             }
             let permit = if is_write {
                 None
@@ -690,8 +703,9 @@ fn is_mutating(m: &HttpMethod) -> bool {
 
 /// GitHub's `message`, redacted: servers and proxies have echoed the Authorization header in it.
 fn error_message(status: StatusCode, body: &[u8]) -> String {
-    let m = serde_json::from_slice::<Value>(body)
-        .ok()
+    let parsed = serde_json::from_slice::<Value>(body).ok();
+    let mut m = parsed
+        .as_ref()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(String::from))
         .unwrap_or_else(|| {
             status
@@ -699,6 +713,44 @@ fn error_message(status: StatusCode, body: &[u8]) -> String {
                 .unwrap_or("no message")
                 .to_string()
         });
+    // A validation failure (422) says what was wrong in `errors`: each a string or an object
+    // with `resource`, `field`, `code` and perhaps `message`.
+    if let Some(errors) = parsed
+        .as_ref()
+        .and_then(|v| v.get("errors"))
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    {
+        let parts: Vec<String> = errors
+            .iter()
+            .map(|e| match e {
+                Value::String(s) => s.clone(),
+                Value::Object(o) => {
+                    let get = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
+                    let mut s = [get("resource"), get("field"), get("code")]
+                        .iter()
+                        .filter(|x| !x.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if !get("message").is_empty() {
+                        s = if s.is_empty() {
+                            get("message").to_string()
+                        } else {
+                            format!("{s}: {}", get("message"))
+                        };
+                    }
+                    if s.is_empty() {
+                        e.to_string()
+                    } else {
+                        s
+                    }
+                }
+                other => other.to_string(),
+            })
+            .collect();
+        m = format!("{m} (errors: {})", parts.join("; "));
+    }
     super::redact::redact(&m)
 }
 
