@@ -188,9 +188,11 @@ pub fn candidates(
                 }
             }));
             if statement_start {
+                // A statement starts with a keyword: `sel` is SELECT, not `selected_actions`.
                 out.extend(["help", "exit", "quit"].map(String::from));
+            } else {
+                out.extend(table_names(provider));
             }
-            out.extend(table_names(provider));
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -362,6 +364,11 @@ mod tests {
     fn complete(pending: &str, line: &str) -> Vec<String> {
         let p = load_embedded().expect("provider");
         candidates(&p, pending, line, line.len()).1
+    }
+
+    #[test]
+    fn a_statement_starts_with_a_keyword_not_a_table() {
+        assert_eq!(complete("", "sel"), vec!["select".to_string()]);
     }
 
     #[test]

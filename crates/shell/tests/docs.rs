@@ -299,7 +299,7 @@ fn reference_pages_show_names_methods_and_examples() {
         "SELECT * FROM workflow_runs WHERE owner = 'my-owner' AND repo = 'my-repo';",
         "DELETE FROM workflow_runs WHERE owner = 'my-owner' AND repo = 'my-repo' AND run_id = 123;",
         "EXEC github.actions.workflow_runs.cancel_workflow_run @owner='my-owner', @repo='my-repo', @run_id=123;",
-        "| `re_run_workflow` | INSERT | needs a request body",
+        "| `re_run_workflow` | EXEC | `POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun` | `owner`, `repo`, `run_id` | `data__enable_debug_logging` |",
     ] {
         assert!(runs.contains(want), "workflow_runs page has {want:?}:\n{runs}");
     }
