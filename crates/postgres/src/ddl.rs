@@ -42,9 +42,11 @@ pub fn rowid_column(r: &Resource) -> Option<&str> {
 
 /// `CREATE FOREIGN TABLE` for a resource.
 pub fn create_table(schema: &str, server: &str, r: &Resource) -> String {
+    // Body fields are for writes, which the wrapper refuses: BI tools should not list them.
     let cols: Vec<String> = r
         .columns
         .iter()
+        .filter(|c| !r.is_body_only(c))
         .map(|c| format!("{} {}", ident(&c.name), pg_type(c)))
         .collect();
     let mut options = vec![format!("{RESOURCE_OPTION} {}", literal(&r.id))];

@@ -403,13 +403,13 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
 
     fn insert(&mut self, _row: &Row) -> Result<(), FdwError> {
         Err(FdwError::Setup(
-            "github-sql tables take SELECT and DELETE; INSERT is not supported (EXEC methods are SQL functions)".into(),
+            "github-sql foreign tables take SELECT and DELETE; INSERT is not supported here (EXEC methods, request bodies included, are SQL functions; `github-sql exec` and the SQLite extension run INSERT with data__ fields)".into(),
         ))
     }
 
     fn update(&mut self, _rowid: &Cell, _new_row: &Row) -> Result<(), FdwError> {
         Err(FdwError::Setup(
-            "github-sql tables take SELECT and DELETE; UPDATE is not supported (EXEC methods are SQL functions)".into(),
+            "github-sql foreign tables take SELECT and DELETE; UPDATE is not supported here (EXEC methods, request bodies included, are SQL functions; `github-sql exec` and the SQLite extension run UPDATE with data__ fields)".into(),
         ))
     }
 

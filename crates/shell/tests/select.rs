@@ -396,3 +396,36 @@ fn table_valued_function_syntax_is_not_needed_but_pragma_lists_columns() {
         vec![vec![env!("CARGO_PKG_VERSION")]]
     );
 }
+
+#[test]
+fn scopes_are_per_service_a_403_elsewhere_never_names_the_packages_scopes() {
+    let mut s = store();
+    s.add_json_route(
+        "GET",
+        "/repos/octo/app/actions/runs",
+        github_sql_fake::JsonRoute::Status {
+            status: 403,
+            body: serde_json::json!({"message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest"}),
+        },
+    );
+    let e = env(s);
+    let msg = e.error("SELECT id FROM workflow_runs WHERE owner = 'octo' AND repo = 'app'");
+    assert!(msg.starts_with("GitHub refused the request (403 "), "{msg}");
+    assert!(!msg.contains("read:packages"), "{msg}");
+    assert!(msg.contains("GitHub named no scope"), "{msg}");
+    // Without a token, the packages tables name theirs and the others say what they can.
+    let e = env_with_token(store(), None);
+    let msg = e.error("SELECT id FROM workflow_runs WHERE owner = 'octo' AND repo = 'app'");
+    assert!(msg.contains("GITHUB_TOKEN"), "{msg}");
+    assert!(!msg.contains("read:packages"), "{msg}");
+    assert!(e.requests().is_empty());
+    let p = github_sql::spec::load_embedded().expect("provider");
+    let runs = p.resource_by_name("workflow_runs").expect("workflow_runs");
+    assert!(runs.methods.iter().all(|m| m.scopes.is_empty()));
+    let versions = p.resource_by_name("auth_user_versions").expect("versions");
+    assert!(versions
+        .methods
+        .iter()
+        .all(|m| m.scopes.contains(&"read:packages".to_string())));
+}

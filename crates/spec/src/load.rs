@@ -17,6 +17,9 @@
 //! - **Columns below the top level.** `x-github-sql.fieldPaths: {column: 'a.b'}` on a resource
 //!   adds a column read from a nested key; a one-segment path (`media_type: mediaType`) renames
 //!   the top-level field's column instead.
+//! - **Token scopes per service.** `x-github-sql-scopes: {get: [read:packages], delete: […],
+//!   repoScopedPackageTypes: [maven]}` at the top of a service document: the scopes a 403 or a
+//!   missing token names for its methods (provider.yaml's `config.scopes` is the default).
 //! - **Computed columns.** `x-github-sql.computedColumns: {column: {from: …, description: …}}`
 //!   with `from` one of `body-sha256` (`sha256:<hex>` of the body: a manifest's digest),
 //!   `body-size` (bytes) or `header:<Name>` (a response header).
@@ -287,6 +290,21 @@ fn read_config(config: &Value) -> Config {
     if let Some(k) = pag["requestToken"]["key"].as_str() {
         engine_params.push(k.to_string());
     }
+    let (scopes, repo_scoped_types) = read_scopes(&config["scopes"]);
+    Config {
+        pagination: Pagination {
+            page_size,
+            engine_params,
+        },
+        per_method_page_size: false,
+        scopes,
+        repo_scoped_types,
+    }
+}
+
+/// Token scopes per HTTP method (`get: [read:packages]`) and the package types that also need
+/// `repo`, from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
+fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -297,22 +315,14 @@ fn read_config(config: &Value) -> Config {
             .unwrap_or_default()
     };
     let mut scopes = HashMap::new();
-    if let Some(m) = config["scopes"].as_object() {
+    if let Some(m) = v.as_object() {
         for (k, v) in m {
             if k != "repoScopedPackageTypes" {
                 scopes.insert(k.to_ascii_uppercase(), strings(v));
             }
         }
     }
-    Config {
-        pagination: Pagination {
-            page_size,
-            engine_params,
-        },
-        per_method_page_size: false,
-        scopes,
-        repo_scoped_types: strings(&config["scopes"]["repoScopedPackageTypes"]),
-    }
+    (scopes, strings(&v["repoScopedPackageTypes"]))
 }
 
 /// GitHub's paging query parameters, which the engine owns when a service pages by the Link header.
@@ -327,6 +337,12 @@ const GITHUB_MAX_PAGE: u32 = 100;
 /// `rel="next"`; the engine owns `page` and `per_page` (not columns) and sends `per_page` at its
 /// maximum. Without it the provider-wide `config.pagination` applies.
 fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
+    // A service's own scopes (`x-github-sql-scopes`) replace the provider's: a 403 from another
+    // service must not name the packages scopes.
+    let mut config = config.clone();
+    if doc.root["x-github-sql-scopes"].is_object() {
+        (config.scopes, config.repo_scoped_types) = read_scopes(&doc.root["x-github-sql-scopes"]);
+    }
     let pag = [
         doc.root.pointer("/x-stackQL-config/pagination"),
         doc.root.pointer("/components/x-stackQL-config/pagination"),
@@ -335,7 +351,7 @@ fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
     .flatten()
     .next();
     let Some(pag) = pag else {
-        return Ok(config.clone());
+        return Ok(config);
     };
     let response = &pag["responseToken"];
     let by_link = response["key"]
@@ -370,7 +386,7 @@ fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
             page_size: explicit,
             engine_params,
         },
-        ..config.clone()
+        ..config
     })
 }
 

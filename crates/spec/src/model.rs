@@ -384,6 +384,19 @@ impl Resource {
         format!("CREATE TABLE x({})", cols.join(", "))
     }
 
+    /// A column that only carries a request body field (`data__name`) to INSERT/UPDATE/REPLACE:
+    /// no SELECT method reads or takes it. Front ends without hidden columns (Postgres) leave it
+    /// out of the table.
+    pub fn is_body_only(&self, c: &Column) -> bool {
+        c.param().is_some_and(|p| {
+            p.starts_with(BODY_PREFIX)
+                && self
+                    .select
+                    .iter()
+                    .all(|&i| self.methods[i].param(p).is_none())
+        })
+    }
+
     /// A parameter declared by any method of the resource (first declaration wins).
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.methods.iter().find_map(|m| m.param(name))

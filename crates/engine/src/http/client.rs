@@ -793,15 +793,13 @@ fn classify(
     }
     match status.as_u16() {
         401 => HttpError::Unauthorized { message },
-        403 => HttpError::Forbidden {
+        403 => HttpError::forbidden(
             message,
-            plural: if scopes.len() > 1 { "s" } else { "" },
-            scopes: if scopes.is_empty() {
-                "required".to_string()
-            } else {
-                scopes.join(" and ")
-            },
-        },
+            scopes,
+            headers
+                .get("x-accepted-oauth-scopes")
+                .and_then(|v| v.to_str().ok()),
+        ),
         404 => HttpError::NotFound { message, path },
         422 => HttpError::Unprocessable { message },
         s => HttpError::Status {
@@ -906,9 +904,7 @@ pub(crate) fn sendable_token<'a>(
     let token = config
         .token
         .as_ref()
-        .ok_or_else(|| HttpError::MissingToken {
-            scopes: scopes.join(", "),
-        })?;
+        .ok_or_else(|| HttpError::missing_token(scopes))?;
     if url.scheme() == "http" && !is_loopback(url) {
         return Err(HttpError::InsecureUrl {
             host: url.host_str().unwrap_or_default().to_string(),

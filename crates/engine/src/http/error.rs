@@ -6,11 +6,12 @@ pub enum HttpError {
     /// No token configured; nothing was sent.
     #[error(
         "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a personal access token (classic) \
-         with the {scopes} scope(s)"
+         {need}"
     )]
     MissingToken {
-        /// Scopes the call would need.
-        scopes: String,
+        /// What the token needs: "with the read:packages scope(s)", or, for an operation whose
+        /// document names no scopes, "with the scopes this operation needs".
+        need: String,
     },
     /// The token cannot be an HTTP header value (a stray newline or control character).
     #[error("the GitHub token contains characters a header cannot carry (a newline?); check GITHUB_TOKEN")]
@@ -70,14 +71,12 @@ pub enum HttpError {
         message: String,
     },
     /// 403 that is not a rate limit.
-    #[error("GitHub refused the request (403 {message}): the token needs the {scopes} scope{plural} (personal access token, classic)")]
+    #[error("GitHub refused the request (403 {message}): {need}")]
     Forbidden {
         /// GitHub's message.
         message: String,
-        /// Scopes needed, comma-separated.
-        scopes: String,
-        /// "s" when several scopes.
-        plural: &'static str,
+        /// What the token lacks ([`HttpError::forbidden`]).
+        need: String,
     },
     /// The secondary rate limit kept answering.
     #[error("GitHub's secondary rate limit refused {path} {tries} times ({message}); wait a few minutes and lower GITHUB_SQL_CONCURRENCY")]
@@ -191,5 +190,81 @@ fn after(tries: u32) -> String {
         format!(" (after {tries} tries)")
     } else {
         String::new()
+    }
+}
+
+impl HttpError {
+    /// No token, for a call whose document names these scopes (maybe none).
+    pub fn missing_token(scopes: &[String]) -> HttpError {
+        let need = if scopes.is_empty() {
+            "with the scopes this operation needs (GitHub's docs for it name them)".to_string()
+        } else {
+            format!("with the {} scope(s)", scopes.join(", "))
+        };
+        HttpError::MissingToken { need }
+    }
+
+    /// A 403 that is not a rate limit. The scopes named are the method's own (its service
+    /// document's `x-github-sql-scopes`), else those GitHub's `X-Accepted-OAuth-Scopes` header
+    /// lists; with neither, the message says GitHub named none rather than guess.
+    pub fn forbidden(
+        message: String,
+        scopes: &[String],
+        accepted_header: Option<&str>,
+    ) -> HttpError {
+        let accepted: Vec<String> = accepted_header
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let (named, source) = if !scopes.is_empty() {
+            (scopes.to_vec(), "")
+        } else {
+            (accepted, " (GitHub's X-Accepted-OAuth-Scopes)")
+        };
+        let need = match named.as_slice() {
+            [] => "the token lacks a permission this operation needs, and GitHub named no scope; \
+                   for a fine-grained token, grant the repository or organization permission \
+                   the operation's docs list"
+                .to_string(),
+            [one] => {
+                format!("the token needs the {one} scope{source} (personal access token, classic)")
+            }
+            many => format!(
+                "the token needs the {} scopes{source} (personal access token, classic)",
+                many.join(" and ")
+            ),
+        };
+        HttpError::Forbidden { message, need }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HttpError;
+
+    #[test]
+    fn a_403_names_the_documents_scopes_else_githubs_else_says_none_were_named() {
+        let msg = |scopes: &[&str], header: Option<&str>| {
+            let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+            HttpError::forbidden("Forbidden".into(), &scopes, header).to_string()
+        };
+        assert_eq!(
+            msg(&["read:packages", "delete:packages"], Some("repo")),
+            "GitHub refused the request (403 Forbidden): the token needs the read:packages and \
+             delete:packages scopes (personal access token, classic)"
+        );
+        assert_eq!(
+            msg(&[], Some("repo, admin:org")),
+            "GitHub refused the request (403 Forbidden): the token needs the repo and admin:org \
+             scopes (GitHub's X-Accepted-OAuth-Scopes) (personal access token, classic)"
+        );
+        assert!(msg(&[], Some(" ")).contains("GitHub named no scope"));
+        assert!(msg(&[], None).contains("GitHub named no scope"));
+        assert!(HttpError::missing_token(&[])
+            .to_string()
+            .contains("the scopes this operation needs"));
     }
 }

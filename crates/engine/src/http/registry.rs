@@ -435,11 +435,7 @@ pub async fn get(
             Decision::Retry(wait) => tokio::time::sleep(wait).await,
             Decision::Fail => {
                 return Err(match status.as_u16() {
-                    403 => HttpError::Forbidden {
-                        message,
-                        plural: "",
-                        scopes: "read:packages".into(),
-                    },
+                    403 => HttpError::forbidden(message, &["read:packages".into()], None),
                     s => HttpError::Status {
                         status: s,
                         method: "GET".into(),
@@ -506,9 +502,7 @@ async fn answer_challenge(
     let token = config
         .token
         .as_ref()
-        .ok_or_else(|| HttpError::MissingToken {
-            scopes: "read:packages".into(),
-        })?;
+        .ok_or_else(|| HttpError::missing_token(&["read:packages".into()]))?;
     let permit = read_slots().acquire().await.ok();
     client.count_request();
     tracing::debug!(path = token_url.path(), "registry token request");
