@@ -260,7 +260,10 @@ pub fn example_where(resource: &Resource, params: &[&Param]) -> String {
             _ => format!(
                 "{} = 'my-{}'",
                 p.name,
-                p.name.trim_end_matches("_name").replace('_', "-")
+                p.name
+                    .trim_start_matches(crate::spec::BODY_PREFIX)
+                    .trim_end_matches("_name")
+                    .replace('_', "-")
             ),
         })
         .collect();

@@ -167,6 +167,9 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
         provider_table(provider, &dotted(tokens, at).0).cloned()
     };
     match (verb, target(&tokens)) {
+        (Some(Keyword::DELETE), Some(r)) if r.select.is_empty() && !r.direct_delete.is_empty() => {
+            direct_delete(&r, &tokens).map(Statement::Exec)
+        }
         (Some(Keyword::DELETE), Some(r)) => {
             let (sql, select) = delete_and_listing(&r, &sql)?;
             Ok(Statement::Delete {
@@ -353,6 +356,78 @@ fn param_name(tokens: &[Token], i: usize) -> Option<(String, usize)> {
 }
 
 const EXEC_SYNTAX: &str = "EXEC provider.service.resource.method @param='value', @param=123";
+
+/// `DELETE FROM r WHERE a = v AND b = w` on a resource without SELECT: nothing can list its
+/// rows, so the WHERE's equalities are the arguments of the delete method they can call (chosen as
+/// for any DELETE), sent as that method's EXEC.
+fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<ExecCall, Error> {
+    let methods = || r.direct_delete.iter().map(|&m| &r.methods[m]);
+    let example = methods()
+        .next()
+        .map(|m| {
+            let select = github_sql::plan::example_where(r, &m.required().collect::<Vec<_>>());
+            select.replacen("SELECT * FROM", "DELETE FROM", 1)
+        })
+        .unwrap_or_default();
+    let shape = || {
+        usage(format!(
+            "{} has no SELECT, so a DELETE on it takes only `column = value` conditions joined by \
+             AND, which name a delete method's parameters: {example} (or EXEC it: SHOW METHODS IN {})",
+            r.name, r.id
+        ))
+    };
+    let start = tokens
+        .iter()
+        .position(|t| keyword(Some(t)) == Some(Keyword::WHERE))
+        .ok_or_else(shape)?
+        + 1;
+    let mut args: Vec<(String, Value)> = Vec::new();
+    let mut i = start;
+    loop {
+        let Some(Token::Word(w)) = tokens.get(i) else {
+            return Err(shape());
+        };
+        if tokens.get(i + 1) != Some(&Token::Eq) {
+            return Err(shape());
+        }
+        let (value, j) = parse_value(tokens, i + 2).ok_or_else(shape)?;
+        let name = w.value.to_ascii_lowercase();
+        if args.iter().any(|(n, _)| *n == name) {
+            return Err(usage(format!(
+                "{name} is given twice in the DELETE's WHERE"
+            )));
+        }
+        args.push((name, value));
+        i = j;
+        match tokens.get(i) {
+            None => break,
+            Some(t) if keyword(Some(t)) == Some(Keyword::AND) => i += 1,
+            Some(_) => return Err(shape()),
+        }
+    }
+    let method = github_sql::exec::method_for(r, &r.direct_delete, &args).ok_or_else(|| {
+        let needs: Vec<String> = methods()
+            .map(|m| {
+                let req: Vec<&str> = m.required().map(|p| p.name.as_str()).collect();
+                format!("{} ({})", m.name, req.join(", "))
+            })
+            .collect();
+        usage(format!(
+            "no delete method of {} can be called with {}: they need {}",
+            r.name,
+            args.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            needs.join("; ")
+        ))
+    })?;
+    Ok(ExecCall {
+        resource: r.clone(),
+        method,
+        args,
+    })
+}
 
 fn parse_exec(provider: &Provider, _stmt: &str, tokens: &[Token]) -> Result<ExecCall, Error> {
     let (parts, mut i) = dotted(tokens, 1);
@@ -750,6 +825,36 @@ mod tests {
             "no table auth_user_version; did you mean auth_user_versions?"
         );
         assert!(classify_err("SHOW RESOURCES IN github.pakages").contains("did you mean packages?"));
+    }
+
+    #[test]
+    fn delete_on_a_resource_without_select_calls_its_delete_method() {
+        let Statement::Exec(call) = classify_ok(
+            "DELETE FROM github.apps.oauth_applications WHERE client_id = 'abc' AND data__access_token = 'tok'",
+        ) else {
+            panic!("a DELETE without SELECT is an EXEC of its delete method")
+        };
+        assert_eq!(
+            call.resource.methods[call.method].name,
+            "delete_authorization"
+        );
+        assert_eq!(
+            call.args,
+            vec![
+                ("client_id".to_string(), Value::Text("abc".into())),
+                ("data__access_token".to_string(), Value::Text("tok".into()))
+            ]
+        );
+        let err = classify_err("DELETE FROM oauth_applications WHERE client_id LIKE 'a%'");
+        assert!(
+            err.contains("DELETE FROM oauth_applications WHERE client_id = 'my-client-id' AND data__access_token = 'my-access-token'"),
+            "{err}"
+        );
+        assert!(classify_err("DELETE FROM oauth_applications").contains("has no SELECT"));
+        assert!(
+            classify_err("DELETE FROM oauth_applications WHERE nope = 1")
+                .contains("no delete method of oauth_applications can be called with nope")
+        );
     }
 
     #[test]

@@ -734,3 +734,42 @@ fn the_generated_provider_updates_and_creates_issues() {
         ]
     );
 }
+
+#[test]
+fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body() {
+    // github.apps.oauth_applications has no SELECT; its DELETEs take a body ({access_token}).
+    let mut s = Store::new();
+    s.add_json_route("DELETE", "/applications/abc/grant", JsonRoute::NoContent);
+    let fake = FakeGitHub::start(s).expect("fake");
+    let run = |sql: &str| {
+        Command::new(env!("CARGO_BIN_EXE_github-sql"))
+            .args(["exec", sql])
+            .env_remove("GITHUB_SQL_PROVIDER_DIR")
+            .env("GITHUB_API_URL", fake.base_url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_SQL_WRITE_DELAY_MS", "0")
+            .env("GITHUB_SQL_JOURNAL", "off")
+            .output()
+            .expect("runs")
+    };
+    let out = run(
+        "DELETE FROM oauth_applications WHERE client_id = 'abc' AND data__access_token = 'tok'",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sent(&fake),
+        vec![(
+            "DELETE /applications/abc/grant".to_string(),
+            Some(json!({"access_token": "tok"}))
+        )]
+    );
+    // A WHERE that is not equalities naming a method's parameters sends nothing.
+    let out = run("DELETE FROM oauth_applications WHERE client_id = 'abc' OR 1");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no SELECT"));
+    assert!(sent(&fake).is_empty());
+}

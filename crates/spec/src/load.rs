@@ -665,19 +665,23 @@ fn load_resource(
     // repository's list of runs with `run_id` left for SQLite to filter.
     select.sort_by_key(|&i| std::cmp::Reverse(methods[i].required().count()));
     let mut delete = listed("delete");
+    // A DELETE statement lists the rows it removes with the resource's SELECT; without one, the
+    // delete methods are called with EXEC (and SQL functions), as StackQL users do, and a DELETE
+    // whose WHERE gives a method's parameters (body fields too, as `data__x = …`) calls it
+    // directly (`direct_delete`).
+    let direct_delete = if select.is_empty() {
+        std::mem::take(&mut delete)
+    } else {
+        Vec::new()
+    };
     // A delete that needs body fields (`DELETE …/contexts` with `{contexts: […]}`) cannot take
-    // them from a DELETE statement's rows: it is called with EXEC.
+    // them from the rows a SELECT lists: it is called with EXEC.
     delete.retain(|&i| {
         !methods[i]
             .params
             .iter()
             .any(|p| p.required && p.location == ParamLocation::Body)
     });
-    if select.is_empty() {
-        // A DELETE statement lists the rows it removes with the resource's SELECT; without one,
-        // the delete methods are called with EXEC (and SQL functions), as StackQL users do.
-        delete.clear();
-    }
     // Everything else is reachable with EXEC: methods in no verb list, and INSERT/UPDATE/REPLACE
     // methods (which the statements of those names also call).
     let exec: Vec<usize> = (0..methods.len())
@@ -1004,6 +1008,7 @@ fn load_resource(
         methods,
         select,
         delete,
+        direct_delete,
         exec,
         insert,
         update,

@@ -289,6 +289,10 @@ pub struct Resource {
     pub select: Vec<usize>,
     /// Indices into `methods` for DELETE.
     pub delete: Vec<usize>,
+    /// The delete methods of a resource without SELECT (so `delete` is empty: no rows can be
+    /// listed): a DELETE statement whose WHERE gives one's parameters as `=` calls it directly, as
+    /// EXEC would. They are in `exec` too.
+    pub direct_delete: Vec<usize>,
     /// Indices into `methods` reachable only with EXEC (which also calls the INSERT, UPDATE and
     /// REPLACE methods).
     pub exec: Vec<usize>,
@@ -426,6 +430,9 @@ impl Resource {
         }
         if !self.delete.is_empty() {
             parts.push("DELETE".to_string());
+        } else if !self.direct_delete.is_empty() {
+            // Only the shell turns such a DELETE into its method's call; SQL functions elsewhere.
+            parts.push("DELETE in the shell (WHERE param = value AND …)".to_string());
         }
         for (verb, v) in [
             ("INSERT", &self.insert),
