@@ -380,6 +380,27 @@ impl Session {
         }
     }
 
+    /// Runs `sql` with the tables and functions refusing to send: `Ok(Err(rows))` when nothing
+    /// would have been sent, `Ok(Ok(DryRun))` with what would have been (the refusal's note).
+    fn query_dry(&self, sql: &str, params: &[Value]) -> crate::Result<Result<Outcome, ResultSet>> {
+        use std::sync::atomic::Ordering;
+        self.state.dry_run.store(true, Ordering::Relaxed);
+        let r = self.query_params(sql, params);
+        self.state.dry_run.store(false, Ordering::Relaxed);
+        match r {
+            Err(e) if e.to_string().contains("dry run: ") => {
+                let msg = e.to_string();
+                let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
+                Ok(Ok(Outcome::DryRun {
+                    listing: None,
+                    note,
+                }))
+            }
+            Err(e) => Err(e),
+            Ok(rows) => Ok(Err(rows)),
+        }
+    }
+
     /// Runs one classified statement and returns what it produced, for front ends that present
     /// results themselves (`run_script`, the Postgres-wire server). `params` are bound to the
     /// statement's parameters (see [`Session::query_params`]); EXEC takes none.
@@ -389,21 +410,8 @@ impl Session {
         match stmt {
             Statement::Sql(sql) if self.dry_run => {
                 // An EXEC function called from SQL checks its arguments and sends nothing.
-                use std::sync::atomic::Ordering;
-                self.state.dry_run.store(true, Ordering::Relaxed);
-                let r = self.query_params(&sql, params);
-                self.state.dry_run.store(false, Ordering::Relaxed);
-                match r {
-                    Err(e) if e.to_string().contains("dry run: ") => {
-                        let msg = e.to_string();
-                        let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
-                        Ok(Outcome::DryRun {
-                            listing: None,
-                            note,
-                        })
-                    }
-                    r => r.map(Outcome::Rows),
-                }
+                self.query_dry(&sql, params)?
+                    .map_or_else(|rows| Ok(Outcome::Rows(rows)), Ok)
             }
             Statement::Sql(sql) | Statement::Meta(sql) => {
                 self.query_params(&sql, params).map(Outcome::Rows)
@@ -476,30 +484,17 @@ impl Session {
                 })
             }
             Statement::Write { sql, table, verb } => {
-                use std::sync::atomic::Ordering;
                 if self.dry_run {
                     // The table checks the rows as a real run would, then refuses to send and
                     // says what it would have sent.
-                    self.state.dry_run.store(true, Ordering::Relaxed);
-                    let r = self.query_params(&sql, params);
-                    self.state.dry_run.store(false, Ordering::Relaxed);
-                    return match r {
-                        Err(e) if e.to_string().contains("dry run: ") => {
-                            let msg = e.to_string();
-                            let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
-                            Ok(Outcome::DryRun {
-                                listing: None,
-                                note,
-                            })
-                        }
-                        Err(e) => Err(e),
-                        Ok(_) => Ok(Outcome::DryRun {
+                    return self.query_dry(&sql, params)?.or_else(|_| {
+                        Ok(Outcome::DryRun {
                             listing: None,
                             note: format!(
                                 "dry run: {verb} would send nothing (no rows); nothing was sent"
                             ),
-                        }),
-                    };
+                        })
+                    });
                 }
                 let _ = self.state.take_writes();
                 self.query_params(&sql, params)?;
