@@ -28,6 +28,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub mod registry;
+pub mod repos;
 pub mod sample;
 pub mod schema;
 mod server;
@@ -35,7 +36,7 @@ mod store;
 
 pub use store::{
     digest, rfc3339, JsonRoute, Manifest, Owner, OwnerKind, Package, Store, Version,
-    AUTHENTICATED_USER, PACKAGE_TYPES,
+    AUTHENTICATED_USER, BASE_URL, PACKAGE_TYPES,
 };
 
 use server::{lock, Shared};

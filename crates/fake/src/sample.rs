@@ -1,6 +1,7 @@
 //! Deterministic demo data for `--demo` mode and tests.
 
 use super::registry::{self, Entry};
+use super::repos::{commit_sha, Repository, WorkflowRun};
 use super::store::{mix, mix_str, rfc3339, Manifest, Store, Version};
 
 /// First version id of the demo store (ids then follow creation dates store-wide).
@@ -32,6 +33,18 @@ pub const DEMO_FIRST_PACKAGE_ID: i64 = 3_000_001;
 /// 3 versions) and container `hubot/brain` (private, 2 versions, 1 tagged; its `latest` index is a
 /// *ghost*: none of its entries exist). Their versions are
 /// newer than octocat's (2025-04 onwards), so version ids still follow creation dates.
+///
+/// Added last (2025-06-10 onwards, so every id above stays): octocat's container `octo/web`
+/// (private, 5 versions, all tagged): the images its `Docker` workflow pushed, each tagged
+/// `sha-<7 hex>` of the commit it built as docker/metadata-action does ([`OCTO_WEB_BUILDS`]);
+/// two of those runs failed after the push (a smoke test), so their images exist.
+///
+/// Every linked repository is served (`GET /repos/{owner}/{repo}`, `/user/repos`,
+/// `/users/{username}/repos`, `/orgs/{org}/repos`); `octocat/app-lib`, the repository of
+/// `com.example.app-lib`, is archived. Workflow runs (`/repos/{owner}/{repo}/actions/runs`):
+/// `octocat/octo-web` has the `Docker` runs of its images plus a failed `CI` run of a pull
+/// request and a `Docker` run still in progress; `octocat/octo-app` has a successful `Release`
+/// run before each of its `v*` tags; the other repositories have none.
 ///
 /// No randomness and no clock: every call returns the same data.
 pub fn demo_store() -> Store {
@@ -77,7 +90,332 @@ pub fn demo_store() -> Store {
         store.add_package(t, n).add_version(v);
     }
     add_others(&mut store, &app);
+    add_octo_web(&mut store);
+    add_repositories(&mut store);
     store
+}
+
+/// 2025-06-10T09:00:00Z: the first `Docker` run of `octocat/octo-web`.
+const WEB_START: i64 = OTHERS_START + 70 * 86_400;
+
+/// One workflow run of `octocat/octo-web`: (workflow, run number, event, branch or tag, commit
+/// message, conclusion (`None`: in progress), minutes after [`WEB_START`], the tags of the
+/// image it pushed (empty: no image)).
+type WebRun = (
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    i64,
+    &'static [&'static str],
+);
+
+/// The workflow runs of `octocat/octo-web`, oldest first. `sha-` is added to the tags of each
+/// image (the run's commit, 7 hex digits), as docker/metadata-action's `type=sha` tag does.
+pub const OCTO_WEB_BUILDS: [WebRun; 7] = [
+    (
+        "Docker",
+        41,
+        "push",
+        "main",
+        "Serve static assets with caching headers",
+        Some("success"),
+        0,
+        &[],
+    ),
+    (
+        "CI",
+        118,
+        "pull_request",
+        "fix-healthcheck",
+        "Fix the health check path",
+        Some("failure"),
+        1_530,
+        &[],
+    ),
+    (
+        "Docker",
+        42,
+        "push",
+        "main",
+        "Fix the health check path (#12)",
+        Some("failure"),
+        3_180,
+        &[],
+    ),
+    (
+        "Docker",
+        43,
+        "push",
+        "v0.9.0",
+        "Release 0.9.0",
+        Some("success"),
+        4_440,
+        &["v0.9.0"],
+    ),
+    (
+        "Docker",
+        44,
+        "push",
+        "main",
+        "Bump node to 22",
+        Some("failure"),
+        7_400,
+        &[],
+    ),
+    (
+        "Docker",
+        45,
+        "push",
+        "main",
+        "Add request logging",
+        Some("success"),
+        8_445,
+        &["latest", "main"],
+    ),
+    (
+        "Docker",
+        46,
+        "push",
+        "main",
+        "Log request ids",
+        None,
+        9_790,
+        &[],
+    ),
+];
+
+/// The commit a run of `octocat/octo-web` built (40 hex digits).
+pub fn octo_web_commit(run_number: i64) -> String {
+    commit_sha(&format!("octocat/octo-web commit {run_number}"))
+}
+
+fn web_run_id(k: usize) -> i64 {
+    15_231_407_000 + k as i64 * 1_137
+}
+
+/// `octo/web`: one image per completed `Docker` run, pushed four minutes into the run (before
+/// the smoke test that fails in the failed runs); ids follow everything else's.
+fn add_octo_web(store: &mut Store) {
+    let mut versions = Vec::new();
+    let mut manifests = Vec::new();
+    for (workflow, number, _, _, _, conclusion, minutes, tags) in OCTO_WEB_BUILDS {
+        if workflow != "Docker" || conclusion.is_none() {
+            continue;
+        }
+        let m = registry::image(&format!("octo/web #{number}"), None, None);
+        let sha = octo_web_commit(number);
+        let mut all: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        all.push(format!("sha-{}", &sha[..7]));
+        let mut v = Version::new(m.digest(), rfc3339(WEB_START + minutes * 60 + 240));
+        v.tags = all;
+        v.downloads = 2 + mix_seed("octo/web", number as usize) % 60;
+        versions.push(v);
+        manifests.push(m);
+    }
+    let first = versions
+        .first()
+        .map(|v| v.created_at.clone())
+        .unwrap_or_default();
+    let p = store.add_package("container", "octo/web");
+    p.set_repository("octo-web").set_created_at(&first);
+    for m in manifests {
+        p.add_manifest(m);
+    }
+    for v in versions {
+        p.add_version(v);
+    }
+}
+
+/// The repositories the packages link to, and their workflow runs.
+fn add_repositories(store: &mut Store) {
+    let at = |secs: i64| rfc3339(secs);
+    let repo =
+        |owner: &str, name: &str, visibility: &str, language: &str, created: i64, pushed: i64| {
+            let mut r = Repository::new(owner, name, &at(created));
+            r.visibility = visibility.to_string();
+            r.language = Some(language.to_string());
+            r.pushed_at = at(pushed);
+            r.updated_at = at(pushed);
+            r
+        };
+    let me = AUTHENTICATED_USER_LOGIN;
+    let hello_last = HELLO_START + 129 * HELLO_STEP + 86_400;
+    let mut hello = repo(
+        me,
+        "hello-world",
+        "public",
+        "JavaScript",
+        HELLO_START - 5 * 86_400,
+        hello_last,
+    );
+    hello.description = Some("A friendly hello-world package".to_string());
+    let mut app = repo(
+        me,
+        "octo-app",
+        "private",
+        "Go",
+        APP_START - 2 * 86_400,
+        OTHERS_START + 61 * 86_400,
+    );
+    app.description = Some("The octo application".to_string());
+    // Archived two months after its last release: its code moved into octo-app.
+    let mut lib = repo(
+        me,
+        "app-lib",
+        "private",
+        "Java",
+        LIB_START - 7 * 86_400,
+        LIB_START + 244 * 86_400 + 9_000,
+    );
+    lib.description = Some("Example application library (merged into octo-app)".to_string());
+    lib.archived = true;
+    lib.updated_at = at(LIB_START + 293 * 86_400);
+    let web_last = WEB_START + OCTO_WEB_BUILDS[6].6 * 60;
+    let mut web = repo(
+        me,
+        "octo-web",
+        "private",
+        "TypeScript",
+        WEB_START - 12 * 86_400,
+        web_last,
+    );
+    web.description = Some("The octo web front end".to_string());
+    let others = [
+        repo(
+            "octo-org",
+            "platform",
+            "internal",
+            "Go",
+            OTHERS_START - 30 * 86_400,
+            OTHERS_START + 30 * 86_400,
+        ),
+        repo(
+            "octo-org",
+            "design-system",
+            "public",
+            "TypeScript",
+            OTHERS_START - 20 * 86_400,
+            OTHERS_START + 40 * 86_400,
+        ),
+        repo(
+            "octo-org",
+            "core",
+            "private",
+            "Kotlin",
+            OTHERS_START - 10 * 86_400,
+            OTHERS_START + 33 * 86_400,
+        ),
+        repo(
+            "hubot",
+            "hubot-scripts",
+            "public",
+            "CoffeeScript",
+            OTHERS_START - 40 * 86_400,
+            OTHERS_START + 45 * 86_400,
+        ),
+    ];
+
+    let web_runs: Vec<WorkflowRun> = OCTO_WEB_BUILDS
+        .iter()
+        .enumerate()
+        .map(
+            |(k, (workflow, number, event, branch, message, conclusion, minutes, _))| {
+                let created = WEB_START + minutes * 60;
+                let took = match (*workflow, *conclusion) {
+                    (_, None) => 60,
+                    ("CI", _) => 190,
+                    (_, Some("failure")) => 370,
+                    _ => 430,
+                };
+                WorkflowRun {
+                    id: web_run_id(k),
+                    name: workflow.to_string(),
+                    path: format!(".github/workflows/{}.yml", workflow.to_ascii_lowercase()),
+                    workflow_id: if *workflow == "CI" {
+                        98_765_431
+                    } else {
+                        98_765_432
+                    },
+                    run_number: *number,
+                    event: event.to_string(),
+                    head_branch: branch.to_string(),
+                    head_sha: octo_web_commit(*number),
+                    message: message.to_string(),
+                    status: if conclusion.is_some() {
+                        "completed"
+                    } else {
+                        "in_progress"
+                    }
+                    .to_string(),
+                    conclusion: conclusion.map(str::to_string),
+                    created_at: at(created),
+                    updated_at: at(created + took),
+                }
+            },
+        )
+        .collect();
+    // octo-app: a Release run five minutes before each release tag was pushed.
+    let mut releases: Vec<(String, String)> = store
+        .package("container", "octo/app")
+        .map(|p| {
+            p.versions
+                .iter()
+                .filter_map(|v| {
+                    let tag = v.tags.iter().find(|t| t.starts_with('v'))?;
+                    Some((tag.clone(), v.created_at.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    releases.sort_by(|a, b| a.1.cmp(&b.1));
+    let app_runs: Vec<WorkflowRun> = releases
+        .iter()
+        .enumerate()
+        .map(|(k, (tag, pushed))| {
+            let pushed = epoch(pushed);
+            WorkflowRun {
+                id: 11_020_300_000 + k as i64 * 2_311_009,
+                name: "Release".to_string(),
+                path: ".github/workflows/release.yml".to_string(),
+                workflow_id: 87_654_321,
+                run_number: 7 + k as i64,
+                event: "push".to_string(),
+                head_branch: tag.clone(),
+                head_sha: commit_sha(&format!("octocat/octo-app {tag}")),
+                message: format!("Release {}", tag.trim_start_matches('v')),
+                status: "completed".to_string(),
+                conclusion: Some("success".to_string()),
+                created_at: at(pushed - 300),
+                updated_at: at(pushed + 120),
+            }
+        })
+        .collect();
+
+    store.add_workflow_runs(&web, &web_runs);
+    store.add_workflow_runs(&app, &app_runs);
+    for r in [hello, app, lib, web].into_iter().chain(others) {
+        store.add_repository(r);
+    }
+}
+
+/// Epoch seconds of a `YYYY-MM-DDTHH:MM:SSZ` date written by [`rfc3339`] (0 if it is not one).
+fn epoch(date: &str) -> i64 {
+    let n = |a: usize, b: usize| {
+        date.get(a..b)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)
 }
 
 /// The manifests of `octo/app`, in version order (`k` = 0 … 8, see [`demo_store`]):
@@ -358,7 +696,7 @@ fn app_lib() -> Vec<Version> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AUTHENTICATED_USER;
+    use crate::{JsonRoute, AUTHENTICATED_USER};
 
     #[test]
     fn demo_shape() {
@@ -445,11 +783,85 @@ mod tests {
         let s = demo_store();
         let mut all: Vec<&Version> = s.packages().flat_map(|p| p.versions.iter()).collect();
         all.sort_by_key(|v| v.id);
-        assert_eq!(all.len(), 132 + 9 + 5 + (4 + 4 + 2 + 1) + (3 + 2));
+        assert_eq!(all.len(), 132 + 9 + 5 + (4 + 4 + 2 + 1) + (3 + 2) + 5);
         assert_eq!(all[0].id, DEMO_FIRST_ID);
         for w in all.windows(2) {
             assert_eq!(w[0].id + 1, w[1].id);
             assert!(w[0].created_at <= w[1].created_at);
+        }
+    }
+
+    #[test]
+    fn demo_octo_web_images_carry_their_runs_commits() {
+        let s = demo_store();
+        let web = s.package("container", "octo/web").expect("octo/web");
+        assert_eq!(web.repository.as_deref(), Some("octo-web"));
+        let tags: Vec<Vec<String>> = web.listed(false).iter().map(|v| v.tags.clone()).collect();
+        let sha = |n: i64| format!("sha-{}", &octo_web_commit(n)[..7]);
+        assert_eq!(
+            tags,
+            vec![
+                vec!["latest".to_string(), "main".to_string(), sha(45)],
+                vec![sha(44)],
+                vec!["v0.9.0".to_string(), sha(43)],
+                vec![sha(42)],
+                vec![sha(41)],
+            ]
+        );
+        for v in &web.versions {
+            assert_eq!(
+                web.manifests.get(&v.name).map(|m| m.digest()),
+                Some(v.name.clone())
+            );
+        }
+        // The runs' list: newest first, wrapped, each commit the one its image's tag names.
+        let Some(JsonRoute::List { items, wrap }) =
+            s.json_route("GET", "/repos/octocat/octo-web/actions/runs")
+        else {
+            panic!("no runs of octo-web");
+        };
+        assert_eq!(wrap, &vec!["workflow_runs".to_string()]);
+        assert_eq!(items.len(), 7);
+        assert_eq!(items[0]["status"], "in_progress");
+        let failed: Vec<&str> = items
+            .iter()
+            .filter(|r| r["conclusion"] == "failure" && r["name"] == "Docker")
+            .filter_map(|r| r["head_sha"].as_str())
+            .collect();
+        assert_eq!(failed, vec![octo_web_commit(44), octo_web_commit(42)]);
+    }
+
+    #[test]
+    fn demo_repositories_of_the_packages() {
+        let s = demo_store();
+        for p in s.packages() {
+            let Some(r) = &p.repository else { continue };
+            let path = format!("/repos/{}/{r}", p.owner);
+            let Some(JsonRoute::Object(repo)) = s.json_route("GET", &path) else {
+                panic!("{path} is not served");
+            };
+            assert_eq!(repo["full_name"], format!("{}/{r}", p.owner));
+            assert_eq!(repo["archived"], r == "app-lib", "{path}");
+            assert_eq!(repo["private"], p.visibility != "public", "{path}");
+        }
+        let Some(JsonRoute::List { items, .. }) = s.json_route("GET", "/user/repos") else {
+            panic!("no /user/repos");
+        };
+        let names: Vec<&str> = items.iter().filter_map(|r| r["name"].as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["app-lib", "hello-world", "octo-app", "octo-web"]
+        );
+        assert!(matches!(
+            s.json_route("GET", "/repos/octocat/hello-world/actions/runs"),
+            Some(JsonRoute::List { items, .. }) if items.is_empty()
+        ));
+        for t in [
+            "2023-03-14T09:26:53Z",
+            "2024-02-29T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            assert_eq!(rfc3339(epoch(t)), t);
         }
     }
 

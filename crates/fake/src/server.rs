@@ -399,13 +399,14 @@ async fn generic_route(
     let route = lock(&s.store)
         .json_route(method.as_str(), uri.path())
         .cloned();
+    let base = |v: Value| with_base_url(v, &s.base_url);
     match route {
         None => schema_route(&s, method.as_str(), &uri),
         Some(JsonRoute::NoContent) => StatusCode::NO_CONTENT.into_response(),
-        Some(JsonRoute::Object(v)) => json_response(StatusCode::OK, &v),
+        Some(JsonRoute::Object(v)) => json_response(StatusCode::OK, &base(v)),
         Some(JsonRoute::Status { status, body }) => json_response(
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            &body,
+            &base(body),
         ),
         Some(JsonRoute::List { items, wrap }) => {
             let q = ListQuery::parse(uri.query());
@@ -416,6 +417,7 @@ async fn generic_route(
                 .into_iter()
                 .skip(start)
                 .take(q.per_page as usize)
+                .map(base)
                 .collect();
             let mut body = Value::Array(page);
             for (depth, key) in wrap.iter().enumerate().rev() {
@@ -435,6 +437,24 @@ async fn generic_route(
             }
             resp
         }
+    }
+}
+
+/// `v` with [`BASE_URL`](super::store::BASE_URL) at the start of its strings replaced by `base`.
+fn with_base_url(v: Value, base: &str) -> Value {
+    use super::store::BASE_URL;
+    match v {
+        Value::String(t) => match t.strip_prefix(BASE_URL) {
+            Some(rest) => Value::String(format!("{base}{rest}")),
+            None => Value::String(t),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| with_base_url(x, base)).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k, with_base_url(x, base)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -1072,39 +1092,12 @@ fn owner_path(owner: &Owner) -> String {
 
 /// GitHub's simple-user object (organizations are rendered with it too).
 fn owner_json(base: &str, owner: &Owner) -> Value {
-    let (kind, prefix) = match owner.kind {
-        OwnerKind::User => ("User", "U"),
-        OwnerKind::Organization => ("Organization", "O"),
-    };
-    json!({
-        "login": owner.login,
-        "id": owner.id,
-        "node_id": format!("{prefix}_kgDO{:08X}", owner.id),
-        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", owner.id),
-        "gravatar_id": "",
-        "url": format!("{base}/users/{}", owner.login),
-        "html_url": format!("https://github.com/{}", owner.login),
-        "type": kind,
-        "site_admin": false,
-    })
+    super::repos::owner_json(base, owner)
 }
 
 /// GitHub's minimal-repository object, abbreviated.
 fn repository_json(base: &str, owner: &Owner, pkg: &Package, repo: &str) -> Value {
-    let full = format!("{}/{repo}", owner.login);
-    let id = 100_000 + (super::store::mix_str(&full) % 900_000) as i64;
-    json!({
-        "id": id,
-        "node_id": format!("R_kgDO{id:08X}"),
-        "name": repo,
-        "full_name": full,
-        "private": pkg.visibility != "public",
-        "owner": owner_json(base, owner),
-        "html_url": format!("https://github.com/{full}"),
-        "description": null,
-        "fork": false,
-        "url": format!("{base}/repos/{full}"),
-    })
+    super::repos::minimal_repository_json(base, owner, repo, pkg.visibility != "public")
 }
 
 /// One package as GitHub renders it, fields in GitHub's order.

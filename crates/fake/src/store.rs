@@ -16,6 +16,11 @@ const GENERATED_STEP_SECS: i64 = 5 * 3600 + 17 * 60 + 23;
 /// The user the fake's tokens belong to: `/user/...` routes address this owner's packages.
 pub const AUTHENTICATED_USER: &str = "octocat";
 
+/// Strings of a [`JsonRoute`] that start with this get the server's base URL
+/// (`http://127.0.0.1:PORT`) in its place when served: the routes are built before the server
+/// has an address, and the URLs in their bodies must point at it as GitHub's point at itself.
+pub const BASE_URL: &str = "{base_url}";
+
 /// What kind of account owns packages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OwnerKind {

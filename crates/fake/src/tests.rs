@@ -821,3 +821,43 @@ fn schema_routes_answer_after_the_curated_ones() {
     assert_eq!(log[0].path, "/repos/o/r/hooks");
     assert_eq!(log[0].query.as_deref(), Some("per_page=100"));
 }
+
+#[test]
+fn demo_repositories_and_runs_are_served_paged_with_urls_here() {
+    let gh = FakeGitHub::demo().expect("demo");
+    let base = gh.base_url();
+    let repo = call(&gh, "GET", "/repos/octocat/app-lib");
+    assert_eq!(repo.status, 200);
+    let r = repo.json();
+    assert_eq!(r["archived"], true);
+    assert_eq!(r["url"], format!("{base}/repos/octocat/app-lib"));
+    assert_eq!(r["owner"]["url"], format!("{base}/users/octocat"));
+    // The package names the same repository, with the same id.
+    let pkg = call(&gh, "GET", "/user/packages/maven/com.example.app-lib").json();
+    assert_eq!(pkg["repository"]["id"], r["id"]);
+
+    let page = call(
+        &gh,
+        "GET",
+        "/repos/octocat/octo-web/actions/runs?per_page=3",
+    );
+    let body = page.json();
+    assert_eq!(body["total_count"], 7);
+    assert_eq!(body["workflow_runs"].as_array().map(Vec::len), Some(3));
+    assert!(body["workflow_runs"][0]["url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with(&format!("{base}/repos/octocat/octo-web/actions/runs/"))));
+    let link = page.header("link").unwrap_or_default();
+    assert!(link.contains("per_page=3&page=3>; rel=\"last\""), "{link}");
+    let id = body["workflow_runs"][1]["id"].as_i64().unwrap_or_default();
+    let one = call(
+        &gh,
+        "GET",
+        &format!("/repos/octocat/octo-web/actions/runs/{id}"),
+    );
+    assert_eq!(one.json()["id"], id);
+    let mine = call(&gh, "GET", "/user/repos").json();
+    assert_eq!(mine.as_array().map(Vec::len), Some(4));
+    let org = call(&gh, "GET", "/orgs/octo-org/repos").json();
+    assert_eq!(org.as_array().map(Vec::len), Some(3));
+}
