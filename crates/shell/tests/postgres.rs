@@ -512,6 +512,81 @@ fn the_registry_service_is_a_schema_too() {
 }
 
 #[test]
+fn the_whole_rest_api_is_there_with_request_bodies_as_function_arguments() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // Another service than packages: its own schema, a list read with per_page at GitHub's max.
+    pg.fake.clear_requests();
+    let failed = pg.ok(
+        "SELECT id FROM actions.workflow_runs WHERE owner = 'octocat' AND repo = 'octo-web' \
+         AND conclusion = 'failure' ORDER BY id",
+    );
+    assert_eq!(
+        failed.trim(),
+        "15231408137\n15231409274\n15231411548",
+        "{failed}"
+    );
+    assert_eq!(
+        pg.gets(),
+        vec!["/repos/octocat/octo-web/actions/runs?per_page=100".to_string()]
+    );
+    // A POST whose body field is a function argument (data__enable_debug_logging), sent as JSON.
+    let args = pg.ok(
+        "SELECT pg_get_function_arguments(p.oid) FROM pg_proc p JOIN pg_namespace n \
+         ON n.oid = p.pronamespace WHERE n.nspname = 'actions' AND p.proname = 're_run_workflow'",
+    );
+    assert!(args.contains("data__enable_debug_logging"), "{args}");
+    pg.fake.with_store(|s| {
+        s.add_json_route(
+            "POST",
+            "/repos/octocat/octo-web/actions/runs/15231409274/rerun",
+            github_sql_fake::JsonRoute::Status {
+                status: 201,
+                body: serde_json::json!({}),
+            },
+        );
+    });
+    pg.fake.clear_requests();
+    pg.ok(
+        "SELECT actions.re_run_workflow(owner => 'octocat', repo => 'octo-web', \
+         run_id => 15231409274, data__enable_debug_logging => 1)",
+    );
+    let sent: Vec<(String, Option<serde_json::Value>)> = pg
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| (r.path.clone(), r.json()))
+        .collect();
+    assert_eq!(
+        sent,
+        vec![(
+            "/repos/octocat/octo-web/actions/runs/15231409274/rerun".to_string(),
+            Some(serde_json::json!({"enable_debug_logging": true}))
+        )]
+    );
+    // Body-only columns stay out of the foreign tables; the role cannot INSERT (writes with a
+    // body are the functions above), and nothing is sent.
+    let (cols, err, ok) = pg.script("\\d issues.issues\n");
+    assert!(ok, "{err}");
+    assert!(
+        cols.contains("issue_number") && !cols.contains("data__title"),
+        "{cols}"
+    );
+    pg.fake.clear_requests();
+    let (_, err, ok) =
+        pg.psql("INSERT INTO issues.issues (owner, repo) VALUES ('octocat', 'octo-web')");
+    assert!(!ok);
+    assert!(
+        err.contains("permission denied for foreign table issues"),
+        "{err}"
+    );
+    assert!(pg.fake.requests().is_empty());
+}
+
+#[test]
 fn the_github_role_is_confined_and_needs_its_password() {
     if !available() {
         return;
