@@ -21,3 +21,34 @@ pub fn load_from_env() -> Result<Provider, SpecError> {
 pub fn load_embedded() -> Result<Provider, SpecError> {
     compact::decode(EMBEDDED)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_provider_is_the_whole_api_with_the_curated_documents() {
+        let p = load_embedded().expect("embedded provider decodes");
+        let generated = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../provider-spec-generated/github/v00.00.00000/services");
+        let files = std::fs::read_dir(generated)
+            .expect("generated services")
+            .count();
+        assert_eq!(
+            p.services.len(),
+            files,
+            "one service per generated document"
+        );
+        // The curated documents' own content (examples, notes, scopes), not only their copies.
+        let versions = p
+            .resource_by_id("github.packages.auth_user_versions")
+            .expect("versions");
+        assert!(!versions.examples.is_empty() && !versions.notes.is_empty());
+        assert!(versions.methods.iter().all(|m| !m.scopes.is_empty()));
+        let runs = p
+            .resource_by_id("github.actions.workflow_runs")
+            .expect("runs");
+        assert_eq!(runs.qualified, "actions_workflow_runs");
+        assert!(runs.methods.iter().all(|m| m.scopes.is_empty()));
+    }
+}

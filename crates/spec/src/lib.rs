@@ -36,3 +36,19 @@ pub mod compact {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn the_compact_form_gives_back_the_same_provider() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../provider-spec");
+        let p = super::load_dir(&dir).expect("the curated documents load");
+        let bytes = super::compact::encode(&p).expect("encodes");
+        let back = super::compact::decode(&bytes).expect("decodes");
+        assert_eq!(format!("{back:?}"), format!("{p:?}"));
+        let err = super::compact::decode(&bytes[..bytes.len() / 2]).expect_err("cut short");
+        assert!(err.to_string().contains("rebuild"), "{err}");
+    }
+}
