@@ -233,19 +233,29 @@ fn list(v: &[String]) -> String {
 
 /// Whether an `=` on this column is the parameter alone, so SQLite must not check the column
 /// too: a parameter column, or a parameter named like a field ([`ColumnSource::ParamField`]) when
-/// the field cannot read back the value given: the method's rows lack it (columns are the union
-/// of the SELECT methods' rows), or its type is not the parameter's (a repository's `owner` is an
-/// object; a workflow's `workflow_id` is its number, the parameter also takes its file name).
+/// the field cannot read back the value given:
+/// - the method's rows lack it (columns are the union of the SELECT methods' rows);
+/// - its type is not the parameter's (a repository's `owner` is an object; a workflow's
+///   `workflow_id` is its number, the parameter also takes its file name);
+/// - it is a text path parameter: the path addressed the row, and GitHub may write the field
+///   otherwise (a git `ref` given as `heads/main` comes back `refs/heads/main`; logins are
+///   case-insensitive).
+///
+/// Query parameters are filters GitHub may apply loosely (maven packages listed with
+/// `visibility=internal` come back `private`), and integer ids read back as given: SQLite checks
+/// those.
 pub fn param_alone(method: &Method, column: &crate::spec::Column) -> bool {
     match &column.source {
         ColumnSource::Param(_) => true,
-        ColumnSource::ParamField { param, field } => {
-            !method.fields.iter().any(|f| f == field)
-                || column.sql_type == SqlType::Json
-                || method
-                    .param(param)
-                    .is_none_or(|p| p.sql_type != column.sql_type)
-        }
+        ColumnSource::ParamField { param, field } => match method.param(param) {
+            None => true,
+            Some(p) => {
+                !method.fields.iter().any(|f| f == field)
+                    || column.sql_type == SqlType::Json
+                    || p.sql_type != column.sql_type
+                    || (p.location == ParamLocation::Path && p.sql_type == SqlType::Text)
+            }
+        },
         _ => false,
     }
 }
@@ -763,9 +773,10 @@ mod tests {
 
     #[test]
     fn a_parameter_named_like_a_field_that_cannot_read_it_back_is_exact() {
-        // As if `package_name` were also a field of the rows: SQLite checks it only when the
-        // chosen method's rows have it with the parameter's type. Else (a repository's `owner`
-        // object, a run list without `run_id`) SQLite's check would drop every row.
+        // As if `package_name` (a text path parameter) were also a field of the rows: SQLite
+        // never checks it, since the path addressed the rows and GitHub may write the field
+        // otherwise (a `ref` comes back `refs/heads/…`); nor when the rows lack it or have
+        // another type (a repository's `owner` object, a run list without `run_id`).
         let mut r = (*res()).clone();
         let i = col(&r, "package_name");
         r.columns[i].source = ColumnSource::ParamField {
@@ -775,7 +786,7 @@ mod tests {
         let cons = vec![eq(&r, "package_name"), eq(&r, "package_type")];
         let list = r.select[1];
         for (in_rows, t, want) in [
-            (true, SqlType::Text, Verdict::Inexact),
+            (true, SqlType::Text, Verdict::Exact),
             (true, SqlType::Json, Verdict::Exact),
             (true, SqlType::Integer, Verdict::Exact),
             (false, SqlType::Text, Verdict::Exact),

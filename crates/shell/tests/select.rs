@@ -429,3 +429,46 @@ fn scopes_are_per_service_a_403_elsewhere_never_names_the_packages_scopes() {
         .iter()
         .all(|m| m.scopes.contains(&"read:packages".to_string())));
 }
+
+#[test]
+fn githubs_multi_segment_parameters_keep_their_slashes() {
+    // GitHub's description marks `ref` and a contents `path` with `x-multi-segment: true`: a
+    // `heads/feature-a` or `src/main.rs` is several path segments, each still percent-encoded.
+    let mut s = store();
+    s.add_json_route(
+        "GET",
+        "/repos/octo/app/git/ref/heads/feature-a",
+        github_sql_fake::JsonRoute::Object(serde_json::json!({
+            "ref": "refs/heads/feature-a", "node_id": "x", "url": "u",
+            "object": {"type": "commit", "sha": "aa", "url": "u"}
+        })),
+    );
+    s.add_json_route(
+        "GET",
+        "/repos/octo/app/contents/src/m%20ain.rs",
+        github_sql_fake::JsonRoute::Object(serde_json::json!({
+            "type": "file", "name": "m ain.rs", "path": "src/m ain.rs", "sha": "bb", "size": 3
+        })),
+    );
+    let e = env(s);
+    let rows = e
+        .rows(
+            "SELECT json_extract(object, '$.sha') FROM refs \
+             WHERE owner = 'octo' AND repo = 'app' AND ref = 'heads/feature-a'",
+        )
+        .expect("the ref");
+    assert_eq!(rows, vec![vec!["aa".to_string()]]);
+    let rows = e
+        .rows(
+            "SELECT sha FROM contents WHERE owner = 'octo' AND repo = 'app' AND path = 'src/m ain.rs'",
+        )
+        .expect("the file");
+    assert_eq!(rows, vec![vec!["bb".to_string()]]);
+    assert_eq!(
+        e.requests(),
+        [
+            "GET /repos/octo/app/git/ref/heads/feature-a",
+            "GET /repos/octo/app/contents/src/m%20ain.rs"
+        ]
+    );
+}

@@ -12,6 +12,8 @@
 //!   not a SQL parameter.
 //! - **Multi-segment path parameters.** `x-github-sql-multiSegment: true` on a path parameter lets
 //!   its value contain `/` (an image name `octo/app`); each segment is still percent-encoded.
+//!   GitHub's own description says the same with `x-multi-segment: true` (a file `path` of the
+//!   contents API, a git `ref` such as `heads/feature-a`), which is read too.
 //! - **404 as an error.** `x-github-sql-notFound: error` on an operation makes a 404 fail the
 //!   statement instead of giving no rows (content that must exist: fail closed).
 //! - **Columns below the top level.** `x-github-sql.fieldPaths: {column: 'a.b'}` on a resource
@@ -1328,7 +1330,9 @@ fn load_method(
             default: schema.get("default").and_then(scalar_string),
             description: str_of(p, "description"),
             multi_segment: location == ParamLocation::Path
-                && p["x-github-sql-multiSegment"].as_bool().unwrap_or(false),
+                && ["x-github-sql-multiSegment", "x-multi-segment"]
+                    .iter()
+                    .any(|k| p[*k].as_bool().unwrap_or(false)),
         });
     }
     let body = body.map(|(body, fields)| {
