@@ -483,14 +483,19 @@ impl DeleteReport {
         if !self.deleted.is_empty() {
             s.push_str(&format!("deleted: {}", self.deleted.join("; ")));
         }
-        match &self.journal {
-            Some(j) => s.push_str(&format!(
-                "\njournal: {j} (run_id '{}'; SELECT * FROM github_sql_journal WHERE run_id = '{}')",
-                self.run_id, self.run_id
-            )),
-            None => s.push_str("\njournal: off (GITHUB_SQL_JOURNAL=off)"),
-        }
+        s.push('\n');
+        s.push_str(&journal_line(self.journal.as_deref(), &self.run_id));
         s.trim_start_matches('\n').to_string()
+    }
+}
+
+/// Where a batch's journal is, for the summaries of DELETEs and writes.
+fn journal_line(journal: Option<&str>, run_id: &str) -> String {
+    match journal {
+        Some(j) => format!(
+            "journal: {j} (run_id '{run_id}'; SELECT * FROM github_sql_journal WHERE run_id = '{run_id}')"
+        ),
+        None => "journal: off (GITHUB_SQL_JOURNAL=off)".into(),
     }
 }
 
@@ -1005,13 +1010,7 @@ pub struct WriteReport {
 impl WriteReport {
     /// Where the journal is, for messages.
     pub fn tail(&self) -> String {
-        match &self.journal {
-            Some(j) => format!(
-                "journal: {j} (run_id '{}'; SELECT * FROM github_sql_journal WHERE run_id = '{}')",
-                self.run_id, self.run_id
-            ),
-            None => "journal: off (GITHUB_SQL_JOURNAL=off)".into(),
-        }
+        journal_line(self.journal.as_deref(), &self.run_id)
     }
 }
 

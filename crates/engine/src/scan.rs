@@ -15,7 +15,7 @@ use crate::http::pages::{Batch, Fetch, InterruptCheck, PageStream, Start};
 use crate::http::{Deadline, GitHubClient, HttpError, Stop};
 use crate::plan::{self, Bound};
 use crate::rows::{Row, RowDecoder};
-use crate::spec::{ColumnSource, Resource, Returns};
+use crate::spec::{ColumnSource, Method, Resource, Returns};
 use crate::value::Value;
 
 /// Most sources one scan may fan out to (IN lists multiply).
@@ -83,6 +83,9 @@ pub struct Scan {
     read: Vec<u64>,
     complete: bool,
     limited: bool,
+    /// Per column, the parameter it echoes ([`Scan::echoed_param`]), decided once per scan: the
+    /// vtab asks for every cell.
+    echoes: Vec<Option<String>>,
 }
 
 impl std::fmt::Debug for Scan {
@@ -156,6 +159,24 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
     Ok(out)
 }
 
+/// The parameter column `i` of `resource` echoes when scanned with `method` (see
+/// [`Scan::echoed_param`]).
+fn echo_of<'r>(resource: &'r Resource, method: &Method, i: usize) -> Option<&'r str> {
+    let col = resource.columns.get(i)?;
+    match &col.source {
+        ColumnSource::Param(p) => Some(p),
+        ColumnSource::ParamField { param, field }
+            if !method.fields.contains(field)
+                && method
+                    .param(param)
+                    .is_some_and(|p| p.sql_type == col.sql_type) =>
+        {
+            Some(param)
+        }
+        _ => None,
+    }
+}
+
 impl Scan {
     /// Binds the arguments (nothing is sent if any is invalid) and starts fetching. While it
     /// waits for GitHub the scan asks `interrupt` at least every 100 ms, and stops with
@@ -194,6 +215,9 @@ impl Scan {
             not_found_is_error: method.not_found_is_error,
             deadline: Some(deadline),
         };
+        let echoes = (0..resource.columns.len())
+            .map(|i| echo_of(resource, method, i).map(String::from))
+            .collect();
         let mut scan = Scan {
             method: args.method,
             sources,
@@ -205,6 +229,7 @@ impl Scan {
             read: Vec::new(),
             complete: false,
             limited: args.want.is_some(),
+            echoes,
         };
         scan.read = vec![0; scan.sources.len()];
         scan.refill()?;
@@ -276,21 +301,7 @@ impl Scan {
     /// parameter named like a field this scan's method's rows lack, when the column has the
     /// parameter's type (a JSON `owner` column stays NULL rather than holding a login).
     pub fn echoed_param(&self, i: usize) -> Option<&str> {
-        let resource = &self.table.resource;
-        let method = &resource.methods[self.method];
-        let col = resource.columns.get(i)?;
-        match &col.source {
-            ColumnSource::Param(p) => Some(p),
-            ColumnSource::ParamField { param, field }
-                if !method.fields.contains(field)
-                    && method
-                        .param(param)
-                        .is_some_and(|p| p.sql_type == col.sql_type) =>
-            {
-                Some(param)
-            }
-            _ => None,
-        }
+        self.echoes.get(i)?.as_deref()
     }
 
     /// The current row's parameter values, what an UPDATE sends it with: for each parameter
