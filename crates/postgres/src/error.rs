@@ -56,7 +56,9 @@ pub fn sqlstate(e: &FdwError) -> PgSqlErrorCode {
 
 impl From<FdwError> for ErrorReport {
     fn from(e: FdwError) -> Self {
-        ErrorReport::new(sqlstate(&e), e.to_string(), "github-sql")
+        // Every message leaves through redaction: no token, whatever GitHub or a URL echoed.
+        let message = github_sql_engine::http::redact(&e.to_string());
+        ErrorReport::new(sqlstate(&e), message, "github-sql")
     }
 }
 

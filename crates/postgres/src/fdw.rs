@@ -220,6 +220,10 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
         limit::install(routine);
     }
 
+    fn validator(options: Vec<Option<String>>, catalog: Option<Oid>) -> Result<(), FdwError> {
+        servers::validate_options(&options, catalog)
+    }
+
     fn new(server: ForeignServer) -> Result<Self, FdwError> {
         Ok(GithubSqlFdw {
             server_name: server.server_name,

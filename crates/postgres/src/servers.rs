@@ -1,9 +1,16 @@
 //! Foreign servers and user mappings → the engine's provider and GitHub clients.
 //!
 //! `api_url` is a server option (default github.com's API); the token is the `token` option of
-//! the current role's user mapping, so each role queries with its own token. The postmaster's
-//! environment is never used for the token. Clients are kept per (server, role, settings) for
-//! the backend's life, so connections are reused across statements.
+//! the current role's user mapping (its own, else the mapping FOR PUBLIC), so each role queries
+//! with its own token or a shared one. The postmaster's environment is never used for the token.
+//! Clients are kept per (server, role, settings) for the backend's life, so connections are
+//! reused across statements.
+//!
+//! Who can read a token: PostgreSQL shows a user mapping's options (`pg_user_mappings`) to the
+//! mapped role, to the server's owner (and its members) and to superusers, never to other roles;
+//! a server's options (`pg_foreign_server`) to everyone. So [`validate_options`] refuses a token
+//! (or any secret-looking option) on a server, and a shared token belongs in a mapping FOR PUBLIC
+//! created by the server's owner (docs/bi.md).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,6 +29,66 @@ pub const API_URL_OPTION: &str = "api_url";
 pub const TOKEN_OPTION: &str = "token";
 /// Table option: the StackQL id of the resource the table serves.
 pub const RESOURCE_OPTION: &str = "resource";
+
+/// Option names that hold secrets: never accepted where every role can read them.
+fn secret_option(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["token", "password", "secret", "private_key", "key"]
+        .iter()
+        .any(|s| n == *s || n.contains(&format!("{s}_")) || n.ends_with(&format!("_{s}")))
+}
+
+/// The wrapper's validator: which options a server, user mapping and foreign table take.
+/// `options` are `name=value` strings; `catalog` says what they belong to.
+pub fn validate_options(
+    options: &[Option<String>],
+    catalog: Option<pg_sys::Oid>,
+) -> Result<(), FdwError> {
+    use pg_sys::BuiltinOid as B;
+    let Some(catalog) = catalog else {
+        return Ok(());
+    };
+    let names = options
+        .iter()
+        .flatten()
+        .map(|o| o.split_once('=').map_or(o.as_str(), |(k, _)| k));
+    for name in names {
+        if catalog == B::ForeignServerRelationId.value() {
+            if secret_option(name) {
+                return Err(FdwError::Setup(format!(
+                    "a server's options are readable by every role (pg_foreign_server), so {name} \
+                     cannot be one: put the token in a user mapping, e.g. CREATE USER MAPPING FOR \
+                     PUBLIC SERVER <server> OPTIONS (token '…') (shown only to the server's owner), \
+                     or FOR <role> (shown to that role)"
+                )));
+            }
+            if name != API_URL_OPTION && !name.ends_with("_url") {
+                return Err(FdwError::Setup(format!(
+                    "unknown server option {name}: a github_sql server takes {API_URL_OPTION} \
+                     (https://HOST/api/v3 for GitHub Enterprise Server) and <service>_url \
+                     (registry_url)"
+                )));
+            }
+        } else if catalog == B::UserMappingRelationId.value() {
+            if name != TOKEN_OPTION {
+                return Err(FdwError::Setup(format!(
+                    "unknown user mapping option {name}: a github_sql user mapping takes \
+                     {TOKEN_OPTION} only (server settings such as {API_URL_OPTION} are options \
+                     of the server)"
+                )));
+            }
+        } else if catalog == B::ForeignTableRelationId.value()
+            && name != RESOURCE_OPTION
+            && name != "rowid_column"
+        {
+            return Err(FdwError::Setup(format!(
+                "unknown foreign table option {name}: github_sql tables take {RESOURCE_OPTION} \
+                 and rowid_column (IMPORT FOREIGN SCHEMA writes both)"
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// The provider document embedded at build time, parsed once per backend.
 pub fn provider() -> Result<&'static Arc<Provider>, FdwError> {
@@ -132,7 +199,8 @@ pub fn client(
         FdwError::Setup(format!(
             "no GitHub token for this role on server {server_name}: \
              CREATE USER MAPPING FOR CURRENT_USER SERVER {server_name} OPTIONS (token 'ghp_…') \
-             (a personal access token, classic, with read:packages)"
+             (a personal access token, classic, with read:packages), or ask the server's owner \
+             for a shared one (CREATE USER MAPPING FOR PUBLIC …)"
         ))
     })?;
     let base_url = server_options

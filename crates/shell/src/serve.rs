@@ -5,9 +5,15 @@
 //! Debian/Ubuntu directories and PATH), creates the cluster on first start, loads the wrapper
 //! (installed with `cargo pgrx install`, or from a `cargo pgrx package` directory named by
 //! `GITHUB_SQL_PG_PACKAGE`), imports every service of the provider document into a schema named
-//! after it, and creates the login role `github` — not a superuser — whose user mapping holds the
-//! token. TCP connections use SCRAM-SHA-256; the superuser is reachable only through the cluster's
-//! private socket directory. SIGINT/SIGTERM stop the cluster cleanly.
+//! after it, and creates the login role `github` — not a superuser — for BI tools. TCP connections
+//! use SCRAM-SHA-256; the superuser is reachable only through the cluster's private socket
+//! directory. SIGINT/SIGTERM stop the cluster cleanly.
+//!
+//! The token never reaches the `github` role: it is the option of a user mapping FOR PUBLIC owned
+//! (through the server) by the superuser, which PostgreSQL shows only to the server's owner and
+//! superusers (`pg_user_mappings`); the wrapper reads it inside the backend. It is never a server
+//! option (those are world-readable), never in the server's environment, and the statement that
+//! sets it is kept out of the server log.
 //!
 //! PostgreSQL refuses to run as root: when `github-sql serve` runs as root, the server runs as
 //! the `postgres` OS user (Debian's packages create it) through `runuser`.
@@ -124,16 +130,47 @@ fn bindir() -> Result<PathBuf, ServeError> {
 
 /// Runs a command (as the `postgres` user when we are root); its output on failure.
 fn run(step: &str, bin: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, ServeError> {
-    run_env(step, bin, args, stdin, &[])
+    run_env_without(step, bin, args, stdin, &[], &[])
 }
 
-/// [`run`] with extra environment variables (the server's backends inherit them).
-fn run_env(
+/// Environment variables that may hold a credential: the token variables, the provider's basic
+/// auth variables, and anything named like a secret. The server is started without them.
+fn secret_env_vars(provider: &Provider) -> Vec<String> {
+    let mut vars: Vec<String> = github_sql::http::TOKEN_ENVS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if let github_sql::spec::Auth::Basic {
+        username_var,
+        password_var,
+    } = &provider.auth
+    {
+        vars.push(username_var.clone());
+        vars.push(password_var.clone());
+    }
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().to_ascii_uppercase();
+        if ["TOKEN", "PASSWORD", "SECRET", "PRIVATE_KEY", "PGPASS"]
+            .iter()
+            .any(|w| k.contains(w))
+        {
+            vars.push(k);
+        }
+    }
+    vars.sort();
+    vars.dedup();
+    vars
+}
+
+/// [`run`] with extra environment variables (the server's backends inherit them) and without
+/// `remove` (variables holding secrets).
+fn run_env_without(
     step: &str,
     bin: &Path,
     args: &[&str],
     stdin: Option<&str>,
     env: &[(&str, &std::ffi::OsStr)],
+    remove: &[String],
 ) -> Result<String, ServeError> {
     let mut cmd = if is_root() {
         let mut c = Command::new("runuser");
@@ -142,6 +179,9 @@ fn run_env(
     } else {
         Command::new(bin)
     };
+    for k in remove {
+        cmd.env_remove(k);
+    }
     cmd.args(args)
         .envs(env.iter().copied())
         .current_dir("/")
@@ -328,7 +368,10 @@ impl Cluster {
             }
             vec![(github_sql::journal::JOURNAL_ENV, journal.as_os_str())]
         };
-        run_env(
+        // The backends need no token from their environment (the wrapper reads the user
+        // mapping): start the server without the variables that hold one.
+        let secret_env = secret_env_vars(provider);
+        run_env_without(
             "starting PostgreSQL",
             &bindir.join("pg_ctl"),
             &[
@@ -345,6 +388,7 @@ impl Cluster {
             ],
             None,
             &journal_env,
+            &secret_env,
         )
         .map_err(|e| match e {
             ServeError::Step { step, detail } => ServeError::Step {
@@ -431,7 +475,11 @@ impl Cluster {
             )?;
         }
         let mut sql = String::new();
-        let _ = writeln!(sql, "SET client_min_messages = warning;");
+        // This session sets the token: none of its statements may reach the server log.
+        let _ = writeln!(
+            sql,
+            "SET client_min_messages = warning;\nSET log_statement = 'none';\nSET log_min_error_statement = 'panic';\nSET log_min_duration_statement = -1;"
+        );
         let _ = writeln!(sql, "{}", load_extension_sql(&o.data_dir)?);
         let _ = writeln!(
             sql,
@@ -453,11 +501,18 @@ impl Cluster {
                 v = lit(value)
             );
         }
-        let _ = writeln!(sql, "DROP USER MAPPING IF EXISTS FOR {ROLE} SERVER github;");
+        // A mapping FOR the role would show it its token (pg_user_mappings shows a mapping's
+        // options to the mapped role): the token is in a mapping FOR PUBLIC, whose options only
+        // the server's owner (the superuser) sees. Clusters made by earlier versions had one
+        // FOR the role: dropped.
+        let _ = writeln!(
+            sql,
+            "DROP USER MAPPING IF EXISTS FOR {ROLE} SERVER github;\nDROP USER MAPPING IF EXISTS FOR PUBLIC SERVER github;\nALTER SERVER github OWNER TO postgres;"
+        );
         if let Some(token) = &o.token {
             let _ = writeln!(
                 sql,
-                "CREATE USER MAPPING FOR {ROLE} SERVER github OPTIONS (token {});",
+                "CREATE USER MAPPING FOR PUBLIC SERVER github OPTIONS (token {});",
                 lit(token)
             );
         }

@@ -654,6 +654,217 @@ fn the_github_role_is_confined_and_needs_its_password() {
     assert!(!serve_err.join("\n").contains(TOKEN));
 }
 
+/// psql as the cluster's superuser, through its private socket directory (`SET ROLE x` in `sql`
+/// tries things as role x): (stdout, stderr, success).
+fn superuser(pg: &Pg, sql: &str) -> (String, String, bool) {
+    let out = Command::new("/usr/bin/psql")
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(pg.dir.join("run"))
+        .args(["-p", &pg.port.to_string(), "-U", "postgres", "-d", "github", "-c", sql])
+        .output()
+        .expect("psql");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn the_bi_role_can_read_no_credential_from_sql() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // Everything the role sees is gathered here and searched for the token at the end.
+    let mut seen = String::new();
+    let mut look = |what: &str, sql: &str| -> (String, bool) {
+        let (out, err, ok) = pg.psql(sql);
+        seen.push_str(&format!("\n--- {what}\n{out}\n{err}"));
+        (format!("{out}{err}"), ok)
+    };
+    // 1. The catalogs: the mapping exists (FOR PUBLIC) and its options read NULL.
+    let (out, ok) = look(
+        "pg_user_mappings",
+        "SELECT usename || ':' || coalesce(array_to_string(umoptions, ','), 'NULL') FROM pg_user_mappings",
+    );
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), "public:NULL", "one mapping FOR PUBLIC, options hidden");
+    let (out, ok) = look("pg_user_mapping", "SELECT umoptions FROM pg_user_mapping");
+    assert!(!ok && out.contains("permission denied"), "{out}");
+    let (out, ok) = look(
+        "pg_foreign_server",
+        "SELECT srvname || ':' || coalesce(array_to_string(srvoptions, ','), '') FROM pg_foreign_server",
+    );
+    assert!(ok && out.contains("api_url="), "{out}");
+    // 2. Settings.
+    let (out, ok) = look(
+        "pg_settings",
+        "SELECT string_agg(name || '=' || coalesce(setting, ''), E'\\n') FROM pg_settings",
+    );
+    assert!(ok, "{out}");
+    let (_, ok) = look("SHOW ALL", "SHOW ALL");
+    assert!(ok);
+    // 3. Every function of the extension the role may call, with NULL arguments (errors are
+    // fine; what they say is searched too), and the ones that do work with real arguments.
+    let calls = pg.ok(
+        "SELECT format('SELECT %s(%s)', p.oid::regproc, \
+                coalesce((SELECT string_agg('NULL::' || format_type(t, NULL), ', ') FROM unnest(p.proargtypes) t), '')) \
+         FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass \
+         JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'github_sql' \
+           AND has_function_privilege(p.oid, 'EXECUTE') AND p.prorettype <> 'fdw_handler'::regtype",
+    );
+    let calls: Vec<&str> = calls.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(calls.len() >= 3, "the extension's functions: {calls:?}");
+    for call in &calls {
+        look(call, call);
+    }
+    look(
+        "github_sql_exec, a bad method",
+        "SELECT github_sql_exec('github', 'github.packages.auth_user_versions', 'no_such_method', '{}')",
+    );
+    look(
+        "an EXEC function answered 404",
+        "SELECT restore_package_version_for_authenticated_user(package_type => 'npm', package_name => 'no-such', package_version_id => 1)",
+    );
+    // 4. EXPLAIN VERBOSE, errors (404, a missing parameter, GitHub's 403) and NOTICEs.
+    let (out, ok) = look(
+        "EXPLAIN VERBOSE",
+        "EXPLAIN (VERBOSE) SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'",
+    );
+    assert!(ok, "{out}");
+    look("a 404", "SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'no-such'");
+    look("a missing parameter", "SELECT * FROM auth_user_versions");
+    pg.fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(TOKEN, &[])]));
+    let (out, ok) = look(
+        "a 403",
+        "SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'",
+    );
+    assert!(!ok && out.contains("read:packages"), "{out}");
+    pg.fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
+        TOKEN,
+        &["read:packages", "delete:packages", "write:packages"],
+    )]));
+    let (out, ok) = look(
+        "a DELETE's NOTICE",
+        "DELETE FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world' AND name = '0.0.1'",
+    );
+    assert!(ok && out.contains("DELETE sent 1 request"), "{out}");
+    // 5. Other sessions' queries.
+    let (out, ok) = look(
+        "pg_stat_activity",
+        "SELECT string_agg(usename || ': ' || coalesce(query, ''), E'\\n') FROM pg_stat_activity",
+    );
+    assert!(ok, "{out}");
+    // 6. Files, programs, large objects, extensions: refused.
+    for sql in [
+        "SELECT pg_read_file('password')",
+        "SELECT pg_read_binary_file('/proc/self/environ')",
+        "SELECT pg_ls_dir('.')",
+        "SELECT lo_import('/proc/self/environ')",
+        "CREATE TEMP TABLE t (x text); COPY t FROM '/proc/self/environ'",
+        "COPY (SELECT 1) TO PROGRAM 'cat /proc/self/environ'",
+        "CREATE EXTENSION IF NOT EXISTS adminpack",
+    ] {
+        let (out, ok) = look(sql, sql);
+        assert!(!ok, "{sql} must be refused: {out}");
+    }
+    // 7. The token cannot be sent elsewhere: the role can neither move the server nor make one.
+    for sql in [
+        "ALTER SERVER github OPTIONS (SET api_url 'http://127.0.0.1:9')",
+        "CREATE SERVER elsewhere FOREIGN DATA WRAPPER github_sql OPTIONS (api_url 'http://127.0.0.1:9')",
+    ] {
+        let (out, ok) = look(sql, sql);
+        assert!(!ok && (out.contains("must be owner") || out.contains("permission denied")), "{sql}: {out}");
+    }
+    // 8. The queries the role ran before still run, with the server's token.
+    pg.fake.clear_requests();
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'"),
+        "129"
+    );
+    assert!(pg
+        .fake
+        .requests()
+        .iter()
+        .all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")[..])));
+    // 9. Nothing the role saw holds the token; nor the server's environment or log.
+    assert!(!seen.contains(TOKEN), "the role saw the token:{seen}");
+    let pid = std::fs::read_to_string(pg.dir.join("data/postmaster.pid")).expect("postmaster.pid");
+    let pid = pid.lines().next().expect("pid").trim();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("the server's environment");
+    let environ = String::from_utf8_lossy(&environ);
+    assert!(!environ.contains(TOKEN), "the server's environment holds the token");
+    assert!(!environ.contains("GITHUB_TOKEN="), "{environ}");
+    let log = std::fs::read_to_string(pg.dir.join("server.log")).unwrap_or_default();
+    assert!(!log.contains(TOKEN), "server log has the token");
+}
+
+#[test]
+fn tokens_are_hidden_from_the_roles_that_use_them() {
+    // The recipe of docs/bi.md for your own PostgreSQL: a shared token in a mapping FOR PUBLIC
+    // (hidden from the readers), a token per role in a mapping FOR that role (seen by it alone).
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    const SHARED: &str = "ghp_SHAREDSECRET000000000000";
+    const ALICE: &str = "ghp_ALICESECRET0000000000000";
+    pg.fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[
+        (SHARED, &["read:packages"]),
+        (ALICE, &["read:packages"]),
+    ]));
+    let setup = format!(
+        "CREATE ROLE alice; CREATE ROLE bob; \
+         CREATE SERVER own FOREIGN DATA WRAPPER github_sql OPTIONS (api_url '{api}'); \
+         GRANT USAGE ON FOREIGN SERVER own TO alice, bob; \
+         CREATE USER MAPPING FOR PUBLIC SERVER own OPTIONS (token '{SHARED}'); \
+         CREATE USER MAPPING FOR alice SERVER own OPTIONS (token '{ALICE}'); \
+         CREATE SCHEMA own_packages; \
+         IMPORT FOREIGN SCHEMA packages FROM SERVER own INTO own_packages; \
+         GRANT USAGE ON SCHEMA own_packages TO alice, bob; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA own_packages TO alice, bob;",
+        api = pg.fake.base_url()
+    );
+    let (_, err, ok) = superuser(&pg, &setup);
+    assert!(ok, "{err}");
+    let mappings = "SELECT string_agg(usename || ':' || coalesce(array_to_string(umoptions, ','), 'NULL'), ' ' ORDER BY usename) \
+                    FROM pg_user_mappings WHERE srvname = 'own'";
+    let (out, err, ok) = superuser(&pg, &format!("SET ROLE alice; {mappings}"));
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("alice:token={ALICE} public:NULL"),
+        "alice sees her own token only"
+    );
+    let (out, err, ok) = superuser(&pg, &format!("SET ROLE bob; {mappings}"));
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "alice:NULL public:NULL", "bob sees no token");
+    // Each queries with its token: alice with hers, bob with the shared one.
+    let count = "SELECT count(*) FROM own_packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    for (role, token) in [("alice", ALICE), ("bob", SHARED)] {
+        pg.fake.clear_requests();
+        let (out, err, ok) = superuser(&pg, &format!("SET ROLE {role}; {count}"));
+        assert!(ok && out.trim() == "130", "{role}: {out} {err}");
+        let auth: Vec<Option<String>> = pg.fake.requests().into_iter().map(|r| r.authorization).collect();
+        assert!(
+            !auth.is_empty() && auth.iter().all(|a| a.as_deref() == Some(&format!("Bearer {token}")[..])),
+            "{role}: {auth:?}"
+        );
+    }
+    // A token is never a server option (every role reads those), and mappings take no others.
+    let (_, err, ok) = superuser(
+        &pg,
+        "CREATE SERVER leaky FOREIGN DATA WRAPPER github_sql OPTIONS (token 'ghp_x')",
+    );
+    assert!(!ok && err.contains("user mapping") && !err.contains("ghp_x"), "{err}");
+    let (_, err, ok) = superuser(
+        &pg,
+        "CREATE USER MAPPING FOR bob SERVER own OPTIONS (api_url 'http://127.0.0.1:9')",
+    );
+    assert!(!ok && err.contains("unknown user mapping option"), "{err}");
+}
+
 #[test]
 fn statement_timeout_and_cancel_stop_the_scan() {
     if !available() {

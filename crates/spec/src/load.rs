@@ -828,6 +828,13 @@ fn load_resource(
         .flatten()
         .filter_map(|(k, v)| v.as_str().map(|f| (k.clone(), f.to_string())))
         .collect();
+    // In document order, for the writes' row → parameter mappings.
+    let row_params: Vec<(String, String)> = r["x-github-sql"]["paramFields"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|f| (k.clone(), f.to_string())))
+        .collect();
     let mut params: Vec<&Param> = Vec::new();
     for &i in select.iter().chain(delete.iter()) {
         for p in &methods[i].params {
@@ -1020,6 +1027,7 @@ fn load_resource(
         notes,
         examples,
         server: None,
+        row_params,
     }))
 }
 

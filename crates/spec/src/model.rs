@@ -312,6 +312,12 @@ pub struct Resource {
     pub examples: Vec<Example>,
     /// The service's own server, when it is not the REST API (the container registry).
     pub server: Option<Server>,
+    /// Declared row → parameter mappings (`x-github-sql.paramFields: {param: field}`): a
+    /// scanned row supplies `param` from its response field `field` (`package_version_id` ←
+    /// `id`, `username` ← `login`). Writes read a parameter from a row only through one of these;
+    /// a field that merely shares a parameter's name is never used (a git ref's `ref` field says
+    /// `refs/heads/x` where the parameter takes `heads/x`).
+    pub row_params: Vec<(String, String)>,
 }
 
 /// How requests to a service's own server authenticate.
@@ -368,6 +374,15 @@ impl Resource {
     /// Column index by name.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The response field a scanned row supplies `param` from, when the document declares it
+    /// ([`Resource::row_params`]).
+    pub fn row_param(&self, param: &str) -> Option<&str> {
+        self.row_params
+            .iter()
+            .find(|(p, _)| p == param)
+            .map(|(_, f)| f.as_str())
     }
 
     /// The `CREATE TABLE` statement SQLite's `sqlite3_declare_vtab` receives.
