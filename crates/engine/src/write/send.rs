@@ -126,6 +126,8 @@ pub struct CommitFailure {
     pub total: usize,
     /// Whether every row was a DELETE (the summary then speaks of rows deleted).
     pub deletes_only: bool,
+    /// The tables of the COMMIT, in queue order.
+    pub tables: Vec<String>,
     /// (row, message) for each failed row.
     pub failed: Vec<(String, String)>,
     /// (row, message) for a write whose outcome could not be established (it may have happened).
@@ -153,18 +155,7 @@ impl CommitFailure {
 
     fn render(&self) -> String {
         let done = self.report.deleted_count() + self.report.writes.len();
-        let tables: Vec<&str> = self
-            .report
-            .deleted
-            .iter()
-            .map(|(t, _)| t.as_str())
-            .chain(self.not_sent.iter().map(|(t, _)| t.as_str()))
-            .fold(Vec::new(), |mut v, t| {
-                if !v.contains(&t) {
-                    v.push(t);
-                }
-                v
-            });
+        let tables: Vec<&str> = self.tables.iter().map(String::as_str).collect();
         let what = if self.deletes_only {
             format!("DELETE on {} deleted", tables.join(" and "))
         } else {
@@ -534,6 +525,12 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
     Err(CommitFailure {
         total,
         deletes_only: batch.writes().next().is_none(),
+        tables: batch.entries.iter().fold(Vec::new(), |mut v, q| {
+            if !v.contains(&q.table.resource.name) {
+                v.push(q.table.resource.name.clone());
+            }
+            v
+        }),
         failed,
         unknown,
         not_sent,
