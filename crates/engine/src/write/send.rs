@@ -447,14 +447,15 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             stop_all = true;
             continue;
         }
-        let result = client.send_in_slot(
-            &slot,
-            &method.http_method,
-            &url,
-            &scopes,
-            body.as_ref(),
-            stop,
-        );
+        let result = client.request(&method.http_method, &url).and_then(|req| {
+            // The method's fixed headers go out on writes too (one request path).
+            let req = req
+                .headers(&method.headers)
+                .scopes(&scopes)
+                .body(body.as_ref())
+                .stop(stop);
+            client.send_request_in_slot(&slot, &req)
+        });
         drop(slot);
         let (status, request_id) = match &result {
             Ok(s) => (Some(s.status), s.request_id.clone()),
