@@ -98,9 +98,11 @@ impl Error {
                 P::Internal(_) => ErrorKind::Internal,
             },
             Error::Http(h) => match h {
-                H::MissingToken { .. } | H::Unauthorized { .. } | H::BadToken => {
-                    ErrorKind::Unauthenticated
-                }
+                H::MissingToken { .. }
+                | H::Unauthorized { .. }
+                | H::BadToken
+                | H::App { .. }
+                | H::Credentials { .. } => ErrorKind::Unauthenticated,
                 H::Forbidden { .. } => ErrorKind::Forbidden,
                 H::RateLimited { .. } | H::SecondaryRateLimited { .. } => ErrorKind::RateLimited,
                 H::NotFound { .. } => ErrorKind::NotFound,

@@ -184,7 +184,12 @@ impl GitHubClient {
                 super::redact::register_secret(&basic_credentials(user, t.expose()));
             }
         }
-        let identity = cache::identity(&config.base_url, config.token.as_ref().map(|t| t.expose()));
+        let identity = match &config.app {
+            // An App's installation tokens change every hour: its identity is the App and the
+            // installation it uses (refined per installation when found per owner).
+            Some(app) => app_identity(&config.base_url, app, app.installation()),
+            None => cache::identity(&config.base_url, config.token.as_ref().map(|t| t.expose())),
+        };
         GitHubClient {
             config,
             base,
@@ -221,9 +226,16 @@ impl GitHubClient {
         }
     }
 
-    /// The identity this client's cache entries are kept under (a hash of token and server).
-    pub(crate) fn identity(&self) -> &Arc<str> {
+    /// The identity this client's cache entries are kept under (a hash of token and server, or
+    /// of the GitHub App and its installation): what its rate-limit budget and cache are kept
+    /// under, one per connection.
+    pub fn identity(&self) -> &Arc<str> {
         &self.identity
+    }
+
+    /// The connection this client serves (`None`: the environment's).
+    pub fn connection(&self) -> Option<&str> {
+        self.config.connection.as_deref()
     }
 
     /// Builds `base + path` with `{name}` segments replaced by percent-encoded values, plus the
@@ -562,11 +574,24 @@ impl GitHubClient {
     }
 
     /// The `Authorization` header `req` sends, if any (marked sensitive: HTTP libraries then
-    /// never print it).
-    fn authorization(&self, req: &Request<'_>) -> Result<Option<HeaderValue>, HttpError> {
+    /// never print it), and the GitHub App installation whose token it carries. With App
+    /// credentials, the configured token is an installation token ([`super::app`]): obtained,
+    /// and replaced before it expires, here.
+    async fn authorization(&self, req: &Request<'_>) -> Result<Credentials, HttpError> {
+        if let (Some(app), Auth::Token | Auth::TokenBearer) = (&self.config.app, &req.auth) {
+            check_credentials(&self.config, req.url)?;
+            let (token, installation) = app.token_for(self, req.url, &req.stop).await?;
+            let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| HttpError::BadToken)?;
+            v.set_sensitive(true);
+            return Ok(Credentials {
+                header: Some(v),
+                installation: Some(installation),
+            });
+        }
         let token = || sendable_token(&self.config, req.url, req.scopes);
         let credentials = match &req.auth {
-            Auth::Anonymous => return Ok(None),
+            Auth::Anonymous => return Ok(Credentials::default()),
             Auth::Token => match &self.config.basic_user {
                 Some(user) => format!("Basic {}", basic_credentials(user, token()?.expose())),
                 None => format!("Bearer {}", token()?.expose()),
@@ -579,7 +604,10 @@ impl GitHubClient {
         };
         let mut v = HeaderValue::from_str(&credentials).map_err(|_| HttpError::BadToken)?;
         v.set_sensitive(true);
-        Ok(Some(v))
+        Ok(Credentials {
+            header: Some(v),
+            installation: None,
+        })
     }
 
     /// The one request loop: attempts, waits and retries per [`retry::decide`], the concurrency
@@ -589,11 +617,22 @@ impl GitHubClient {
     async fn exchange(&self, req: &Request<'_>, ctl: &InFlight) -> Result<Answer, HttpError> {
         let url = req.url;
         let method = &req.method;
-        let auth = self.authorization(req)?;
+        let mut creds = self.authorization(req).await?;
         let is_write = req.is_write();
         let accept = req.accept();
+        // An installation found per owner has its own cache identity: one installation's
+        // private answers never answer another's request.
+        let identity = match (&self.config.app, creds.installation) {
+            (Some(app), Some(i)) if app.installation().is_none() => {
+                app_identity(&self.config.base_url, app, Some(i))
+            }
+            _ => Arc::clone(&self.identity),
+        };
         let key = (req.cache != CachePolicy::Bypass && !is_write)
-            .then(|| cache::Key::new(&self.identity, accept, url));
+            .then(|| cache::Key::new(&identity, accept, url));
+        // A 401 on an installation token is answered once by a fresh token (it expired or was
+        // revoked between the check and the answer).
+        let mut renewed = false;
         let cached = key.as_ref().and_then(cache::get);
         if let Some(c) = cached.as_ref().filter(|c| c.etag.is_none()) {
             if req.cache == CachePolicy::Immutable {
@@ -622,12 +661,16 @@ impl GitHubClient {
             attempt += 1;
             if attempt > 1 {
                 ctl.check(&format!("retrying {method} {}", path_q(url)))?;
+                if creds.installation.is_some() {
+                    // A long wait may have outlived the token.
+                    creds = self.authorization(req).await?;
+                }
             }
             let mut rb = shared_http()
                 .request(method.clone(), url.clone())
                 .timeout(self.config.timeout)
                 .header(USER_AGENT, UA);
-            if let Some(a) = &auth {
+            if let Some(a) = &creds.header {
                 rb = rb.header(AUTHORIZATION, a.clone());
             }
             if req.api_headers {
@@ -789,6 +832,16 @@ impl GitHubClient {
                 });
             }
             let message = error_message(status, &body);
+            if let (401, Some(app), Some(i), false) =
+                (status.as_u16(), &self.config.app, creds.installation, renewed)
+            {
+                tracing::debug!(installation = i, "installation token refused; getting a new one");
+                app.forget(i).await;
+                creds = self.authorization(req).await?;
+                renewed = true;
+                attempt -= 1;
+                continue;
+            }
             let outcome = Outcome::Status {
                 status: status.as_u16(),
                 headers: &headers,
@@ -821,9 +874,23 @@ impl GitHubClient {
                     });
                 }
                 Decision::Fail => {
+                    if let (403, Some(app), Some(i)) =
+                        (status.as_u16(), &self.config.app, creds.installation)
+                    {
+                        if retry::rate_limit(403, &headers, &message).is_none() {
+                            return Err(HttpError::forbidden_installation(
+                                message,
+                                app.app_id(),
+                                i,
+                                headers
+                                    .get("x-accepted-github-permissions")
+                                    .and_then(|v| v.to_str().ok()),
+                            ));
+                        }
+                    }
                     return Err(classify(
                         method, url, status, &headers, message, req.scopes, attempt,
-                    ))
+                    ));
                 }
             }
         }
@@ -1040,16 +1107,48 @@ pub(crate) fn sendable_token<'a>(
     url: &Url,
     scopes: &[String],
 ) -> Result<&'a super::Token, HttpError> {
-    let token = config
+    check_credentials(config, url)?;
+    config
         .token
         .as_ref()
-        .ok_or_else(|| HttpError::missing_token(scopes))?;
+        .ok_or_else(|| HttpError::missing_token(scopes))
+}
+
+/// Credentials that cannot be used, or a plain-HTTP URL off this machine: an error before
+/// anything is sent.
+fn check_credentials(config: &ClientConfig, url: &Url) -> Result<(), HttpError> {
+    if let Some(detail) = &config.credential_error {
+        return Err(HttpError::Credentials {
+            connection: config.connection.clone(),
+            detail: detail.clone(),
+        });
+    }
     if url.scheme() == "http" && !is_loopback(url) {
         return Err(HttpError::InsecureUrl {
             host: url.host_str().unwrap_or_default().to_string(),
         });
     }
-    Ok(token)
+    Ok(())
+}
+
+/// What a request authenticates with.
+#[derive(Default)]
+struct Credentials {
+    /// The `Authorization` header, if any.
+    header: Option<HeaderValue>,
+    /// The GitHub App installation whose token the header carries.
+    installation: Option<u64>,
+}
+
+/// The cache and budget identity of a GitHub App's installation on `base_url` (`None`: the
+/// installation is found per owner).
+fn app_identity(base_url: &str, app: &super::app::AppAuth, installation: Option<u64>) -> Arc<str> {
+    let material = format!(
+        "github-app {} installation {}",
+        app.app_id(),
+        installation.map_or_else(|| "*".to_string(), |i| i.to_string())
+    );
+    cache::identity(base_url, Some(&material))
 }
 
 #[cfg(test)]

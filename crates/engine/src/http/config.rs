@@ -63,6 +63,15 @@ pub struct ClientConfig {
     pub journal: Option<std::path::PathBuf>,
     /// Why there is no journal, for the summaries (`GITHUB_SQL_JOURNAL=off`, the demo's fake).
     pub journal_off: Option<String>,
+    /// GitHub App credentials: requests authenticate with installation tokens obtained with
+    /// them instead of `token` ([`super::app`]).
+    pub app: Option<super::app::AppAuth>,
+    /// The connection this configuration belongs to (`None`: the environment's); its rate-limit
+    /// budget, cache identity and messages are its own.
+    pub connection: Option<String>,
+    /// Why the configured credentials cannot be used (a bad App key, a failed credential
+    /// command): every request fails with it, nothing is sent.
+    pub credential_error: Option<String>,
 }
 
 /// Environment variable: largest response body, in MiB (default 64).
@@ -207,7 +216,14 @@ impl ClientConfig {
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
         let defaults = ClientConfig::new(base_url, token);
+        let (app, credential_error) = match super::app::AppAuth::from_env() {
+            None => (None, None),
+            Some(Ok(app)) => (Some(app), None),
+            Some(Err(e)) => (None, Some(e.to_string())),
+        };
         ClientConfig {
+            app,
+            credential_error,
             write_delay: super::pace::delay_from_env(),
             timeout: env_secs(TIMEOUT_ENV)
                 .filter(|d| !d.is_zero())
@@ -243,7 +259,21 @@ impl ClientConfig {
             journal: None,
             journal_off: None,
             servers: std::collections::BTreeMap::new(),
+            app: None,
+            connection: None,
+            credential_error: None,
         }
+    }
+
+    /// The same configuration authenticating as a GitHub App installation.
+    pub fn with_app(mut self, app: super::app::AppAuth) -> Self {
+        self.app = Some(app);
+        self
+    }
+
+    /// Whether requests have credentials to send (a token or a GitHub App).
+    pub fn has_credentials(&self) -> bool {
+        self.token.is_some() || self.app.is_some()
     }
 
     /// The same configuration with a service's own server at `url` (tests and `--demo` point

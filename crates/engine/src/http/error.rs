@@ -150,6 +150,24 @@ pub enum HttpError {
         /// The link.
         url: String,
     },
+    /// A GitHub App's step failed (its JWT, finding or getting an installation token).
+    #[error("GitHub App {app_id}: {step} failed: {detail}")]
+    App {
+        /// The app id.
+        app_id: String,
+        /// What was being done.
+        step: String,
+        /// What GitHub said, and the fix.
+        detail: String,
+    },
+    /// The configured credentials cannot be used; nothing was sent.
+    #[error("the credentials{} cannot be used: {detail}", connection.as_deref().map(|c| format!(" of connection {c}")).unwrap_or_default())]
+    Credentials {
+        /// The connection, when it is a named one.
+        connection: Option<String>,
+        /// Why (names the variable, file or command, never the secret).
+        detail: String,
+    },
     /// The container registry's part of a request failed (handshake, digest check, a manifest
     /// that must exist).
     #[error(transparent)]
@@ -235,6 +253,37 @@ impl HttpError {
             many => format!(
                 "the token needs the {} scopes{source} (personal access token, classic)",
                 many.join(" and ")
+            ),
+        };
+        HttpError::Forbidden { message, need }
+    }
+
+    /// A 403 answered to a GitHub App installation token: installations have permissions, not
+    /// scopes, and GitHub names the one it wanted in `X-Accepted-GitHub-Permissions`
+    /// (`packages=write`).
+    pub fn forbidden_installation(
+        message: String,
+        app_id: &str,
+        installation: u64,
+        accepted_header: Option<&str>,
+    ) -> HttpError {
+        let wanted: Vec<String> = accepted_header
+            .unwrap_or_default()
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => format!("{k}: {v}"),
+                None => p.to_string(),
+            })
+            .collect();
+        let need = match wanted.as_slice() {
+            [] => format!(
+                "the GitHub App {app_id}'s installation {installation} lacks a permission this                  operation needs, or the resource is outside it, and GitHub named none; check                  the App's permissions and the installation's repositories"
+            ),
+            w => format!(
+                "the GitHub App {app_id}'s installation {installation} needs the {} permission                  (GitHub's X-Accepted-GitHub-Permissions): grant it in the App's settings and                  accept the change on the installation",
+                w.join(" or ")
             ),
         };
         HttpError::Forbidden { message, need }

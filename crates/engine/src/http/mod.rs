@@ -3,6 +3,7 @@
 //! One `reqwest` client and one tokio runtime serve the whole process (keep-alive across
 //! connections); SQLite callbacks are synchronous, so calls go through [`block_on`].
 
+pub mod app;
 mod cache;
 mod client;
 mod config;
@@ -17,6 +18,7 @@ pub mod retry;
 mod runtime;
 pub mod stop;
 
+pub use app::AppAuth;
 pub use client::{request_count, GitHubClient, Page, RawPage, Sent};
 pub use config::{
     Bounds, ClientConfig, RetryPolicy, Token, API_URL_ENV, CACHE_ENV, CONCURRENCY_ENV,
