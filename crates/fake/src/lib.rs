@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub mod app;
 pub mod registry;
 pub mod repos;
 pub mod sample;
@@ -154,6 +155,24 @@ impl FakeGitHub {
     /// Replaces the token policy (default [`TokenPolicy::AnyToken`]).
     pub fn set_token_policy(&self, p: TokenPolicy) {
         *lock(&self.shared.policy) = p;
+    }
+
+    /// Plays this GitHub App from now on ([`app`]): its endpoints answer, its installation
+    /// tokens are checked.
+    pub fn set_app(&self, app: app::FakeApp) {
+        *lock(&self.shared.app) = Some(app::AppState::new(app));
+    }
+
+    /// Installation tokens issued so far.
+    pub fn app_tokens_issued(&self) -> usize {
+        lock(&self.shared.app).as_ref().map_or(0, |a| a.issued())
+    }
+
+    /// Makes every installation token issued so far expired (GitHub then answers 401).
+    pub fn expire_app_tokens(&self) {
+        if let Some(a) = lock(&self.shared.app).as_mut() {
+            a.expire_all();
+        }
     }
 
     /// Runs `f` with the live store locked (read or change data while the server runs).

@@ -64,6 +64,8 @@ pub(super) struct Shared {
     pub(super) registry_tokens: Mutex<HashMap<String, String>>,
     /// Routes answered from the documents' response schemas, after the curated ones.
     pub(super) schema: Mutex<Option<Arc<super::schema::SchemaFake>>>,
+    /// The GitHub App the fake plays, when set ([`super::app`]).
+    pub(super) app: Mutex<Option<super::app::AppState>>,
     rate: Mutex<Rate>,
     seq: AtomicU64,
 }
@@ -92,6 +94,7 @@ impl Shared {
             policy: Mutex::new(TokenPolicy::default()),
             registry_tokens: Mutex::new(HashMap::new()),
             schema: Mutex::new(None),
+            app: Mutex::new(None),
             rate: Mutex::new(Rate {
                 used: 0,
                 reset: now_epoch() + 3600,
@@ -193,6 +196,8 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         .is_none_or(|ua| ua.trim().is_empty())
     {
         error(StatusCode::FORBIDDEN, UA_MESSAGE, DOC_UA)
+    } else if let Some(r) = app_answer(&s, &logged) {
+        r
     } else {
         next.run(req).await
     };
@@ -235,6 +240,18 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         tokio::time::sleep(latency).await;
     }
     resp
+}
+
+/// The App's endpoints, or GitHub's refusal of an installation token (unknown, expired, outside
+/// the installation); `None` when the request goes on to the routes.
+fn app_answer(s: &Shared, req: &LoggedRequest) -> Option<Response> {
+    let mut app = lock(&s.app);
+    let state = app.as_mut()?;
+    let auth = req.authorization.as_deref();
+    if let Some(r) = super::app::route(state, &s.base_url, &req.method, &req.path, auth) {
+        return Some(r);
+    }
+    super::app::check_token(state, &req.method, &req.path, auth).err()
 }
 
 /// Conditional requests as GitHub answers them: a strong ETag over the body, and `304 Not

@@ -206,7 +206,9 @@ impl AppAuth {
                 .filter(|v| !v.is_empty())
         };
         let id = var(APP_ID_ENV);
-        let pem = std::env::var(APP_KEY_ENV).ok().filter(|v| !v.trim().is_empty());
+        let pem = std::env::var(APP_KEY_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
         let path = var(APP_KEY_PATH_ENV);
         if id.is_none() && pem.is_none() && path.is_none() {
             return None;
@@ -274,9 +276,17 @@ impl AppAuth {
         Ok(jwt)
     }
 
-    /// Forgets the installation token of `installation` (GitHub refused it: expired or revoked).
-    pub(crate) async fn forget(&self, installation: u64) {
-        self.inner.state.lock().await.tokens.remove(&installation);
+    /// Forgets `token`, the installation token of `installation` GitHub refused (expired or
+    /// revoked), unless another request has replaced it already.
+    pub(crate) async fn forget(&self, installation: u64, token: &Token) {
+        let mut state = self.inner.state.lock().await;
+        if state
+            .tokens
+            .get(&installation)
+            .is_some_and(|(t, _)| t == token)
+        {
+            state.tokens.remove(&installation);
+        }
     }
 
     /// The installation token to send to `url`, and its installation: the stored one while it
@@ -291,7 +301,10 @@ impl AppAuth {
         let mut state = self.inner.state.lock().await;
         let installation = match self.inner.installation {
             Some(i) => i,
-            None => self.find_installation(client, url, stop, &mut state).await?,
+            None => {
+                self.find_installation(client, url, stop, &mut state)
+                    .await?
+            }
         };
         let now = now_epoch();
         let margin = self.inner.refresh_margin.as_secs();
@@ -303,13 +316,22 @@ impl AppAuth {
         let jwt = self.jwt(&mut state)?;
         let path = format!("/app/installations/{installation}/access_tokens");
         let body = self
-            .app_call(client, "POST", &path, &jwt, stop, "getting an installation token")
+            .app_call(
+                client,
+                "POST",
+                &path,
+                &jwt,
+                stop,
+                "getting an installation token",
+            )
             .await?
             .ok_or_else(|| self.error("getting an installation token", "no answer".into()))?;
-        let token = body
-            .get("token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.error("getting an installation token", "no token in the answer".into()))?;
+        let token = body.get("token").and_then(Value::as_str).ok_or_else(|| {
+            self.error(
+                "getting an installation token",
+                "no token in the answer".into(),
+            )
+        })?;
         super::redact::register_secret(token);
         let exp = body
             .get("expires_at")
@@ -345,8 +367,14 @@ impl AppAuth {
         let path = url.path().strip_prefix(&base_path).unwrap_or(url.path());
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         let lookup = match parts.as_slice() {
-            ["orgs", org, ..] => Some((org.to_ascii_lowercase(), format!("/orgs/{org}/installation"))),
-            ["users", user, ..] => Some((user.to_ascii_lowercase(), format!("/users/{user}/installation"))),
+            ["orgs", org, ..] => Some((
+                org.to_ascii_lowercase(),
+                format!("/orgs/{org}/installation"),
+            )),
+            ["users", user, ..] => Some((
+                user.to_ascii_lowercase(),
+                format!("/users/{user}/installation"),
+            )),
             ["repos", owner, repo, ..] => Some((
                 owner.to_ascii_lowercase(),
                 format!("/repos/{owner}/{repo}/installation"),
@@ -359,13 +387,25 @@ impl AppAuth {
             }
             let jwt = self.jwt(state)?;
             let body = self
-                .app_call(client, "GET", &lookup, &jwt, stop, &format!("finding its installation on {owner}"))
+                .app_call(
+                    client,
+                    "GET",
+                    &lookup,
+                    &jwt,
+                    stop,
+                    &format!("finding its installation on {owner}"),
+                )
                 .await?;
             let id = body
                 .as_ref()
                 .and_then(|b| b.get("id"))
                 .and_then(Value::as_u64)
-                .ok_or_else(|| self.error(&format!("finding its installation on {owner}"), "no id in the answer".into()))?;
+                .ok_or_else(|| {
+                    self.error(
+                        &format!("finding its installation on {owner}"),
+                        "no id in the answer".into(),
+                    )
+                })?;
             state.by_owner.insert(owner, id);
             return Ok(id);
         }
@@ -374,12 +414,23 @@ impl AppAuth {
         }
         let jwt = self.jwt(state)?;
         let body = self
-            .app_call(client, "GET", "/app/installations", &jwt, stop, "listing its installations")
+            .app_call(
+                client,
+                "GET",
+                "/app/installations",
+                &jwt,
+                stop,
+                "listing its installations",
+            )
             .await?;
         let ids: Vec<u64> = body
             .as_ref()
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|i| i.get("id").and_then(Value::as_u64)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i.get("id").and_then(Value::as_u64))
+                    .collect()
+            })
             .unwrap_or_default();
         match ids.as_slice() {
             [one] => {
@@ -429,7 +480,11 @@ impl AppAuth {
             };
             return Err(self.error(
                 step,
-                format!("{} {method} {path}: {}{hint}", ans.status, super::redact::redact(message)),
+                format!(
+                    "{} {method} {path}: {}{hint}",
+                    ans.status,
+                    super::redact::redact(message)
+                ),
             ));
         }
         Ok(body)
@@ -478,7 +533,10 @@ pub fn parse_rfc3339(s: &str) -> Option<u64> {
         None => (time, None),
     };
     let mut t = time.split(':');
-    let (hh, mm) = (t.next()?.parse::<i64>().ok()?, t.next()?.parse::<i64>().ok()?);
+    let (hh, mm) = (
+        t.next()?.parse::<i64>().ok()?,
+        t.next()?.parse::<i64>().ok()?,
+    );
     let ss = t.next()?.split('.').next()?.parse::<i64>().ok()?;
     // Days from the civil date (Howard Hinnant's algorithm).
     let y = if m <= 2 { y - 1 } else { y };
@@ -506,7 +564,10 @@ mod tests {
     fn rfc3339_times_read_as_epoch_seconds() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2016-07-11T22:14:10Z"), Some(1_468_275_250));
-        assert_eq!(parse_rfc3339("2016-07-11T23:14:10+01:00"), Some(1_468_275_250));
+        assert_eq!(
+            parse_rfc3339("2016-07-11T23:14:10+01:00"),
+            Some(1_468_275_250)
+        );
         assert_eq!(parse_rfc3339("2024-02-29T12:00:00.5Z"), Some(1_709_208_000));
         assert_eq!(parse_rfc3339("garbage"), None);
     }
@@ -516,7 +577,10 @@ mod tests {
         let pem = "-----BEGIN RSA PRIVATE KEY-----\nnot-base64-at-all-but-secret-ish-text\n-----END RSA PRIVATE KEY-----\n";
         let e = AppAuth::new("42", pem, "GITHUB_APP_PRIVATE_KEY", None).expect_err("bad key");
         let m = e.to_string();
-        assert!(m.contains("GITHUB_APP_PRIVATE_KEY") && m.contains("42"), "{m}");
+        assert!(
+            m.contains("GITHUB_APP_PRIVATE_KEY") && m.contains("42"),
+            "{m}"
+        );
         assert!(!m.contains("not-base64-at-all"), "{m}");
         assert_eq!(
             super::super::redact::redact("x not-base64-at-all-but-secret-ish-text y"),

@@ -586,7 +586,7 @@ impl GitHubClient {
             v.set_sensitive(true);
             return Ok(Credentials {
                 header: Some(v),
-                installation: Some(installation),
+                installation: Some((installation, token)),
             });
         }
         let token = || sendable_token(&self.config, req.url, req.scopes);
@@ -622,9 +622,9 @@ impl GitHubClient {
         let accept = req.accept();
         // An installation found per owner has its own cache identity: one installation's
         // private answers never answer another's request.
-        let identity = match (&self.config.app, creds.installation) {
-            (Some(app), Some(i)) if app.installation().is_none() => {
-                app_identity(&self.config.base_url, app, Some(i))
+        let identity = match (&self.config.app, &creds.installation) {
+            (Some(app), Some((i, _))) if app.installation().is_none() => {
+                app_identity(&self.config.base_url, app, Some(*i))
             }
             _ => Arc::clone(&self.identity),
         };
@@ -832,11 +832,17 @@ impl GitHubClient {
                 });
             }
             let message = error_message(status, &body);
-            if let (401, Some(app), Some(i), false) =
-                (status.as_u16(), &self.config.app, creds.installation, renewed)
-            {
-                tracing::debug!(installation = i, "installation token refused; getting a new one");
-                app.forget(i).await;
+            if let (401, Some(app), Some((i, used)), false) = (
+                status.as_u16(),
+                &self.config.app,
+                &creds.installation,
+                renewed,
+            ) {
+                tracing::debug!(
+                    installation = i,
+                    "installation token refused; getting a new one"
+                );
+                app.forget(*i, used).await;
                 creds = self.authorization(req).await?;
                 renewed = true;
                 attempt -= 1;
@@ -874,14 +880,14 @@ impl GitHubClient {
                     });
                 }
                 Decision::Fail => {
-                    if let (403, Some(app), Some(i)) =
-                        (status.as_u16(), &self.config.app, creds.installation)
+                    if let (403, Some(app), Some((i, _))) =
+                        (status.as_u16(), &self.config.app, &creds.installation)
                     {
                         if retry::rate_limit(403, &headers, &message).is_none() {
                             return Err(HttpError::forbidden_installation(
                                 message,
                                 app.app_id(),
-                                i,
+                                *i,
                                 headers
                                     .get("x-accepted-github-permissions")
                                     .and_then(|v| v.to_str().ok()),
@@ -1136,8 +1142,8 @@ fn check_credentials(config: &ClientConfig, url: &Url) -> Result<(), HttpError> 
 struct Credentials {
     /// The `Authorization` header, if any.
     header: Option<HeaderValue>,
-    /// The GitHub App installation whose token the header carries.
-    installation: Option<u64>,
+    /// The GitHub App installation whose token the header carries, and that token.
+    installation: Option<(u64, super::Token)>,
 }
 
 /// The cache and budget identity of a GitHub App's installation on `base_url` (`None`: the
