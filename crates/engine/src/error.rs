@@ -26,6 +26,19 @@ pub enum Error {
     /// The write journal could not be written; nothing more was sent.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    /// A member of an aggregator failed (boxed: errors stay small).
+    #[error("connection {connection} (of aggregator {aggregate}): {source}")]
+    Member {
+        /// The aggregator.
+        aggregate: String,
+        /// The member that failed.
+        connection: String,
+        /// Its error.
+        source: Box<Error>,
+    },
+    /// The config file of named connections is unusable.
+    #[error(transparent)]
+    Config(#[from] crate::connections::ConfigError),
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
@@ -129,6 +142,8 @@ impl Error {
             },
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
+            Error::Member { source, .. } => source.kind(),
+            Error::Config(_) => ErrorKind::Config,
         }
     }
 }

@@ -9,6 +9,8 @@
 //! [`write`] plans writes, queues them per transaction and sends them at COMMIT. Nothing here knows SQLite or Postgres: values cross the
 //! boundary as [`Value`].
 
+pub mod aggregate;
+pub mod connections;
 pub mod engine;
 pub mod error;
 pub mod exec;

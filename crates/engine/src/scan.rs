@@ -236,6 +236,20 @@ impl Scan {
         stop: Stop,
         hidden: Hidden,
     ) -> crate::Result<Scan> {
+        let mut scan = Scan::start_deferred(table, args, stop, hidden)?;
+        scan.ready()?;
+        Ok(scan)
+    }
+
+    /// [`Scan::start_hiding`] without waiting for the first page: the pages are being fetched
+    /// when it returns, and [`Scan::ready`] waits for the first. An aggregator starts every
+    /// member this way, so they fetch at once.
+    pub fn start_deferred(
+        table: Arc<Table>,
+        args: &ScanArgs,
+        stop: Stop,
+        hidden: Hidden,
+    ) -> crate::Result<Scan> {
         let planned = requests(&table, args)?;
         stop.check("starting a scan")?;
         let resource = &table.resource;
@@ -278,8 +292,17 @@ impl Scan {
             delete_choice: std::cell::OnceCell::new(),
         };
         scan.read = vec![0; scan.sources.len()];
-        scan.refill()?;
         Ok(scan)
+    }
+
+    /// Waits for the first row (or the end) of a scan started with [`Scan::start_deferred`].
+    pub fn ready(&mut self) -> crate::Result<()> {
+        self.refill()
+    }
+
+    /// The table this scan reads (its resource and client).
+    pub fn table(&self) -> &Arc<Table> {
+        &self.table
     }
 
     /// Takes batches until a row is available or every source is exhausted.

@@ -180,6 +180,16 @@ impl Session {
             flag.load(std::sync::atomic::Ordering::Relaxed)
         })));
         github_sql::register_with(&conn, &engine, state.clone())?;
+        rewrite::set_connections(
+            engine.connections.names(),
+            engine
+                .connections
+                .list
+                .iter()
+                .filter(|c| matches!(c, github_sql::connections::Connection::Aggregate { .. }))
+                .map(|c| c.name().to_string())
+                .collect(),
+        );
         Ok(Session {
             conn,
             engine,
@@ -235,9 +245,15 @@ impl Session {
         self.interrupted
             .store(false, std::sync::atomic::Ordering::SeqCst);
         let classified = stackql::classify(&self.engine.provider, stmt)?;
-        let outcome = self
-            .run(classified, &[])
-            .map_err(|e| self.explain(stmt, e))?;
+        let outcome = self.run(classified, &[]);
+        // Aggregator members left out because they failed (the aggregator skips failures).
+        for k in self.state.take_skipped() {
+            eprintln!(
+                "note: aggregator {} skipped connection {}: {}",
+                k.aggregate, k.connection, k.error
+            );
+        }
+        let outcome = outcome.map_err(|e| self.explain(stmt, e))?;
         match outcome {
             Outcome::Rows(rs) => self.present(&rs, out)?,
             Outcome::Queued {
@@ -532,10 +548,17 @@ impl Session {
     fn queue_direct(&self, d: &stackql::DirectDelete) -> crate::Result<()> {
         self.conn
             .execute_batch("DELETE FROM github_sql_queue WHERE 0")?;
-        let table = std::sync::Arc::new(github_sql::scan::Table::new(
-            d.resource.clone(),
-            self.engine.client.clone(),
-        ));
+        let client = match &d.connection {
+            None => self.engine.client.clone(),
+            Some(name) => self
+                .engine
+                .connection_clients()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, c)| c)
+                .ok_or_else(|| crate::Error::Usage(format!("no connection {name}")))?,
+        };
+        let table = std::sync::Arc::new(github_sql::scan::Table::new(d.resource.clone(), client));
         let method = &d.resource.methods[d.method];
         for args in &d.calls {
             // Checked now: a bad value is an error before anything is queued.

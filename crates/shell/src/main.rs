@@ -29,6 +29,11 @@ struct Cli {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     output: OutputFormat,
+    /// The named connection (config.toml's [connections.NAME]) bare table names use; every
+    /// connection's tables stay reachable as NAME.service.resource. Default:
+    /// GITHUB_SQL_CONNECTION, else the file's `default`, else the environment's token.
+    #[arg(long, value_name = "NAME", global = true)]
+    connection: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -206,7 +211,8 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             password_env.as_deref(),
         );
     }
-    let mut engine = Engine::new(provider, config);
+    let connections = load_connections(&config, cli.connection.as_deref())?;
+    let mut engine = Engine::new(provider, config).with_connections(connections);
     engine.allow_in_views = github_sql::engine::allow_views_from_env();
     let mut session = Session::new(engine, cli.output)?;
     session.dry_run = cli.dry_run;
@@ -238,6 +244,29 @@ fn run(cli: Cli) -> github_sql::Result<()> {
         Command::Serve { .. } | Command::FakeServer | Command::Generate { .. } => {}
     }
     Ok(())
+}
+
+/// The config file's connections, with the default `--connection` (else
+/// `GITHUB_SQL_CONNECTION`, else the file's) names.
+fn load_connections(
+    config: &ClientConfig,
+    flag: Option<&str>,
+) -> github_sql::Result<github_sql::connections::Connections> {
+    use github_sql::connections::{Connections, CONNECTION_ENV};
+    let usage = |e: github_sql::connections::ConfigError| Error::Usage(e.to_string());
+    let connections = Connections::load(config).map_err(usage)?;
+    let chosen = match flag {
+        Some(name) => Some((name.to_string(), "--connection".to_string())),
+        None => std::env::var(CONNECTION_ENV)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, CONNECTION_ENV.to_string())),
+    };
+    Ok(match chosen {
+        Some((name, from)) => connections.with_default(&name, &from).map_err(usage)?,
+        None => connections,
+    })
 }
 
 fn serve(

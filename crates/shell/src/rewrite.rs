@@ -121,8 +121,42 @@ pub fn prepare_script(provider: &Provider, sql: &str) -> Vec<String> {
         .collect()
 }
 
-/// If tokens[i..] start `provider.service.resource` naming a known resource (and the name is not
-/// itself qualified by something before it), returns its SQLite table name and the last token.
+/// The named connections of the session (the config file's), whose tables are named
+/// `<connection>.<service>.<resource>` in the shell and `<connection>__<table>` in SQLite.
+static CONNECTIONS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+/// Those of them that are aggregators.
+static AGGREGATES: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Sets the named connections `<connection>.<service>.<resource>` may name, and which of them
+/// are aggregators.
+pub fn set_connections(names: Vec<String>, aggregates: Vec<String>) {
+    *CONNECTIONS.write().unwrap_or_else(|e| e.into_inner()) = names;
+    *AGGREGATES.write().unwrap_or_else(|e| e.into_inner()) = aggregates;
+}
+
+/// Whether `name` is an aggregator.
+pub fn is_aggregate(name: &str) -> bool {
+    AGGREGATES
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|a| a == name)
+}
+
+/// The connection a SQLite table name belongs to (`acme__org_versions` → `acme`,
+/// `org_versions`), when it has a known connection's prefix.
+pub fn connection_of(table: &str) -> Option<(String, String)> {
+    let (conn, rest) = table.split_once(github_sql::connections::SEPARATOR)?;
+    let known = CONNECTIONS.read().unwrap_or_else(|e| e.into_inner());
+    known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(conn))
+        .map(|k| (k.clone(), rest.to_string()))
+}
+
+/// If tokens[i..] start `provider.service.resource` (or `connection.service.resource`) naming a
+/// known resource (and the name is not itself qualified by something before it), returns its
+/// SQLite table name and the last token.
 fn three_part_name(
     provider: &Provider,
     tokens: &[sqlparser::tokenizer::TokenWithSpan],
@@ -140,8 +174,20 @@ fn three_part_name(
     if !(period(i + 1) && period(i + 3)) {
         return None;
     }
-    let resource = provider.resource_by_id(&format!("{a}.{b}.{c}"))?;
-    Some((quote_ident(&resource.name), i + 4))
+    if let Some(resource) = provider.resource_by_id(&format!("{a}.{b}.{c}")) {
+        return Some((quote_ident(&resource.name), i + 4));
+    }
+    let known = CONNECTIONS.read().unwrap_or_else(|e| e.into_inner());
+    let conn = known.iter().find(|k| k.eq_ignore_ascii_case(a))?;
+    let resource = provider.resource_by_id(&format!("{}.{b}.{c}", provider.name))?;
+    Some((
+        quote_ident(&format!(
+            "{conn}{}{}",
+            github_sql::connections::SEPARATOR,
+            resource.name
+        )),
+        i + 4,
+    ))
 }
 
 fn quote_ident(name: &str) -> String {

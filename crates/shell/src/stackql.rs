@@ -65,6 +65,8 @@ pub struct DirectDelete {
     pub method: usize,
     /// Each call's arguments.
     pub calls: Vec<Vec<(String, Value)>>,
+    /// The named connection whose table it is (`None`: the default's).
+    pub connection: Option<String>,
 }
 
 /// A parsed EXEC.
@@ -124,10 +126,14 @@ fn sql_str(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// A provider table named by SQL after rewriting: `t`, `main.t`, `temp.t`.
+/// A provider table named by SQL after rewriting: `t`, `main.t`, `temp.t`, or a named
+/// connection's `acme__t`.
 fn provider_table<'p>(provider: &'p Provider, parts: &[String]) -> Option<&'p Arc<Resource>> {
     match parts {
-        [t] => provider.resource_by_name(t),
+        [t] => provider.resource_by_name(t).or_else(|| {
+            let (_, rest) = crate::rewrite::connection_of(t)?;
+            provider.resource_by_name(&rest)
+        }),
         [schema, t]
             if schema.eq_ignore_ascii_case("main") || schema.eq_ignore_ascii_case("temp") =>
         {
@@ -165,7 +171,7 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
     let tokens = &all[main..];
     let verb = keyword(tokens.first());
     // The target table of a write: after FROM (DELETE) or INTO (INSERT/REPLACE), or UPDATE [OR x].
-    let target = |tokens: &[Token]| -> Option<Arc<Resource>> {
+    let target = |tokens: &[Token]| -> Option<(Arc<Resource>, Option<String>)> {
         let at = match verb {
             Some(Keyword::DELETE) => {
                 tokens
@@ -188,13 +194,33 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
             }
             _ => return None,
         };
-        provider_table(provider, &dotted(tokens, at).0).cloned()
+        let parts = dotted(tokens, at).0;
+        let connection = parts
+            .last()
+            .and_then(|t| crate::rewrite::connection_of(t))
+            .map(|(c, _)| c);
+        Some((provider_table(provider, &parts).cloned()?, connection))
     };
-    match (verb, target(tokens)) {
+    let (target, connection) = match target(tokens) {
+        Some((r, c)) => (Some(r), c),
+        None => (None, None),
+    };
+    let written = |r: &Resource| match &connection {
+        Some(c) => format!("{c}{}{}", github_sql::connections::SEPARATOR, r.name),
+        None => r.name.clone(),
+    };
+    match (verb, target) {
         (Some(Keyword::DELETE), Some(r)) => {
-            // A WHERE of parameters alone goes straight to the method they name (no listing).
-            let direct = if main == 0 {
-                direct_delete(&r, tokens)?
+            // A WHERE of parameters alone goes straight to the method they name (no listing);
+            // through an aggregator never: its table checks that `_connection` is pinned.
+            let aggregate = connection
+                .as_deref()
+                .is_some_and(crate::rewrite::is_aggregate);
+            let direct = if main == 0 && !aggregate {
+                direct_delete(&r, tokens)?.map(|mut d| {
+                    d.connection = connection.clone();
+                    d
+                })
             } else {
                 None
             };
@@ -208,7 +234,7 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
             };
             Ok(Statement::Delete {
                 sql,
-                table: r.name.clone(),
+                table: written(&r),
                 direct,
             })
         }
@@ -231,7 +257,7 @@ pub fn classify(provider: &Provider, stmt: &str) -> Result<Statement, Error> {
             }
             Ok(Statement::Write {
                 sql,
-                table: r.name.clone(),
+                table: written(&r),
                 verb,
             })
         }
@@ -559,6 +585,7 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
         resource: r.clone(),
         method: choice.method,
         calls,
+        connection: None,
     }))
 }
 

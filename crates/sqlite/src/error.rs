@@ -48,6 +48,8 @@ impl From<github_sql_engine::Error> for Error {
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
             E::Journal(j) => Error::Usage(j.to_string()),
+            // A member's failure keeps its name in the message.
+            e @ (E::Member { .. } | E::Config(_)) => Error::Usage(e.to_string()),
         }
     }
 }

@@ -262,3 +262,70 @@ pub fn register_confirm(
         Ok(n as i64)
     })
 }
+
+/// `github_sql_connect(name)`: bare table names use the named connection from now on in this
+/// SQLite connection (`github_sql_connect(NULL)`: back to the one they were loaded with).
+/// `github_sql_skip_failures(on)`: aggregators skip (1) or never skip (0) failing members, NULL
+/// for each one's `skip_failures`. `github_sql_skipped()`: the members left out since the last
+/// call, as JSON (`[{"aggregate", "connection", "error"}]`).
+pub fn register_connect(
+    conn: &Connection,
+    engine: &Engine,
+    clients: Vec<(String, github_sql_engine::http::GitHubClient)>,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    let default = engine.client.clone();
+    let aggregates: Vec<String> = engine
+        .connections
+        .list
+        .iter()
+        .filter(|c| {
+            matches!(
+                c,
+                github_sql_engine::connections::Connection::Aggregate { .. }
+            )
+        })
+        .map(|c| c.name().to_string())
+        .collect();
+    let s = state.clone();
+    conn.create_scalar_function("github_sql_connect", 1, flags, move |ctx| {
+        let name: Option<String> = ctx.get(0)?;
+        let Some(name) = name else {
+            s.choose_connection(String::new(), default.clone());
+            return Ok(None);
+        };
+        match clients.iter().find(|(n, _)| *n == name) {
+            Some((n, client)) => {
+                s.choose_connection(n.clone(), client.clone());
+                Ok(Some(n.clone()))
+            }
+            None => {
+                let why = if aggregates.contains(&name) {
+                    format!("{name} is an aggregator, which cannot be the default; name its tables {name}__<table>")
+                } else {
+                    format!(
+                        "no connection {name}; known: {}",
+                        clients.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                Err(rusqlite::Error::UserFunctionError(why.into()))
+            }
+        }
+    })?;
+    let s = state.clone();
+    conn.create_scalar_function("github_sql_skip_failures", 1, flags, move |ctx| {
+        let on: Option<bool> = ctx.get(0)?;
+        s.set_skip_failures(on);
+        Ok(on)
+    })?;
+    conn.create_scalar_function("github_sql_skipped", 0, flags, move |_| {
+        let list: Vec<serde_json::Value> = state
+            .take_skipped()
+            .into_iter()
+            .map(|k| serde_json::json!({"aggregate": k.aggregate, "connection": k.connection, "error": k.error}))
+            .collect();
+        Ok(serde_json::Value::Array(list).to_string())
+    })?;
+    Ok(())
+}

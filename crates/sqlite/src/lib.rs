@@ -25,9 +25,10 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, spec, write, Engine, Value,
+    aggregate, connections, engine, exec, http, journal, logging, plan, rows, scan, spec, write,
+    Engine, Value,
 };
-pub use vtab::TableSpec;
+pub use vtab::{AggregateSpec, TableSpec};
 
 /// Registers one eponymous table per resource of the engine's provider, one SQL function per
 /// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
@@ -45,26 +46,113 @@ pub fn register_with(
     engine: &Engine,
     state: Arc<session::ConnState>,
 ) -> rusqlite::Result<()> {
-    const MODULE: &Module<'static, vtab::ResourceTable> =
-        &savepoints::with_savepoints(Module::update_module_with_tx());
     for resource in engine.provider.resources() {
-        let spec = Arc::new(TableSpec {
-            table: Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
-            allow_in_views: engine.allow_in_views,
-            state: state.clone(),
-        });
-        conn.create_module(resource.name.as_str(), MODULE, Some(spec.clone()))?;
-        // The service-qualified name always exists (`actions_secrets`), so a query keeps
-        // working when another service with the same resource name is loaded.
-        if !resource.qualified.eq_ignore_ascii_case(&resource.name) {
-            conn.create_module(resource.qualified.as_str(), MODULE, Some(spec))?;
-        }
+        let mut spec = TableSpec::new(
+            Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
+            engine.allow_in_views,
+            state.clone(),
+        );
+        spec.follows_default = true;
+        register_names(conn, "", resource, Arc::new(spec))?;
     }
+    register_connections(conn, engine, &state)?;
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state.clone())?;
     functions::register_last_writes(conn, state.clone())?;
     queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;
+    Ok(())
+}
+
+/// Registers a resource's table under `prefix` + its name, and + its service-qualified name
+/// when that differs (`actions_secrets`), so a query keeps working when another service with the
+/// same resource name is loaded.
+fn register_names(
+    conn: &Connection,
+    prefix: &str,
+    resource: &Arc<spec::Resource>,
+    spec: Arc<TableSpec>,
+) -> rusqlite::Result<()> {
+    const MODULE: &Module<'static, vtab::ResourceTable> =
+        &savepoints::with_savepoints(Module::update_module_with_tx());
+    conn.create_module(
+        format!("{prefix}{}", resource.name).as_str(),
+        MODULE,
+        Some(spec.clone()),
+    )?;
+    if !resource.qualified.eq_ignore_ascii_case(&resource.name) {
+        conn.create_module(
+            format!("{prefix}{}", resource.qualified).as_str(),
+            MODULE,
+            Some(spec),
+        )?;
+    }
+    Ok(())
+}
+
+/// Every named connection's tables (`acme__org_versions`, `acme__packages_org_versions`), and
+/// every aggregator's (the same names under its own prefix, with `_connection`).
+fn register_connections(
+    conn: &Connection,
+    engine: &Engine,
+    state: &Arc<session::ConnState>,
+) -> rusqlite::Result<()> {
+    use github_sql_engine::connections::{Connection as Named, SEPARATOR};
+    if engine.connections.list.is_empty() {
+        return Ok(());
+    }
+    let clients = engine.connection_clients();
+    for resource in engine.provider.resources() {
+        let mut tables: Vec<(String, Arc<scan::Table>)> = Vec::new();
+        for (name, client) in &clients {
+            let table = Arc::new(scan::Table::new(resource.clone(), client.clone()));
+            tables.push((name.clone(), table.clone()));
+            let spec = TableSpec::new(table, engine.allow_in_views, state.clone());
+            register_names(
+                conn,
+                &format!("{name}{SEPARATOR}"),
+                resource,
+                Arc::new(spec),
+            )?;
+        }
+        for c in &engine.connections.list {
+            let Named::Aggregate {
+                name,
+                members,
+                skip_failures,
+            } = c
+            else {
+                continue;
+            };
+            let members: Vec<github_sql_engine::aggregate::Member> = members
+                .iter()
+                .filter_map(|m| {
+                    let (_, t) = tables.iter().find(|(n, _)| n == m)?;
+                    Some(github_sql_engine::aggregate::Member {
+                        name: m.clone(),
+                        table: t.clone(),
+                    })
+                })
+                .collect();
+            let Some(first) = members.first() else {
+                continue;
+            };
+            let mut spec =
+                TableSpec::new(first.table.clone(), engine.allow_in_views, state.clone());
+            spec.aggregate = Some(vtab::AggregateSpec {
+                name: name.clone(),
+                members,
+                skip_failures: *skip_failures,
+            });
+            register_names(
+                conn,
+                &format!("{name}{SEPARATOR}"),
+                resource,
+                Arc::new(spec),
+            )?;
+        }
+    }
+    functions::register_connect(conn, engine, clients, state.clone())?;
     Ok(())
 }

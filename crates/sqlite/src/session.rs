@@ -40,6 +40,14 @@ pub struct ConnState {
     last_writes: Mutex<Vec<WriteResult>>,
     /// When the running statement started, for its `GITHUB_SQL_DEADLINE`.
     clock: Mutex<Clock>,
+    /// The connection bare table names use, chosen with `github_sql_connect()` (`None`: the
+    /// one they were registered with).
+    chosen: Mutex<Option<(String, github_sql_engine::http::GitHubClient)>>,
+    /// Aggregators skip failing members: 0 = as each is configured, 1 = always, 2 = never
+    /// (`github_sql_skip_failures()`).
+    skip: std::sync::atomic::AtomicU8,
+    /// Members aggregators left out because they failed, until the front end takes them.
+    skipped: Mutex<Vec<github_sql_engine::aggregate::Skipped>>,
 }
 
 /// Write results kept per connection.
@@ -91,6 +99,59 @@ impl ConnState {
             Ordering::Relaxed,
         );
         Arc::new(s)
+    }
+
+    /// The connection bare table names use now, when `github_sql_connect()` chose one.
+    pub fn chosen_connection(&self) -> Option<(String, github_sql_engine::http::GitHubClient)> {
+        lock(&self.chosen).clone()
+    }
+
+    /// Makes bare table names use `client` (the connection `name`).
+    pub fn choose_connection(&self, name: String, client: github_sql_engine::http::GitHubClient) {
+        *lock(&self.chosen) = Some((name, client));
+    }
+
+    /// Whether an aggregator configured with `configured` skips failing members now.
+    pub fn skip_failures(&self, configured: bool) -> bool {
+        match self.skip.load(Ordering::Relaxed) {
+            1 => true,
+            2 => false,
+            _ => configured,
+        }
+    }
+
+    /// Overrides every aggregator's `skip_failures` (`None`: back to each one's setting).
+    pub fn set_skip_failures(&self, skip: Option<bool>) {
+        self.skip.store(
+            match skip {
+                None => 0,
+                Some(true) => 1,
+                Some(false) => 2,
+            },
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Records members an aggregator left out.
+    pub fn note_skipped(&self, skipped: &[github_sql_engine::aggregate::Skipped]) {
+        if !skipped.is_empty() {
+            let mut s = lock(&self.skipped);
+            for k in skipped {
+                if !s.contains(k) {
+                    s.push(k.clone());
+                }
+            }
+        }
+    }
+
+    /// The members aggregators left out since this was last called.
+    pub fn take_skipped(&self) -> Vec<github_sql_engine::aggregate::Skipped> {
+        std::mem::take(&mut *lock(&self.skipped))
+    }
+
+    /// The members left out, without taking them.
+    pub fn skipped(&self) -> Vec<github_sql_engine::aggregate::Skipped> {
+        lock(&self.skipped).clone()
     }
 
     /// The interrupt check in use.

@@ -35,6 +35,7 @@ use rusqlite::vtab::{
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 
+use github_sql_engine::aggregate::MultiScan;
 use github_sql_engine::exec::{self, QueuedWrite};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::rows::Row;
@@ -53,6 +54,65 @@ pub struct TableSpec {
     pub allow_in_views: bool,
     /// The connection's interrupt check, confirmation setting and last DELETE report.
     pub state: Arc<crate::session::ConnState>,
+    /// An aggregator's table: its members (one table each) and the extra `_connection` column.
+    pub aggregate: Option<AggregateSpec>,
+    /// A bare name's table: it follows the connection `github_sql_connect()` chose.
+    pub follows_default: bool,
+    /// Tables of the connections `github_sql_connect()` chose, made on first use.
+    by_connection: Mutex<HashMap<String, Arc<Table>>>,
+}
+
+/// An aggregator's members, for one resource.
+#[derive(Debug)]
+pub struct AggregateSpec {
+    /// The aggregator's name.
+    pub name: String,
+    /// Its members' tables.
+    pub members: Vec<github_sql_engine::aggregate::Member>,
+    /// Leave out failing members (reported) instead of failing the statement.
+    pub skip_failures: bool,
+}
+
+impl TableSpec {
+    /// A table of one connection.
+    pub fn new(
+        table: Arc<Table>,
+        allow_in_views: bool,
+        state: Arc<crate::session::ConnState>,
+    ) -> TableSpec {
+        TableSpec {
+            table,
+            allow_in_views,
+            state,
+            aggregate: None,
+            follows_default: false,
+            by_connection: Mutex::default(),
+        }
+    }
+
+    /// The table a statement reads now: for a bare name, the connection chosen with
+    /// `github_sql_connect()` if any.
+    pub fn current_table(&self) -> Arc<Table> {
+        if !self.follows_default {
+            return self.table.clone();
+        }
+        match self.state.chosen_connection() {
+            None => self.table.clone(),
+            Some((name, client)) => {
+                let mut m = self.by_connection.lock().unwrap_or_else(|e| e.into_inner());
+                m.entry(name)
+                    .or_insert_with(|| Arc::new(Table::new(self.table.resource.clone(), client)))
+                    .clone()
+            }
+        }
+    }
+
+    /// The index of `_connection` (after the resource's columns), for an aggregator.
+    fn connection_column(&self) -> Option<usize> {
+        self.aggregate
+            .as_ref()
+            .map(|_| self.table.resource.columns.len())
+    }
 }
 
 /// What a cursor handed out for a row SQLite asked the rowid of: what `xUpdate` receives.
@@ -66,6 +126,10 @@ struct RowInfo {
     params: Vec<(String, github_sql_engine::Value)>,
     /// The scan that read it.
     scan: u64,
+    /// The table (connection) the row came from: its DELETE goes there.
+    table: Arc<Table>,
+    /// Read with `_connection` pinned by equality (an aggregator's DELETE needs it).
+    pinned: bool,
 }
 
 /// Rowid state of one table in one connection, shared with its cursors. What is queued lives in
@@ -125,7 +189,15 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                     "github-sql module registered without its resource".into(),
                 )
             })?;
-            let sql = CString::new(spec.table.resource.create_table_sql())?;
+            let mut sql = spec.table.resource.create_table_sql();
+            if spec.aggregate.is_some() {
+                sql.pop();
+                sql.push_str(&format!(
+                    ", \"{}\" TEXT)",
+                    github_sql_engine::aggregate::CONNECTION_COLUMN
+                ));
+            }
+            let sql = CString::new(sql)?;
             if !spec.allow_in_views {
                 db.config(VTabConfig::DirectOnly)?;
             }
@@ -149,19 +221,40 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                 .constraints()
                 .map(|c| (c.column(), c.operator(), c.is_usable()))
                 .collect();
+            let conn_col = self.spec.connection_column();
+            // `_connection = 'x'` pins an aggregator's scan to one member; the planner never
+            // sees that column (it is not the resource's).
+            let pin = conn_col.and_then(|cc| {
+                ops.iter().position(|(column, op, usable)| {
+                    usize::try_from(*column).ok() == Some(cc)
+                        && *usable
+                        && *op == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ
+                })
+            });
             let constraints: Vec<Constraint> = ops
                 .iter()
                 .enumerate()
                 .map(|(i, (column, op, usable))| Constraint {
-                    column: usize::try_from(*column).unwrap_or(usize::MAX),
+                    column: match usize::try_from(*column) {
+                        Ok(c) if Some(c) == conn_col => 0,
+                        Ok(c) => c,
+                        Err(_) => usize::MAX,
+                    },
                     op: match op {
                         IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ => Op::Eq,
                         IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_LIMIT => Op::Limit,
                         IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_OFFSET => Op::Offset,
                         _ => Op::Other,
                     },
-                    usable: *usable,
-                    in_list: info.is_in_constraint(i).unwrap_or(false),
+                    usable: *usable && usize::try_from(ops[i].0).ok() != conn_col,
+                    in_list: usize::try_from(ops[i].0).ok() != conn_col
+                        && info.is_in_constraint(i).unwrap_or(false),
+                })
+                .map(|mut c| {
+                    if !c.usable && conn_col.is_some() && c.column == 0 {
+                        c.op = Op::Other;
+                    }
+                    c
                 })
                 .collect();
             let ordered = info.num_of_order_by() > 0;
@@ -179,7 +272,14 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                 // The whole IN list arrives in one filter call (fetched concurrently).
                 info.set_in_constraint(ci, true)?;
             }
-            let (idx_num, idx_str) = plan.encode();
+            let (idx_num, mut idx_str) = plan.encode();
+            if let Some(ci) = pin {
+                // The member's name comes last; `@` marks it for `filter`.
+                let mut usage = info.constraint_usage(ci);
+                usage.set_argv_index(c_int::try_from(plan.args.len() + 1).unwrap_or(c_int::MAX));
+                usage.set_omit(true);
+                idx_str.insert(0, '@');
+            }
             info.set_idx_num(idx_num);
             info.set_idx_str(&idx_str);
             info.set_estimated_rows(plan.estimated_rows);
@@ -195,6 +295,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
             spec: self.spec.clone(),
             writes: self.writes.clone(),
             scan: None,
+            pinned: false,
             rowid: Cell::new(None),
             phantom: PhantomData,
         })
@@ -236,6 +337,15 @@ impl ResourceTable {
     ) -> crate::Result<()> {
         use github_sql_engine::Value as V;
         let resource = &self.spec.table.resource;
+        if let Some(agg) = &self.spec.aggregate {
+            return Err(crate::Error::Usage(format!(
+                "{verb} through the aggregator {} is not available: name the member's table ({}{}{}); nothing was sent",
+                agg.name,
+                agg.members.first().map_or("member", |m| m.name.as_str()),
+                github_sql_engine::connections::SEPARATOR,
+                resource.name
+            )));
+        }
         let candidates = match verb {
             "INSERT" => &resource.insert,
             "UPDATE" => &resource.update,
@@ -322,7 +432,7 @@ impl ResourceTable {
         }
         self.spec.state.with_txn(|t| {
             t.queue.push_write(
-                self.spec.table.clone(),
+                self.spec.current_table(),
                 QueuedWrite {
                     verb,
                     method: m,
@@ -347,20 +457,39 @@ impl UpdateVTab<'_> for ResourceTable {
                 return Err(self.refuse("DELETE"));
             }
             let id = rowid.as_i64()?;
-            let (target, scan) = {
+            let (target, scan, table, pinned) = {
                 let w = lock(&self.writes);
                 let info = w.rows.get(&id).ok_or_else(|| {
                     rusqlite::Error::ModuleError(format!("github-sql: DELETE of unknown row {id}"))
                 })?;
-                (info.target.clone(), info.scan)
+                (
+                    info.target.clone(),
+                    info.scan,
+                    info.table.clone(),
+                    info.pinned,
+                )
             };
+            // Through an aggregator, a DELETE must say which member it means: refused before
+            // anything is queued.
+            if let (Some(agg), false) = (&self.spec.aggregate, pinned) {
+                return Err(crate::Error::Usage(format!(
+                    "DELETE through the aggregator {} must pin {} by equality (… WHERE {} = '{}' AND …), or use the member's table {}{}{}; nothing was queued",
+                    agg.name,
+                    github_sql_engine::aggregate::CONNECTION_COLUMN,
+                    github_sql_engine::aggregate::CONNECTION_COLUMN,
+                    agg.members.first().map_or("member", |m| m.name.as_str()),
+                    agg.members.first().map_or("member", |m| m.name.as_str()),
+                    github_sql_engine::connections::SEPARATOR,
+                    self.spec.table.resource.name,
+                ))
+                .into());
+            }
             // A row whose DELETE cannot be planned fails the statement: nothing is queued.
             let target = match target {
                 Some(Ok(t)) => t,
                 Some(Err(e)) => return Err(crate::Error::from(e).into()),
                 None => return Err(self.refuse("DELETE")),
             };
-            let table = self.spec.table.clone();
             self.spec
                 .state
                 .with_txn(|t| t.queue.push_delete(table, target, Some(scan)));
@@ -446,7 +575,9 @@ pub struct ResourceCursor<'vtab> {
     base: ffi::sqlite3_vtab_cursor,
     spec: Arc<TableSpec>,
     writes: Arc<Mutex<Writes>>,
-    scan: Option<Scan>,
+    scan: Option<MultiScan>,
+    /// The scan was started with `_connection` pinned by equality.
+    pinned: bool,
     /// The current row's rowid, once SQLite has asked for it.
     rowid: Cell<Option<i64>>,
     /// When SQLite opened the cursor: its statement's start, for `GITHUB_SQL_DEADLINE`.
@@ -464,6 +595,9 @@ impl ResourceCursor<'_> {
     ) -> crate::Result<()> {
         self.scan = None;
         self.rowid.set(None);
+        let pinned = idx_str.is_some_and(|s| s.starts_with('@'));
+        let idx_str = idx_str.map(|s| s.strip_prefix('@').unwrap_or(s));
+        self.pinned = pinned;
         let decoded = plan::decode(&self.spec.table.resource, idx_num, idx_str)?;
         let mut scan_args = ScanArgs {
             method: decoded.method,
@@ -499,12 +633,41 @@ impl ResourceCursor<'_> {
             .spec
             .state
             .with_txn(|t| t.queue.hidden(&self.spec.table.resource.id));
-        self.scan = Some(Scan::start_hiding(
-            self.spec.table.clone(),
-            &scan_args,
-            stop,
-            hidden,
-        )?);
+        self.scan = Some(match &self.spec.aggregate {
+            None => MultiScan::single(Scan::start_hiding(
+                self.spec.current_table(),
+                &scan_args,
+                stop,
+                hidden,
+            )?),
+            Some(agg) => {
+                let pin = if pinned {
+                    match args.get::<Value>(decoded.params.len())? {
+                        Value::Text(t) => Some(t),
+                        _ => Some(String::new()),
+                    }
+                } else {
+                    None
+                };
+                let members: Vec<_> = agg
+                    .members
+                    .iter()
+                    .filter(|m| pin.as_ref().is_none_or(|p| *p == m.name))
+                    .cloned()
+                    .collect();
+                let skip = self.spec.state.skip_failures(agg.skip_failures);
+                let m = MultiScan::start(
+                    &agg.name,
+                    &members,
+                    &scan_args,
+                    &stop,
+                    |_| hidden.clone(),
+                    skip,
+                )?;
+                self.spec.state.note_skipped(m.skipped());
+                m
+            }
+        });
         self.record_totals();
         Ok(())
     }
@@ -512,7 +675,12 @@ impl ResourceCursor<'_> {
     /// At the end of a complete scan, remembers what it read per group (the bulk-delete rule
     /// compares a DELETE's rows with its own scan's listing).
     fn record_totals(&self) {
-        let Some(scan) = self.scan.as_ref().filter(|s| s.eof()) else {
+        let Some(scan) = self
+            .scan
+            .as_ref()
+            .filter(|s| s.eof())
+            .and_then(|m| m.scan())
+        else {
             return;
         };
         if self.spec.table.resource.delete.is_empty() {
@@ -527,7 +695,12 @@ impl ResourceCursor<'_> {
     }
 
     fn current(&self) -> Option<&Row> {
-        self.scan.as_ref().and_then(|s| s.current())
+        self.one().and_then(|s| s.current())
+    }
+
+    /// The (member) scan the current row comes from.
+    fn one(&self) -> Option<&Scan> {
+        self.scan.as_ref().and_then(|m| m.scan())
     }
 }
 
@@ -562,6 +735,12 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         guard(|| {
             let i = usize::try_from(i).unwrap_or(usize::MAX);
+            if Some(i) == self.spec.connection_column() {
+                return match self.scan.as_ref() {
+                    Some(m) => ctx.set_result(&m.connection()),
+                    None => ctx.set_result(&Value::Null),
+                };
+            }
             let source = self.spec.table.resource.columns.get(i).map(|c| &c.source);
             if ctx.no_change() && !matches!(source, Some(ColumnSource::Param(_))) {
                 // An UPDATE's column its SET leaves alone: no value, so `update` can tell a
@@ -571,16 +750,13 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             }
             // Field values are handed to SQLite by reference (it copies them once).
             // A parameter column (or one named like a field this method's rows lack) echoes.
-            let echoed = self
-                .scan
-                .as_ref()
-                .is_none_or(|s| s.echoed_param(i).is_some());
+            let echoed = self.one().is_none_or(|s| s.echoed_param(i).is_some());
             match (echoed, self.current()) {
                 (false, Some(row)) => match row.get(i) {
                     Some(v) => ctx.set_result(SqlRef(v)),
                     None => ctx.set_result(&Value::Null),
                 },
-                _ => match self.scan.as_ref() {
+                _ => match self.one() {
                     Some(scan) => ctx.set_result(to_sql(scan.value(i))),
                     None => ctx.set_result(&Value::Null),
                 },
@@ -599,7 +775,7 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             let mut w = lock(&self.writes);
             w.next_rowid += 1;
             let id = w.next_rowid;
-            if let Some(scan) = self.scan.as_ref() {
+            if let Some(scan) = self.one() {
                 let params = if self.spec.table.resource.update.is_empty() {
                     Vec::new()
                 } else {
@@ -611,6 +787,8 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
                         target: scan.delete_target(),
                         params,
                         scan: scan.id(),
+                        table: scan.table().clone(),
+                        pinned: self.pinned,
                     },
                 );
             }
