@@ -132,3 +132,87 @@ fn no_error_path_shows_the_token() {
     assert!(log.contains("GitHub request"), "TRACE logging ran");
     assert!(!log.contains(TOKEN), "token in the log");
 }
+
+/// A GitHub App through the environment form (`GITHUB_APP_ID`, `GITHUB_APP_PRIVATE_KEY`):
+/// nothing the binary prints, at TRACE level, on success or on any failure (a key that is not
+/// the App's, a permission the installation lacks, an expired token, a key that is no key),
+/// holds a line of the key, a JWT or an installation token.
+#[test]
+fn no_app_key_jwt_or_installation_token_is_printed() {
+    use github_sql_fake::app::{FakeApp, FakeInstallation, TestKey};
+    let key = TestKey::generate();
+    let stranger = TestKey::generate();
+    let mut s = github_sql_fake::Store::new();
+    s.add_org("acme");
+    s.add_package_for("acme", "npm", "lib").add_versions(3);
+    let fake = github_sql_fake::FakeGitHub::start(s).expect("fake");
+    fake.set_app(FakeApp {
+        app_id: 7,
+        public_pem: key.public_pem.clone(),
+        installations: vec![FakeInstallation::org(70, "acme", &[("packages", "read")])],
+        token_ttl: Duration::from_secs(3600),
+    });
+    let run = |pem: &str, sql: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_github-sql"))
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_SQL_CONFIG")
+            .env("XDG_CONFIG_HOME", "/nonexistent-github-sql-config")
+            .env("GITHUB_API_URL", fake.base_url())
+            .env("GITHUB_APP_ID", "7")
+            .env("GITHUB_APP_PRIVATE_KEY", pem)
+            .env("GITHUB_SQL_LOG", "trace")
+            .env("GITHUB_SQL_JOURNAL", "off")
+            .env("GITHUB_SQL_WRITE_DELAY_MS", "0")
+            .args(["--yes", "exec", sql])
+            .output()
+            .expect("runs");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let list = "SELECT id FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib'";
+    let mut printed = vec![run(&key.private_pem, list)];
+    assert!(printed[0].contains("GitHub request"), "TRACE ran: {}", printed[0]);
+    printed.push(run(&stranger.private_pem, list));
+    assert!(printed[1].contains("A JSON web token could not be decoded"), "{}", printed[1]);
+    printed.push(run(
+        &key.private_pem,
+        "DELETE FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib' AND id IN (SELECT min(id) FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib')",
+    ));
+    assert!(printed[2].contains("packages: write"), "{}", printed[2]);
+    fake.expire_app_tokens();
+    printed.push(run(&key.private_pem, list));
+    let mangled = key.private_pem.replace("MII", "XXX");
+    printed.push(run(&mangled, list));
+    assert!(printed[4].contains("not an RSA private key"), "{}", printed[4]);
+    let mut secrets: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.authorization)
+        .map(|a| a.trim_start_matches("Bearer ").to_string())
+        .collect();
+    assert!(secrets.iter().any(|s| s.starts_with("ghs_")), "tokens were used");
+    assert!(secrets.iter().any(|s| s.split('.').count() == 3), "JWTs were used");
+    for k in [&key, &stranger] {
+        secrets.extend(
+            k.private_pem
+                .lines()
+                .filter(|l| !l.starts_with("-----"))
+                .map(String::from),
+        );
+    }
+    secrets.extend(
+        mangled
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(String::from),
+    );
+    for p in &printed {
+        for s in &secrets {
+            assert!(!p.contains(s.as_str()), "a secret was printed: {s} in {p}");
+        }
+    }
+}
