@@ -163,6 +163,9 @@ pub struct Connections {
     pub default: Option<String>,
     /// The file they came from.
     pub path: Option<PathBuf>,
+    /// The variables the file names for credentials (`token_env`, `private_key_env`): a server
+    /// started for them (`github-sql serve`) is started without them.
+    pub secret_vars: Vec<String>,
 }
 
 /// `GITHUB_SQL_CONFIG`, else `$XDG_CONFIG_HOME/github-sql/config.toml`, else
@@ -330,10 +333,17 @@ impl Connections {
                 config,
             });
         }
+        let secret_vars = file
+            .connections
+            .values()
+            .flat_map(|d| [d.token_env.clone(), d.private_key_env.clone()])
+            .flatten()
+            .collect();
         let c = Connections {
             list,
             default: None,
             path: Some(path.to_path_buf()),
+            secret_vars,
         };
         match file.default {
             Some(d) => c.with_default(&d, &format!("default in {shown}")),

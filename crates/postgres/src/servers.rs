@@ -27,6 +27,20 @@ use crate::error::FdwError;
 pub const API_URL_OPTION: &str = "api_url";
 /// User-mapping option: the role's token.
 pub const TOKEN_OPTION: &str = "token";
+/// User-mapping option: a GitHub App's id (with [`PRIVATE_KEY_OPTION`]).
+pub const APP_ID_OPTION: &str = "app_id";
+/// User-mapping option: the GitHub App's private key, the PEM text.
+pub const PRIVATE_KEY_OPTION: &str = "private_key";
+/// User-mapping option: the App installation to use (else found per owner).
+pub const INSTALLATION_OPTION: &str = "installation_id";
+/// What a user mapping takes: credentials only, which PostgreSQL shows to the mapped role, the
+/// server's owner and superusers alone.
+const MAPPING_OPTIONS: [&str; 4] = [
+    TOKEN_OPTION,
+    APP_ID_OPTION,
+    PRIVATE_KEY_OPTION,
+    INSTALLATION_OPTION,
+];
 /// Table option: the StackQL id of the resource the table serves.
 pub const RESOURCE_OPTION: &str = "resource";
 
@@ -62,6 +76,14 @@ pub fn validate_options(
                      or FOR <role> (shown to that role)"
                 )));
             }
+            if MAPPING_OPTIONS.contains(&name) {
+                return Err(FdwError::Setup(format!(
+                    "{name} is a credential: it belongs in a user mapping (CREATE USER MAPPING \
+                     FOR PUBLIC SERVER <server> OPTIONS ({APP_ID_OPTION} '…', {PRIVATE_KEY_OPTION} \
+                     '…')), whose options only the server's owner sees; a server's options are \
+                     readable by every role"
+                )));
+            }
             if name != API_URL_OPTION && !name.ends_with("_url") {
                 return Err(FdwError::Setup(format!(
                     "unknown server option {name}: a github_sql server takes {API_URL_OPTION} \
@@ -70,11 +92,12 @@ pub fn validate_options(
                 )));
             }
         } else if catalog == B::UserMappingRelationId.value() {
-            if name != TOKEN_OPTION {
+            if !MAPPING_OPTIONS.contains(&name) {
                 return Err(FdwError::Setup(format!(
                     "unknown user mapping option {name}: a github_sql user mapping takes \
-                     {TOKEN_OPTION} only (server settings such as {API_URL_OPTION} are options \
-                     of the server)"
+                     {TOKEN_OPTION}, or {APP_ID_OPTION} with {PRIVATE_KEY_OPTION} (the PEM text) \
+                     and optionally {INSTALLATION_OPTION} for a GitHub App (server settings such \
+                     as {API_URL_OPTION} are options of the server)"
                 )));
             }
         } else if catalog == B::ForeignTableRelationId.value()
@@ -179,6 +202,61 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
+/// The credentials of a user mapping: a token, or a GitHub App (`app_id`, `private_key`,
+/// `installation_id`). The second value is what identifies them in the client cache (a hash:
+/// the secret is not kept twice).
+fn credentials(
+    server_name: &str,
+    mapping: &HashMap<String, String>,
+) -> Result<(Credential, String), FdwError> {
+    if let Some(id) = mapping.get(APP_ID_OPTION) {
+        let pem = mapping.get(PRIVATE_KEY_OPTION).ok_or_else(|| {
+            FdwError::Setup(format!(
+                "the user mapping for server {server_name} has {APP_ID_OPTION} but no \
+                 {PRIVATE_KEY_OPTION}: ALTER USER MAPPING … OPTIONS (ADD {PRIVATE_KEY_OPTION} '<the App's PEM>')"
+            ))
+        })?;
+        let installation = github_sql_engine::http::app::parse_installation(
+            INSTALLATION_OPTION,
+            mapping.get(INSTALLATION_OPTION).cloned(),
+        )
+        .map_err(|e| FdwError::Setup(e.to_string()))?;
+        let key = format!(
+            "app {id} {} {installation:?}",
+            github_sql_engine::rows::sha256_digest(pem.as_bytes())
+        );
+        return Ok((
+            Credential::App {
+                id: id.clone(),
+                pem: pem.clone(),
+                installation,
+            },
+            key,
+        ));
+    }
+    let token = mapping.get(TOKEN_OPTION).cloned().ok_or_else(|| {
+        FdwError::Setup(format!(
+            "no GitHub token for this role on server {server_name}: \
+             CREATE USER MAPPING FOR CURRENT_USER SERVER {server_name} OPTIONS (token 'ghp_…') \
+             (a personal access token, classic, with read:packages), or ask the server's owner \
+             for a shared one (CREATE USER MAPPING FOR PUBLIC …); a GitHub App takes \
+             OPTIONS (app_id '…', private_key '…')"
+        ))
+    })?;
+    let key = github_sql_engine::rows::sha256_digest(token.as_bytes());
+    Ok((Credential::Token(token), key))
+}
+
+/// What a user mapping authenticates with.
+enum Credential {
+    Token(String),
+    App {
+        id: String,
+        pem: String,
+        installation: Option<u64>,
+    },
+}
+
 /// Services with their own server, from `<service>_url` options (`registry_url 'https://ghcr.io'`);
 /// `api_url` is GitHub's REST API itself.
 fn service_servers(options: &HashMap<String, String>) -> impl Iterator<Item = (&str, &str)> {
@@ -195,36 +273,51 @@ pub fn client(
     server_options: &HashMap<String, String>,
 ) -> Result<GitHubClient, FdwError> {
     let mapping = user_mapping_options(server_oid);
-    let token = mapping.get(TOKEN_OPTION).cloned().ok_or_else(|| {
-        FdwError::Setup(format!(
-            "no GitHub token for this role on server {server_name}: \
-             CREATE USER MAPPING FOR CURRENT_USER SERVER {server_name} OPTIONS (token 'ghp_…') \
-             (a personal access token, classic, with read:packages), or ask the server's owner \
-             for a shared one (CREATE USER MAPPING FOR PUBLIC …)"
-        ))
-    })?;
+    let (credential, identity) = credentials(server_name, &mapping)?;
     let base_url = server_options
         .get(API_URL_OPTION)
         .cloned()
         .unwrap_or_else(|| DEFAULT_API_URL.to_string());
     // SAFETY: plain accessor of the session's user id.
     let user = unsafe { pg_sys::GetUserId() }.to_u32();
-    let key = (server_oid.to_u32(), user, base_url.clone(), token.clone());
-    Ok(CLIENTS.with(|c| {
-        c.borrow_mut()
-            .entry(key)
-            .or_insert_with(|| {
-                let config = ClientConfig {
-                    base_url: base_url.trim_end_matches('/').to_string(),
-                    token: Some(Token::new(token)),
-                    ..ClientConfig::from_env()
-                };
-                GitHubClient::new(
-                    service_servers(server_options).fold(config, |config, (service, url)| {
-                        config.with_server(service, url)
-                    }),
-                )
-            })
-            .clone()
-    }))
+    let key = (server_oid.to_u32(), user, base_url.clone(), identity);
+    if let Some(c) = CLIENTS.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(c);
+    }
+    let mut config = ClientConfig {
+        base_url: base_url.trim_end_matches('/').to_string(),
+        token: None,
+        // The backend's environment holds no credential: only the mapping's count.
+        app: None,
+        credential_error: None,
+        // Each server is a connection: its own budget and cache identity.
+        connection: Some(server_name.to_string()),
+        ..ClientConfig::from_env()
+    };
+    match credential {
+        Credential::Token(t) => config.token = Some(Token::new(t)),
+        Credential::App {
+            id,
+            pem,
+            installation,
+        } => {
+            let app = github_sql_engine::http::AppAuth::new(
+                &id,
+                &pem,
+                &format!(
+                    "the {PRIVATE_KEY_OPTION} option of the user mapping for server {server_name}"
+                ),
+                installation,
+            )
+            .map_err(|e| FdwError::Setup(e.to_string()))?;
+            config.app = Some(app);
+        }
+    }
+    let client = GitHubClient::new(
+        service_servers(server_options).fold(config, |config, (service, url)| {
+            config.with_server(service, url)
+        }),
+    );
+    CLIENTS.with(|c| c.borrow_mut().insert(key, client.clone()));
+    Ok(client)
 }

@@ -202,9 +202,11 @@ fn run(cli: Cli) -> github_sql::Result<()> {
         password_env,
     } = &cli.command
     {
+        let connections = load_connections(&config, None)?;
         return serve(
             &provider,
             &config,
+            &connections,
             host,
             *port,
             data_dir.clone(),
@@ -269,9 +271,11 @@ fn load_connections(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve(
     provider: &github_sql::spec::Provider,
     config: &ClientConfig,
+    connections: &github_sql::connections::Connections,
     host: &str,
     port: u16,
     data_dir: Option<PathBuf>,
@@ -304,8 +308,34 @@ fn serve(
             .iter()
             .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
     };
-    if token.is_none() {
+    let app_mapping = |app: &github_sql::http::AppAuth| github_sql_shell::serve::AppMapping {
+        app_id: app.app_id().to_string(),
+        private_key: app.reveal_key().to_string(),
+        installation_id: app.installation(),
+    };
+    let app = config.app.as_ref().map(app_mapping);
+    if token.is_none() && app.is_none() {
         eprintln!("github-sql serve: no GITHUB_TOKEN/GH_TOKEN set: queries will ask for one (CREATE USER MAPPING … OPTIONS (token …))");
+    }
+    let mut named = Vec::new();
+    let mut aggregates = Vec::new();
+    for c in &connections.list {
+        match c {
+            github_sql::connections::Connection::Single { name, config } => {
+                if let Some(e) = &config.credential_error {
+                    eprintln!("github-sql serve: connection {name}: {e}; its tables will ask for credentials");
+                }
+                named.push(github_sql_shell::serve::ServeConnection {
+                    name: name.clone(),
+                    api_url: config.base_url.clone(),
+                    token: config.token.as_ref().map(|t| t.reveal().to_string()),
+                    app: config.app.as_ref().map(app_mapping),
+                })
+            }
+            github_sql::connections::Connection::Aggregate { name, members, .. } => {
+                aggregates.push((name.clone(), members.clone()))
+            }
+        }
     }
     let options = ServeOptions {
         host: host.to_string(),
@@ -315,6 +345,10 @@ fn serve(
         api_url: config.base_url.clone(),
         servers: config.servers.clone().into_iter().collect(),
         token,
+        app,
+        connections: named,
+        aggregates,
+        secret_vars: connections.secret_vars.clone(),
     };
     let cluster = Cluster::start(provider, &options).map_err(usage)?;
     let shown = match &cluster.new_password {

@@ -64,7 +64,7 @@ pub enum ServeError {
 }
 
 /// What `serve` was asked for.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServeOptions {
     /// Address to listen on.
     pub host: String,
@@ -80,6 +80,76 @@ pub struct ServeOptions {
     pub servers: Vec<(String, String)>,
     /// The token for the user mapping.
     pub token: Option<String>,
+    /// The environment's GitHub App, for the default server's mapping instead of a token.
+    pub app: Option<AppMapping>,
+    /// The named connections: one foreign server, user mapping FOR PUBLIC and schema per
+    /// service (`<connection>__<service>`) each.
+    pub connections: Vec<ServeConnection>,
+    /// The aggregators: views `<aggregator>__<service>.<resource>` over their members' tables,
+    /// with `_connection`.
+    pub aggregates: Vec<(String, Vec<String>)>,
+    /// More variables holding credentials (the config file's `token_env`, `private_key_env`):
+    /// the server is started without them.
+    pub secret_vars: Vec<String>,
+}
+
+/// A GitHub App's credentials for a user mapping (options `app_id`, `private_key`,
+/// `installation_id`).
+#[derive(Clone)]
+pub struct AppMapping {
+    /// The App's id.
+    pub app_id: String,
+    /// The private key's PEM text.
+    pub private_key: String,
+    /// The installation, if one is configured.
+    pub installation_id: Option<u64>,
+}
+
+impl std::fmt::Debug for AppMapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppMapping")
+            .field("app_id", &self.app_id)
+            .field("installation_id", &self.installation_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A named connection as `serve` sets it up.
+#[derive(Clone)]
+pub struct ServeConnection {
+    /// The connection's name: the foreign server's, and the schemas' prefix.
+    pub name: String,
+    /// Its API URL (the server's `api_url`).
+    pub api_url: String,
+    /// Its token, if it authenticates with one.
+    pub token: Option<String>,
+    /// Its App, if it is one.
+    pub app: Option<AppMapping>,
+}
+
+impl std::fmt::Debug for ServeConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeConnection")
+            .field("name", &self.name)
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The options of a user mapping holding these credentials (`None`: no credentials).
+fn mapping_options(token: Option<&str>, app: Option<&AppMapping>) -> Option<String> {
+    if let Some(a) = app {
+        let mut o = format!(
+            "app_id {}, private_key {}",
+            lit(&a.app_id),
+            lit(&a.private_key)
+        );
+        if let Some(i) = a.installation_id {
+            o.push_str(&format!(", installation_id {}", lit(&i.to_string())));
+        }
+        return Some(o);
+    }
+    token.map(|t| format!("token {}", lit(t)))
 }
 
 /// The default data directory: `$XDG_DATA_HOME/github-sql/postgres` (root: `/var/lib/github-sql/postgres`,
@@ -370,7 +440,8 @@ impl Cluster {
         };
         // The backends need no token from their environment (the wrapper reads the user
         // mapping): start the server without the variables that hold one.
-        let secret_env = secret_env_vars(provider);
+        let mut secret_env = secret_env_vars(provider);
+        secret_env.extend(o.secret_vars.iter().cloned());
         run_env_without(
             "starting PostgreSQL",
             &bindir.join("pg_ctl"),
@@ -509,14 +580,14 @@ impl Cluster {
             sql,
             "DROP USER MAPPING IF EXISTS FOR {ROLE} SERVER github;\nDROP USER MAPPING IF EXISTS FOR PUBLIC SERVER github;\nALTER SERVER github OWNER TO postgres;"
         );
-        if let Some(token) = &o.token {
+        if let Some(options) = mapping_options(o.token.as_deref(), o.app.as_ref()) {
             let _ = writeln!(
                 sql,
-                "CREATE USER MAPPING FOR PUBLIC SERVER github OPTIONS (token {});",
-                lit(token)
+                "CREATE USER MAPPING FOR PUBLIC SERVER github OPTIONS ({options});"
             );
         }
         let _ = writeln!(sql, "GRANT USAGE ON FOREIGN SERVER github TO {ROLE};");
+        connections_sql(&mut sql, provider, o);
         let mut schemas = Vec::new();
         for s in &provider.services {
             let n = &s.name;
@@ -552,6 +623,75 @@ impl Cluster {
             &["-D", &d, "-m", "fast", "-w", "stop"],
             None,
         );
+    }
+}
+
+/// One foreign server (named after the connection), user mapping FOR PUBLIC (owned, like the
+/// default one, by the superuser: the role uses the credentials, never reads them) and schema per
+/// service (`<connection>__<service>`) for each named connection; one view per resource for each
+/// aggregator (`<aggregator>__<service>.<resource>`: its members' rows with `_connection`).
+fn connections_sql(sql: &mut String, provider: &Provider, o: &ServeOptions) {
+    use github_sql::connections::SEPARATOR;
+    for c in &o.connections {
+        let n = &c.name;
+        let _ = writeln!(
+            sql,
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = {l}) THEN CREATE SERVER {n} FOREIGN DATA WRAPPER github_sql; END IF; END $$;\n\
+             DO $$ BEGIN ALTER SERVER {n} OPTIONS (ADD api_url {u}); EXCEPTION WHEN duplicate_object THEN ALTER SERVER {n} OPTIONS (SET api_url {u}); END $$;\n\
+             DROP USER MAPPING IF EXISTS FOR PUBLIC SERVER {n};\n\
+             ALTER SERVER {n} OWNER TO postgres;",
+            l = lit(n),
+            u = lit(&c.api_url)
+        );
+        if let Some(options) = mapping_options(c.token.as_deref(), c.app.as_ref()) {
+            let _ = writeln!(
+                sql,
+                "CREATE USER MAPPING FOR PUBLIC SERVER {n} OPTIONS ({options});"
+            );
+        }
+        let _ = writeln!(sql, "GRANT USAGE ON FOREIGN SERVER {n} TO {ROLE};");
+        for s in &provider.services {
+            let schema = format!("{n}{SEPARATOR}{}", s.name);
+            let _ = writeln!(
+                sql,
+                "CREATE SCHEMA IF NOT EXISTS {schema};\n\
+                 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = {l} AND c.relkind = 'f') THEN IMPORT FOREIGN SCHEMA {svc} FROM SERVER {n} INTO {schema}; END IF; END $$;\n\
+                 GRANT USAGE ON SCHEMA {schema} TO {ROLE};\n\
+                 GRANT SELECT, DELETE ON ALL TABLES IN SCHEMA {schema} TO {ROLE};\n\
+                 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {ROLE};",
+                l = lit(&schema),
+                svc = s.name
+            );
+        }
+    }
+    for (agg, members) in &o.aggregates {
+        for s in &provider.services {
+            let schema = format!("{agg}{SEPARATOR}{}", s.name);
+            let _ = writeln!(sql, "CREATE SCHEMA IF NOT EXISTS {schema};");
+            for r in &s.resources {
+                let table = format!("\"{}\"", r.resource_name.replace('"', "\"\""));
+                let union: Vec<String> = members
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "SELECT {}::text AS _connection, t.* FROM {m}{SEPARATOR}{}.{table} AS t",
+                            lit(m),
+                            s.name
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    sql,
+                    "CREATE OR REPLACE VIEW {schema}.{table} AS {};",
+                    union.join(" UNION ALL ")
+                );
+            }
+            let _ = writeln!(
+                sql,
+                "GRANT USAGE ON SCHEMA {schema} TO {ROLE};\n\
+                 GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {ROLE};"
+            );
+        }
     }
 }
 

@@ -56,6 +56,16 @@ struct Pg {
 
 impl Pg {
     fn start() -> Pg {
+        Pg::start_with(None, &[], |_| {})
+    }
+
+    /// `serve` with a config file of named connections and more environment; `prepare` sets
+    /// the fake up before serve starts (an App, tokens).
+    fn start_with(
+        config: Option<&str>,
+        env: &[(&str, &str)],
+        prepare: impl FnOnce(&FakeGitHub),
+    ) -> Pg {
         let fake = FakeGitHub::demo().expect("fake");
         fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
             TOKEN,
@@ -67,8 +77,14 @@ impl Pg {
             free_port()
         ));
         std::fs::create_dir_all(&dir).expect("dir");
+        prepare(&fake);
+        let config_path = dir.join("config.toml");
+        let config = config.map(|c| c.replace("{API}", &fake.base_url()));
+        std::fs::write(&config_path, config.as_deref().unwrap_or("")).expect("config");
         let port = free_port();
         let mut child = Command::new(BIN)
+            .env("GITHUB_SQL_CONFIG", &config_path)
+            .envs(env.iter().copied())
             .args(["serve", "--port", &port.to_string(), "--data-dir"])
             .arg(&dir)
             .env("GITHUB_API_URL", fake.base_url())
@@ -840,7 +856,59 @@ fn the_bi_role_can_read_no_credential_from_sql() {
         seen.push_str(&format!("\n--- {what}\n{out}\n{err}"));
         (format!("{out}{err}"), ok)
     };
-    // 1. The catalogs: the mapping exists (FOR PUBLIC) and its options read NULL.
+    // 0. A GitHub App's credentials, as docs/bi.md sets them up for your own PostgreSQL: in a
+    // user mapping FOR PUBLIC (never server options), used by the role, never read by it.
+    let key = github_sql_fake::app::TestKey::generate();
+    pg.fake.set_app(github_sql_fake::app::FakeApp {
+        app_id: 77,
+        public_pem: key.public_pem.clone(),
+        installations: vec![github_sql_fake::app::FakeInstallation::org(
+            770,
+            "octo-org",
+            &[("packages", "read")],
+        )],
+        token_ttl: Duration::from_secs(3600),
+    });
+    let (_, err, ok) = superuser(
+        &pg,
+        &format!(
+            "CREATE SERVER app FOREIGN DATA WRAPPER github_sql OPTIONS (api_url '{api}'); \
+             CREATE USER MAPPING FOR PUBLIC SERVER app OPTIONS (app_id '77', private_key '{pem}'); \
+             GRANT USAGE ON FOREIGN SERVER app TO github; CREATE SCHEMA app__packages; \
+             IMPORT FOREIGN SCHEMA packages FROM SERVER app INTO app__packages; \
+             GRANT USAGE ON SCHEMA app__packages TO github; \
+             GRANT SELECT ON ALL TABLES IN SCHEMA app__packages TO github;",
+            api = pg.fake.base_url(),
+            pem = key.private_pem
+        ),
+    );
+    assert!(ok, "{err}");
+    let (out, _, ok) = superuser(
+        &pg,
+        "CREATE SERVER bad FOREIGN DATA WRAPPER github_sql OPTIONS (app_id '77')",
+    );
+    assert!(
+        !ok,
+        "an App id is a credential, never a server option: {out}"
+    );
+    let (out, ok) = look(
+        "the App's installation token in use",
+        "SELECT count(*) > 0 FROM app__packages.org_packages WHERE org = 'octo-org' AND package_type = 'npm'",
+    );
+    assert!(ok && out.trim() == "t", "{out}");
+    assert!(
+        pg.fake
+            .requests()
+            .iter()
+            .any(|r| r.path == "/app/installations/770/access_tokens" && r.status == 201),
+        "the wrapper exchanged the App's JWT"
+    );
+    let (out, ok) = look(
+        "the role cannot add a key to the App's server",
+        "ALTER SERVER app OPTIONS (ADD private_key 'x')",
+    );
+    assert!(!ok, "{out}");
+    // 1. The catalogs: the mappings exist (FOR PUBLIC) and their options read NULL.
     let (out, ok) = look(
         "pg_user_mappings",
         "SELECT usename || ':' || coalesce(array_to_string(umoptions, ','), 'NULL') FROM pg_user_mappings",
@@ -848,8 +916,8 @@ fn the_bi_role_can_read_no_credential_from_sql() {
     assert!(ok, "{out}");
     assert_eq!(
         out.trim(),
-        "public:NULL",
-        "one mapping FOR PUBLIC, options hidden"
+        "public:NULL\npublic:NULL",
+        "two mappings FOR PUBLIC (the token's, the App's), options hidden"
     );
     let (out, ok) = look("pg_user_mapping", "SELECT umoptions FROM pg_user_mapping");
     assert!(!ok && out.contains("permission denied"), "{out}");
@@ -954,8 +1022,18 @@ fn the_bi_role_can_read_no_credential_from_sql() {
         .requests()
         .iter()
         .all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")[..])));
-    // 9. Nothing the role saw holds the token; nor the server's environment or log.
+    // 9. Nothing the role saw holds the token, a line of the App's key, a JWT or an
+    // installation token; nor the server's environment or log.
     assert!(!seen.contains(TOKEN), "the role saw the token:{seen}");
+    for line in key.private_pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!seen.contains(line), "the role saw the App's key:{seen}");
+    }
+    for r in pg.fake.requests() {
+        if let Some(a) = r.authorization {
+            let secret = a.trim_start_matches("Bearer ");
+            assert!(!seen.contains(secret), "the role saw a credential:{seen}");
+        }
+    }
     let pid = std::fs::read_to_string(pg.dir.join("data/postmaster.pid")).expect("postmaster.pid");
     let pid = pid.lines().next().expect("pid").trim();
     let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("the server's environment");
@@ -1287,4 +1365,81 @@ print("pk", insp.get_pk_constraint("auth_user_versions", schema="packages")["con
         "{stdout}"
     );
     assert!(stdout.contains("pk []"), "{stdout}");
+}
+
+#[test]
+fn serve_makes_a_server_and_schemas_per_connection_and_aggregator_views() {
+    if !available() {
+        return;
+    }
+    const ME: &str = "ghp_PGCONNSECRET0123456789ab";
+    let key = github_sql_fake::app::TestKey::generate();
+    let config = "[connections.acme]\napp_id = 88\nprivate_key_env = \"PG_TEST_APP_PEM\"\napi_url = \"{API}\"\n\
+                  [connections.me]\ntoken_env = \"PG_TEST_ME\"\napi_url = \"{API}\"\n\
+                  [connections.both]\naggregate = [\"acme\", \"me\"]\n";
+    let public = key.public_pem.clone();
+    let pg = Pg::start_with(
+        Some(config),
+        &[("PG_TEST_APP_PEM", &key.private_pem), ("PG_TEST_ME", ME)],
+        move |fake| {
+            fake.set_token_policy(github_sql_fake::TokenPolicy::AnyToken);
+            fake.set_app(github_sql_fake::app::FakeApp {
+                app_id: 88,
+                public_pem: public,
+                installations: vec![github_sql_fake::app::FakeInstallation::org(
+                    880,
+                    "octo-org",
+                    &[("packages", "read")],
+                )],
+                token_ttl: Duration::from_secs(3600),
+            });
+        },
+    );
+    // One server and mapping FOR PUBLIC per connection, hidden from the role.
+    assert_eq!(
+        pg.ok("SELECT string_agg(srvname || ':' || coalesce(array_to_string(umoptions, ','), 'NULL'), ' ' ORDER BY srvname) FROM pg_user_mappings"),
+        "acme:NULL github:NULL me:NULL"
+    );
+    let q = |schema: &str| {
+        format!("SELECT count(*) FROM {schema}.org_packages WHERE org = 'octo-org' AND package_type = 'npm'")
+    };
+    let n = pg.ok(&q("acme__packages"));
+    assert!(n.parse::<i64>().is_ok_and(|n| n > 0), "{n}");
+    assert_eq!(pg.ok(&q("me__packages")), n);
+    // The aggregator's view: each member's rows with _connection.
+    assert_eq!(
+        pg.ok("SELECT string_agg(_connection || '=' || n, ' ' ORDER BY _connection) FROM (SELECT _connection, count(*) AS n FROM both__packages.org_packages WHERE org = 'octo-org' AND package_type = 'npm' GROUP BY 1) x"),
+        format!("acme={n} me={n}")
+    );
+    // Pinning _connection reads that member only.
+    pg.fake.clear_requests();
+    pg.ok("SELECT count(*) FROM both__packages.org_packages WHERE org = 'octo-org' AND package_type = 'npm' AND _connection = 'me'");
+    let auths: Vec<String> = pg
+        .fake
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.authorization)
+        .collect();
+    assert!(
+        !auths.is_empty() && auths.iter().all(|a| a == &format!("Bearer {ME}")),
+        "{auths:?}"
+    );
+    // A DELETE through the aggregator is refused; the member's table takes it.
+    let (_, err, ok) = pg.psql(
+        "DELETE FROM both__packages.org_versions WHERE org = 'octo-org' AND package_type = 'npm' AND package_name = 'design-system'",
+    );
+    assert!(!ok && err.contains("cannot delete from view"), "{err}");
+    assert!(pg.requests("DELETE").is_empty());
+    // The credential variables are not in the server's environment.
+    let pid = std::fs::read_to_string(pg.dir.join("data/postmaster.pid")).expect("postmaster.pid");
+    let environ = std::fs::read(format!(
+        "/proc/{}/environ",
+        pid.lines().next().unwrap_or("0").trim()
+    ))
+    .expect("environ");
+    let environ = String::from_utf8_lossy(&environ);
+    assert!(
+        !environ.contains(ME) && !environ.contains("PG_TEST_APP_PEM"),
+        "{environ}"
+    );
 }

@@ -175,9 +175,17 @@ fn no_app_key_jwt_or_installation_token_is_printed() {
     };
     let list = "SELECT id FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib'";
     let mut printed = vec![run(&key.private_pem, list)];
-    assert!(printed[0].contains("GitHub request"), "TRACE ran: {}", printed[0]);
+    assert!(
+        printed[0].contains("GitHub request"),
+        "TRACE ran: {}",
+        printed[0]
+    );
     printed.push(run(&stranger.private_pem, list));
-    assert!(printed[1].contains("A JSON web token could not be decoded"), "{}", printed[1]);
+    assert!(
+        printed[1].contains("A JSON web token could not be decoded"),
+        "{}",
+        printed[1]
+    );
     printed.push(run(
         &key.private_pem,
         "DELETE FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib' AND id IN (SELECT min(id) FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib')",
@@ -187,15 +195,25 @@ fn no_app_key_jwt_or_installation_token_is_printed() {
     printed.push(run(&key.private_pem, list));
     let mangled = key.private_pem.replace("MII", "XXX");
     printed.push(run(&mangled, list));
-    assert!(printed[4].contains("not an RSA private key"), "{}", printed[4]);
+    assert!(
+        printed[4].contains("not an RSA private key"),
+        "{}",
+        printed[4]
+    );
     let mut secrets: Vec<String> = fake
         .requests()
         .into_iter()
         .filter_map(|r| r.authorization)
         .map(|a| a.trim_start_matches("Bearer ").to_string())
         .collect();
-    assert!(secrets.iter().any(|s| s.starts_with("ghs_")), "tokens were used");
-    assert!(secrets.iter().any(|s| s.split('.').count() == 3), "JWTs were used");
+    assert!(
+        secrets.iter().any(|s| s.starts_with("ghs_")),
+        "tokens were used"
+    );
+    assert!(
+        secrets.iter().any(|s| s.split('.').count() == 3),
+        "JWTs were used"
+    );
     for k in [&key, &stranger] {
         secrets.extend(
             k.private_pem

@@ -80,6 +80,8 @@ pub struct AppAuth {
 
 struct Inner {
     app_id: String,
+    /// The PEM text, for `github-sql serve`'s user mappings ([`AppAuth::reveal_key`]).
+    pem: String,
     key: jsonwebtoken::EncodingKey,
     installation: Option<u64>,
     refresh_margin: Duration,
@@ -152,6 +154,7 @@ impl AppAuth {
         Ok(AppAuth {
             inner: Arc::new(Inner {
                 app_id,
+                pem: pem.trim().to_string(),
                 key,
                 installation,
                 refresh_margin: DEFAULT_REFRESH_MARGIN,
@@ -186,6 +189,7 @@ impl AppAuth {
             Err(inner) => AppAuth {
                 inner: Arc::new(Inner {
                     app_id: inner.app_id.clone(),
+                    pem: inner.pem.clone(),
                     key: inner.key.clone(),
                     installation: inner.installation,
                     refresh_margin: margin,
@@ -236,6 +240,12 @@ impl AppAuth {
     /// The App's id.
     pub fn app_id(&self) -> &str {
         &self.inner.app_id
+    }
+
+    /// The private key's PEM text, to hand to a store made for it (`github-sql serve` puts it
+    /// in a Postgres user mapping FOR PUBLIC); never for printing.
+    pub fn reveal_key(&self) -> &str {
+        &self.inner.pem
     }
 
     /// The configured installation, if any.

@@ -24,6 +24,12 @@ impl Token {
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The secret, to hand to a store made for it (`github-sql serve` puts it in a Postgres
+    /// user mapping FOR PUBLIC); never for printing.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Debug for Token {
