@@ -73,7 +73,8 @@ impl Error {
                 | P::UnknownArg { .. }
                 | P::BadBodyValue { .. }
                 | P::BadJson { .. }
-                | P::NullArg { .. } => ErrorKind::BadValue,
+                | P::NullArg { .. }
+                | P::NotNullable { .. } => ErrorKind::BadValue,
                 P::Unsupported { .. } | P::NoSelect { .. } => ErrorKind::NotSupported,
                 P::Internal(_) => ErrorKind::Internal,
             },

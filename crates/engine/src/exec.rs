@@ -140,7 +140,13 @@ pub fn bind_named(
             example: example_exec(resource, method),
         });
     }
-    if let Some((name, _)) = args.iter().find(|(_, v)| *v == Value::Null) {
+    // A body field named with NULL is sent as JSON null when its schema is nullable.
+    let null_ok = |n: &str| {
+        method
+            .param(n)
+            .is_some_and(|p| p.nullable && p.location == crate::spec::ParamLocation::Body)
+    };
+    if let Some((name, _)) = args.iter().find(|(n, v)| *v == Value::Null && !null_ok(n)) {
         return Err(PlanError::NullArg {
             param: name.clone(),
         });

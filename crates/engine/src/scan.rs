@@ -111,7 +111,7 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
     let lists: Vec<Vec<Value>> = args.params.iter().map(|(_, v)| v.clone()).collect();
     let mut out = Vec::new();
     for combo in combinations(&lists)? {
-        let Some(bound) = plan::bind(method, &names, combo)? else {
+        let Some(bound) = plan::bind_select(resource, method, &names, combo)? else {
             continue;
         };
         let path: Vec<(&str, &str)> = bound
@@ -165,10 +165,13 @@ fn echo_of<'r>(resource: &'r Resource, method: &Method, i: usize) -> Option<&'r 
     let col = resource.columns.get(i)?;
     match &col.source {
         ColumnSource::Param(p) => Some(p),
+        // A parameter the method does not take either: the plan echoes it when the WHERE
+        // gives it ([`plan::bind_select`]).
         ColumnSource::ParamField { param, field }
             if !method.fields.contains(field)
                 && method
                     .param(param)
+                    .or_else(|| resource.param(param))
                     .is_some_and(|p| p.sql_type == col.sql_type) =>
         {
             Some(param)
@@ -435,15 +438,13 @@ fn decode(
     let rows = if object_key.is_some() {
         // A wrapped array (`objectKey`), of a list page or of a single object. An object
         // without the key (an image manifest has no `manifests`) has no rows.
-        let absent = serde_json::from_slice::<serde_json::Value>(&page.body)
-            .ok()
-            .zip(object_key)
-            .is_some_and(|(v, k)| {
-                k.split('.')
-                    .filter(|p| !p.is_empty())
-                    .try_fold(&v, |v, p| v.get(p))
-                    .is_none_or(serde_json::Value::is_null)
-            });
+        let whole = serde_json::from_slice::<serde_json::Value>(&page.body).ok();
+        let absent = whole.as_ref().zip(object_key).is_some_and(|(v, k)| {
+            k.split('.')
+                .filter(|p| !p.is_empty())
+                .try_fold(v, |v, p| v.get(p))
+                .is_none_or(serde_json::Value::is_null)
+        });
         if absent {
             return Ok(Vec::new());
         }
@@ -453,6 +454,10 @@ fn decode(
             .map(|i| decoder.from_value(i))
             .collect();
         decoder.fill_computed(&mut rows, resp);
+        if let Some(envelope) = &whole {
+            // `total_count`, `incomplete_results`: the object around the rows, on every row.
+            decoder.fill_envelope(&mut rows, envelope);
+        }
         return Ok(rows);
     } else if batch.single {
         decoder.object_or_items(&page.body)

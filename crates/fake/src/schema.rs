@@ -1,10 +1,12 @@
-//! A schema-driven fake: answers any documented GET with JSON made from the operation's response
-//! schema.
+//! A schema-driven fake: answers any documented operation with its documented success status and
+//! JSON made from the operation's response schema.
 //!
 //! [`SchemaFake::new`] reads OpenAPI 3 service documents (as `serde_json::Value`, so this crate
-//! does not depend on the engine: the fake stands for GitHub) and serves every `GET` whose path
-//! matches an operation's path template (`/repos/{owner}/{repo}/actions/runs`). The body is
-//! synthesized from the operation's lowest declared 2xx response, by [`synthesize`]:
+//! does not depend on the engine: the fake stands for GitHub) and serves every `GET`, `DELETE`,
+//! `PATCH`, `POST` and `PUT` whose path matches an operation's path template
+//! (`/repos/{owner}/{repo}/actions/runs`). The status is the operation's lowest declared 2xx
+//! (GitHub's `204 No Content` for most deletes, with no body); the body is synthesized from that
+//! response's schema, by [`synthesize`]:
 //!
 //! - local `$ref`s (`#/components/...`) are followed; `allOf` members are merged (the first
 //!   member's property wins, as the engine reads columns), `anyOf`/`oneOf` give their first
@@ -50,6 +52,10 @@ pub struct Operation {
     /// JSON pointer to the response's JSON schema in that document, when it has one.
     schema: Option<String>,
     segments: Vec<Segment>,
+    /// Path parameters GitHub's answer carries under another field name (`comment_id` is the
+    /// comment's `id`), from the documents' `x-github-sql.paramFields` of the resources whose
+    /// methods use the operation.
+    aliases: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,18 +108,26 @@ impl SchemaFake {
     pub fn new(docs: Vec<Value>) -> SchemaFake {
         let mut ops = Vec::new();
         for (d, doc) in docs.iter().enumerate() {
+            let aliases = param_aliases(doc);
             for (template, item) in doc["paths"].as_object().into_iter().flatten() {
-                let Some(op) = item.get("get") else { continue };
-                let (status, schema) = response_schema(doc, template, op);
-                ops.push(Operation {
-                    method: "GET".into(),
-                    template: template.clone(),
-                    operation_id: op["operationId"].as_str().unwrap_or_default().to_string(),
-                    status,
-                    doc: d,
-                    schema,
-                    segments: segments(template),
-                });
+                for http in ["get", "delete", "patch", "post", "put"] {
+                    let Some(op) = item.get(http) else { continue };
+                    let (status, schema) = response_schema(doc, template, http, op);
+                    ops.push(Operation {
+                        method: http.to_ascii_uppercase(),
+                        template: template.clone(),
+                        operation_id: op["operationId"].as_str().unwrap_or_default().to_string(),
+                        status,
+                        doc: d,
+                        schema,
+                        segments: segments(template),
+                        aliases: if http == "get" {
+                            aliases.get(template).cloned().unwrap_or_default()
+                        } else {
+                            Vec::new()
+                        },
+                    });
+                }
             }
         }
         SchemaFake { docs, ops }
@@ -162,7 +176,7 @@ impl SchemaFake {
         }
         if let Some(b) = body.as_mut() {
             paginate(b, page, per_page);
-            echo_path_params(b, &op.segments, path);
+            echo_path_params(b, &op.segments, &op.aliases, path);
         }
         Some(Answer {
             operation: op,
@@ -231,10 +245,57 @@ fn pattern_matches(pieces: &[Piece], text: &str) -> bool {
     }
 }
 
+/// For each GET path template of a service document: the `(parameter, field)` pairs of the
+/// `x-github-sql.paramFields` of the resources with a method on it.
+fn param_aliases(doc: &Value) -> std::collections::HashMap<String, Vec<(String, String)>> {
+    let mut out: std::collections::HashMap<String, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for r in doc["components"]["x-stackQL-resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, r)| r)
+    {
+        let Some(fields) = r["x-github-sql"]["paramFields"].as_object() else {
+            continue;
+        };
+        for m in r["methods"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, m)| m)
+        {
+            let Some((path, "get")) = m["operation"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/paths/"))
+                .and_then(|r| r.rsplit_once('/'))
+            else {
+                continue;
+            };
+            let template = path.replace("~1", "/").replace("~0", "~");
+            let pairs = out.entry(template).or_default();
+            for (p, f) in fields {
+                if let Some(f) = f.as_str() {
+                    if !pairs.iter().any(|(q, g)| q == p && g == f) {
+                        pairs.push((p.clone(), f.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Writes the request's path parameters into the rows' scalar properties of the same name, as
-/// GitHub's answer to `/gitignore/templates/C` has `name: C`.
-fn echo_path_params(body: &mut Value, segments: &[Segment], path: &str) {
-    let values: Vec<(&str, String)> = segments
+/// GitHub's answer to `/gitignore/templates/C` has `name: C`, and of the field `aliases` name
+/// for them (`/issues/comments/7` answers `id: 7`).
+fn echo_path_params(
+    body: &mut Value,
+    segments: &[Segment],
+    aliases: &[(String, String)],
+    path: &str,
+) {
+    let mut values: Vec<(&str, String)> = segments
         .iter()
         .zip(path.split('/'))
         .filter_map(|(s, p)| match s {
@@ -247,6 +308,16 @@ fn echo_path_params(body: &mut Value, segments: &[Segment], path: &str) {
             _ => None,
         })
         .collect();
+    let aliased: Vec<(&str, String)> = values
+        .iter()
+        .flat_map(|(name, v)| {
+            aliases
+                .iter()
+                .filter(move |(p, f)| p == name && f != name)
+                .map(move |(_, f)| (f.as_str(), v.clone()))
+        })
+        .collect();
+    values.extend(aliased);
     let mut set = |row: &mut Value| {
         for (name, v) in &values {
             match row.get_mut(*name) {
@@ -310,7 +381,7 @@ fn paginate(body: &mut Value, page: u64, per_page: u64) {
 }
 
 /// The status and the JSON pointer of the JSON schema of an operation's lowest 2xx response.
-fn response_schema(doc: &Value, template: &str, op: &Value) -> (u16, Option<String>) {
+fn response_schema(doc: &Value, template: &str, http: &str, op: &Value) -> (u16, Option<String>) {
     let responses = op["responses"].as_object();
     let lowest = responses
         .into_iter()
@@ -322,7 +393,7 @@ fn response_schema(doc: &Value, template: &str, op: &Value) -> (u16, Option<Stri
         return (200, None);
     };
     let escaped = template.replace('~', "~0").replace('/', "~1");
-    let mut ptr = format!("/paths/{escaped}/get/responses/{status}");
+    let mut ptr = format!("/paths/{escaped}/{http}/responses/{status}");
     // A `$ref` to `#/components/responses/…`.
     for _ in 0..8 {
         match doc.pointer(&ptr).and_then(|r| r["$ref"].as_str()) {

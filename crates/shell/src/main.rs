@@ -35,12 +35,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run statements (`;`-separated) and exit.
+    /// Run statements (`;`-separated) and exit. `exec -` reads them from standard input.
     Exec {
-        /// Read statements from this file instead.
+        /// Read statements from this file instead (`-`: standard input).
         #[arg(short = 'i', long = "infile")]
         infile: Option<PathBuf>,
-        /// The statements.
+        /// The statements; `-` reads them from standard input. They may begin with a `--`
+        /// comment.
+        #[arg(allow_hyphen_values = true)]
         sql: Option<String>,
     },
     /// Interactive shell (or run piped statements).
@@ -115,13 +117,19 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             .map_err(|e| Error::Usage(e.to_string()))?;
         let verbs: Vec<String> = s.by_verb.iter().map(|(v, n)| format!("{v} {n}")).collect();
         eprintln!(
-            "generate: {} operations: {} services, {} resources, {} methods ({}); {} covered by the curated packages/registry documents; wrote {}",
+            "generate: {} operations: {} services, {} resources, {} methods ({}; {} for further envelope arrays); {} covered by the curated packages/registry documents; {} resources map rows to parameters ({} mappings), {} have envelope columns ({}), {} write paths split off; wrote {}",
             s.operations,
             s.services,
             s.resources,
             s.methods,
             verbs.join(", "),
+            s.envelope_methods,
             s.curated_operations,
+            s.mapped.0,
+            s.mapped.1,
+            s.envelopes.0,
+            s.envelopes.1,
+            s.split_writes,
             out.display()
         );
         return Ok(());
@@ -209,9 +217,18 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     }
     match cli.command {
         Command::Exec { infile, sql } => {
+            let stdin = || {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    Error::Usage(format!("exec -: cannot read standard input: {e}"))
+                })?;
+                Ok::<String, Error>(text)
+            };
             let script = match (infile, sql) {
+                (Some(path), None) if path.as_os_str() == "-" => stdin()?,
                 (Some(path), None) => std::fs::read_to_string(&path)
                     .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+                (None, Some(sql)) if sql == "-" => stdin()?,
                 (None, Some(sql)) => sql,
                 (Some(_), Some(_)) => {
                     return Err(Error::Usage("give either SQL or -i FILE, not both".into()))

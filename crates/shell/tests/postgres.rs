@@ -660,7 +660,16 @@ fn superuser(pg: &Pg, sql: &str) -> (String, String, bool) {
     let out = Command::new("/usr/bin/psql")
         .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
         .arg(pg.dir.join("run"))
-        .args(["-p", &pg.port.to_string(), "-U", "postgres", "-d", "github", "-c", sql])
+        .args([
+            "-p",
+            &pg.port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "github",
+            "-c",
+            sql,
+        ])
         .output()
         .expect("psql");
     (
@@ -689,7 +698,11 @@ fn the_bi_role_can_read_no_credential_from_sql() {
         "SELECT usename || ':' || coalesce(array_to_string(umoptions, ','), 'NULL') FROM pg_user_mappings",
     );
     assert!(ok, "{out}");
-    assert_eq!(out.trim(), "public:NULL", "one mapping FOR PUBLIC, options hidden");
+    assert_eq!(
+        out.trim(),
+        "public:NULL",
+        "one mapping FOR PUBLIC, options hidden"
+    );
     let (out, ok) = look("pg_user_mapping", "SELECT umoptions FROM pg_user_mapping");
     assert!(!ok && out.contains("permission denied"), "{out}");
     let (out, ok) = look(
@@ -733,18 +746,23 @@ fn the_bi_role_can_read_no_credential_from_sql() {
         "EXPLAIN (VERBOSE) SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'",
     );
     assert!(ok, "{out}");
-    look("a 404", "SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'no-such'");
+    look(
+        "a 404",
+        "SELECT * FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'no-such'",
+    );
     look("a missing parameter", "SELECT * FROM auth_user_versions");
-    pg.fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(TOKEN, &[])]));
+    pg.fake
+        .set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(TOKEN, &[])]));
     let (out, ok) = look(
         "a 403",
         "SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'",
     );
     assert!(!ok && out.contains("read:packages"), "{out}");
-    pg.fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
-        TOKEN,
-        &["read:packages", "delete:packages", "write:packages"],
-    )]));
+    pg.fake
+        .set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
+            TOKEN,
+            &["read:packages", "delete:packages", "write:packages"],
+        )]));
     let (out, ok) = look(
         "a DELETE's NOTICE",
         "DELETE FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world' AND name = '0.0.1'",
@@ -794,7 +812,10 @@ fn the_bi_role_can_read_no_credential_from_sql() {
     let pid = pid.lines().next().expect("pid").trim();
     let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("the server's environment");
     let environ = String::from_utf8_lossy(&environ);
-    assert!(!environ.contains(TOKEN), "the server's environment holds the token");
+    assert!(
+        !environ.contains(TOKEN),
+        "the server's environment holds the token"
+    );
     assert!(!environ.contains("GITHUB_TOKEN="), "{environ}");
     let log = std::fs::read_to_string(pg.dir.join("server.log")).unwrap_or_default();
     assert!(!log.contains(TOKEN), "server log has the token");
@@ -810,10 +831,11 @@ fn tokens_are_hidden_from_the_roles_that_use_them() {
     let pg = Pg::start();
     const SHARED: &str = "ghp_SHAREDSECRET000000000000";
     const ALICE: &str = "ghp_ALICESECRET0000000000000";
-    pg.fake.set_token_policy(github_sql_fake::TokenPolicy::tokens(&[
-        (SHARED, &["read:packages"]),
-        (ALICE, &["read:packages"]),
-    ]));
+    pg.fake
+        .set_token_policy(github_sql_fake::TokenPolicy::tokens(&[
+            (SHARED, &["read:packages"]),
+            (ALICE, &["read:packages"]),
+        ]));
     let setup = format!(
         "CREATE ROLE alice; CREATE ROLE bob; \
          CREATE SERVER own FOREIGN DATA WRAPPER github_sql OPTIONS (api_url '{api}'); \
@@ -846,9 +868,17 @@ fn tokens_are_hidden_from_the_roles_that_use_them() {
         pg.fake.clear_requests();
         let (out, err, ok) = superuser(&pg, &format!("SET ROLE {role}; {count}"));
         assert!(ok && out.trim() == "130", "{role}: {out} {err}");
-        let auth: Vec<Option<String>> = pg.fake.requests().into_iter().map(|r| r.authorization).collect();
+        let auth: Vec<Option<String>> = pg
+            .fake
+            .requests()
+            .into_iter()
+            .map(|r| r.authorization)
+            .collect();
         assert!(
-            !auth.is_empty() && auth.iter().all(|a| a.as_deref() == Some(&format!("Bearer {token}")[..])),
+            !auth.is_empty()
+                && auth
+                    .iter()
+                    .all(|a| a.as_deref() == Some(&format!("Bearer {token}")[..])),
             "{role}: {auth:?}"
         );
     }
@@ -857,7 +887,10 @@ fn tokens_are_hidden_from_the_roles_that_use_them() {
         &pg,
         "CREATE SERVER leaky FOREIGN DATA WRAPPER github_sql OPTIONS (token 'ghp_x')",
     );
-    assert!(!ok && err.contains("user mapping") && !err.contains("ghp_x"), "{err}");
+    assert!(
+        !ok && err.contains("user mapping") && !err.contains("ghp_x"),
+        "{err}"
+    );
     let (_, err, ok) = superuser(
         &pg,
         "CREATE USER MAPPING FOR bob SERVER own OPTIONS (api_url 'http://127.0.0.1:9')",

@@ -611,6 +611,7 @@ fn load_resource(
     }
     let mut methods = Vec::new();
     let mut item_schemas: HashMap<String, Value> = HashMap::new();
+    let mut envelopes: HashMap<String, Value> = HashMap::new();
     let mut not_served = |method: &str, verb: &str, reason: String| {
         unserved.push(Unserved {
             service: service.to_string(),
@@ -623,7 +624,10 @@ fn load_resource(
     for (mname, m) in ms {
         let verb = verb_of.get(mname).copied().unwrap_or("exec");
         match load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)? {
-            Ok((mut method, item)) => {
+            Ok((mut method, item, envelope)) => {
+                if let Some(e) = envelope {
+                    envelopes.insert(mname.clone(), e);
+                }
                 if let Some(item) = item {
                     if verb == "select" {
                         let mut props = Vec::new();
@@ -784,6 +788,46 @@ fn load_resource(
             source: ColumnSource::Path { field, rest },
         });
     }
+    // Fields of the object around a list's rows (`x-github-sql.envelopeFields`): typed by the
+    // first SELECT method whose envelope declares the field.
+    for (col, field) in r["x-github-sql"]["envelopeFields"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let loc = format!("{at}/x-github-sql/envelopeFields/{col}");
+        let field = field
+            .as_str()
+            .ok_or_else(|| doc.err(&loc, "expected the name of a field of the envelope"))?;
+        if columns.iter().any(|c| &c.name == col) {
+            return Err(doc.err(&loc, format!("a column named {col} exists already")));
+        }
+        let mut schema = None;
+        for &i in &select {
+            if let Some(e) = envelopes.get(&methods[i].name) {
+                let mut props = Vec::new();
+                row_properties(doc, doc.resolve(e, &loc)?, &loc, 0, &mut props)?;
+                if let Some((_, s)) = props.into_iter().find(|(f, _)| f.as_str() == field) {
+                    schema = Some(doc.resolve(s, &loc)?);
+                    break;
+                }
+            }
+        }
+        let Some(schema) = schema else {
+            return Err(doc.err(
+                &loc,
+                format!("no SELECT method with an objectKey has a field {field} around its rows"),
+            ));
+        };
+        columns.push(Column {
+            name: col.clone(),
+            sql_type: property_type(doc, schema, 0),
+            description: str_of(schema, "description"),
+            hidden: false,
+            timestamp: schema.get("format").and_then(Value::as_str) == Some("date-time"),
+            source: ColumnSource::Envelope(field.to_string()),
+        });
+    }
     let mut n_computed = 0;
     for (col, spec) in r["x-github-sql"]["computedColumns"]
         .as_object()
@@ -872,17 +916,24 @@ fn load_resource(
             };
             continue;
         }
+        // A column reading another field (`comment_id` reads `id`) has that field's type.
+        let mut sql_type = p.sql_type;
         let source = match param_fields.get(&p.name) {
-            Some(field) => ColumnSource::ParamField {
-                param: p.name.clone(),
-                field: field.clone(),
-            },
+            Some(field) => {
+                if let Some(c) = columns.iter().find(|c| &c.name == field) {
+                    sql_type = c.sql_type;
+                }
+                ColumnSource::ParamField {
+                    param: p.name.clone(),
+                    field: field.clone(),
+                }
+            }
             None => ColumnSource::Param(p.name.clone()),
         };
         let is_hidden = !required_everywhere(&p.name);
         let col = Column {
             name: p.name.clone(),
-            sql_type: p.sql_type,
+            sql_type,
             description: p.description.clone(),
             timestamp: false,
             hidden: is_hidden,
@@ -1159,6 +1210,7 @@ fn request_body(
                 default: s.get("default").and_then(scalar_string),
                 description: str_of(s, "description"),
                 multi_segment: false,
+                nullable: nullable(doc, s, at, 0)?,
             })
         })
         .collect::<Result<Vec<_>, SpecError>>()?;
@@ -1172,6 +1224,34 @@ fn request_body(
 }
 
 /// The named fields of a body schema and whether each is required (see [`request_body`]).
+/// Whether a schema allows `null`: OpenAPI 3.0's `nullable: true`, 3.1's `null` in a type list,
+/// or a `type: null` member of `anyOf`/`oneOf` (followed through `$ref`s and `allOf`).
+fn nullable(doc: &Doc<'_>, schema: &Value, at: &str, depth: usize) -> Result<bool, SpecError> {
+    if depth > 8 {
+        return Ok(false);
+    }
+    if schema["nullable"].as_bool() == Some(true) || schema["type"] == "null" {
+        return Ok(true);
+    }
+    if schema["type"]
+        .as_array()
+        .is_some_and(|ts| ts.iter().any(|t| t == "null"))
+    {
+        return Ok(true);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for m in schema[key].as_array().into_iter().flatten() {
+            let m = doc.resolve(m, at)?;
+            // Every member of allOf must allow null; one member of anyOf/oneOf is enough.
+            let n = nullable(doc, m, at, depth + 1)?;
+            if key != "allOf" && n {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 fn body_fields(
     doc: &Doc<'_>,
     schema: &Value,
@@ -1247,7 +1327,9 @@ fn body_fields(
 
 /// A method as loaded: the method and the schema of one row of its response (if it has a body),
 /// or why github-sql does not serve it.
-type LoadedMethod = Result<(Method, Option<Value>), String>;
+/// A method, the schema of one of its rows, and for a wrapped list the schema of the object
+/// around the rows (its envelope); or why it is not served.
+type LoadedMethod = Result<(Method, Option<Value>, Option<Value>), String>;
 
 /// Reads one method; also returns the schema of one row of its response, if it has a body.
 /// A method github-sql cannot serve (GraphQL, a request body) is `Ok(Err(reason))`; a broken
@@ -1341,6 +1423,7 @@ fn load_method(
                 && ["x-github-sql-multiSegment", "x-multi-segment"]
                     .iter()
                     .any(|k| p[*k].as_bool().unwrap_or(false)),
+            nullable: nullable(doc, schema, at, 0)?,
         });
     }
     let body = body.map(|(body, fields)| {
@@ -1372,10 +1455,14 @@ fn load_method(
         None => Value::Null,
     };
     let schema = response["content"][media]["schema"].clone();
+    let mut envelope = None;
     let (returns, item) = if schema.is_null() {
         (Returns::Nothing, None)
     } else {
         let mut s = doc.resolve(&schema, at)?.clone();
+        if object_key.is_some() {
+            envelope = Some(s.clone());
+        }
         if let Some(k) = &object_key {
             for part in k.split('.').filter(|p| !p.is_empty()) {
                 s = doc.resolve(&s["properties"][part], at)?.clone();
@@ -1411,6 +1498,7 @@ fn load_method(
             body,
         },
         item,
+        envelope,
     )))
 }
 

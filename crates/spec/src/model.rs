@@ -100,6 +100,9 @@ pub struct Param {
     /// A path parameter whose value may span several segments (`x-github-sql-multiSegment:
     /// true`, e.g. an image name `octo/app`): each `/`-separated part is encoded on its own.
     pub multi_segment: bool,
+    /// The schema allows `null` (`nullable: true`, a `null` type, or a `type: null` member of
+    /// `anyOf`/`oneOf`): a body field can be sent as JSON `null` (docs/writes.md).
+    pub nullable: bool,
 }
 
 impl Param {
@@ -212,6 +215,10 @@ pub enum ColumnSource {
     },
     /// Computed from the response, not read from a field (`x-github-sql.computedColumns`).
     Computed(Computed),
+    /// A field of the object that wraps a list's rows (`x-github-sql.envelopeFields`, e.g.
+    /// search's `total_count` around its `items`): the same on every row of one response, NULL
+    /// for methods whose answer has no such field.
+    Envelope(String),
 }
 
 /// A column computed from the whole response (`x-github-sql.computedColumns.<name>.from`).
@@ -247,7 +254,10 @@ impl Column {
     /// The parameter an equality constraint on this column supplies, if any.
     pub fn param(&self) -> Option<&str> {
         match &self.source {
-            ColumnSource::Field(_) | ColumnSource::Path { .. } | ColumnSource::Computed(_) => None,
+            ColumnSource::Field(_)
+            | ColumnSource::Path { .. }
+            | ColumnSource::Computed(_)
+            | ColumnSource::Envelope(_) => None,
             ColumnSource::Param(p) | ColumnSource::ParamField { param: p, .. } => Some(p),
         }
     }
