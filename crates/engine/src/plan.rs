@@ -14,13 +14,23 @@
 //!   (`paramFields`, or a parameter named like a field: `id`, `name`, `visibility`). The value is
 //!   sent, and SQLite still checks the field: GitHub may match more loosely than `=` (it answers
 //!   `visibility=internal` with `private` packages for some registries, and names case-insensitively).
-//! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first).
+//! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first). That
+//!   includes a parameter the chosen method does not take but whose field its rows show: a
+//!   get's row is checked against a list-only filter (`state = 'open'` beside `issue_number`),
+//!   and a list's rows against a get's key (`id = 5` beside `state = 'deleted'`).
 //!
 //! Method choice follows StackQL: walk the SELECT methods in preference order (the loader puts the
-//! method needing the most parameters first, then `sqlVerbs.select` order) and take the first
-//! method whose required parameters all have a usable `=`. When a required parameter has an `=`
-//! that is not usable in this join order, the plan is "not usable" (SQLite tries another order);
-//! when it has none at all, planning fails with [`PlanError::MissingParams`].
+//! method needing the most parameters first, then `sqlVerbs.select` order: a get before its
+//! list) and take the first method whose required parameters all have a usable `=` and that
+//! honours every parameter the WHERE gives, by sending it or by showing its field on its rows
+//! (so SQLite checks it). When none honours them all, the first whose required parameters are
+//! given is used; a parameter it neither sends nor shows is passed to the scan only so that its
+//! column echoes the value (**Exact**: it cannot narrow that method's rows, docs/shell.md). So
+//! a get's key with a list-only filter its row shows (`issue_number = 5 AND state = 'open'`)
+//! is one GET and a check of the row, never a list whose key column reads NULL. When a
+//! required parameter has an `=` that is not usable in this join order, the plan is "not
+//! usable" (SQLite tries another order); when it has none at all, planning fails with
+//! [`PlanError::MissingParams`].
 //!
 //! **IN lists** on a pushed parameter arrive whole in one `filter` call (SQLite's
 //! `sqlite3_vtab_in`), and the sources are fetched concurrently.
@@ -419,9 +429,8 @@ pub fn plan_select(
             .columns
             .get(constraints[i].column)
             .is_some_and(|c| reads_back(resource, method, c));
-        if read {
-            verdicts[i] = Verdict::Inexact;
-        } else {
+        // Read back: not sent, so not pushed down (Unsupported); SQLite checks the row's field.
+        if !read {
             // The method cannot apply it nor show it: its column echoes the value where it can
             // (an `actor` object column cannot), and SQLite leaves it be, as for a parameter
             // named like a field that cannot read it back ([`param_alone`]).

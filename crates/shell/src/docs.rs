@@ -283,6 +283,9 @@ fn columns_section(r: &Resource, line: &mut impl FnMut(&str)) {
                     desc.push_str(&format!(" It reads the response's `{field}`."));
                 }
             }
+            ColumnSource::Envelope(f) => desc.push_str(&format!(
+                " The `{f}` of the object around the rows: the same on every row of one answer."
+            )),
             _ => {}
         }
         if c.param().is_some_and(|p| required.iter().any(|q| q == p)) && !c.hidden {
