@@ -681,7 +681,8 @@ mod choice_tests {
     fn the_get_wins_and_list_only_filters_are_checked_on_its_row() {
         // (mapped, WHERE columns, method, verdicts, parameters the scan is given)
         use Verdict::{Exact as E, Inexact as I, Unsupported as U};
-        let cases: Vec<(bool, Vec<&str>, &str, Vec<Verdict>, Vec<&str>)> = vec![
+        type Case<'a> = (bool, Vec<&'a str>, &'a str, Vec<Verdict>, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
             // The get's parameters: the get.
             (
                 true,

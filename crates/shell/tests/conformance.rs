@@ -909,8 +909,7 @@ impl Setup {
             .conn
             .prepare(&sql)
             .and_then(|mut stmt| {
-                let names: Vec<String> =
-                    stmt.column_names().into_iter().map(String::from).collect();
+                let names: Vec<String> = stmt.column_names().map(String::from).collect();
                 let mut rows = stmt.query(rusqlite::params_from_iter(
                     where_.iter().map(|(_, v)| to_sqlite(v)),
                 ))?;
@@ -1400,7 +1399,8 @@ fn envelopes_yield_their_items_and_keep_their_fields() {
             "{t}"
         );
         assert!(
-            rows.iter().all(|r| r[0] == b["ahead_by"].to_string()),
+            rows.iter()
+                .all(|r| r[0] == b["ahead_by"].to_string().as_str()),
             "{t}"
         );
     }
