@@ -1424,3 +1424,68 @@ fn envelopes_yield_their_items_and_keep_their_fields() {
         assert_eq!(rows, want, "{id}");
     }
 }
+
+/// The same through the `github-sql` binary (the shell): a get with a list-only filter its row
+/// shows, a lookup by `id`, and search's envelope; one request each.
+#[test]
+fn the_shell_uses_the_get_and_reads_envelopes() {
+    let env = setup();
+    let run = |sql: &str| -> String {
+        env.fake.clear_requests();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_github-sql"))
+            .args(["exec", "-o", "csv", sql])
+            .env("GITHUB_SQL_PROVIDER_DIR", generated_root())
+            .env("GITHUB_API_URL", env.fake.base_url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_SQL_JOURNAL", "off")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let gets = || -> Vec<String> {
+        env.fake
+            .requests()
+            .iter()
+            .map(|r| match &r.query {
+                Some(q) => format!("{} {}?{q}", r.method, r.path),
+                None => format!("{} {}", r.method, r.path),
+            })
+            .collect()
+    };
+    let state = env.answer("/repos/o/r/issues/5").expect("issue")["state"]
+        .as_str()
+        .expect("state")
+        .to_string();
+    let out = run(&format!(
+        "SELECT number, state FROM github.issues.issues WHERE owner = 'o' AND repo = 'r' AND issue_number = 5 AND state = '{state}'"
+    ));
+    assert_eq!(out, format!("number,state\n5,{state}\n"));
+    assert_eq!(gets(), ["GET /repos/o/r/issues/5"]);
+    let out = run("SELECT number FROM github.issues.issues WHERE owner = 'o' AND repo = 'r' AND issue_number = 5 AND state = 'no-such-state'");
+    assert_eq!(out, "number\n", "the header, no row");
+    assert_eq!(gets(), ["GET /repos/o/r/issues/5"]);
+    let out =
+        run("SELECT id FROM github.issues.comments WHERE owner = 'o' AND repo = 'r' AND id = 1077");
+    assert_eq!(out, "id\n1077\n");
+    assert_eq!(gets(), ["GET /repos/o/r/issues/comments/1077"]);
+    let out = run("SELECT count(*), max(total_count) FROM github.search.issues_and_pull_requests WHERE q = 'repo:o/r'");
+    let total = env
+        .fake
+        .schema_routes()
+        .and_then(|s| s.answer("GET", "/search/issues", None).and_then(|a| a.body))
+        .expect("search")["total_count"]
+        .clone();
+    assert_eq!(
+        out,
+        format!(
+            "count(*),max(total_count)\n{},{total}\n",
+            github_sql_fake::schema::LIST_LEN
+        )
+    );
+    assert_eq!(gets(), ["GET /search/issues?q=repo%3Ao%2Fr&per_page=100"]);
+}
