@@ -737,11 +737,12 @@ fn the_generated_provider_updates_and_creates_issues() {
 
 #[test]
 fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body() {
-    // github.apps.oauth_applications has no SELECT; its DELETEs take a body ({access_token}).
-    // Two of them take (client_id, access_token): revoking the grant and revoking the token. A
-    // DELETE cannot say which, so it is refused with both EXEC forms and nothing is sent.
+    // github.apps.oauth_applications has no SELECT; its DELETE takes a body ({access_token}).
+    // Revoking the token takes the same parameters, so it is the DELETE of its own resource,
+    // oauth_applications_token (docs/generator.md, rule 8): each statement names one method.
     let mut s = Store::new();
     s.add_json_route("DELETE", "/applications/abc/grant", JsonRoute::NoContent);
+    s.add_json_route("DELETE", "/applications/abc/token", JsonRoute::NoContent);
     let fake = FakeGitHub::start(s).expect("fake");
     let run = |sql: &str| {
         Command::new(env!("CARGO_BIN_EXE_github-sql"))
@@ -754,17 +755,26 @@ fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body()
             .output()
             .expect("runs")
     };
-    let out = run(
-        "DELETE FROM oauth_applications WHERE client_id = 'abc' AND data__access_token = 'tok'",
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("could mean any of 2 methods")
-            && err.contains("EXEC github.apps.oauth_applications.delete_token"),
-        "{err}"
-    );
-    assert!(sent(&fake).is_empty(), "an ambiguous DELETE sends nothing");
+    for (table, path) in [
+        ("oauth_applications", "/applications/abc/grant"),
+        ("oauth_applications_token", "/applications/abc/token"),
+    ] {
+        let out = run(&format!(
+            "DELETE FROM {table} WHERE client_id = 'abc' AND data__access_token = 'tok'"
+        ));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            sent(&fake),
+            vec![(
+                format!("DELETE {path}"),
+                Some(json!({"access_token": "tok"}))
+            )]
+        );
+    }
     let out = run(
         "EXEC github.apps.oauth_applications.delete_authorization @client_id='abc', @data__access_token='tok'",
     );

@@ -275,6 +275,7 @@ mod tests {
             default: None,
             description: String::new(),
             multi_segment: false,
+            nullable: false,
         }
     }
 
