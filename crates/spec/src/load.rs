@@ -1488,7 +1488,14 @@ fn load_method(
     };
     let schema = response["content"][media]["schema"].clone();
     let mut envelope = None;
-    let (returns, item) = if schema.is_null() {
+    let json = media == "application/json" || media.ends_with("+json");
+    let (returns, item) = if key.starts_with('3') {
+        // A download GitHub answers with a redirect to the file.
+        (Returns::Redirect, None)
+    } else if !json && response["content"].get(media).is_some() {
+        // Markdown as HTML, zen as plain text, a commit as a diff.
+        (Returns::Text, None)
+    } else if schema.is_null() {
         (Returns::Nothing, None)
     } else {
         let mut s = doc.resolve(&schema, at)?.clone();
@@ -1506,6 +1513,15 @@ fn load_method(
             (Returns::Object, Some(s))
         }
     };
+    // A response media type other than GitHub's default JSON is asked for (a commit as
+    // `application/vnd.github.diff`), unless the operation fixes its own `Accept`.
+    if media != "application/json"
+        && !headers
+            .iter()
+            .any(|(h, _)| h.eq_ignore_ascii_case("accept"))
+    {
+        headers.push(("Accept".to_string(), media.to_string()));
+    }
     let http_method = verb.to_ascii_uppercase();
     let page_size = match (&returns, config.per_method_page_size) {
         (Returns::Array, true) => page_size,

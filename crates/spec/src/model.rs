@@ -133,8 +133,14 @@ pub enum Returns {
     Array,
     /// A single JSON object: one row.
     Object,
-    /// No body (204).
+    /// No body (204, 205).
     Nothing,
+    /// A body that is not JSON (`text/html`, `text/plain`, `application/vnd.github.diff`): the
+    /// text itself is the result.
+    Text,
+    /// A redirect (`302 Found`) to a file on another host (an archive, an artifact, logs): the
+    /// target's URL is the result, and the file is fetched only when asked for.
+    Redirect,
 }
 
 /// One method of a resource (a StackQL method bound to one OpenAPI operation).

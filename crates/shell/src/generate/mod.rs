@@ -96,6 +96,9 @@ pub struct Summary {
     /// Of the methods, those serving a further array of an envelope with several (a
     /// comparison's `files` beside its `commits`): the only operations with two methods.
     pub envelope_methods: usize,
+    /// Of the methods, those asking for another media type of an operation's answer
+    /// (`get_commit_diff`): EXEC methods whose `response.mediaType` the engine sends as `Accept`.
+    pub media_methods: usize,
     /// Resources with a row → parameter mapping (`x-github-sql.paramFields`), and mappings.
     pub mapped: (usize, usize),
     /// Resources with envelope columns (`x-github-sql.envelopeFields`), and columns.
@@ -310,6 +313,23 @@ pub fn render(doc: &Value) -> Result<(Vec<(String, String)>, Summary), GenerateE
                 })
                 .collect();
             summary.envelope_methods += more.len();
+            // Each other media type of the answer (a commit as a diff or a patch): an EXEC
+            // method asking for it.
+            let media: Vec<Op> = shape
+                .other_media
+                .iter()
+                .map(|m| Op {
+                    path: path.clone(),
+                    http: http.to_string(),
+                    method: format!("{method}_{}", verbs::media_word(m)),
+                    op: op.clone(),
+                    base: base.clone(),
+                    shape: shape.for_media(m),
+                    required: required.clone(),
+                    extra: true,
+                })
+                .collect();
+            summary.media_methods += media.len();
             let list = by_service.entry(service).or_default();
             list.push(Op {
                 path: path.clone(),
@@ -322,6 +342,7 @@ pub fn render(doc: &Value) -> Result<(Vec<(String, String)>, Summary), GenerateE
                 extra: false,
             });
             list.extend(more);
+            list.extend(media);
         }
     }
     let tag_text: BTreeMap<String, String> = doc["tags"]

@@ -57,6 +57,9 @@ pub struct Shape {
     /// For a wrapped list: the envelope's other properties (`total_count`,
     /// `incomplete_results`), readable on every row.
     pub envelope_fields: Vec<String>,
+    /// The success response's other media types (`application/vnd.github.diff` beside
+    /// `application/json`): each gets an EXEC method that asks for it.
+    pub other_media: Vec<String>,
 }
 
 impl Shape {
@@ -66,7 +69,23 @@ impl Shape {
             object_key: Some(format!("$.{key}")),
             row_schema,
             more_arrays: Vec::new(),
+            other_media: Vec::new(),
             ..self.clone()
+        }
+    }
+
+    /// The shape of the EXEC method asking for the response's other media type `media`.
+    pub fn for_media(&self, media: &str) -> Shape {
+        Shape {
+            verb: Verb::Exec,
+            media_type: media.to_string(),
+            object_key: None,
+            row_schema: None,
+            list: false,
+            more_arrays: Vec::new(),
+            envelope_fields: Vec::new(),
+            other_media: Vec::new(),
+            doc_key: self.doc_key.clone(),
         }
     }
 }
@@ -188,17 +207,20 @@ fn has_properties(doc: &Value, schema: &Value, depth: usize) -> bool {
 /// Decides the verb and response of `op` (HTTP method `http`, lower case) in document `doc`.
 pub fn shape(doc: &Value, http: &str, op: &Value) -> Shape {
     let responses = op["responses"].as_object();
-    // The success response: the lowest 2xx status declared.
-    let mut codes: Vec<&String> = responses
-        .into_iter()
-        .flatten()
-        .map(|(k, _)| k)
-        .filter(|k| k.starts_with('2'))
-        .collect();
-    codes.sort();
-    let doc_key = codes
-        .first()
-        .map(|c| (*c).clone())
+    // The success response: the lowest 2xx status declared, else the lowest 3xx (a download
+    // GitHub answers only with a redirect to the file).
+    let lowest = |first: char| {
+        let mut codes: Vec<&String> = responses
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .filter(|k| k.starts_with(first) && k.len() == 3)
+            .collect();
+        codes.sort();
+        codes.first().map(|c| (*c).clone())
+    };
+    let doc_key = lowest('2')
+        .or_else(|| lowest('3'))
         .unwrap_or_else(|| "200".into());
     let response = responses
         .and_then(|r| r.get(&doc_key))
@@ -292,6 +314,12 @@ pub fn shape(doc: &Value, http: &str, op: &Value) -> Shape {
         "put" => Verb::Replace,
         _ => Verb::Exec,
     };
+    let other_media = content
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.clone())
+        .filter(|k| *k != media_type)
+        .collect();
     Shape {
         verb,
         doc_key,
@@ -301,5 +329,16 @@ pub fn shape(doc: &Value, http: &str, op: &Value) -> Shape {
         list,
         more_arrays,
         envelope_fields,
+        other_media,
     }
+}
+
+/// The word a media type adds to a method name: `application/vnd.github.diff` → `diff`,
+/// `application/vnd.github.v3.star+json` → `star`, `application/sarif+json` → `sarif`,
+/// `text/html` → `html`.
+pub fn media_word(media: &str) -> String {
+    let m = media.split(';').next().unwrap_or(media).trim();
+    let m = m.strip_suffix("+json").unwrap_or(m);
+    let last = m.rsplit(['/', '.']).next().unwrap_or(m);
+    super::naming::ident(last)
 }
