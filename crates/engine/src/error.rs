@@ -14,11 +14,12 @@ pub enum Error {
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
     /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
+    /// Boxed: errors stay small.
     #[error(transparent)]
-    Commit(#[from] crate::write::CommitError),
-    /// A write statement reaches no method, or several.
+    Commit(Box<crate::write::CommitError>),
+    /// A write statement reaches no method, or several (boxed: errors stay small).
     #[error(transparent)]
-    Choose(#[from] crate::write::ChooseError),
+    Choose(Box<crate::write::ChooseError>),
     /// Reading or writing a file or stream failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -28,6 +29,18 @@ pub enum Error {
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
+}
+
+impl From<crate::write::CommitError> for Error {
+    fn from(e: crate::write::CommitError) -> Self {
+        Error::Commit(Box::new(e))
+    }
+}
+
+impl From<crate::write::ChooseError> for Error {
+    fn from(e: crate::write::ChooseError) -> Self {
+        Error::Choose(Box::new(e))
+    }
 }
 
 /// What kind of failure an error is, for front ends that report a code (Postgres's SQLSTATE).
@@ -103,18 +116,16 @@ impl Error {
                 | H::Bound { .. }
                 | H::LinkLoop { .. } => ErrorKind::Upstream,
             },
-            Error::Commit(crate::write::CommitError::NeedsConfirmation(_)) => {
-                ErrorKind::NeedsConfirmation
-            }
-            Error::Commit(crate::write::CommitError::Failed(f)) if f.interrupted() => {
-                ErrorKind::Cancelled
-            }
-            Error::Commit(_) => ErrorKind::Upstream,
-            Error::Choose(crate::write::ChooseError::Unsupported { .. }) => ErrorKind::NotSupported,
-            Error::Choose(crate::write::ChooseError::NoMethod { .. }) => {
-                ErrorKind::MissingParameter
-            }
-            Error::Choose(crate::write::ChooseError::Ambiguous { .. }) => ErrorKind::Ambiguous,
+            Error::Commit(c) => match c.as_ref() {
+                crate::write::CommitError::NeedsConfirmation(_) => ErrorKind::NeedsConfirmation,
+                crate::write::CommitError::Failed(f) if f.interrupted() => ErrorKind::Cancelled,
+                crate::write::CommitError::Failed(_) => ErrorKind::Upstream,
+            },
+            Error::Choose(c) => match c.as_ref() {
+                crate::write::ChooseError::Unsupported { .. } => ErrorKind::NotSupported,
+                crate::write::ChooseError::NoMethod { .. } => ErrorKind::MissingParameter,
+                crate::write::ChooseError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            },
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
         }

@@ -293,16 +293,15 @@ pub fn call_in_run(
         run_id,
     );
     w.intent()?;
+    let req = client
+        .request(&method.http_method, &url)?
+        .headers(&method.headers)
+        .scopes(&scopes)
+        .body(body.as_ref())
+        .stop(stop);
     let sent = match &slot {
-        Some(slot) => client.send_in_slot(
-            slot,
-            &method.http_method,
-            &url,
-            &scopes,
-            body.as_ref(),
-            stop,
-        ),
-        None => client.send_with(&method.http_method, &url, &scopes, body.as_ref(), stop),
+        Some(slot) => client.send_request_in_slot(slot, &req),
+        None => client.send_request(&req),
     };
     match sent {
         Ok(sent) => {

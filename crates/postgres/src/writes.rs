@@ -211,6 +211,14 @@ unsafe extern "C-unwind" fn on_subxact(
     });
 }
 
+fn requests(n: usize) -> String {
+    if n == 1 {
+        "1 request".into()
+    } else {
+        format!("{n} requests")
+    }
+}
+
 /// Pre-commit: check the bulk rule over every table, then send every queued write; a refusal
 /// or a failure fails the COMMIT (a refusal sends nothing).
 fn send_pending() {
@@ -240,21 +248,24 @@ fn send_pending() {
     // The queue is empty now: the commit decides what happens to the batch.
     let mut unused = write::WriteQueue::default();
     match write::commit_batch(&mut unused, batch, &options, &stop) {
-        Ok(Committed::Sent(report)) => pgrx::ereport!(
-            PgLogLevel::NOTICE,
-            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-            format!(
-                "github-sql: COMMIT sent {} request{} to GitHub ({})\n{}",
-                report.deleted_count() + report.writes.len(),
-                if report.deleted_count() + report.writes.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                report.headline().replace('\n', "; "),
-                report.tail()
+        Ok(Committed::Sent(report)) => {
+            let n = report.deleted_count() + report.writes.len();
+            let what = if report.writes.is_empty() {
+                let tables: Vec<&str> = report.deleted.iter().map(|(t, _)| t.as_str()).collect();
+                format!("DELETE sent {} to GitHub for {}", requests(n), tables.join(" and "))
+            } else {
+                format!(
+                    "COMMIT sent {} to GitHub ({})",
+                    requests(n),
+                    report.headline().replace('\n', "; ")
+                )
+            };
+            pgrx::ereport!(
+                PgLogLevel::NOTICE,
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                format!("github-sql: {what}\n{}", report.tail())
             )
-        ),
+        }
         Ok(_) => {}
         Err(CommitError::NeedsConfirmation(c)) => pgrx::ereport!(
             PgLogLevel::ERROR,

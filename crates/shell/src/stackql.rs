@@ -498,7 +498,7 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
             }
             _ => return Ok(None),
         };
-        if values.iter().any(|v| *v == Value::Null) {
+        if values.contains(&Value::Null) {
             return Ok(None);
         }
         if given.iter().any(|(n, _)| *n == param) {
@@ -530,7 +530,11 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
         Err(github_sql::write::ChooseError::NoMethod { .. }) if !r.select.is_empty() => {
             return Ok(None)
         }
-        Err(e) => return Err(github_sql::Error::Write(e.into())),
+        Err(e) => {
+            return Err(github_sql::Error::from(
+                github_sql::scan::RowWriteError::from(e),
+            ))
+        }
     };
     if choice.needs_rows() {
         return Ok(None);

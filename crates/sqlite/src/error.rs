@@ -16,11 +16,12 @@ pub enum Error {
     #[error(transparent)]
     Http(#[from] http::HttpError),
     /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
+    /// Boxed: errors stay small.
     #[error(transparent)]
-    Commit(#[from] write::CommitError),
-    /// A write statement reaches no method, several, or a row lacks a parameter.
+    Commit(Box<write::CommitError>),
+    /// A write statement reaches no method, several, or a row lacks a parameter (boxed).
     #[error(transparent)]
-    Write(#[from] github_sql_engine::scan::RowWriteError),
+    Write(Box<github_sql_engine::scan::RowWriteError>),
     /// A dry run's COMMIT: nothing was sent (the front end shows what would have been).
     #[error("dry run: nothing was sent")]
     DryRun,
@@ -43,11 +44,17 @@ impl From<github_sql_engine::Error> for Error {
             E::Plan(e) => Error::Plan(e),
             E::Http(e) => Error::Http(e),
             E::Commit(e) => Error::Commit(e),
-            E::Choose(e) => Error::Write(e.into()),
+            E::Choose(e) => Error::Write(Box::new((*e).into())),
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
             E::Journal(j) => Error::Usage(j.to_string()),
         }
+    }
+}
+
+impl From<github_sql_engine::scan::RowWriteError> for Error {
+    fn from(e: github_sql_engine::scan::RowWriteError) -> Self {
+        Error::Write(Box::new(e))
     }
 }
 

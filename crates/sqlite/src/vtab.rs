@@ -288,7 +288,7 @@ impl ResourceTable {
             _ => Verb::Replace,
         };
         let m = write::choose(resource, write_verb, &given, Rows::Direct)
-            .map_err(|e| crate::Error::Write(e.into()))?
+            .map_err(|e| crate::Error::from(github_sql_engine::scan::RowWriteError::from(e)))?
             .method;
         let _ = candidates;
         let method = &resource.methods[m];
@@ -357,7 +357,7 @@ impl UpdateVTab<'_> for ResourceTable {
             // A row whose DELETE cannot be planned fails the statement: nothing is queued.
             let target = match target {
                 Some(Ok(t)) => t,
-                Some(Err(e)) => return Err(crate::Error::Write(e).into()),
+                Some(Err(e)) => return Err(crate::Error::from(e).into()),
                 None => return Err(self.refuse("DELETE")),
             };
             let table = self.spec.table.clone();

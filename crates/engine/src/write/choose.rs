@@ -100,7 +100,7 @@ impl Choice {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChooseError {
     /// The table has no method for the verb.
-    #[error("{table} has no {verb} method; it supports {supported}")]
+    #[error("{table} supports {supported}; {verb} is not supported")]
     Unsupported {
         /// Table name.
         table: String,

@@ -126,6 +126,8 @@ pub struct CommitFailure {
     pub total: usize,
     /// Whether every row was a DELETE (the summary then speaks of rows deleted).
     pub deletes_only: bool,
+    /// The tables of the COMMIT, in queue order.
+    pub tables: Vec<String>,
     /// (row, message) for each failed row.
     pub failed: Vec<(String, String)>,
     /// (row, message) for a write whose outcome could not be established (it may have happened).
@@ -153,18 +155,7 @@ impl CommitFailure {
 
     fn render(&self) -> String {
         let done = self.report.deleted_count() + self.report.writes.len();
-        let tables: Vec<&str> = self
-            .report
-            .deleted
-            .iter()
-            .map(|(t, _)| t.as_str())
-            .chain(self.not_sent.iter().map(|(t, _)| t.as_str()))
-            .fold(Vec::new(), |mut v, t| {
-                if !v.contains(&t) {
-                    v.push(t);
-                }
-                v
-            });
+        let tables: Vec<&str> = self.tables.iter().map(String::as_str).collect();
         let what = if self.deletes_only {
             format!("DELETE on {} deleted", tables.join(" and "))
         } else {
@@ -456,14 +447,15 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             stop_all = true;
             continue;
         }
-        let result = client.send_in_slot(
-            &slot,
-            &method.http_method,
-            &url,
-            &scopes,
-            body.as_ref(),
-            stop,
-        );
+        let result = client.request(&method.http_method, &url).and_then(|req| {
+            // The method's fixed headers go out on writes too (one request path).
+            let req = req
+                .headers(&method.headers)
+                .scopes(&scopes)
+                .body(body.as_ref())
+                .stop(stop);
+            client.send_request_in_slot(&slot, &req)
+        });
         drop(slot);
         let (status, request_id) = match &result {
             Ok(s) => (Some(s.status), s.request_id.clone()),
@@ -534,6 +526,12 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
     Err(CommitFailure {
         total,
         deletes_only: batch.writes().next().is_none(),
+        tables: batch.entries.iter().fold(Vec::new(), |mut v, q| {
+            if !v.contains(&q.table.resource.name) {
+                v.push(q.table.resource.name.clone());
+            }
+            v
+        }),
         failed,
         unknown,
         not_sent,
