@@ -107,11 +107,13 @@ impl Error {
                 H::NotFound { .. } => ErrorKind::NotFound,
                 H::BadPathParam { .. } | H::Unprocessable { .. } => ErrorKind::BadValue,
                 H::BadBaseUrl { .. } | H::InsecureUrl { .. } => ErrorKind::Config,
+                H::BadDownload { .. } => ErrorKind::BadValue,
                 H::Interrupted => ErrorKind::Cancelled,
                 H::Registry(r) => r.kind(),
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }
+                | H::NotText { .. }
                 | H::ForeignLink { .. }
                 | H::Bound { .. }
                 | H::LinkLoop { .. } => ErrorKind::Upstream,

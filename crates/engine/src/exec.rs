@@ -293,12 +293,16 @@ pub fn call_in_run(
         run_id,
     );
     w.intent()?;
-    let req = client
+    let mut req = client
         .request(&method.http_method, &url)?
         .headers(&method.headers)
         .scopes(&scopes)
         .body(body.as_ref())
         .stop(stop);
+    if method.returns == crate::spec::Returns::Redirect {
+        // A download: its target's URL is the result; the file is fetched only when asked for.
+        req = req.answer_redirects();
+    }
     let sent = match &slot {
         Some(slot) => client.send_request_in_slot(slot, &req),
         None => client.send_request(&req),

@@ -38,6 +38,11 @@ fn rows(n: u64) -> String {
 
 /// A JSON answer as a result set: an object is one row, an array of objects one row each.
 fn json_result(body: serde_json::Value) -> ResultSet {
+    // A text answer (Markdown as HTML, zen, a diff) is one row of one `content` column.
+    let body = match body {
+        serde_json::Value::String(text) => serde_json::json!({ "content": text }),
+        other => other,
+    };
     let items = match body {
         serde_json::Value::Array(a) => a,
         other => vec![other],

@@ -51,6 +51,10 @@ const CURATED: [&str; 2] = ["packages", "registry"];
 const LIST_ONLY_PAIRS: usize = 188;
 /// Lookups of a get by a row field named otherwise than its parameter (`id` for `comment_id`).
 const ID_LOOKUPS: usize = 97;
+/// Methods answering text (Markdown as HTML, zen, a commit's diff …) and downloads answering a
+/// redirect, in the generated services.
+const TEXT_ANSWERS: usize = 9;
+const REDIRECT_ANSWERS: usize = 8;
 
 fn generated_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../provider-spec-generated")
@@ -1488,4 +1492,150 @@ fn the_shell_uses_the_get_and_reads_envelopes() {
         )
     );
     assert_eq!(gets(), ["GET /search/issues?q=repo%3Ao%2Fr&per_page=100"]);
+}
+
+/// For EVERY method of the generated provider whose answer is not JSON: a text answer (Markdown
+/// as HTML, zen, a commit as a diff or a patch) and a download's redirect. Each is called
+/// through its SQLite function with its required arguments:
+///
+/// - a text answer is the text the fake sent, asked for with the method's media type as
+///   `Accept`;
+/// - a redirect is `{"status": 302, "location": …}` with the target on another host, and nothing
+///   is fetched from it; `github_sql_download(location)` then fetches its bytes, without the
+///   token.
+#[test]
+fn every_text_and_redirect_answer() {
+    let env = setup();
+    let base = env.fake.base_url();
+    let mut failures = Vec::new();
+    let (mut texts, mut redirects) = (0, 0);
+    for resource in env.provider.resources() {
+        if CURATED.contains(&resource.service.as_str()) {
+            continue;
+        }
+        for m in &resource.methods {
+            if !matches!(m.returns, Returns::Text | Returns::Redirect) {
+                continue;
+            }
+            let id = format!("{}.{}", resource.id, m.name);
+            if !resource
+                .exec
+                .iter()
+                .any(|&i| resource.methods[i].name == m.name)
+            {
+                failures.push(format!("{id}: not callable with EXEC"));
+                continue;
+            }
+            let given: Vec<&Param> = m.required().collect();
+            let mut args = Vec::new();
+            for p in &given {
+                args.push(to_sqlite(&Value::Text(format!("@{}", p.name))));
+                args.push(to_sqlite(&value_for(p)));
+            }
+            let placeholders = vec!["?"; args.len()].join(", ");
+            let sql = format!("SELECT {}({placeholders})", m.function);
+            env.fake.clear_requests();
+            let result: Result<String, String> = env
+                .conn
+                .query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
+                .map_err(|e| common::error_text(&e));
+            let log = env.fake.requests();
+            let mut path = m.path.clone();
+            for p in given.iter().filter(|p| p.location == ParamLocation::Path) {
+                path = path.replace(&format!("{{{}}}", p.name), &api_text_for(p));
+            }
+            let result = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("{id}: {sql}: {e}"));
+                    continue;
+                }
+            };
+            if log.len() != 1 || log[0].path != path || log[0].method != m.http_method {
+                failures.push(format!(
+                    "{id}: expected one {} {path}, got {:?}",
+                    m.http_method,
+                    log.iter().map(common::describe).collect::<Vec<_>>()
+                ));
+                continue;
+            }
+            let accept = log[0].accept.clone();
+            let Some(answer) = env.fake.schema_routes().and_then(|s| {
+                s.answer_accept(&m.http_method, &path, None, accept.as_deref())
+                    .map(|a| (a.text, a.location, a.status))
+            }) else {
+                failures.push(format!("{id}: the fake has no answer"));
+                continue;
+            };
+            match m.returns {
+                Returns::Redirect => {
+                    redirects += 1;
+                    let want_location = format!(
+                        "{}{}",
+                        github_sql_fake::other_host(&base),
+                        answer.1.unwrap_or_default()
+                    );
+                    let got: Json = serde_json::from_str(&result).unwrap_or(Json::Null);
+                    if got != serde_json::json!({"status": answer.2, "location": want_location}) {
+                        failures.push(format!(
+                            "{id}: answered {result}, expected the location {want_location}"
+                        ));
+                        continue;
+                    }
+                    env.fake.clear_requests();
+                    let bytes: Result<Vec<u8>, String> = env
+                        .conn
+                        .query_row("SELECT github_sql_download(?)", [&want_location], |r| {
+                            r.get(0)
+                        })
+                        .map_err(|e| common::error_text(&e));
+                    let target =
+                        want_location.trim_start_matches(&github_sql_fake::other_host(&base));
+                    match bytes {
+                        Ok(b) if b == github_sql_fake::download_bytes(target) => {}
+                        Ok(b) => failures.push(format!("{id}: downloaded {} other bytes", b.len())),
+                        Err(e) => failures.push(format!("{id}: github_sql_download: {e}")),
+                    }
+                    let log = env.fake.requests();
+                    if log.len() != 1 || log[0].path != target || log[0].authorization.is_some() {
+                        failures.push(format!(
+                            "{id}: the download sent {:?} (authorization: {:?})",
+                            log.iter().map(common::describe).collect::<Vec<_>>(),
+                            log.first().map(|r| r.authorization.is_some())
+                        ));
+                    }
+                }
+                _ => {
+                    texts += 1;
+                    let media = m
+                        .headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
+                        .map(|(_, v)| v.clone());
+                    if accept != media {
+                        failures.push(format!(
+                            "{id}: sent Accept {accept:?}, its media type is {media:?}"
+                        ));
+                    }
+                    let want = answer.0.map(|(_, t)| t).unwrap_or_default();
+                    if result != want {
+                        failures.push(format!("{id}: answered {result:?}, the fake sent {want:?}"));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "answers that are not JSON: {texts} text answers, {redirects} redirects; {} failures",
+        failures.len()
+    );
+    for f in &failures {
+        println!("  FAIL {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures (see above)",
+        failures.len()
+    );
+    assert_eq!((texts, redirects), (TEXT_ANSWERS, REDIRECT_ANSWERS));
 }

@@ -63,6 +63,7 @@ pub fn register_with(
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state.clone())?;
     functions::register_last_writes(conn, state.clone())?;
+    functions::register_download(conn, engine, state.clone())?;
     queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;
