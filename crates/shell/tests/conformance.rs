@@ -1639,3 +1639,80 @@ fn every_text_and_redirect_answer() {
     );
     assert_eq!((texts, redirects), (TEXT_ANSWERS, REDIRECT_ANSWERS));
 }
+
+/// Answers that are not JSON through the `github-sql` binary: EXEC shows a text answer as one
+/// `content` column, a download's redirect as its `status` and `location` (nothing fetched),
+/// a `205 Reset Content` as done; `github_sql_download` fetches the file without the token.
+#[test]
+fn the_shell_shows_text_redirect_and_empty_answers() {
+    let env = setup();
+    let run = |sql: &str| -> (String, String) {
+        env.fake.clear_requests();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_github-sql"))
+            .args(["exec", "-o", "csv", sql])
+            .env("GITHUB_SQL_PROVIDER_DIR", generated_root())
+            .env("GITHUB_API_URL", env.fake.base_url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_SQL_JOURNAL", "off")
+            .env("GITHUB_SQL_WRITE_DELAY_MS", "0")
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let schema = env.fake.schema_routes().expect("schema routes");
+    // Zen: text/plain.
+    let (out, _) = run("EXEC github.meta.meta.get_zen");
+    let zen = schema
+        .answer("GET", "/zen", None)
+        .and_then(|a| a.text)
+        .expect("zen")
+        .1;
+    assert_eq!(out, format!("content\n\"{}\"\n", zen.replace('"', "\"\"")));
+    // A commit as a diff: the method's media type is the Accept sent.
+    let (out, _) =
+        run("EXEC github.repos.commits.get_commit_diff @owner='o', @repo='r', @ref='main'");
+    let log = env.fake.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].accept.as_deref(),
+        Some("application/vnd.github.diff")
+    );
+    assert!(
+        out.starts_with("content\n") && out.contains("application/vnd.github.diff"),
+        "{out}"
+    );
+    // A download: its location, not followed.
+    let (out, _) = run(
+        "EXEC github.repos.contents.download_zipball_archive @owner='o', @repo='r', @ref='main'",
+    );
+    let location = format!(
+        "{}/_downloads/repos/o/r/zipball/main",
+        github_sql_fake::other_host(&env.fake.base_url())
+    );
+    assert_eq!(out, format!("status,location\n302,{location}\n"));
+    assert_eq!(env.fake.requests().len(), 1, "the file is not fetched");
+    // The bytes, asked for: no token goes to the other host.
+    let (out, _) = run(&format!(
+        "SELECT length(github_sql_download('{location}')) AS n"
+    ));
+    let want = github_sql_fake::download_bytes("/_downloads/repos/o/r/zipball/main").len();
+    assert_eq!(out, format!("n\n{want}\n"));
+    let log = env.fake.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].authorization, None);
+    // 205 Reset Content: a plain success.
+    let (out, err) = run("EXEC github.activity.notifications.mark_thread_as_read @thread_id=7");
+    assert_eq!(out, "");
+    assert!(err.contains("mark_thread_as_read"), "{err}");
+    let log = env.fake.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].method.as_str(), log[0].status), ("PATCH", 205));
+}

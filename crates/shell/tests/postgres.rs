@@ -1363,4 +1363,25 @@ fn a_get_wins_with_its_key_or_a_list_only_filter_and_envelopes_give_their_items(
         pg.gets(),
         vec!["/search/issues?q=repo%3Ao%2Fr&per_page=100".to_string()]
     );
+    // A text answer is a JSON string; a download's redirect its location, nothing fetched.
+    let zen = schema
+        .answer("GET", "/zen", None)
+        .and_then(|a| a.text)
+        .expect("zen")
+        .1;
+    pg.fake.clear_requests();
+    let out = pg.ok("SELECT meta.get_zen() #>> '{}'");
+    assert_eq!(out, zen.trim_end());
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT repos.download_zipball_archive(owner => 'o', repo => 'r', ref => 'main')->>'location'",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{}/_downloads/repos/o/r/zipball/main",
+            github_sql_fake::other_host(&pg.fake.base_url())
+        )
+    );
+    assert_eq!(pg.gets(), vec!["/repos/o/r/zipball/main".to_string()]);
 }
