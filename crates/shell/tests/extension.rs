@@ -200,6 +200,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     .into();
     let mut functions: std::collections::BTreeSet<String> = [
         "github_sql_confirm_deletes",
+        "github_sql_download",
         "github_sql_last_writes",
         "github_sql_version",
         "regexp",
