@@ -10,16 +10,19 @@ use crate::journal;
 use crate::plan::{self, Bound, PlanError};
 use crate::spec::{Method, Resource};
 
-/// Scopes to name in a 403: the method's, plus `repo` for repository-scoped package types.
+/// Scopes to name in a 403: the method's, plus those the document adds for the values bound
+/// (`x-github-sql-scopes.extra`: a maven package also needs `repo`).
 pub fn scopes_for(resource: &Resource, method: &Method, bound: &Bound) -> Vec<String> {
     let mut scopes = method.scopes.clone();
-    let repo_scoped = bound
-        .path
-        .iter()
-        .chain(bound.query.iter())
-        .any(|(k, v)| k == "package_type" && resource.repo_scoped_types.contains(v));
-    if repo_scoped && !scopes.iter().any(|s| s == "repo") {
-        scopes.push("repo".into());
+    for extra in &resource.extra_scopes {
+        let applies = bound
+            .path
+            .iter()
+            .chain(bound.query.iter())
+            .any(|(k, v)| *k == extra.param && extra.values.contains(v));
+        if applies && !scopes.contains(&extra.scope) {
+            scopes.push(extra.scope.clone());
+        }
     }
     scopes
 }
