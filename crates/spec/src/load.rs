@@ -30,7 +30,8 @@
 //!   adds a column read from a nested key; a one-segment path (`media_type: mediaType`) renames
 //!   the top-level field's column instead.
 //! - **Token scopes per service.** `x-github-sql-scopes: {get: [read:packages], delete: […],
-//!   repoScopedPackageTypes: [maven]}` at the top of a service document: the scopes a 403 or a
+//!   extra: [{param: package_type, values: [maven], scope: repo, why: …}]}` at the top of a
+//!   service document: the scopes a 403 or a
 //!   missing token names for its methods (provider.yaml's `config.scopes` is the default).
 //! - **Computed columns.** `x-github-sql.computedColumns: {column: {from: …, description: …}}`
 //!   with `from` one of `body-sha256` (`sha256:<hex>` of the body: a manifest's digest),
@@ -283,7 +284,7 @@ struct Config {
     /// `per_page` parameter at its maximum (there is no provider-wide `pageSize`).
     per_method_page_size: bool,
     scopes: HashMap<String, Vec<String>>,
-    repo_scoped_types: Vec<String>,
+    extra_scopes: Vec<ExtraScope>,
 }
 
 fn read_config(config: &Value) -> Config {
@@ -302,7 +303,7 @@ fn read_config(config: &Value) -> Config {
     if let Some(k) = pag["requestToken"]["key"].as_str() {
         engine_params.push(k.to_string());
     }
-    let (scopes, repo_scoped_types) = read_scopes(&config["scopes"]);
+    let (scopes, extra_scopes) = read_scopes(&config["scopes"]);
     Config {
         pagination: Pagination {
             page_size,
@@ -310,13 +311,13 @@ fn read_config(config: &Value) -> Config {
         },
         per_method_page_size: false,
         scopes,
-        repo_scoped_types,
+        extra_scopes,
     }
 }
 
-/// Token scopes per HTTP method (`get: [read:packages]`) and the package types that also need
-/// `repo`, from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
-fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
+/// Token scopes per HTTP method (`get: [read:packages]`) and the scopes parameter values add
+/// (`extra`), from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
+fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<ExtraScope>) {
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -329,12 +330,25 @@ fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
     let mut scopes = HashMap::new();
     if let Some(m) = v.as_object() {
         for (k, v) in m {
-            if k != "repoScopedPackageTypes" {
+            if k != "extra" {
                 scopes.insert(k.to_ascii_uppercase(), strings(v));
             }
         }
     }
-    (scopes, strings(&v["repoScopedPackageTypes"]))
+    let extra = v["extra"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(ExtraScope {
+                param: e["param"].as_str()?.to_string(),
+                values: strings(&e["values"]),
+                scope: e["scope"].as_str()?.to_string(),
+                why: e["why"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect();
+    (scopes, extra)
 }
 
 /// GitHub's paging query parameters, which the engine owns when a service pages by the Link header.
@@ -353,7 +367,7 @@ fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
     // service must not name the packages scopes.
     let mut config = config.clone();
     if doc.root["x-github-sql-scopes"].is_object() {
-        (config.scopes, config.repo_scoped_types) = read_scopes(&doc.root["x-github-sql-scopes"]);
+        (config.scopes, config.extra_scopes) = read_scopes(&doc.root["x-github-sql-scopes"]);
     }
     let pag = [
         doc.root.pointer("/x-stackQL-config/pagination"),
@@ -1105,7 +1119,7 @@ fn load_resource(
         update,
         replace,
         pagination,
-        repo_scoped_types: config.repo_scoped_types.clone(),
+        extra_scopes: config.extra_scopes.clone(),
         notes,
         examples,
         server: None,

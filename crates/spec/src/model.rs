@@ -324,8 +324,9 @@ pub struct Resource {
     pub replace: Vec<usize>,
     /// Pagination settings.
     pub pagination: Pagination,
-    /// Package types (values of a `package_type` parameter) that also need the `repo` scope.
-    pub repo_scoped_types: Vec<String>,
+    /// Scopes every method also needs when a parameter has certain values
+    /// (`x-github-sql-scopes.extra`: maven packages need `repo`).
+    pub extra_scopes: Vec<ExtraScope>,
     /// Prose sections for the reference page (`x-github-sql.notes`).
     pub notes: Vec<Note>,
     /// Example queries for the reference page (`x-github-sql.examples`).
@@ -354,6 +355,20 @@ pub struct SoftDelete {
     pub restore: String,
     /// How many days a deleted row can be restored.
     pub days: u32,
+}
+
+/// A scope every method of a service also needs when one of its parameters has one of `values`
+/// (`x-github-sql-scopes: {extra: [{param: package_type, values: [maven], scope: repo, why: …}]}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraScope {
+    /// The parameter (`package_type`).
+    pub param: String,
+    /// Its values that need the scope (`maven`).
+    pub values: Vec<String>,
+    /// The scope (`repo`).
+    pub scope: String,
+    /// Why, for the reference pages.
+    pub why: String,
 }
 
 /// How requests to a service's own server authenticate.

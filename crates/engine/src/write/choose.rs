@@ -338,7 +338,7 @@ mod tests {
             update: Vec::new(),
             replace: Vec::new(),
             pagination: Default::default(),
-            repo_scoped_types: Vec::new(),
+            extra_scopes: Vec::new(),
             notes: Vec::new(),
             examples: Vec::new(),
             server: None,
