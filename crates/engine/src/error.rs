@@ -25,6 +25,9 @@ pub enum Error {
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
+    /// A `GITHUB_SQL_*` setting holds a value it does not take.
+    #[error(transparent)]
+    Setting(#[from] crate::settings::SettingError),
 }
 
 /// What kind of failure an error is, for front ends that report a code (Postgres's SQLSTATE).
@@ -98,6 +101,7 @@ impl Error {
             Error::Delete(_) => ErrorKind::Upstream,
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
+            Error::Setting(_) => ErrorKind::Config,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod progress;
 pub mod rows;
 pub mod scan;
+pub mod settings;
 pub mod spec;
 pub mod value;
 

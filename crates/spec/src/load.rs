@@ -864,13 +864,29 @@ fn load_resource(
                 field: field.clone(),
             };
         }
-        if let Some(c) = columns.iter_mut().find(|c| c.name == p.name) {
-            // A parameter that is also a response field of the same name.
-            c.source = ColumnSource::ParamField {
-                param: p.name.clone(),
-                field: p.name.clone(),
-            };
-            continue;
+        if let Some(i) = columns.iter().position(|c| c.name == p.name) {
+            if columns[i].sql_type == SqlType::Json && p.sql_type != SqlType::Json {
+                // The response's field of that name is an object or array (a repository's
+                // `owner`) while the parameter is a value (a login): the column is the parameter,
+                // so `owner = 'octocat'` compares like-typed values in every front end, and the
+                // field moves to `<name>_object` (see `object_column_name`).
+                let renamed = object_column_name(&p.name, |n| columns.iter().any(|c| c.name == n));
+                columns[i].name = renamed;
+            } else {
+                // A parameter that is also a response field of the same name. A scalar field of
+                // another type (a workflow's numeric `workflow_id`, given as a number or a file
+                // name) is read into the parameter's type.
+                let c = &mut columns[i];
+                c.source = ColumnSource::ParamField {
+                    param: p.name.clone(),
+                    field: p.name.clone(),
+                };
+                if c.sql_type != p.sql_type {
+                    c.sql_type = p.sql_type;
+                    c.timestamp = false;
+                }
+                continue;
+            }
         }
         let source = match param_fields.get(&p.name) {
             Some(field) => ColumnSource::ParamField {
@@ -1032,6 +1048,17 @@ fn load_resource(
 }
 
 /// A column that echoes a parameter (what INSERT and UPDATE name to give it a value).
+/// The column name of a response field that an object-typed field gives up to a parameter of
+/// its name: `<name>_object` (`owner` → `owner_object`), with `_` appended while `taken` says
+/// the name is used.
+pub fn object_column_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut n = format!("{name}_object");
+    while taken(&n) {
+        n.push('_');
+    }
+    n
+}
+
 fn param_column(p: &Param, hidden: bool) -> Column {
     Column {
         name: p.name.clone(),
