@@ -1,26 +1,32 @@
 //! Every SQL block and shell command of README.md and docs/*.md runs against the demo, as the
-//! tag on the line before its fence says, so the docs change with the code:
+//! tag on the line before its fence says, so the docs change with the code. A tag is clauses
+//! separated by `;`, done in order (`<!-- test: example keep.sql; compare stderr -->`):
 //!
-//! - `<!-- test: run -->`: the commands (or the SQL, through `github-sql --demo exec -i`) must
-//!   succeed; `run, fails` expects a non-zero exit.
-//! - `<!-- test: compare [stdout|stderr|all]… [fails] [now=YYYY-MM-DD] [fake] [refresh] -->`: run,
-//!   and compare with the output blocks that follow (```text or ```json, one per stream named,
-//!   stdout when none is; `all` is stdout and stderr interleaved), after normalising ports
-//!   (`127.0.0.1:PORT`) and run ids (`RUN-ID`). With `now=DATE`, the shown output's times of
-//!   that day and the run's times within a day of now both read `NOW` (the fake stamps
-//!   `deleted_at` with the time of the run). `refresh` marks an output that the rework of writes
-//!   is expected to change (the DELETE and dry-run notes): still compared.
-//! - `<!-- test: example NAME -->`: the block is docs/examples/NAME, verbatim; later blocks of
-//!   the same page can run it as NAME. `<!-- test: file NAME -->`: the same, for a file that is
-//!   only on the page.
-//! - `<!-- test: postgres -->`: SQL for PostgreSQL, run through `github-sql serve` by
-//!   crates/shell/tests/postgres.rs.
-//! - `<!-- test: skip (REASON) -->`: not run, for the reason given.
+//! - `run`: the commands (or the SQL, through `github-sql --demo exec -i`; Python through
+//!   Debian's python3) must succeed; `run fails` expects a non-zero exit.
+//! - `compare [stdout|stderr|all]… [fails] [now=YYYY-MM-DD] [fake] [refresh]`: run, and compare
+//!   with the output blocks that follow (one per stream named, stdout when none is; `all` is
+//!   stdout and stderr interleaved), after normalising ports (`127.0.0.1:PORT`) and run ids
+//!   (`RUN-ID`); `--demo`'s first stderr line is left out unless the block shows it. With
+//!   `now=DATE`, the shown output's times of that day and the run's times within a day of now
+//!   both read `NOW` (the fake stamps `deleted_at` with the time of the run). `fake` starts the
+//!   project's fake GitHub with the demo data and points `GITHUB_API_URL`, `GITHUB_TOKEN` and
+//!   `GITHUB_SQL_REGISTRY_URL` at it (for the SQLite extension). `refresh` marks output that the
+//!   rework of writes is expected to change (DELETE and dry-run notes): it is compared all the
+//!   same.
+//! - `example NAME`: the block is docs/examples/NAME, verbatim; later blocks of the same page
+//!   can run it as NAME. `file NAME`: the same, for a file that is only on the page.
+//! - `postgres` (`postgres compare`): SQL for PostgreSQL, run through `github-sql serve` by
+//!   crates/shell/tests/postgres.rs (which compares psql's output with the block after it).
+//! - `skip (REASON)`: not run, for the reason given.
 //!
-//! Commands run in bash in a fresh directory with `github-sql` on PATH (`cargo run --release --`
-//! and `./target/release/github-sql` are that binary) and `target/release/libgithub_sql` meaning
-//! the built extension; GitHub's variables are unset, writes are not paced, and `fake` starts the
-//! project's fake GitHub with the demo data and points `GITHUB_API_URL` and `GITHUB_TOKEN` at it.
+//! Commands run in bash in a fresh directory per page with `github-sql` on PATH
+//! (`cargo run --release --` and `./target/release/github-sql` are that binary) and
+//! `target/release/libgithub_sql` meaning the built extension; GitHub's variables and the
+//! `GITHUB_SQL_*` settings are unset, and writes are not paced.
+//!
+//! `DOC_BLOCKS_UPDATE=1 cargo test --release -p github-sql-shell --test doc_blocks` writes what
+//! the commands printed into the output blocks that differ (review the diff before committing).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -384,6 +390,9 @@ impl Report {
     }
 }
 
+/// The line `--demo` starts with, on stderr.
+const DEMO_LINE: &str = "demo: sample data from the built-in fake GitHub at ";
+
 /// Languages that are code to run (the others show output, a file format or a description).
 const CODE: &[&str] = &["sh", "sql", "python", "rust"];
 
@@ -408,8 +417,13 @@ fn check_page(page: &Path, report: &mut Report) {
             }
             continue;
         };
-        // Clauses run in order: `example keep.sql; compare stderr`.
-        for clause in tag.split(';').map(str::trim) {
+        // Clauses run in order: `example keep.sql; compare stderr`. A skip's reason is the rest.
+        let clauses: Vec<&str> = if tag.starts_with("skip") {
+            vec![tag.as_str()]
+        } else {
+            tag.split(';').map(str::trim).collect()
+        };
+        for clause in clauses {
             let (kind, rest) = clause.split_once([' ', ',']).unwrap_or((clause, ""));
             let rest = rest.trim();
             match kind {
@@ -558,8 +572,17 @@ fn run_block(
             "stderr" => &err,
             _ => &all,
         };
+        // The docs leave out `--demo`'s first stderr line unless they show it.
+        let got = if shown.text.contains(DEMO_LINE) {
+            got.to_string()
+        } else {
+            got.lines()
+                .filter(|l| !l.starts_with(DEMO_LINE))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        };
         let want = normalise(&shown.text, true, c.now.as_deref());
-        let have = normalise(got, false, c.now.as_deref());
+        let have = normalise(&got, false, c.now.as_deref());
         if want != have {
             report.problems.push(format!(
                 "{}: {stream} differs from {}:\n--- shown\n{want}\n--- got\n{have}\n---",
