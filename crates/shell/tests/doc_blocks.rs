@@ -134,18 +134,14 @@ fn parse_compare(words: &str) -> Compare {
 
 /// Ports and run ids, which change with every run; with `now`, the times of the run.
 fn normalise(text: &str, shown: bool, now: Option<&str>) -> String {
+    let port = regex::Regex::new(r"127\.0\.0\.1:\d+").expect("re");
+    let run_id = regex::Regex::new(r"\b\d{8}T\d{6}Z-\d+-[0-9a-f]+\b").expect("re");
     let mut out = String::new();
     for line in text.lines() {
-        let mut l = line.trim_end().to_string();
-        l = replace_run_ids(&replace_ports(&l));
+        let l = port.replace_all(line.trim_end(), "127.0.0.1:PORT");
+        let mut l = run_id.replace_all(&l, "RUN-ID").into_owned();
         if let Some(day) = now {
-            l = replace_times(&l, |t| {
-                if shown {
-                    t.starts_with(day)
-                } else {
-                    near_now(t)
-                }
-            });
+            l = replace_times(&l, |t| if shown { t.starts_with(day) } else { near_now(t) });
         }
         out.push_str(&l);
         out.push('\n');
@@ -153,111 +149,18 @@ fn normalise(text: &str, shown: bool, now: Option<&str>) -> String {
     out.trim_end().to_string()
 }
 
-/// Replaces each match of `find` (the length of a match starting at a byte offset) by `with`.
-fn replace_matches(s: &str, with: &str, find: impl Fn(&[u8], usize) -> Option<usize>) -> String {
-    let bytes = s.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < s.len() {
-        match find(bytes, i) {
-            Some(len) => {
-                out.push_str(with);
-                i += len;
-            }
-            None => {
-                let ch = s[i..].chars().next().expect("char");
-                out.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-    }
-    out
-}
-
-/// `127.0.0.1:<port>` → `127.0.0.1:PORT`.
-fn replace_ports(s: &str) -> String {
-    replace_matches(s, "127.0.0.1:PORT", |b, i| {
-        let rest = b[i..].strip_prefix(b"127.0.0.1:")?;
-        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
-        (n > 0).then_some(10 + n)
-    })
-}
-
-/// A journal run id (`20261201T221501Z-4242-9f3a`) → `RUN-ID`.
-fn replace_run_ids(s: &str) -> String {
-    replace_matches(s, "RUN-ID", |b, i| {
-        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
-            return None;
-        }
-        let r = &b[i..];
-        let digits = |from: usize, n: usize| {
-            r.len() >= from + n && r[from..from + n].iter().all(u8::is_ascii_digit)
-        };
-        if !(digits(0, 8) && r.get(8) == Some(&b'T') && digits(9, 6) && r.get(15) == Some(&b'Z'))
-            || r.get(16) != Some(&b'-')
-        {
-            return None;
-        }
-        let pid = r[17..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let after = 17 + pid;
-        if pid == 0 || r.get(after) != Some(&b'-') {
-            return None;
-        }
-        let hex = r[after + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_hexdigit())
-            .count();
-        (hex > 0).then_some(after + 1 + hex)
-    })
-}
-
-/// Replaces RFC 3339 UTC times (`2026-11-25T20:36:13Z`, with optional fractions) that `pick`
-/// chooses by `NOW`.
+/// Replaces the RFC 3339 UTC times (`2026-11-25T20:36:13Z`, fractions too) that `pick` chooses
+/// by `NOW`.
 fn replace_times(s: &str, pick: impl Fn(&str) -> bool) -> String {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < s.len() {
-        let r = &b[i..];
-        let d = |k: usize| r.get(k).is_some_and(u8::is_ascii_digit);
-        let shape = r.len() >= 20
-            && (0..4).all(d)
-            && r[4] == b'-'
-            && d(5)
-            && d(6)
-            && r[7] == b'-'
-            && d(8)
-            && d(9)
-            && r[10] == b'T'
-            && d(11)
-            && d(12)
-            && r[13] == b':'
-            && d(14)
-            && d(15)
-            && r[16] == b':'
-            && d(17)
-            && d(18);
-        if shape {
-            let mut end = 19;
-            if r.get(19) == Some(&b'.') {
-                end = 20 + r[20..].iter().take_while(|c| c.is_ascii_digit()).count();
-            }
-            if r.get(end) == Some(&b'Z') {
-                let t = &s[i..i + end + 1];
-                if pick(t) {
-                    out.push_str("NOW");
-                } else {
-                    out.push_str(t);
-                }
-                i += end + 1;
-                continue;
-            }
+    let time = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z").expect("re");
+    time.replace_all(s, |c: &regex::Captures| {
+        if pick(&c[0]) {
+            "NOW".to_string()
+        } else {
+            c[0].to_string()
         }
-        let ch = s[i..].chars().next().expect("char");
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
+    })
+    .into_owned()
 }
 
 /// Whether a time is within a day of now (the run's own times).
@@ -664,4 +567,88 @@ fn the_normalising_rules() {
         replace_times("2026-11-25T20:06:08.210165Z DEBUG", |_| true),
         "NOW DEBUG"
     );
+}
+
+/// Every `GITHUB_SQL_*` setting is a row of docs/configuration.md's table and a flag in
+/// `--help` (with its variable), the token variables are named there too, and a value a setting
+/// does not take stops the binary with the variable and what it takes.
+#[test]
+fn settings_are_documented_and_checked() {
+    let config = std::fs::read_to_string(root().join("docs/configuration.md")).expect("page");
+    let help = Command::new(env!("CARGO_BIN_EXE_github-sql"))
+        .arg("--help")
+        .output()
+        .expect("help");
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for s in github_sql::settings::SETTINGS {
+        let row = format!("| `{}` | `--{}` |", s.name, s.flag());
+        assert!(config.contains(&row), "configuration.md has the row {row}");
+        assert!(
+            help.contains(&format!("--{} <VALUE>", s.flag()))
+                && help.contains(&format!("[env: {}", s.name)),
+            "--help lists --{} with {}:\n{help}",
+            s.flag(),
+            s.name
+        );
+    }
+    for v in [
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "STACKQL_GITHUB_PASSWORD",
+        "GITHUB_API_URL",
+    ] {
+        assert!(config.contains(&format!("| `{v}` |")), "configuration.md: {v}");
+        assert!(help.contains(v), "--help names {v}");
+    }
+    // Every GITHUB_SQL_* variable the code reads is a setting.
+    let mut named = std::collections::BTreeSet::new();
+    for dir in ["crates/engine/src", "crates/shell/src", "crates/sqlite/src", "crates/postgres/src"] {
+        let mut stack = vec![root().join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("dir").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).expect("source");
+                    for (i, _) in text.match_indices("\"GITHUB_SQL_") {
+                        let name: String = text[i + 1..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                            .collect();
+                        // A whole name, not a prefix (`"GITHUB_SQL_"`), and not a unit
+                        // test's own (`GITHUB_SQL_TEST_…`).
+                        if !name.ends_with('_') && !name.starts_with("GITHUB_SQL_TEST_") {
+                            named.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for name in &named {
+        assert!(
+            github_sql::settings::setting(name).is_some(),
+            "{name} is read by the code but is not in settings::SETTINGS"
+        );
+    }
+    // Values a setting does not take.
+    for (var, value, takes) in [
+        ("GITHUB_SQL_CONCURRENCY", "0", "a whole number, 1 or more"),
+        ("GITHUB_SQL_TIMEOUT", "abc", "a number of seconds greater than 0"),
+        ("GITHUB_SQL_CACHE", "maybe", "on, 1, true or yes; off, 0, false or no"),
+        ("GITHUB_SQL_LOG", "nonsense===", "a level (error, warn, info, debug, trace)"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_github-sql"))
+            .args(["--demo", "exec", "SELECT 1"])
+            .env(var, value)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{var}={value} is refused");
+        assert!(
+            err.contains(&format!("{var}={value:?} is not valid: {var} takes {takes}")),
+            "{var}={value}: {err}"
+        );
+    }
 }

@@ -873,18 +873,13 @@ fn load_resource(
                 let renamed = object_column_name(&p.name, |n| columns.iter().any(|c| c.name == n));
                 columns[i].name = renamed;
             } else {
-                // A parameter that is also a response field of the same name. A scalar field of
-                // another type (a workflow's numeric `workflow_id`, given as a number or a file
-                // name) is read into the parameter's type.
-                let c = &mut columns[i];
-                c.source = ColumnSource::ParamField {
+                // A parameter that is also a response field of the same name. A scalar field
+                // keeps its own type (a run's `workflow_id` is its workflow's number, which the
+                // parameter takes too, besides a file name).
+                columns[i].source = ColumnSource::ParamField {
                     param: p.name.clone(),
                     field: p.name.clone(),
                 };
-                if c.sql_type != p.sql_type {
-                    c.sql_type = p.sql_type;
-                    c.timestamp = false;
-                }
                 continue;
             }
         }
