@@ -1775,7 +1775,14 @@ components:
         );
         let ty = |c: &str| r.columns[r.column_index(c).expect(c)].sql_type;
         assert_eq!(ty("actor"), SqlType::Json, "anyOf [null, object]");
-        assert_eq!(ty("owner"), SqlType::Json, "allOf [object]");
+        // `owner` is also a parameter: the object field is `owner_object`, the column `owner`
+        // the parameter's text.
+        assert_eq!(ty("owner_object"), SqlType::Json, "allOf [object]");
+        assert_eq!(ty("owner"), SqlType::Text, "the parameter's type");
+        assert_eq!(
+            r.columns[r.column_index("owner").expect("owner")].source,
+            ColumnSource::Param("owner".into())
+        );
         assert_eq!(ty("payload"), SqlType::Json, "properties without a type");
         assert_eq!(ty("attempt"), SqlType::Integer, "the first member's type");
         assert_eq!(ty("note"), SqlType::Text, "no type at all");
