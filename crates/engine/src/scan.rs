@@ -606,7 +606,11 @@ mod echo_tests {
         assert_eq!(r.columns[col("owner")].sql_type, crate::spec::SqlType::Text);
         assert_eq!(scan.value(col("owner")), Value::Text("octo".into()));
         assert_eq!(scan.echoed_param(col("owner")), Some("owner"));
-        assert_eq!(scan.value(col("owner_object")), Value::Null, "the groups lack it");
+        assert_eq!(
+            scan.value(col("owner_object")),
+            Value::Null,
+            "the groups lack it"
+        );
         assert_eq!(scan.echoed_param(col("run_id")), Some("run_id"));
         assert!(matches!(scan.value(col("name")), Value::Text(_)));
     }

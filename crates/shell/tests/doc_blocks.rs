@@ -141,7 +141,13 @@ fn normalise(text: &str, shown: bool, now: Option<&str>) -> String {
         let l = port.replace_all(line.trim_end(), "127.0.0.1:PORT");
         let mut l = run_id.replace_all(&l, "RUN-ID").into_owned();
         if let Some(day) = now {
-            l = replace_times(&l, |t| if shown { t.starts_with(day) } else { near_now(t) });
+            l = replace_times(&l, |t| {
+                if shown {
+                    t.starts_with(day)
+                } else {
+                    near_now(t)
+                }
+            });
         }
         out.push_str(&l);
         out.push('\n');
@@ -597,12 +603,20 @@ fn settings_are_documented_and_checked() {
         "STACKQL_GITHUB_PASSWORD",
         "GITHUB_API_URL",
     ] {
-        assert!(config.contains(&format!("| `{v}` |")), "configuration.md: {v}");
+        assert!(
+            config.contains(&format!("| `{v}` |")),
+            "configuration.md: {v}"
+        );
         assert!(help.contains(v), "--help names {v}");
     }
     // Every GITHUB_SQL_* variable the code reads is a setting.
     let mut named = std::collections::BTreeSet::new();
-    for dir in ["crates/engine/src", "crates/shell/src", "crates/sqlite/src", "crates/postgres/src"] {
+    for dir in [
+        "crates/engine/src",
+        "crates/shell/src",
+        "crates/sqlite/src",
+        "crates/postgres/src",
+    ] {
         let mut stack = vec![root().join(dir)];
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(&d).expect("dir").flatten() {
@@ -635,9 +649,21 @@ fn settings_are_documented_and_checked() {
     // Values a setting does not take.
     for (var, value, takes) in [
         ("GITHUB_SQL_CONCURRENCY", "0", "a whole number, 1 or more"),
-        ("GITHUB_SQL_TIMEOUT", "abc", "a number of seconds greater than 0"),
-        ("GITHUB_SQL_CACHE", "maybe", "on, 1, true or yes; off, 0, false or no"),
-        ("GITHUB_SQL_LOG", "nonsense===", "a level (error, warn, info, debug, trace)"),
+        (
+            "GITHUB_SQL_TIMEOUT",
+            "abc",
+            "a number of seconds greater than 0",
+        ),
+        (
+            "GITHUB_SQL_CACHE",
+            "maybe",
+            "on, 1, true or yes; off, 0, false or no",
+        ),
+        (
+            "GITHUB_SQL_LOG",
+            "nonsense===",
+            "a level (error, warn, info, debug, trace)",
+        ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_github-sql"))
             .args(["--demo", "exec", "SELECT 1"])
@@ -647,7 +673,9 @@ fn settings_are_documented_and_checked() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{var}={value} is refused");
         assert!(
-            err.contains(&format!("{var}={value:?} is not valid: {var} takes {takes}")),
+            err.contains(&format!(
+                "{var}={value:?} is not valid: {var} takes {takes}"
+            )),
             "{var}={value}: {err}"
         );
     }
