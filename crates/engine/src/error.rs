@@ -13,9 +13,13 @@ pub enum Error {
     /// GitHub or the network failed.
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
-    /// Some of a DELETE's calls failed.
+    /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
+    /// Boxed: errors stay small.
     #[error(transparent)]
-    Delete(#[from] crate::exec::DeleteFailure),
+    Commit(Box<crate::write::CommitError>),
+    /// A write statement reaches no method, or several (boxed: errors stay small).
+    #[error(transparent)]
+    Choose(Box<crate::write::ChooseError>),
     /// Reading or writing a file or stream failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -28,6 +32,18 @@ pub enum Error {
     /// A `GITHUB_SQL_*` setting holds a value it does not take.
     #[error(transparent)]
     Setting(#[from] crate::settings::SettingError),
+}
+
+impl From<crate::write::CommitError> for Error {
+    fn from(e: crate::write::CommitError) -> Self {
+        Error::Commit(Box::new(e))
+    }
+}
+
+impl From<crate::write::ChooseError> for Error {
+    fn from(e: crate::write::ChooseError) -> Self {
+        Error::Choose(Box::new(e))
+    }
 }
 
 /// What kind of failure an error is, for front ends that report a code (Postgres's SQLSTATE).
@@ -59,6 +75,10 @@ pub enum ErrorKind {
     Cancelled,
     /// A bug in github-sql.
     Internal,
+    /// A bulk write the user has not confirmed; nothing was sent.
+    NeedsConfirmation,
+    /// A write statement could mean several methods; nothing was sent.
+    Ambiguous,
 }
 
 impl Error {
@@ -98,7 +118,16 @@ impl Error {
                 | H::Bound { .. }
                 | H::LinkLoop { .. } => ErrorKind::Upstream,
             },
-            Error::Delete(_) => ErrorKind::Upstream,
+            Error::Commit(c) => match c.as_ref() {
+                crate::write::CommitError::NeedsConfirmation(_) => ErrorKind::NeedsConfirmation,
+                crate::write::CommitError::Failed(f) if f.interrupted() => ErrorKind::Cancelled,
+                crate::write::CommitError::Failed(_) => ErrorKind::Upstream,
+            },
+            Error::Choose(c) => match c.as_ref() {
+                crate::write::ChooseError::Unsupported { .. } => ErrorKind::NotSupported,
+                crate::write::ChooseError::NoMethod { .. } => ErrorKind::MissingParameter,
+                crate::write::ChooseError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            },
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
             Error::Setting(_) => ErrorKind::Config,

@@ -424,6 +424,154 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
     assert_eq!(pg.requests("DELETE").len().to_string(), n, "{err}");
 }
 
+/// psql with a script on stdin and these variables, without ON_ERROR_STOP (the script goes on
+/// after an error, as psql's ON_ERROR_ROLLBACK intends): (stdout, stderr).
+fn psql_vars(pg: &Pg, vars: &[&str], script: &str) -> (String, String) {
+    use std::io::Write;
+    let mut cmd = Command::new("/usr/bin/psql");
+    cmd.args(["-X", "-A", "-t"]);
+    for v in vars {
+        cmd.args(["-v", v]);
+    }
+    let mut child = cmd
+        .arg(&pg.url)
+        .current_dir(&pg.dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("psql");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn transactions_in_the_wrapper_take_back_what_was_rolled_back() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let hw = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    let listed = pg.ok(&format!("SELECT id {hw} ORDER BY id LIMIT 12"));
+    let ids: Vec<&str> = listed.lines().filter(|l| !l.trim().is_empty()).collect();
+    let path = |id: &str| format!("/user/packages/npm/hello-world/versions/{id}");
+    // ROLLBACK TO SAVEPOINT takes back what was queued after the savepoint.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {hw} AND id = {a};\nSAVEPOINT s;\nDELETE {hw} AND id = {b};\nROLLBACK TO SAVEPOINT s;\nCOMMIT;\n",
+        a = ids[0],
+        b = ids[1]
+    ));
+    assert!(ok, "{err}");
+    assert_eq!(pg.requests("DELETE"), vec![path(ids[0])], "{err}");
+    // A PL/pgSQL block whose exception handler caught an error: its DELETE is not sent.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {hw} AND id = {c};\n\
+         DO $$ BEGIN DELETE {hw} AND id = {d}; RAISE EXCEPTION 'changed my mind'; \
+         EXCEPTION WHEN others THEN NULL; END $$;\nCOMMIT;\n",
+        c = ids[2],
+        d = ids[3]
+    ));
+    assert!(ok, "{err}");
+    assert_eq!(pg.requests("DELETE"), vec![path(ids[2])], "{err}");
+    // psql's ON_ERROR_ROLLBACK: a statement that failed halfway (after queueing rows) is taken
+    // back whole; the rest of the transaction commits.
+    pg.fake.clear_requests();
+    let (_, err) = psql_vars(
+        &pg,
+        &["ON_ERROR_ROLLBACK=on"],
+        &format!(
+            "BEGIN;\nDELETE {hw} AND id = {e};\n\
+             DELETE {hw} AND id >= {f} AND (CASE WHEN id = {g} THEN 1 / 0 ELSE 1 END) = 1;\nCOMMIT;\n",
+            e = ids[4],
+            f = ids[5],
+            g = ids[10]
+        ),
+    );
+    assert!(err.contains("division by zero"), "{err}");
+    assert_eq!(pg.requests("DELETE"), vec![path(ids[4])], "{err}");
+    // A later statement of the transaction never sees the rows queued for deletion.
+    pg.fake.clear_requests();
+    let (out, err, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {hw} AND name LIKE '0.0.%';\nSELECT count(*) {hw};\nSELECT count(*) {hw} AND name LIKE '0.0.%';\nCOMMIT;\nSELECT count(*) {hw};\n"
+    ));
+    assert!(ok, "{err}");
+    let counts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.chars().all(|c| c.is_ascii_digit()) && !l.is_empty())
+        .collect();
+    // 130 versions, 3 deleted above (the oldest ids, all named 0.0.x), 6 more named 0.0.x.
+    assert_eq!(counts, ["121", "0", "121"], "{out}\n{err}");
+    assert_eq!(pg.requests("DELETE").len(), 6, "{err}");
+}
+
+#[test]
+fn one_commit_in_the_wrapper_is_one_decision_and_one_run() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let hw = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    // Two versions of one table, and a whole package of another (which deletes every version
+    // of it): the whole COMMIT needs confirming, and a refused COMMIT sends nothing of either.
+    pg.fake.clear_requests();
+    let script = format!(
+        "BEGIN;\nDELETE {hw} AND name IN ('0.0.1', '0.0.2');\n\
+         DELETE FROM org_packages WHERE org = 'octo-org' AND package_type = 'npm' AND name = 'design-system';\n"
+    );
+    let (_, err, ok) = pg.script(&format!("{script}COMMIT;\n"));
+    assert!(!ok, "deleting a package needs confirming");
+    assert!(
+        err.contains("Nothing was sent")
+            && err.contains("deletes every version of the package")
+            && err.contains("confirm_deletes = 3"),
+        "{err}"
+    );
+    assert!(
+        pg.requests("DELETE").is_empty(),
+        "{:?}",
+        pg.requests("DELETE")
+    );
+    // Confirmed: both tables, one run, one NOTICE.
+    let (_, err, ok) = pg.script(&format!(
+        "{script}SET LOCAL github_sql.confirm_deletes = 3;\nCOMMIT;\n"
+    ));
+    assert!(ok, "{err}");
+    assert_eq!(pg.requests("DELETE").len(), 3, "{err}");
+    let run_id = err
+        .split("run_id '")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap_or_else(|| panic!("the NOTICE names its run: {err}"))
+        .to_string();
+    assert_eq!(
+        pg.ok("SELECT count(DISTINCT run_id) FROM github_sql_journal"),
+        "1",
+        "one COMMIT over two tables is one run"
+    );
+    assert_eq!(
+        pg.ok(&format!(
+            "SELECT count(DISTINCT resource) FROM github_sql_journal WHERE run_id = '{run_id}'"
+        )),
+        "2"
+    );
+    // SET LOCAL is used up by its transaction: the next bulk COMMIT is refused again.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {hw};\nCOMMIT;\n"));
+    assert!(!ok && err.contains("Nothing was sent"), "{err}");
+    assert!(pg.requests("DELETE").is_empty());
+}
+
 #[test]
 fn limit_is_pushed_down_only_when_it_cannot_shorten_the_result() {
     if !available() {
@@ -855,19 +1003,26 @@ fn tokens_are_hidden_from_the_roles_that_use_them() {
     let (out, err, ok) = superuser(&pg, &format!("SET ROLE alice; {mappings}"));
     assert!(ok, "{err}");
     assert_eq!(
-        out.trim(),
+        out.trim().lines().last().unwrap_or_default(),
         format!("alice:token={ALICE} public:NULL"),
         "alice sees her own token only"
     );
     let (out, err, ok) = superuser(&pg, &format!("SET ROLE bob; {mappings}"));
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), "alice:NULL public:NULL", "bob sees no token");
+    assert_eq!(
+        out.trim().lines().last().unwrap_or_default(),
+        "alice:NULL public:NULL",
+        "bob sees no token"
+    );
     // Each queries with its token: alice with hers, bob with the shared one.
     let count = "SELECT count(*) FROM own_packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
     for (role, token) in [("alice", ALICE), ("bob", SHARED)] {
         pg.fake.clear_requests();
         let (out, err, ok) = superuser(&pg, &format!("SET ROLE {role}; {count}"));
-        assert!(ok && out.trim() == "130", "{role}: {out} {err}");
+        assert!(
+            ok && out.trim().lines().last() == Some("130"),
+            "{role}: {out} {err}"
+        );
         let auth: Vec<Option<String>> = pg
             .fake
             .requests()

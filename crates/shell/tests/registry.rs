@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{env, error_text, Env};
+use std::time::{Duration, Instant};
+
+use common::{env, env_with, error_text, Env};
+use github_sql::http::{Bounds, ClientConfig, RetryPolicy};
 use github_sql_fake::sample::{demo_store, octo_app_manifests};
 use github_sql_fake::{Fault, Store};
 
@@ -441,4 +444,118 @@ fn retention_across_packages_and_organization() {
     run(&e, &example("org-wide.sql")).expect("org-wide");
     assert!(!want.is_empty());
     assert_eq!(deleted_ids(&e), sorted(want));
+}
+
+/// Requests the fake received for the registry's `/v2/` API.
+fn registry_requests(e: &Env) -> Vec<github_sql_fake::LoggedRequest> {
+    e.fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v2/"))
+        .collect()
+}
+
+fn manifest_query(digest: &str) -> String {
+    format!(
+        "SELECT digest FROM manifests WHERE owner = 'octocat' AND image = 'octo/app' AND reference = '{digest}'"
+    )
+}
+
+#[test]
+fn a_manifest_over_the_body_bound_is_a_clear_error() {
+    let e = env_with(demo_store(), |c| ClientConfig {
+        bounds: Bounds {
+            max_body: 1024 * 1024,
+            ..Bounds::default()
+        },
+        ..c
+    });
+    let m = octo_app_manifests();
+    e.fake
+        .push_fault(Fault::oversized(3 * 1024 * 1024).path_contains("/manifests/"));
+    let msg = e.error(&manifest_query(&m[1].digest()));
+    assert!(
+        msg.contains("over the response body size bound (1 MiB)"),
+        "{msg}"
+    );
+    assert!(msg.contains("GITHUB_SQL_MAX_BODY_MB"), "{msg}");
+    assert!(
+        msg.contains("/v2/octocat/octo/app/manifests/sha256"),
+        "{msg}"
+    );
+    assert_eq!(
+        registry_requests(&e).len(),
+        1,
+        "an answer over the bound is not retried"
+    );
+}
+
+#[test]
+fn a_registry_that_keeps_answering_503_stops_at_the_statement_deadline() {
+    let e = env_with(demo_store(), |c| ClientConfig {
+        bounds: Bounds {
+            deadline: Duration::from_secs(2),
+            ..Bounds::default()
+        },
+        retry: RetryPolicy {
+            tries: 1000,
+            base_backoff: Duration::from_millis(300),
+            max_backoff: Duration::from_millis(300),
+            ..RetryPolicy::default()
+        },
+        ..c
+    });
+    e.fake
+        .push_fault(Fault::error(503, "Service Unavailable").path_contains("/v2/"));
+    let m = octo_app_manifests();
+    let start = Instant::now();
+    let msg = e.error(&manifest_query(&m[1].digest()));
+    assert!(start.elapsed() < Duration::from_secs(10), "{msg}");
+    assert!(msg.contains("statement deadline bound (2 s)"), "{msg}");
+    assert!(msg.contains("GITHUB_SQL_DEADLINE"), "{msg}");
+    assert!(
+        msg.contains("the retry of GET /v2/octocat/octo/app/manifests/"),
+        "the retry wait itself stopped at the deadline: {msg}"
+    );
+    let sent = registry_requests(&e);
+    assert!(sent.len() >= 2, "it retried: {}", sent.len());
+    assert!(sent.iter().all(|r| r.status == 503));
+}
+
+#[test]
+fn sqlite_interrupt_ends_the_backoff_after_a_registry_503() {
+    let e = env_with(demo_store(), |c| ClientConfig {
+        retry: RetryPolicy {
+            base_backoff: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        },
+        ..c
+    });
+    e.fake
+        .push_fault(Fault::error(503, "Service Unavailable").path_contains("/v2/"));
+    let m = octo_app_manifests();
+    let handle = e.conn.get_interrupt_handle();
+    let fake = &e.fake;
+    let (msg, took) = std::thread::scope(|s| {
+        s.spawn(move || {
+            let start = Instant::now();
+            while !fake.requests().iter().any(|r| r.status == 503) {
+                assert!(start.elapsed() < Duration::from_secs(30), "never waited");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            handle.interrupt();
+        });
+        let start = Instant::now();
+        let msg = e.error(&manifest_query(&m[1].digest()));
+        (msg, start.elapsed())
+    });
+    assert!(msg.contains("interrupted"), "{msg}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert_eq!(
+        registry_requests(&e).len(),
+        1,
+        "no retry after the interrupt"
+    );
 }

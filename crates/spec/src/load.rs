@@ -16,11 +16,22 @@
 //!   contents API, a git `ref` such as `heads/feature-a`), which is read too.
 //! - **404 as an error.** `x-github-sql-notFound: error` on an operation makes a 404 fail the
 //!   statement instead of giving no rows (content that must exist: fail closed).
+//! - **Writes that always need confirming.** `x-github-sql-confirm: <why>` on an operation (a
+//!   package's delete: "deletes every version of the package") makes any DELETE that reaches it
+//!   need the user's say-so, as a bulk DELETE does.
+//! - **Soft deletes.** `x-github-sql.softDelete: {field: deleted_at, restore: <method>, days: 30}`
+//!   on a resource: a deleted row stays restorable for `days`; a GET shows it with `field` set.
+//!   An ambiguous DELETE answer is checked by that field, and a failed DELETE names the restore.
+//! - **Row → parameter mappings.** `x-github-sql.paramFields: {param: field}` on a resource: an
+//!   equality on the field's column fills the parameter (SELECT), and a scanned row supplies the
+//!   parameter from that field to DELETE, UPDATE and REPLACE ([`Resource::row_params`]). Writes
+//!   read a parameter from a row through these alone.
 //! - **Columns below the top level.** `x-github-sql.fieldPaths: {column: 'a.b'}` on a resource
 //!   adds a column read from a nested key; a one-segment path (`media_type: mediaType`) renames
 //!   the top-level field's column instead.
 //! - **Token scopes per service.** `x-github-sql-scopes: {get: [read:packages], delete: […],
-//!   repoScopedPackageTypes: [maven]}` at the top of a service document: the scopes a 403 or a
+//!   extra: [{param: package_type, values: [maven], scope: repo, why: …}]}` at the top of a
+//!   service document: the scopes a 403 or a
 //!   missing token names for its methods (provider.yaml's `config.scopes` is the default).
 //! - **Computed columns.** `x-github-sql.computedColumns: {column: {from: …, description: …}}`
 //!   with `from` one of `body-sha256` (`sha256:<hex>` of the body: a manifest's digest),
@@ -273,7 +284,7 @@ struct Config {
     /// `per_page` parameter at its maximum (there is no provider-wide `pageSize`).
     per_method_page_size: bool,
     scopes: HashMap<String, Vec<String>>,
-    repo_scoped_types: Vec<String>,
+    extra_scopes: Vec<ExtraScope>,
 }
 
 fn read_config(config: &Value) -> Config {
@@ -292,7 +303,7 @@ fn read_config(config: &Value) -> Config {
     if let Some(k) = pag["requestToken"]["key"].as_str() {
         engine_params.push(k.to_string());
     }
-    let (scopes, repo_scoped_types) = read_scopes(&config["scopes"]);
+    let (scopes, extra_scopes) = read_scopes(&config["scopes"]);
     Config {
         pagination: Pagination {
             page_size,
@@ -300,13 +311,13 @@ fn read_config(config: &Value) -> Config {
         },
         per_method_page_size: false,
         scopes,
-        repo_scoped_types,
+        extra_scopes,
     }
 }
 
-/// Token scopes per HTTP method (`get: [read:packages]`) and the package types that also need
-/// `repo`, from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
-fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
+/// Token scopes per HTTP method (`get: [read:packages]`) and the scopes parameter values add
+/// (`extra`), from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
+fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<ExtraScope>) {
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -319,12 +330,25 @@ fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
     let mut scopes = HashMap::new();
     if let Some(m) = v.as_object() {
         for (k, v) in m {
-            if k != "repoScopedPackageTypes" {
+            if k != "extra" {
                 scopes.insert(k.to_ascii_uppercase(), strings(v));
             }
         }
     }
-    (scopes, strings(&v["repoScopedPackageTypes"]))
+    let extra = v["extra"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(ExtraScope {
+                param: e["param"].as_str()?.to_string(),
+                values: strings(&e["values"]),
+                scope: e["scope"].as_str()?.to_string(),
+                why: e["why"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect();
+    (scopes, extra)
 }
 
 /// GitHub's paging query parameters, which the engine owns when a service pages by the Link header.
@@ -343,7 +367,7 @@ fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
     // service must not name the packages scopes.
     let mut config = config.clone();
     if doc.root["x-github-sql-scopes"].is_object() {
-        (config.scopes, config.repo_scoped_types) = read_scopes(&doc.root["x-github-sql-scopes"]);
+        (config.scopes, config.extra_scopes) = read_scopes(&doc.root["x-github-sql-scopes"]);
     }
     let pag = [
         doc.root.pointer("/x-stackQL-config/pagination"),
@@ -1012,6 +1036,27 @@ fn load_resource(
         },
     )?;
 
+    let soft_delete = match &r["x-github-sql"]["softDelete"] {
+        Value::Null => None,
+        sd => {
+            let loc = format!("{at}/x-github-sql/softDelete");
+            let restore = required_str(doc, &loc, sd, "restore")?;
+            if !methods.iter().any(|m| m.name == restore) {
+                return Err(doc.err(
+                    format!("{loc}/restore"),
+                    format!("no method named {restore} in this resource"),
+                ));
+            }
+            Some(SoftDelete {
+                field: required_str(doc, &loc, sd, "field")?,
+                restore,
+                days: sd["days"]
+                    .as_u64()
+                    .and_then(|d| u32::try_from(d).ok())
+                    .ok_or_else(|| doc.err(format!("{loc}/days"), "needs a number of days"))?,
+            })
+        }
+    };
     let mut pagination = config.pagination.clone();
     if pagination.page_size.is_none() {
         pagination.page_size = select.iter().find_map(|&i| methods[i].page_size.clone());
@@ -1034,11 +1079,12 @@ fn load_resource(
         update,
         replace,
         pagination,
-        repo_scoped_types: config.repo_scoped_types.clone(),
+        extra_scopes: config.extra_scopes.clone(),
         notes,
         examples,
         server: None,
         row_params,
+        soft_delete,
     }))
 }
 
@@ -1430,6 +1476,7 @@ fn load_method(
             fields: Vec::new(),
             headers,
             not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
+            confirm: op["x-github-sql-confirm"].as_str().map(String::from),
             body,
         },
         item,

@@ -11,6 +11,8 @@ mod ext;
 mod functions;
 mod journal_table;
 mod meta;
+mod queue_table;
+mod savepoints;
 pub mod session;
 pub mod value;
 mod vtab;
@@ -23,7 +25,7 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, settings, spec, Engine, Value,
+    engine, exec, http, journal, logging, plan, rows, scan, settings, spec, write, Engine, Value,
 };
 pub use vtab::TableSpec;
 
@@ -44,7 +46,7 @@ pub fn register_with(
     state: Arc<session::ConnState>,
 ) -> rusqlite::Result<()> {
     const MODULE: &Module<'static, vtab::ResourceTable> =
-        &vtab::with_savepoints(Module::update_module_with_tx());
+        &savepoints::with_savepoints(Module::update_module_with_tx());
     for resource in engine.provider.resources() {
         let spec = Arc::new(TableSpec {
             table: Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
@@ -60,7 +62,8 @@ pub fn register_with(
     }
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state.clone())?;
-    functions::register_last_writes(conn, state)?;
+    functions::register_last_writes(conn, state.clone())?;
+    queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;
     Ok(())

@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT, WWW_AUTHENTICATE,
+};
 use reqwest::{Method as HttpMethod, StatusCode};
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -19,6 +21,7 @@ use super::error::HttpError;
 use super::link::{parse_link_header, LinkRel};
 use super::pace::WriteSlot;
 use super::pages::INTERRUPT_POLL;
+use super::request::{Answer, Auth, CachePolicy, Paging, Pass, Request};
 use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
 use super::stop::{InFlight, Stop};
@@ -32,6 +35,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 const API_VERSION: &str = "2022-11-28";
+/// GitHub's JSON media type, the REST API's default `Accept`.
+pub(super) const GITHUB_JSON: &str = "application/vnd.github+json";
 pub(super) const UA: &str = concat!("github-sql/", env!("CARGO_PKG_VERSION"));
 
 /// The one HTTP client of the process: its connection pool is shared by every SQLite connection.
@@ -148,14 +153,8 @@ pub struct GitHubClient {
     base: Result<Url, String>,
     /// Requests sent by this client and its clones (the server logs it per query).
     sent: Arc<AtomicU64>,
-}
-
-/// A successful answer (a 304 comes back as the cached 200).
-struct Answer {
-    body: Arc<[u8]>,
-    link: Option<String>,
-    status: u16,
-    request_id: Option<String>,
+    /// Whose cache entries this client reads and writes ([`cache::identity`]).
+    identity: Arc<str>,
 }
 
 /// What a write's answer said: for the journal.
@@ -185,10 +184,12 @@ impl GitHubClient {
                 super::redact::register_secret(&basic_credentials(user, t.expose()));
             }
         }
+        let identity = cache::identity(&config.base_url, config.token.as_ref().map(|t| t.expose()));
         GitHubClient {
             config,
             base,
             sent: Arc::default(),
+            identity,
         }
     }
 
@@ -220,10 +221,9 @@ impl GitHubClient {
         }
     }
 
-    /// Counts one request sent by another request path of this module (the registry's).
-    pub(super) fn count_request(&self) {
-        REQUESTS.fetch_add(1, Ordering::Relaxed);
-        self.sent.fetch_add(1, Ordering::Relaxed);
+    /// The identity this client's cache entries are kept under (a hash of token and server).
+    pub(crate) fn identity(&self) -> &Arc<str> {
+        &self.identity
     }
 
     /// Builds `base + path` with `{name}` segments replaced by percent-encoded values, plus the
@@ -300,6 +300,41 @@ impl GitHubClient {
         Ok(url)
     }
 
+    /// A request for `method` (`GET`, `DELETE`, …) to `url`, with this client's defaults: the
+    /// configured token, GitHub's REST headers, the body bound, and for a GET the revalidating
+    /// cache (unless `GITHUB_SQL_CACHE=off`). Adjust it with [`Request`]'s builder methods.
+    pub fn request<'a>(&self, method: &str, url: &'a Url) -> Result<Request<'a>, HttpError> {
+        Ok(self.request_for(http_method(method, url)?, url))
+    }
+
+    /// A GET of `url` with this client's defaults ([`GitHubClient::request`]).
+    pub fn get_request<'a>(&self, url: &'a Url) -> Request<'a> {
+        self.request_for(HttpMethod::GET, url)
+    }
+
+    fn request_for<'a>(&self, method: HttpMethod, url: &'a Url) -> Request<'a> {
+        let cache = if method == HttpMethod::GET && self.config.cache {
+            CachePolicy::Revalidate
+        } else {
+            CachePolicy::Bypass
+        };
+        Request {
+            method,
+            url,
+            headers: &[],
+            api_headers: true,
+            auth: Auth::Token,
+            body: None,
+            scopes: &[],
+            stop: Stop::default(),
+            max_body: self.config.bounds.max_body,
+            cache,
+            paging: Paging::None,
+            keep_headers: &[],
+            pass: Pass::None,
+        }
+    }
+
     /// GET one page of a list (blocking). `object_key` picks the array out of a wrapping object.
     pub fn get_page(
         &self,
@@ -332,21 +367,19 @@ impl GitHubClient {
         url: &Url,
         scopes: &[String],
     ) -> Result<RawPage, HttpError> {
-        self.get_raw_page_until(url, scopes, None).await
+        self.fetch_page(&self.get_request(url).scopes(scopes)).await
     }
 
-    /// [`GitHubClient::get_raw_page_async`] for a statement with a deadline: a retry or
-    /// rate-limit wait that would end after it fails at once. (A scan is interrupted by
-    /// dropping this future, so there is no interrupt to ask here.)
-    pub(crate) async fn get_raw_page_until(
-        &self,
-        url: &Url,
-        scopes: &[String],
-        deadline: Option<super::stop::Deadline>,
-    ) -> Result<RawPage, HttpError> {
-        let ans = self
-            .execute(HttpMethod::GET, url, scopes, None, &InFlight::new(deadline))
-            .await?;
+    /// Sends `req` and reads its answer as a page: the body undecoded, the `Link` header's
+    /// `next` and `last` resolved (a `next` off this client's origin is an error).
+    pub async fn fetch_page(&self, req: &Request<'_>) -> Result<RawPage, HttpError> {
+        let req = req.clone().paged();
+        let ans = self.fetch(&req).await?;
+        self.page_of(req.url, ans)
+    }
+
+    /// An answer as a [`RawPage`].
+    pub(crate) fn page_of(&self, url: &Url, ans: Answer) -> Result<RawPage, HttpError> {
         let links = ans
             .link
             .as_deref()
@@ -355,15 +388,15 @@ impl GitHubClient {
         let pick = |rel: LinkRel| -> Result<Option<Url>, HttpError> {
             match links.iter().find(|(r, _)| *r == rel) {
                 None => Ok(None),
-                Some((_, u)) => self.same_origin(u).map(Some),
+                Some((_, u)) => self.same_origin(url, u).map(Some),
             }
         };
         Ok(RawPage {
             url: url.clone(),
-            body: ans.body,
             next: pick(LinkRel::Next)?,
             last: pick(LinkRel::Last).unwrap_or(None),
-            headers: Vec::new(),
+            body: ans.body,
+            headers: ans.headers,
         })
     }
 
@@ -393,12 +426,8 @@ impl GitHubClient {
         self.send_with(method, url, scopes, None, &Stop::default())
     }
 
-    /// [`GitHubClient::send_full`] under a statement's [`Stop`]: the pause before a write, retry
-    /// backoff and rate-limit waits end within [`INTERRUPT_POLL`] of an interrupt (with
-    /// [`HttpError::Interrupted`]: GitHub has not processed the write) or fail when they would
-    /// pass the deadline. A read in flight is abandoned at once; a write already sent is not
-    /// (its answer is awaited, bounded by `GITHUB_SQL_TIMEOUT`), so its outcome is known.
-    /// `body` is sent as JSON (`Content-Type: application/json`), on every attempt.
+    /// [`GitHubClient::send_full`] under a statement's [`Stop`], with `body` as JSON: a
+    /// compatibility form of [`GitHubClient::send_request`].
     pub fn send_with(
         &self,
         method: &str,
@@ -407,46 +436,70 @@ impl GitHubClient {
         body: Option<&Value>,
         stop: &Stop,
     ) -> Result<Sent, HttpError> {
-        let m = http_method(method, url)?;
-        let _slot = if is_mutating(&m) {
-            Some(super::pace::acquire_checked(self.config.write_delay, stop)?)
+        let req = self
+            .request(method, url)?
+            .scopes(scopes)
+            .body(body)
+            .stop(stop);
+        self.send_request(&req)
+    }
+
+    /// Sends `req` on the caller's thread (blocking) and returns its JSON body, status and
+    /// request id. A write first waits for its slot ([`GitHubClient::write_slot`]).
+    ///
+    /// The pause before a write, retry backoff and rate-limit waits end within
+    /// [`INTERRUPT_POLL`] of an interrupt (with [`HttpError::Interrupted`]: GitHub has not
+    /// processed the write) or fail when they would pass the deadline. A read in flight is
+    /// abandoned at once; a write already sent is not (its answer is awaited, bounded by
+    /// `GITHUB_SQL_TIMEOUT`), so its outcome is known.
+    pub fn send_request(&self, req: &Request<'_>) -> Result<Sent, HttpError> {
+        let _slot = if req.is_write() {
+            Some(self.write_slot(&req.stop)?)
         } else {
             None
         };
-        self.send_unpaced(m, url, scopes, body, stop)
+        self.send_unpaced(req)
     }
 
     /// Waits for the pause before a write (asking `stop`) and holds the write slot until the
     /// guard drops: a caller that journals each write takes the slot first, writes its intent,
-    /// then sends with [`GitHubClient::send_in_slot`].
+    /// then sends with [`GitHubClient::send_request_in_slot`].
     pub fn write_slot(&self, stop: &Stop) -> Result<WriteSlot, HttpError> {
         super::pace::acquire_checked(self.config.write_delay, stop)
     }
 
     /// Sends a request in a write slot taken with [`GitHubClient::write_slot`], with `body` as
-    /// its JSON body when given.
+    /// its JSON body when given: a compatibility form of
+    /// [`GitHubClient::send_request_in_slot`].
     pub fn send_in_slot(
         &self,
-        _slot: &WriteSlot,
+        slot: &WriteSlot,
         method: &str,
         url: &Url,
         scopes: &[String],
         body: Option<&Value>,
         stop: &Stop,
     ) -> Result<Sent, HttpError> {
-        let m = http_method(method, url)?;
-        self.send_unpaced(m, url, scopes, body, stop)
+        let req = self
+            .request(method, url)?
+            .scopes(scopes)
+            .body(body)
+            .stop(stop);
+        self.send_request_in_slot(slot, &req)
     }
 
-    fn send_unpaced(
+    /// Sends `req` in a write slot taken with [`GitHubClient::write_slot`].
+    pub fn send_request_in_slot(
         &self,
-        m: HttpMethod,
-        url: &Url,
-        scopes: &[String],
-        body: Option<&Value>,
-        stop: &Stop,
+        _slot: &WriteSlot,
+        req: &Request<'_>,
     ) -> Result<Sent, HttpError> {
-        let write = is_mutating(&m);
+        self.send_unpaced(req)
+    }
+
+    fn send_unpaced(&self, req: &Request<'_>) -> Result<Sent, HttpError> {
+        let write = req.is_write();
+        let stop = &req.stop;
         stop.check(if write {
             "the next write"
         } else {
@@ -454,9 +507,9 @@ impl GitHubClient {
         })?;
         let ctl = InFlight::new(stop.deadline);
         let ans = if stop.interrupt.is_none() {
-            block_on(self.execute(m, url, scopes, body, &ctl))?
+            block_on(self.exchange(req, &ctl))?
         } else {
-            let mut fut = std::pin::pin!(self.execute(m, url, scopes, body, &ctl));
+            let mut fut = std::pin::pin!(self.exchange(req, &ctl));
             loop {
                 let polled =
                     block_on(async { tokio::time::timeout(INTERRUPT_POLL, fut.as_mut()).await });
@@ -476,7 +529,7 @@ impl GitHubClient {
         let body = if ans.body.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
-            Some(parse_json(url, &ans.body)?)
+            Some(parse_json(req.url, &ans.body)?)
         };
         Ok(Sent {
             body,
@@ -485,10 +538,10 @@ impl GitHubClient {
         })
     }
 
-    /// A Link URL is followed only on the API's own origin.
-    fn same_origin(&self, link: &str) -> Result<Url, HttpError> {
+    /// A Link URL (resolved against the page's URL) is followed only on the client's own origin.
+    fn same_origin(&self, page: &Url, link: &str) -> Result<Url, HttpError> {
         let base = self.base()?;
-        let u = Url::parse(link).map_err(|e| HttpError::BadJson {
+        let u = page.join(link).map_err(|e| HttpError::BadJson {
             path: base.path().to_string(),
             detail: format!("bad Link URL {link:?}: {e}"),
         })?;
@@ -500,49 +553,99 @@ impl GitHubClient {
         Ok(u)
     }
 
-    /// One logical request: attempts, waits and retries per [`retry::decide`], the ETag cache for
-    /// reads, cache invalidation for writes.
-    /// Waits between attempts ask `ctl`; a stop or the deadline also prevents the next attempt.
-    async fn execute(
-        &self,
-        method: HttpMethod,
-        url: &Url,
-        scopes: &[String],
-        body: Option<&Value>,
-        ctl: &InFlight,
-    ) -> Result<Answer, HttpError> {
-        let token = sendable_token(&self.config, url, scopes)?;
-        // Marked sensitive: HTTP libraries then never print it (Debug shows "Sensitive").
-        let credentials = match &self.config.basic_user {
-            Some(user) => format!("Basic {}", basic_credentials(user, token.expose())),
-            None => format!("Bearer {}", token.expose()),
+    /// Sends `req` from inside the runtime (a scan's fetching task) and returns its answer. The
+    /// statement's deadline bounds its waits; an interrupt ends it by dropping the future (the
+    /// interrupt check itself runs on the caller's thread, outside the runtime). Writes are not
+    /// paced here: take a [`GitHubClient::write_slot`] first.
+    pub async fn fetch(&self, req: &Request<'_>) -> Result<Answer, HttpError> {
+        self.exchange(req, &InFlight::new(req.stop.deadline)).await
+    }
+
+    /// The `Authorization` header `req` sends, if any (marked sensitive: HTTP libraries then
+    /// never print it).
+    fn authorization(&self, req: &Request<'_>) -> Result<Option<HeaderValue>, HttpError> {
+        let token = || sendable_token(&self.config, req.url, req.scopes);
+        let credentials = match &req.auth {
+            Auth::Anonymous => return Ok(None),
+            Auth::Token => match &self.config.basic_user {
+                Some(user) => format!("Basic {}", basic_credentials(user, token()?.expose())),
+                None => format!("Bearer {}", token()?.expose()),
+            },
+            Auth::TokenBearer => format!("Bearer {}", token()?.expose()),
+            Auth::TokenBasic(user) => {
+                format!("Basic {}", basic_credentials(user, token()?.expose()))
+            }
+            Auth::Bearer(b) => format!("Bearer {b}"),
         };
-        let mut auth = HeaderValue::from_str(&credentials).map_err(|_| HttpError::BadToken)?;
-        auth.set_sensitive(true);
-        let is_write = method != HttpMethod::GET && method != HttpMethod::HEAD;
-        let cached = (!is_write && self.config.cache)
-            .then(|| cache::get(url))
-            .flatten();
+        let mut v = HeaderValue::from_str(&credentials).map_err(|_| HttpError::BadToken)?;
+        v.set_sensitive(true);
+        Ok(Some(v))
+    }
+
+    /// The one request loop: attempts, waits and retries per [`retry::decide`], the concurrency
+    /// cap for reads, the body bound, the cache (conditional requests, immutable entries) and
+    /// the invalidation a write causes. Waits between attempts ask `ctl`; a stop or the deadline
+    /// also prevents the next attempt.
+    async fn exchange(&self, req: &Request<'_>, ctl: &InFlight) -> Result<Answer, HttpError> {
+        let url = req.url;
+        let method = &req.method;
+        let auth = self.authorization(req)?;
+        let is_write = req.is_write();
+        let accept = req.accept();
+        let key = (req.cache != CachePolicy::Bypass && !is_write)
+            .then(|| cache::Key::new(&self.identity, accept, url));
+        let cached = key.as_ref().and_then(cache::get);
+        if let Some(c) = cached.as_ref().filter(|c| c.etag.is_none()) {
+            if req.cache == CachePolicy::Immutable {
+                tracing::debug!(
+                    path = url.path(),
+                    "served from the cache (content-addressed)"
+                );
+                return Ok(Answer {
+                    status: 200,
+                    body: c.body.clone(),
+                    link: c.link.clone(),
+                    headers: c.headers.clone(),
+                    request_id: None,
+                    from_cache: true,
+                });
+            }
+        }
+        let validator = cached
+            .as_ref()
+            .filter(|_| req.cache == CachePolicy::Revalidate)
+            .and_then(|c| c.etag.clone());
         // Serialized once; every attempt sends the same bytes.
-        let payload: Option<Vec<u8>> = body.map(|b| b.to_string().into_bytes());
+        let payload: Option<Vec<u8>> = req.body.map(|b| b.to_string().into_bytes());
         let mut attempt = 0;
         loop {
             attempt += 1;
             if attempt > 1 {
                 ctl.check(&format!("retrying {method} {}", path_q(url)))?;
             }
-            let mut req = shared_http()
+            let mut rb = shared_http()
                 .request(method.clone(), url.clone())
                 .timeout(self.config.timeout)
-                .header(AUTHORIZATION, auth.clone())
-                .header(ACCEPT, "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", API_VERSION)
                 .header(USER_AGENT, UA);
-            if let Some(c) = &cached {
-                req = req.header(IF_NONE_MATCH, c.etag.as_str());
+            if let Some(a) = &auth {
+                rb = rb.header(AUTHORIZATION, a.clone());
+            }
+            if req.api_headers {
+                rb = rb
+                    .header(ACCEPT, accept)
+                    .header("X-GitHub-Api-Version", API_VERSION);
+            }
+            for (k, v) in req.headers {
+                if req.api_headers && k.eq_ignore_ascii_case("accept") {
+                    continue;
+                }
+                rb = rb.header(k.as_str(), v.as_str());
+            }
+            if let Some(etag) = &validator {
+                rb = rb.header(IF_NONE_MATCH, etag.as_str());
             }
             if let Some(b) = &payload {
-                req = req
+                rb = rb
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(b.clone());
             }
@@ -554,9 +657,9 @@ impl GitHubClient {
             REQUESTS.fetch_add(1, Ordering::Relaxed);
             self.sent.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), attempt, "GitHub request");
-            let max_body = self.config.bounds.max_body;
+            let max_body = req.max_body;
             let result = async {
-                let mut resp = req.send().await?;
+                let mut resp = rb.send().await?;
                 let status = resp.status();
                 let headers = resp.headers().clone();
                 // Read incrementally and stop at the bound: an endless or huge body must not
@@ -584,7 +687,16 @@ impl GitHubClient {
                     bound: "response body size",
                     env: super::config::MAX_BODY_ENV,
                     limit: mib(max_body),
-                    what: format!("GitHub's answer for {} {}", method, path_q(url)),
+                    what: format!(
+                        "{} answer for {} {}",
+                        if req.api_headers {
+                            "GitHub's"
+                        } else {
+                            "the server's"
+                        },
+                        method,
+                        path_q(url)
+                    ),
                 });
             }
             let now = now_epoch();
@@ -622,41 +734,58 @@ impl GitHubClient {
                 }
             };
             tracing::debug!(status = status.as_u16(), path = url.path(), "GitHub answer");
-            let link = headers
-                .get("link")
-                .and_then(|v| v.to_str().ok())
+            let link = (req.paging == Paging::Link)
+                .then(|| headers.get("link").and_then(|v| v.to_str().ok()))
+                .flatten()
                 .map(String::from);
             if status == StatusCode::NOT_MODIFIED {
-                if let Some(c) = cached {
+                if let Some(c) = &cached {
                     return Ok(Answer {
-                        body: c.body,
-                        link: c.link.or(link),
                         status: 200,
+                        body: c.body.clone(),
+                        link: c.link.clone().or(link),
+                        headers: c.headers.clone(),
                         request_id: request_id(&headers),
+                        from_cache: true,
                     });
                 }
             }
+            let kept = || -> Vec<(String, String)> {
+                req.keep_headers
+                    .iter()
+                    .filter_map(|h| {
+                        headers
+                            .get(*h)
+                            .and_then(|v| v.to_str().ok())
+                            .map(|v| ((*h).to_string(), v.to_string()))
+                    })
+                    .collect()
+            };
             if status.is_success() {
                 let body: Arc<[u8]> = body.into();
+                let kept = kept();
                 if is_write {
                     cache::invalidate_for_write(url);
-                } else if self.config.cache {
+                } else if let (Some(key), CachePolicy::Revalidate) = (key, req.cache) {
                     if let Some(etag) = headers.get("etag").and_then(|v| v.to_str().ok()) {
                         cache::put(
-                            url,
+                            key,
                             cache::Entry {
-                                etag: etag.to_string(),
+                                etag: Some(etag.to_string()),
                                 body: body.clone(),
                                 link: link.clone(),
+                                headers: kept.clone(),
                             },
                         );
                     }
                 }
                 return Ok(Answer {
+                    status: status.as_u16(),
                     body,
                     link,
-                    status: status.as_u16(),
+                    headers: kept,
                     request_id: request_id(&headers),
+                    from_cache: false,
                 });
             }
             let message = error_message(status, &body);
@@ -677,9 +806,23 @@ impl GitHubClient {
                     ctl.wait(wait, &format!("the retry of {method} {}", path_q(url)))
                         .await?;
                 }
+                Decision::Fail if req.pass.passes(status.as_u16()) => {
+                    let mut kept = kept();
+                    if let Some(v) = headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()) {
+                        kept.push(("www-authenticate".into(), v.to_string()));
+                    }
+                    return Ok(Answer {
+                        status: status.as_u16(),
+                        body: body.into(),
+                        link,
+                        headers: kept,
+                        request_id: request_id(&headers),
+                        from_cache: false,
+                    });
+                }
                 Decision::Fail => {
                     return Err(classify(
-                        &method, url, status, &headers, message, scopes, attempt,
+                        method, url, status, &headers, message, req.scopes, attempt,
                     ))
                 }
             }
@@ -695,10 +838,6 @@ fn http_method(method: &str, url: &Url) -> Result<HttpMethod, HttpError> {
         message: e.to_string(),
         tries: 0,
     })
-}
-
-fn is_mutating(m: &HttpMethod) -> bool {
-    *m != HttpMethod::GET && *m != HttpMethod::HEAD
 }
 
 /// GitHub's `message`, redacted: servers and proxies have echoed the Authorization header in it.

@@ -61,6 +61,8 @@ pub struct ClientConfig {
     pub bounds: Bounds,
     /// Where mutating requests are journaled (`GITHUB_SQL_JOURNAL`); `None` = no journal.
     pub journal: Option<std::path::PathBuf>,
+    /// Why there is no journal, for the summaries (`GITHUB_SQL_JOURNAL=off`, the demo's fake).
+    pub journal_off: Option<String>,
 }
 
 /// Environment variable: largest response body, in MiB (default 64).
@@ -201,6 +203,7 @@ impl ClientConfig {
             concurrency: concurrency_from_env(),
             bounds: Bounds::from_env(),
             journal: crate::journal::path_from_env(),
+            journal_off: crate::journal::why_off(),
             ..defaults
         }
     }
@@ -220,6 +223,7 @@ impl ClientConfig {
             bounds: Bounds::default(),
             // Only `from_env` journals by default, so tests and embedders choose a path.
             journal: None,
+            journal_off: None,
             servers: std::collections::BTreeMap::new(),
         }
     }

@@ -54,7 +54,7 @@ pub struct Fetch {
     pub scopes: Vec<String>,
     /// Rows needed per source, when a LIMIT was pushed down.
     pub max_rows: Option<u64>,
-    /// The method's fixed request headers (sent by services with their own server).
+    /// The method's fixed request headers (the document's `in: header` parameters).
     pub headers: Vec<(String, String)>,
     /// `Some` for a service with its own server (the registry): how it authenticates.
     pub server_auth: Option<crate::spec::ServerAuth>,
@@ -66,21 +66,23 @@ pub struct Fetch {
 }
 
 impl Fetch {
-    /// GETs one page or object, through the REST client or the registry's request path.
+    /// GETs one page or object through the client's request path; a service with its own
+    /// server (the registry) adds its token handshake and digest checks.
     async fn get(&self, url: &Url) -> Result<RawPage, HttpError> {
+        let stop = super::stop::Stop {
+            interrupt: None,
+            deadline: self.deadline,
+        };
+        let req = self
+            .client
+            .get_request(url)
+            .headers(&self.headers)
+            .scopes(&self.scopes)
+            .stop(&stop);
         match self.server_auth {
-            None => {
-                self.client
-                    .get_raw_page_until(url, &self.scopes, self.deadline)
-                    .await
-            }
+            None => self.client.fetch_page(&req).await,
             Some(auth) => {
-                let req = super::registry::Request {
-                    headers: &self.headers,
-                    auth,
-                    not_found_is_error: self.not_found_is_error,
-                };
-                super::registry::get(&self.client, url, &req, &self.scopes).await
+                super::registry::get(&self.client, &req, auth, self.not_found_is_error).await
             }
         }
     }

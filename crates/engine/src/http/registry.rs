@@ -13,33 +13,31 @@
 //!   registry's own host, over https (or to a loopback host, as the REST client allows).
 //! - **Content addressing.** A manifest's digest is the SHA-256 of its bytes: a body fetched by
 //!   digest is checked against that digest (and against `Docker-Content-Digest` when the registry
-//!   sends one) before it is used, and kept in a process-wide cache keyed by registry, repository
-//!   and digest that is never revalidated (a manifest by digest never changes). A manifest
-//!   fetched by tag is cached under its computed digest. `GITHUB_SQL_CACHE=off` bypasses it.
+//!   sends one) before it is used, and kept as a content-addressed entry of the client's cache
+//!   that is served without a request (a manifest by digest never changes). A manifest fetched
+//!   by tag is revalidated like any GET, and kept under its computed digest too.
+//!   `GITHUB_SQL_CACHE=off` bypasses both.
 //! - **404 as an error**, for methods that declare it: a manifest a package version names must
 //!   exist, so its absence fails the statement ([`RegistryError::ManifestUnknown`]).
 //!
-//! Requests share the REST client's connection pool, concurrency cap and retry rules.
+//! Everything else is the client's one request path ([`GitHubClient::fetch`]): the connection
+//! pool, the concurrency cap, retries and their interruptible waits, the statement deadline,
+//! the body bound (`GITHUB_SQL_MAX_BODY_MB`), the cache and the request counts.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
-use reqwest::header::{HeaderMap, AUTHORIZATION, USER_AGENT, WWW_AUTHENTICATE};
-use reqwest::StatusCode;
 use serde_json::Value;
 use url::Url;
 
-use super::client::{is_loopback, read_slots, shared_http, GitHubClient, RawPage, UA};
+use super::cache::Key;
+use super::client::{is_loopback, GitHubClient, RawPage};
 use super::config::ClientConfig;
 use super::error::HttpError;
-use super::link::{parse_link_header, LinkRel};
-use super::retry::{self, Decision, Outcome};
+use super::request::{Answer, Auth, CachePolicy, Pass, Request};
 use crate::error::ErrorKind;
 use crate::rows::sha256_digest;
 use crate::spec::{Server, ServerAuth};
-
-/// Most manifests the digest cache holds (oldest dropped first); manifests are a few KB.
-pub const DIGEST_CACHE_ENTRIES: usize = 20_000;
 
 /// Response headers kept on a registry page (computed columns may read them).
 const KEPT_HEADERS: [&str; 2] = ["content-type", "docker-content-digest"];
@@ -142,34 +140,6 @@ pub fn server_url(service: &str, server: &Server, config: &ClientConfig) -> Stri
     server.url.clone()
 }
 
-/// How one registry method is requested.
-#[derive(Clone, Debug)]
-pub struct Request<'a> {
-    /// Fixed headers of the method (`Accept`).
-    pub headers: &'a [(String, String)],
-    /// How it authenticates.
-    pub auth: ServerAuth,
-    /// A 404 fails the statement.
-    pub not_found_is_error: bool,
-}
-
-#[derive(Clone)]
-struct Cached {
-    body: Arc<[u8]>,
-    headers: Vec<(String, String)>,
-}
-
-#[derive(Default)]
-struct DigestCache {
-    map: HashMap<String, Cached>,
-    order: VecDeque<String>,
-}
-
-fn digest_cache() -> &'static Mutex<DigestCache> {
-    static C: OnceLock<Mutex<DigestCache>> = OnceLock::new();
-    C.get_or_init(Mutex::default)
-}
-
 fn bearer_cache() -> &'static Mutex<HashMap<String, String>> {
     static C: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     C.get_or_init(Mutex::default)
@@ -179,25 +149,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn cache_get(key: &str) -> Option<Cached> {
-    lock(digest_cache()).map.get(key).cloned()
-}
-
-fn cache_put(key: String, value: Cached) {
-    let mut c = lock(digest_cache());
-    if c.map.insert(key.clone(), value).is_none() {
-        c.order.push_back(key);
-        while c.order.len() > DIGEST_CACHE_ENTRIES {
-            if let Some(old) = c.order.pop_front() {
-                c.map.remove(&old);
-            }
-        }
-    }
-}
-
-/// Manifests in the process-wide digest cache (for tests and logs).
+/// Manifests held as content-addressed cache entries (for tests and logs).
 pub fn cached_manifests() -> usize {
-    lock(digest_cache()).map.len()
+    super::cache::immutable_entries()
 }
 
 /// The OCI repository (`octocat/octo/app`) and, for a manifest URL, the reference (tag or
@@ -232,15 +186,6 @@ fn digest_url(url: &Url, digest: &str) -> Url {
     u
 }
 
-/// Registry origin and decoded path: `sha256%3A…` and `sha256:…` are the same manifest.
-fn cache_key(url: &Url) -> String {
-    format!(
-        "{}{}",
-        url.origin().ascii_serialization(),
-        percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy()
-    )
-}
-
 /// One handshake at a time: concurrent first requests wait for the first one's token instead of
 /// each asking the realm.
 fn handshake_lock() -> &'static tokio::sync::Mutex<()> {
@@ -248,24 +193,25 @@ fn handshake_lock() -> &'static tokio::sync::Mutex<()> {
     L.get_or_init(|| tokio::sync::Mutex::new(()))
 }
 
-/// GETs one registry object (a manifest, a tag list) as a [`RawPage`], doing the token
-/// handshake, the digest checks and the digest cache.
+/// Statuses the registry's reads handle themselves: the challenge, a manifest that must exist,
+/// a refusal naming the registry's scopes.
+const REGISTRY_STATUSES: &[u16] = &[401, 403, 404];
+
+/// GETs one registry object (a manifest, a tag list) as a [`RawPage`] through the client's one
+/// request path. `req` is the method's request (its URL, fixed headers, scopes and statement
+/// stop); this adds the token handshake per `auth`, the digest checks and the content-addressed
+/// cache entries. `not_found_is_error`: a 404 is [`RegistryError::ManifestUnknown`].
 pub async fn get(
     client: &GitHubClient,
-    url: &Url,
     req: &Request<'_>,
-    scopes: &[String],
+    auth: ServerAuth,
+    not_found_is_error: bool,
 ) -> Result<RawPage, HttpError> {
+    let url = req.url;
     let config = client.config();
-    let token = super::client::sendable_token(config, url, scopes)?;
+    let token = super::client::sendable_token(config, url, req.scopes)?;
     let (repository, reference) = repository_and_reference(url);
     let by_digest = reference.as_deref().filter(|r| is_digest(r));
-    if config.cache && by_digest.is_some() {
-        if let Some(c) = cache_get(&cache_key(url)) {
-            tracing::debug!(path = url.path(), "registry manifest from the digest cache");
-            return Ok(page(url, c.body, c.headers, None));
-        }
-    }
     // Bearer tokens are per GitHub token (hashed: the secret is not kept twice), registry and
     // repository.
     let bearer_key = format!(
@@ -274,69 +220,29 @@ pub async fn get(
         url.origin().ascii_serialization(),
         repository
     );
-    let mut bearer = match req.auth {
+    let mut bearer = match auth {
         ServerAuth::Token => Some(token.expose().to_string()),
         ServerAuth::BearerChallenge => lock(bearer_cache()).get(&bearer_key).cloned(),
     };
+    let base = req
+        .clone()
+        .foreign_api()
+        .paged()
+        .keep_headers(&KEPT_HEADERS)
+        .pass(Pass::Statuses(REGISTRY_STATUSES))
+        .cache(if by_digest.is_some() {
+            CachePolicy::Immutable
+        } else {
+            CachePolicy::Revalidate
+        });
     let mut answered_challenge = false;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut rb = shared_http()
-            .get(url.clone())
-            .timeout(config.timeout)
-            .header(USER_AGENT, UA);
-        for (k, v) in req.headers {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
-        if let Some(b) = &bearer {
-            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {b}"))
-                .map_err(|_| HttpError::BadToken)?;
-            v.set_sensitive(true);
-            rb = rb.header(AUTHORIZATION, v);
-        }
-        let permit = read_slots().acquire().await.ok();
-        client.count_request();
-        tracing::debug!(path = url.path(), attempt, "registry request");
-        let result = async {
-            let resp = rb.send().await?;
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await?;
-            Ok::<_, reqwest::Error>((status, headers, body))
-        }
-        .await;
-        drop(permit);
-        let (status, headers, body) = match result {
-            Ok(ok) => ok,
-            Err(e) => {
-                let outcome = Outcome::Transport {
-                    not_sent: e.is_connect(),
-                };
-                match retry::decide(&config.retry, false, attempt, &outcome, now_epoch()) {
-                    Decision::Retry(wait) => {
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    Decision::Fail => {
-                        return Err(HttpError::Transport {
-                            url: format!("{}{}", url.origin().ascii_serialization(), url.path()),
-                            detail: e.to_string(),
-                            tries: attempt,
-                        })
-                    }
-                }
-            }
-        };
-        tracing::debug!(
-            status = status.as_u16(),
-            path = url.path(),
-            "registry answer"
-        );
-        if status == StatusCode::UNAUTHORIZED
-            && req.auth == ServerAuth::BearerChallenge
-            && !answered_challenge
-        {
+    let ans = loop {
+        let attempt = base.clone().auth(match &bearer {
+            Some(b) => Auth::Bearer(b.clone()),
+            None => Auth::Anonymous,
+        });
+        let ans = client.fetch(&attempt).await?;
+        if ans.status == 401 && auth == ServerAuth::BearerChallenge && !answered_challenge {
             answered_challenge = true;
             let _one = handshake_lock().lock().await;
             let cached = lock(bearer_cache()).get(&bearer_key).cloned();
@@ -344,134 +250,82 @@ pub async fn get(
                 // Another request finished the handshake while this one waited.
                 Some(c) => c,
                 None => {
-                    let t = answer_challenge(client, url, &headers).await?;
+                    let t = answer_challenge(client, req, &ans).await?;
                     lock(bearer_cache()).insert(bearer_key.clone(), t.clone());
                     t
                 }
             };
             bearer = Some(fresh);
-            attempt -= 1;
             continue;
         }
-        let message = oci_message(status, &body);
-        if status.is_success() {
-            let kept: Vec<(String, String)> = KEPT_HEADERS
-                .iter()
-                .filter_map(|h| {
-                    headers
-                        .get(*h)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| ((*h).to_string(), v.to_string()))
-                })
-                .collect();
-            let body: Arc<[u8]> = body.to_vec().into();
-            if reference.is_some() {
-                let actual = sha256_digest(&body);
-                let announced = kept
-                    .iter()
-                    .find(|(k, _)| k == "docker-content-digest")
-                    .map(|(_, v)| v.as_str());
-                for expected in [by_digest, announced].into_iter().flatten() {
-                    if expected.starts_with("sha256:") && expected != actual {
-                        return Err(RegistryError::DigestMismatch {
-                            path: url.path().to_string(),
-                            expected: expected.to_string(),
-                            actual,
-                        }
-                        .into());
-                    }
-                }
-                if config.cache {
-                    cache_put(
-                        cache_key(&digest_url(url, &actual)),
-                        Cached {
-                            body: body.clone(),
-                            headers: kept.clone(),
-                        },
-                    );
-                }
+        break ans;
+    };
+    let message = || oci_message(ans.status, &ans.body);
+    match ans.status {
+        401 => {
+            return Err(RegistryError::Unauthorized {
+                path: url.path().to_string(),
+                message: message(),
             }
-            let next = headers
-                .get("link")
-                .and_then(|v| v.to_str().ok())
-                .map(parse_link_header)
-                .unwrap_or_default()
-                .into_iter()
-                .find(|(r, _)| *r == LinkRel::Next)
-                .and_then(|(_, u)| url.join(&u).ok())
-                .filter(|u| u.origin() == url.origin());
-            return Ok(page(url, body, kept, next));
+            .into())
         }
-        match status.as_u16() {
-            401 => {
-                return Err(RegistryError::Unauthorized {
-                    path: url.path().to_string(),
-                    message,
-                }
-                .into())
+        403 => return Err(HttpError::forbidden(message(), req.scopes, None)),
+        404 if not_found_is_error => {
+            return Err(RegistryError::ManifestUnknown {
+                repository,
+                reference: reference.unwrap_or_default(),
+                message: message(),
             }
-            404 if req.not_found_is_error => {
-                return Err(RegistryError::ManifestUnknown {
-                    repository,
-                    reference: reference.unwrap_or_default(),
-                    message,
-                }
-                .into())
-            }
-            404 => {
-                return Err(HttpError::NotFound {
-                    message,
-                    path: url.path().to_string(),
-                })
-            }
-            _ => {}
+            .into())
         }
-        let outcome = Outcome::Status {
-            status: status.as_u16(),
-            headers: &headers,
-            message: &message,
-        };
-        match retry::decide(&config.retry, false, attempt, &outcome, now_epoch()) {
-            Decision::Retry(wait) => tokio::time::sleep(wait).await,
-            Decision::Fail => {
-                return Err(match status.as_u16() {
-                    403 => HttpError::forbidden(message, &["read:packages".into()], None),
-                    s => HttpError::Status {
-                        status: s,
-                        method: "GET".into(),
-                        path: url.path().to_string(),
-                        message,
-                        tries: attempt,
-                    },
-                })
+        404 => {
+            return Err(HttpError::NotFound {
+                message: message(),
+                path: url.path().to_string(),
+            })
+        }
+        _ => {}
+    }
+    if reference.is_some() {
+        let actual = sha256_digest(&ans.body);
+        for expected in [by_digest, ans.header("docker-content-digest")]
+            .into_iter()
+            .flatten()
+        {
+            if expected.starts_with("sha256:") && expected != actual {
+                return Err(RegistryError::DigestMismatch {
+                    path: url.path().to_string(),
+                    expected: expected.to_string(),
+                    actual,
+                }
+                .into());
             }
+        }
+        if config.cache && !(ans.from_cache && by_digest.is_some()) {
+            super::cache::store_immutable(
+                Key::new(client.identity(), base.accept(), &digest_url(url, &actual)),
+                ans.body.clone(),
+                ans.headers.clone(),
+            );
         }
     }
+    client.page_of(url, ans)
 }
 
-fn page(url: &Url, body: Arc<[u8]>, headers: Vec<(String, String)>, next: Option<Url>) -> RawPage {
-    RawPage {
-        url: url.clone(),
-        body,
-        next,
-        last: None,
-        headers,
-    }
-}
-
-/// Trades the GitHub token for a bearer token at the challenge's realm.
+/// Trades the GitHub token for a bearer token at the challenge's realm (through the client's
+/// request path: HTTP Basic with the GitHub token as the password, never cached).
 async fn answer_challenge(
     client: &GitHubClient,
-    url: &Url,
-    headers: &HeaderMap,
+    req: &Request<'_>,
+    challenge: &Answer,
 ) -> Result<String, HttpError> {
+    let url = req.url;
     let no = |detail: &str| RegistryError::NoChallenge {
         path: url.path().to_string(),
         detail: detail.to_string(),
     };
-    let header = headers
-        .get(WWW_AUTHENTICATE)
-        .and_then(|v| v.to_str().ok())
+    let header = challenge
+        .header("www-authenticate")
         .ok_or_else(|| no("no WWW-Authenticate header"))?;
     let params = parse_challenge(header).ok_or_else(|| no("not a Bearer challenge"))?;
     let get = |k: &str| {
@@ -498,41 +352,38 @@ async fn answer_challenge(
             q.append_pair("scope", &scope);
         }
     }
-    let config = client.config();
-    let token = config
-        .token
-        .as_ref()
-        .ok_or_else(|| HttpError::missing_token(&["read:packages".into()]))?;
-    let permit = read_slots().acquire().await.ok();
-    client.count_request();
     tracing::debug!(path = token_url.path(), "registry token request");
     let refused = |status: u16, message: String| RegistryError::TokenRefused {
         scope: scope.clone(),
         status,
         message,
     };
-    let resp = shared_http()
-        .get(token_url)
-        .timeout(config.timeout)
-        .header(USER_AGENT, UA)
-        .basic_auth("github-sql", Some(token.expose()))
-        .send()
-        .await
-        .map_err(|e| refused(0, e.to_string()))?;
-    let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| refused(0, e.to_string()))?;
-    drop(permit);
-    if !status.is_success() {
-        return Err(refused(status.as_u16(), oci_message(status, &body)).into());
+    let ask = client
+        .get_request(&token_url)
+        .scopes(req.scopes)
+        .stop(&req.stop)
+        .foreign_api()
+        .auth(Auth::TokenBasic("github-sql"))
+        .cache(CachePolicy::Bypass)
+        .pass(Pass::All);
+    let ans = match client.fetch(&ask).await {
+        Ok(a) => a,
+        Err(
+            e @ (HttpError::Interrupted | HttpError::Bound { .. } | HttpError::MissingToken { .. }),
+        ) => return Err(e),
+        Err(e) => return Err(refused(e.status().unwrap_or(0), e.to_string()).into()),
+    };
+    if !(200..300).contains(&ans.status) {
+        return Err(refused(ans.status, oci_message(ans.status, &ans.body)).into());
     }
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| refused(status.as_u16(), format!("not JSON: {e}")))?;
+    let v: Value = serde_json::from_slice(&ans.body)
+        .map_err(|e| refused(ans.status, format!("not JSON: {e}")))?;
     v.get("token")
         .or_else(|| v.get("access_token"))
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .map(String::from)
-        .ok_or_else(|| refused(status.as_u16(), "no token in the answer".into()).into())
+        .ok_or_else(|| refused(ans.status, "no token in the answer".into()).into())
 }
 
 /// `Bearer realm="…",service="…",scope="…"` → its parameters; `None` for other schemes.
@@ -562,7 +413,7 @@ fn parse_challenge(header: &str) -> Option<Vec<(String, String)>> {
 
 /// The registry's error message (`{"errors": [{"code", "message"}]}`), else GitHub's shape,
 /// else the status text.
-fn oci_message(status: StatusCode, body: &[u8]) -> String {
+fn oci_message(status: u16, body: &[u8]) -> String {
     let v: Option<Value> = serde_json::from_slice(body).ok();
     v.as_ref()
         .and_then(|v| {
@@ -572,18 +423,12 @@ fn oci_message(status: StatusCode, body: &[u8]) -> String {
                 .map(String::from)
         })
         .unwrap_or_else(|| {
-            status
-                .canonical_reason()
+            reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
                 .unwrap_or("no message")
                 .to_string()
         })
-}
-
-fn now_epoch() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
