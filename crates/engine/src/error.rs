@@ -31,7 +31,7 @@ pub enum Error {
     Usage(String),
     /// A `GITHUB_SQL_*` setting holds a value it does not take.
     #[error(transparent)]
-    Setting(#[from] crate::settings::SettingError),
+    Setting(Box<crate::settings::SettingError>),
 }
 
 impl From<crate::write::CommitError> for Error {
@@ -43,6 +43,13 @@ impl From<crate::write::CommitError> for Error {
 impl From<crate::write::ChooseError> for Error {
     fn from(e: crate::write::ChooseError) -> Self {
         Error::Choose(Box::new(e))
+    }
+}
+
+impl From<crate::settings::SettingError> for Error {
+    fn from(e: crate::settings::SettingError) -> Self {
+        // Boxed: the error stays small for the results that carry it.
+        Error::Setting(Box::new(e))
     }
 }
 
