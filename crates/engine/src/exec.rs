@@ -307,7 +307,7 @@ pub fn call_in_run(
         }
         Err(e) => {
             // An interrupt or the deadline ended a wait: GitHub has not processed this call.
-            let unknown = !crate::write::send::not_processed(&e) && e.is_ambiguous();
+            let unknown = !e.not_processed() && e.is_ambiguous();
             let outcome = if unknown { "unknown" } else { "failed" };
             w.outcome(e.status(), None, outcome, Some(e.to_string()))?;
             Err(e.into())
@@ -318,7 +318,7 @@ pub fn call_in_run(
 /// Whether a failed write may nevertheless have been done by GitHub (journaled `unknown`): an
 /// ambiguous answer (a 5xx, a broken connection after sending), not a wait an interrupt ended.
 pub fn outcome_unknown(e: &crate::Error) -> bool {
-    matches!(e, crate::Error::Http(h) if !crate::write::send::not_processed(h) && h.is_ambiguous())
+    matches!(e, crate::Error::Http(h) if !h.not_processed() && h.is_ambiguous())
 }
 
 /// One mutating request's journal entries (nothing is written when the journal is off).

@@ -16,7 +16,6 @@ pub mod http;
 pub mod journal;
 pub mod logging;
 pub mod plan;
-pub mod progress;
 pub mod rows;
 pub mod scan;
 pub mod settings;

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod help;
 pub mod output;
 pub mod pager;
+pub mod progress;
 mod repl;
 pub mod rewrite;
 pub mod script;
@@ -180,6 +181,8 @@ impl Session {
             flag.load(std::sync::atomic::Ordering::Relaxed)
         })));
         github_sql::register_with(&conn, &engine, state.clone())?;
+        // A COMMIT's deletes show a progress bar on a terminal.
+        state.set_progress(Some(std::sync::Arc::new(progress::Bars::default())));
         Ok(Session {
             conn,
             engine,

@@ -183,6 +183,19 @@ impl HttpError {
             _ => false,
         }
     }
+
+    /// Whether an interrupt or the statement's deadline ended a wait before (or instead of a
+    /// retry of) a write: GitHub has not processed it.
+    pub fn not_processed(&self) -> bool {
+        matches!(
+            self,
+            HttpError::Interrupted
+                | HttpError::Bound {
+                    bound: "statement deadline",
+                    ..
+                }
+        )
+    }
 }
 
 fn after(tries: u32) -> String {
