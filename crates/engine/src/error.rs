@@ -29,6 +29,9 @@ pub enum Error {
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
+    /// A `GITHUB_SQL_*` setting holds a value it does not take.
+    #[error(transparent)]
+    Setting(Box<crate::settings::SettingError>),
 }
 
 impl From<crate::write::CommitError> for Error {
@@ -40,6 +43,13 @@ impl From<crate::write::CommitError> for Error {
 impl From<crate::write::ChooseError> for Error {
     fn from(e: crate::write::ChooseError) -> Self {
         Error::Choose(Box::new(e))
+    }
+}
+
+impl From<crate::settings::SettingError> for Error {
+    fn from(e: crate::settings::SettingError) -> Self {
+        // Boxed: the error stays small for the results that carry it.
+        Error::Setting(Box::new(e))
     }
 }
 
@@ -130,6 +140,7 @@ impl Error {
             },
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
+            Error::Setting(_) => ErrorKind::Config,
         }
     }
 }

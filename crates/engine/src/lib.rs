@@ -18,6 +18,7 @@ pub mod logging;
 pub mod plan;
 pub mod rows;
 pub mod scan;
+pub mod settings;
 pub mod spec;
 pub mod value;
 pub mod write;

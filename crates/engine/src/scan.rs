@@ -751,13 +751,17 @@ mod echo_tests {
         let scan = Scan::start(table, &args, None).expect("scan");
         assert!(scan.current().is_some(), "rows");
         assert_eq!(scan.value(col("run_id")), Value::Integer(7), "echoed");
+        // The object field named like the parameter is `owner_object`; `owner` is the
+        // parameter, a text column holding the login given.
+        assert_eq!(r.columns[col("owner")].sql_type, crate::spec::SqlType::Text);
+        assert_eq!(scan.value(col("owner")), Value::Text("octo".into()));
+        assert_eq!(scan.echoed_param(col("owner")), Some("owner"));
         assert_eq!(
-            scan.value(col("owner")),
+            scan.value(col("owner_object")),
             Value::Null,
-            "a JSON column does not hold the login given"
+            "the groups lack it"
         );
         assert_eq!(scan.echoed_param(col("run_id")), Some("run_id"));
-        assert_eq!(scan.echoed_param(col("owner")), None);
         assert!(matches!(scan.value(col("name")), Value::Text(_)));
     }
 }

@@ -932,13 +932,24 @@ fn load_resource(
                 field: field.clone(),
             };
         }
-        if let Some(c) = columns.iter_mut().find(|c| c.name == p.name) {
-            // A parameter that is also a response field of the same name.
-            c.source = ColumnSource::ParamField {
-                param: p.name.clone(),
-                field: p.name.clone(),
-            };
-            continue;
+        if let Some(i) = columns.iter().position(|c| c.name == p.name) {
+            if columns[i].sql_type == SqlType::Json && p.sql_type != SqlType::Json {
+                // The response's field of that name is an object or array (a repository's
+                // `owner`) while the parameter is a value (a login): the column is the parameter,
+                // so `owner = 'octocat'` compares like-typed values in every front end, and the
+                // field moves to `<name>_object` (see `object_column_name`).
+                let renamed = object_column_name(&p.name, |n| columns.iter().any(|c| c.name == n));
+                columns[i].name = renamed;
+            } else {
+                // A parameter that is also a response field of the same name. A scalar field
+                // keeps its own type (a run's `workflow_id` is its workflow's number, which the
+                // parameter takes too, besides a file name).
+                columns[i].source = ColumnSource::ParamField {
+                    param: p.name.clone(),
+                    field: p.name.clone(),
+                };
+                continue;
+            }
         }
         // A column reading another field (`comment_id` reads `id`) has that field's type.
         let mut sql_type = p.sql_type;
@@ -1129,6 +1140,17 @@ fn load_resource(
 }
 
 /// A column that echoes a parameter (what INSERT and UPDATE name to give it a value).
+/// The column name of a response field that an object-typed field gives up to a parameter of
+/// its name: `<name>_object` (`owner` → `owner_object`), with `_` appended while `taken` says
+/// the name is used.
+pub fn object_column_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut n = format!("{name}_object");
+    while taken(&n) {
+        n.push('_');
+    }
+    n
+}
+
 fn param_column(p: &Param, hidden: bool) -> Column {
     Column {
         name: p.name.clone(),
@@ -1904,7 +1926,14 @@ components:
         );
         let ty = |c: &str| r.columns[r.column_index(c).expect(c)].sql_type;
         assert_eq!(ty("actor"), SqlType::Json, "anyOf [null, object]");
-        assert_eq!(ty("owner"), SqlType::Json, "allOf [object]");
+        // `owner` is also a parameter: the object field is `owner_object`, the column `owner`
+        // the parameter's text.
+        assert_eq!(ty("owner_object"), SqlType::Json, "allOf [object]");
+        assert_eq!(ty("owner"), SqlType::Text, "the parameter's type");
+        assert_eq!(
+            r.columns[r.column_index("owner").expect("owner")].source,
+            ColumnSource::Param("owner".into())
+        );
         assert_eq!(ty("payload"), SqlType::Json, "properties without a type");
         assert_eq!(ty("attempt"), SqlType::Integer, "the first member's type");
         assert_eq!(ty("note"), SqlType::Text, "no type at all");

@@ -6,7 +6,7 @@
 //! call it. Planning, fetching and decoding are the engine's (`github_sql_engine`, re-exported
 //! here so the Rust library reads as one crate).
 
-mod error;
+pub mod error;
 mod ext;
 mod functions;
 mod journal_table;
@@ -25,7 +25,7 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, spec, write, Engine, Value,
+    engine, exec, http, journal, logging, plan, rows, scan, settings, spec, write, Engine, Value,
 };
 pub use vtab::TableSpec;
 
