@@ -77,6 +77,7 @@ impl Engine {
     /// Named connections come from the config file ([`crate::connections`]); the default is
     /// `GITHUB_SQL_CONNECTION`, else the file's `default`, else the environment's.
     pub fn from_env() -> crate::Result<Self> {
+        crate::settings::check_env()?;
         let config = ClientConfig::from_env();
         let mut connections = crate::connections::Connections::load(&config)?;
         if let Some(name) = std::env::var(crate::connections::CONNECTION_ENV)
@@ -93,7 +94,7 @@ impl Engine {
     }
 }
 
-/// Whether `GITHUB_SQL_ALLOW_VIEWS` is set to 1, true or yes.
+/// Whether `GITHUB_SQL_ALLOW_VIEWS` is on (1, true, yes or on).
 pub fn allow_views_from_env() -> bool {
-    std::env::var(ALLOW_VIEWS_ENV).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+    crate::settings::switch(ALLOW_VIEWS_ENV).unwrap_or(false)
 }

@@ -42,6 +42,9 @@ pub enum Error {
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
+    /// A `GITHUB_SQL_*` setting holds a value it does not take.
+    #[error(transparent)]
+    Setting(Box<crate::settings::SettingError>),
 }
 
 impl From<crate::write::CommitError> for Error {
@@ -53,6 +56,13 @@ impl From<crate::write::CommitError> for Error {
 impl From<crate::write::ChooseError> for Error {
     fn from(e: crate::write::ChooseError) -> Self {
         Error::Choose(Box::new(e))
+    }
+}
+
+impl From<crate::settings::SettingError> for Error {
+    fn from(e: crate::settings::SettingError) -> Self {
+        // Boxed: the error stays small for the results that carry it.
+        Error::Setting(Box::new(e))
     }
 }
 
@@ -106,7 +116,8 @@ impl Error {
                 | P::UnknownArg { .. }
                 | P::BadBodyValue { .. }
                 | P::BadJson { .. }
-                | P::NullArg { .. } => ErrorKind::BadValue,
+                | P::NullArg { .. }
+                | P::NotNullable { .. } => ErrorKind::BadValue,
                 P::Unsupported { .. } | P::NoSelect { .. } => ErrorKind::NotSupported,
                 P::Internal(_) => ErrorKind::Internal,
             },
@@ -121,11 +132,13 @@ impl Error {
                 H::NotFound { .. } => ErrorKind::NotFound,
                 H::BadPathParam { .. } | H::Unprocessable { .. } => ErrorKind::BadValue,
                 H::BadBaseUrl { .. } | H::InsecureUrl { .. } => ErrorKind::Config,
+                H::BadDownload { .. } => ErrorKind::BadValue,
                 H::Interrupted => ErrorKind::Cancelled,
                 H::Registry(r) => r.kind(),
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }
+                | H::NotText { .. }
                 | H::ForeignLink { .. }
                 | H::Bound { .. }
                 | H::LinkLoop { .. } => ErrorKind::Upstream,
@@ -144,6 +157,7 @@ impl Error {
             Error::Usage(_) => ErrorKind::Usage,
             Error::Member { source, .. } => source.kind(),
             Error::Config(_) => ErrorKind::Config,
+            Error::Setting(_) => ErrorKind::Config,
         }
     }
 }

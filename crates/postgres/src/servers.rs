@@ -272,6 +272,8 @@ pub fn client(
     server_oid: pg_sys::Oid,
     server_options: &HashMap<String, String>,
 ) -> Result<GitHubClient, FdwError> {
+    // The server's GITHUB_SQL_* settings: a value that is not valid is an error naming it.
+    github_sql_engine::settings::check_env().map_err(|e| FdwError::Engine(e.into()))?;
     let mapping = user_mapping_options(server_oid);
     let (credential, identity) = credentials(server_name, &mapping)?;
     let base_url = server_options

@@ -235,6 +235,7 @@ fn send_pending() {
         confirmed: confirmed_rows(),
         always: false,
         dry_run: false,
+        progress: None,
     };
     let deadline = batch
         .entries

@@ -1443,3 +1443,436 @@ fn serve_makes_a_server_and_schemas_per_connection_and_aggregator_views() {
         "{environ}"
     );
 }
+
+/// The generated provider's service documents (what the schema fake answers from).
+fn generated_docs() -> Vec<serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../provider-spec-generated/github/v00.00.00000/services");
+    std::fs::read_dir(&dir)
+        .expect("services")
+        .flatten()
+        .map(|e| {
+            serde_yaml_ng::from_str(&std::fs::read_to_string(e.path()).expect("read"))
+                .expect("yaml")
+        })
+        .collect()
+}
+
+#[test]
+fn a_get_wins_with_its_key_or_a_list_only_filter_and_envelopes_give_their_items() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // Routes the demo store lacks are answered from the documents' schemas.
+    pg.fake
+        .set_schema_routes(github_sql_fake::schema::SchemaFake::new(generated_docs()));
+    let schema = pg.fake.schema_routes().expect("schema routes");
+    let body = |path: &str, q: Option<&str>| {
+        schema
+            .answer("GET", path, q)
+            .and_then(|a| a.body)
+            .expect("an answer")
+    };
+    // A get's key and a list-only filter its row shows: one GET, the row checked in Postgres.
+    let state = body("/repos/o/r/issues/5", None)["state"]
+        .as_str()
+        .expect("state")
+        .to_string();
+    pg.fake.clear_requests();
+    let out = pg.ok(&format!(
+        "SELECT number, state FROM issues.issues WHERE owner = 'o' AND repo = 'r' AND issue_number = 5 AND state = '{state}'"
+    ));
+    assert_eq!(out, format!("5|{state}"));
+    assert_eq!(pg.gets(), vec!["/repos/o/r/issues/5".to_string()]);
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT number FROM issues.issues WHERE owner = 'o' AND repo = 'r' AND issue_number = 5 AND state = 'not-a-state'",
+    );
+    assert_eq!(out, "", "the filter is checked on the get's row");
+    assert_eq!(pg.gets(), vec!["/repos/o/r/issues/5".to_string()]);
+    // A key under its row's name: `id` is the comment's id, one GET.
+    pg.fake.clear_requests();
+    let out =
+        pg.ok("SELECT id FROM issues.comments WHERE owner = 'o' AND repo = 'r' AND id = 1077");
+    assert_eq!(out, "1077");
+    assert_eq!(
+        pg.gets(),
+        vec!["/repos/o/r/issues/comments/1077".to_string()]
+    );
+    // Search: the items are rows, the envelope's total_count a column.
+    let b = body("/search/issues", Some("per_page=100"));
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT number, total_count FROM search.issues_and_pull_requests WHERE q = 'repo:o/r' ORDER BY number",
+    );
+    let mut want: Vec<String> = b["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| format!("{}|{}", i["number"], b["total_count"]))
+        .collect();
+    want.sort_by_key(|l| l.split('|').next().and_then(|n| n.parse::<i64>().ok()));
+    assert_eq!(out, want.join("\n"));
+    assert_eq!(
+        pg.gets(),
+        vec!["/search/issues?q=repo%3Ao%2Fr&per_page=100".to_string()]
+    );
+    // A text answer is a JSON string; a download's redirect its location, nothing fetched.
+    let zen = schema
+        .answer("GET", "/zen", None)
+        .and_then(|a| a.text)
+        .expect("zen")
+        .1;
+    pg.fake.clear_requests();
+    let out = pg.ok("SELECT meta.get_zen() #>> '{}'");
+    assert_eq!(out, zen.trim_end());
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT repos.download_zipball_archive(owner => 'o', repo => 'r', ref => 'main')->>'location'",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{}/_downloads/repos/o/r/zipball/main",
+            github_sql_fake::other_host(&pg.fake.base_url())
+        )
+    );
+    assert_eq!(pg.gets(), vec!["/repos/o/r/zipball/main".to_string()]);
+}
+
+/// The shell's rows for a query on the demo, as cells (the table output parsed).
+fn shell_rows(sql: &str) -> Vec<Vec<String>> {
+    let out = Command::new(BIN)
+        .args(["--demo", "-o", "csv", "exec", sql])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .output()
+        .expect("github-sql");
+    assert!(
+        out.status.success(),
+        "{sql}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect()
+}
+
+/// psql's rows (`-A -t`: `|`-separated cells).
+fn pg_rows(pg: &Pg, sql: &str) -> Vec<Vec<String>> {
+    let (out, err, ok) = pg.psql(sql);
+    assert!(ok, "{sql}\nfailed: {err}");
+    assert!(!err.contains("WARNING"), "{sql}\nwarned: {err}");
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('|').map(String::from).collect())
+        .collect()
+}
+
+/// The README's "Across services" queries, in each dialect: the shell's (as README.md shows
+/// them) and PostgreSQL's (`->`/`->>` for json_extract, jsonb_array_elements_text for json_each,
+/// times formatted as GitHub writes them).
+fn across_services() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .expect("README.md");
+    let section = &readme[readme.find("\n## Across services\n").expect("section")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let shell: Vec<String> = section
+        .split("```sql\n")
+        .skip(1)
+        .map(|b| b[..b.find("\n```").expect("fence")].to_string())
+        .collect();
+    assert_eq!(
+        shell.len(),
+        3,
+        "three queries in README.md's Across services"
+    );
+    let failed = |cols: &str| {
+        format!(
+            "failed AS MATERIALIZED (
+  SELECT p.name AS package, 'sha-' || substr(w.head_sha, 1, 7) AS tag, {cols}
+  FROM packages.auth_user_packages AS p
+  JOIN actions.workflow_runs AS w
+    ON w.owner = p.repository->'owner'->>'login'
+   AND w.repo = p.repository->>'name'
+  WHERE p.package_type = 'container' AND w.conclusion = 'failure'
+)"
+        )
+    };
+    let archived = "SELECT p.package_type, p.name AS package, r.full_name,
+       to_char(r.pushed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS pushed_at
+FROM packages.auth_user_packages AS p
+JOIN repos.full_repository AS r
+  ON r.owner = p.repository->'owner'->>'login'
+ AND r.repo = p.repository->>'name'
+WHERE p.package_type IN ('npm', 'maven', 'container') AND r.archived = 1"
+        .to_string();
+    let images = format!(
+        "WITH {}
+SELECT f.package, v.id, t.tag, f.workflow, f.run_number, f.head_branch
+FROM packages.auth_user_versions AS v
+CROSS JOIN LATERAL jsonb_array_elements_text(v.metadata->'container'->'tags') AS t(tag)
+JOIN failed AS f ON f.package = v.package_name AND f.tag = t.tag
+WHERE v.package_type = 'container' AND v.package_name IN (SELECT package FROM failed)
+ORDER BY v.id",
+        failed("w.name AS workflow, w.run_number, w.head_branch")
+    );
+    let prune = format!(
+        "WITH {},
+archived AS MATERIALIZED (
+  SELECT p.package_type, p.name, r.full_name
+  FROM packages.auth_user_packages AS p
+  JOIN repos.full_repository AS r
+    ON r.owner = p.repository->'owner'->>'login'
+   AND r.repo = p.repository->>'name'
+  WHERE p.package_type IN ('npm', 'maven', 'container') AND r.archived = 1
+)
+SELECT v.package_name AS package, v.id, v.name AS version, 'failed run #' || f.run_number AS why
+FROM packages.auth_user_versions AS v
+JOIN failed AS f ON f.package = v.package_name
+ AND v.metadata->'container'->'tags' = jsonb_build_array(f.tag)
+WHERE v.package_type = 'container' AND v.package_name IN (SELECT package FROM failed)
+UNION ALL
+SELECT v.package_name, v.id, v.name, 'archived ' || a.full_name
+FROM archived AS a
+JOIN packages.auth_user_versions AS v
+  ON v.package_type = a.package_type AND v.package_name = a.name
+ORDER BY 1, 2",
+        failed("w.run_number")
+    );
+    shell.into_iter().zip([archived, images, prune]).collect()
+}
+
+/// The blocks of README.md and docs/*.md tagged `<!-- test: postgres -->`, with the output
+/// block after them when the tag is `postgres compare` (psql's `-A -t` output).
+fn postgres_doc_blocks() -> Vec<(String, String, Option<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut pages = vec![root.join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .expect("docs")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    let mut out = Vec::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page).expect("page");
+        let lines: Vec<&str> = text.lines().collect();
+        // The body of the fenced block opening at line `at`, and the line after its end.
+        let body = |at: usize| {
+            let end = lines[at + 1..]
+                .iter()
+                .position(|l| l.starts_with("```"))
+                .expect("closing fence");
+            (lines[at + 1..at + 1 + end].join("\n"), at + 2 + end)
+        };
+        for (i, l) in lines.iter().enumerate() {
+            let tag = l.trim();
+            if tag == "<!-- test: postgres -->" || tag == "<!-- test: postgres compare -->" {
+                let (sql, after) = body(i + 1);
+                let shown = (tag == "<!-- test: postgres compare -->").then(|| {
+                    let open = lines[after..]
+                        .iter()
+                        .position(|l| l.starts_with("```"))
+                        .expect("an output block")
+                        + after;
+                    body(open).0
+                });
+                out.push((format!("{}:{}", page.display(), i + 2), sql, shown));
+            }
+        }
+    }
+    out
+}
+
+/// Parameters in PostgreSQL answer as in the shell: parameter columns compare with their
+/// parameter (`owner` is the login, the repository's user object is `owner_object`), joins,
+/// LATERAL and correlated subqueries supply required parameters from the outer rows (IN
+/// fan-out included), and generic plans read `$1` of any type. Filters PostgreSQL applies itself
+/// are quiet, EXPLAIN speaks in words, hints are PostgreSQL's SQL, the role's schema comes first.
+/// Then every `postgres` block of the docs runs.
+#[test]
+fn parameters_joins_and_the_docs_postgres_blocks() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // The shell's demo token has every scope; maven packages need repo too.
+    pg.fake
+        .set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
+            TOKEN,
+            &["read:packages", "delete:packages", "write:packages", "repo"],
+        )]));
+
+    // A parameter column is the parameter: text, the login given.
+    pg.fake.clear_requests();
+    assert_eq!(
+        pg.ok("SELECT full_name, owner, owner_object->>'login', pg_typeof(owner) FROM repos.full_repository WHERE owner = 'octocat' AND repo = 'app-lib'"),
+        "octocat/app-lib|octocat|octocat|text"
+    );
+    assert_eq!(pg.gets(), vec!["/repos/octocat/app-lib".to_string()]);
+
+    // The README's Across services queries give the shell's rows.
+    for (shell, postgres) in across_services() {
+        let want = shell_rows(&shell);
+        assert!(!want.is_empty(), "{shell}");
+        assert_eq!(pg_rows(&pg, &postgres), want, "{postgres}");
+    }
+
+    // A join supplies the versions table's package_name per package: a nested loop, one list of
+    // versions per npm package (hello-world's two pages, empty-pkg's one).
+    pg.fake.clear_requests();
+    let join = "FROM packages.auth_user_packages p JOIN packages.auth_user_versions v \
+                ON v.package_name = p.name AND v.package_type = p.package_type";
+    assert_eq!(
+        pg.ok(&format!(
+            "SELECT count(*), count(*) FILTER (WHERE p.name = 'hello-world') {join} WHERE p.package_type = 'npm'"
+        )),
+        "130|130"
+    );
+    let gets = pg.gets();
+    assert!(
+        gets.contains(&"/user/packages?package_type=npm&per_page=100".to_string())
+            && gets.contains(
+                &"/user/packages/npm/hello-world/versions?per_page=100&page=2".to_string()
+            )
+            && gets.contains(&"/user/packages/npm/empty-pkg/versions?per_page=100".to_string()),
+        "{gets:?}"
+    );
+    let plan = pg.ok(&format!(
+        "EXPLAIN SELECT v.name {join} WHERE p.package_type = 'npm'"
+    ));
+    assert!(plan.contains("Nested Loop"), "{plan}");
+    assert!(
+        plan.contains("once per value of package_name computed at execution"),
+        "{plan}"
+    );
+    // IN fan-out on the outer table, and the shell's rows.
+    let both = format!(
+        "SELECT p.package_type, p.name, v.id {join} WHERE p.package_type IN ('npm', 'maven') ORDER BY 3"
+    );
+    assert_eq!(
+        pg_rows(&pg, &both),
+        shell_rows(&both.replace("packages.", "github.packages."))
+    );
+    // LATERAL and a correlated subquery.
+    assert_eq!(
+        pg.ok(
+            "SELECT p.name, latest.name FROM packages.auth_user_packages p, \
+               LATERAL (SELECT v.name FROM packages.auth_user_versions v \
+                        WHERE v.package_type = p.package_type AND v.package_name = p.name \
+                        ORDER BY v.created_at DESC LIMIT 1) AS latest \
+               WHERE p.package_type = 'npm'"
+        ),
+        "hello-world|2.3.0"
+    );
+    assert_eq!(
+        pg.ok(
+            "SELECT p.name, (SELECT count(*) FROM packages.auth_user_versions v \
+               WHERE v.package_type = 'npm' AND v.package_name = p.name) \
+               FROM packages.auth_user_packages p WHERE p.package_type = 'npm' ORDER BY 1"
+        ),
+        "empty-pkg|0\nhello-world|130"
+    );
+    // A package without a repository gives a NULL owner: no row, no request for it.
+    pg.fake.clear_requests();
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM packages.auth_user_packages p JOIN repos.full_repository r \
+               ON r.owner = p.repository->'owner'->>'login' AND r.repo = p.repository->>'name' \
+               WHERE p.package_type = 'npm'"),
+        pg.ok("SELECT count(*) FROM packages.auth_user_packages WHERE package_type = 'npm' AND repository IS NOT NULL")
+    );
+    assert!(
+        pg.gets().iter().all(|g| !g.contains("/repos//")),
+        "{:?}",
+        pg.gets()
+    );
+
+    // Generic plans read their parameters, varchar and arrays included.
+    let (out, err, ok) = pg.script(
+        "SET plan_cache_mode = force_generic_plan;\n\
+         PREPARE g(varchar) AS SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = $1;\n\
+         EXECUTE g('hello-world');\nEXECUTE g('empty-pkg');\n\
+         PREPARE a(text[]) AS SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = ANY($1);\n\
+         EXECUTE a('{hello-world,empty-pkg}');\n\
+         EXPLAIN EXECUTE g('hello-world');\n",
+    );
+    assert!(ok, "{err}");
+    let counts: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(counts, ["130", "0", "130"], "{out}");
+    assert!(
+        out.contains("GET /user/packages/npm/{package_name}/versions")
+            && out.contains("once per value of package_name computed at execution"),
+        "a generic plan: {out}"
+    );
+
+    // Quiet: filters PostgreSQL applies itself print no WARNING.
+    for sql in [
+        "SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app' AND metadata->'container'->'tags' ? 'latest'",
+        "SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world' AND created_at > now() - interval '100 years'",
+    ] {
+        let (_, err, ok) = pg.psql(sql);
+        assert!(ok && !err.contains("WARNING"), "{sql}: {err}");
+    }
+    // EXPLAIN in words, not Rust's debug text.
+    let plan = pg.ok("EXPLAIN SELECT name FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world' AND name LIKE '2.%'");
+    assert!(
+        !plan.contains("Qual {") && !plan.contains("Wrappers"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("GitHub requests: GET /user/packages/npm/hello-world/versions?per_page=100")
+            && plan.contains("Applied by GitHub: package_type, package_name"),
+        "{plan}"
+    );
+    // Hints are PostgreSQL's SQL: schema-qualified tables, functions with named arguments.
+    let (_, err, _) = pg.psql("SELECT * FROM packages.auth_user_versions WHERE package_name = 'x'");
+    assert!(
+        err.contains("SELECT * FROM packages.auth_user_versions WHERE package_name"),
+        "{err}"
+    );
+    let (_, err, _) = pg.psql(
+        "SELECT packages.restore_package_version_for_authenticated_user(package_type => 'npm', package_name => 'hello-world', package_version_id => NULL)",
+    );
+    assert!(
+        err.contains("SELECT packages.restore_package_version_for_authenticated_user(")
+            && err.contains("package_version_id => 123")
+            && !err.contains("EXEC "),
+        "{err}"
+    );
+    // A method without a response body returns the text ok.
+    assert_eq!(
+        pg.ok("SELECT r, pg_typeof(r) FROM packages.restore_package_version_for_authenticated_user(package_type => 'npm', package_name => 'hello-world', package_version_id => 201000108) AS r"),
+        "ok|text"
+    );
+    // The role's own schema comes first: an unqualified CREATE lands there, service tables resolve.
+    pg.ok("CREATE TABLE my_scratch (x int)");
+    assert_eq!(
+        pg.ok("SELECT schemaname FROM pg_tables WHERE tablename = 'my_scratch'"),
+        "github"
+    );
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'empty-pkg'"),
+        "0"
+    );
+
+    // Every PostgreSQL block of the docs runs, quietly.
+    let blocks = postgres_doc_blocks();
+    assert!(blocks.len() >= 6, "{blocks:?}");
+    for (at, sql, shown) in blocks {
+        let (out, err, ok) = pg.script(&sql);
+        assert!(ok && !err.contains("WARNING"), "{at}:\n{sql}\n{err}");
+        if let Some(shown) = shown {
+            assert_eq!(out.trim_end(), shown.trim_end(), "{at}: the output shown");
+        }
+    }
+}

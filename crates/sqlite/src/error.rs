@@ -48,9 +48,16 @@ impl From<github_sql_engine::Error> for Error {
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
             E::Journal(j) => Error::Usage(j.to_string()),
+            E::Setting(s) => Error::Usage(s.to_string()),
             // A member's failure keeps its name in the message.
             e @ (E::Member { .. } | E::Config(_)) => Error::Usage(e.to_string()),
         }
+    }
+}
+
+impl From<github_sql_engine::settings::SettingError> for Error {
+    fn from(e: github_sql_engine::settings::SettingError) -> Self {
+        Error::Usage(e.to_string())
     }
 }
 
@@ -60,23 +67,31 @@ impl From<github_sql_engine::scan::RowWriteError> for Error {
     }
 }
 
-/// SQLite's own message without rusqlite's wrapping (`ModuleError`, error codes).
+/// SQLite's own message without rusqlite's wrapping (`ModuleError`, error codes, the offset of
+/// a prepare error), with [`hint`].
 fn sqlite_message(e: &rusqlite::Error) -> String {
     let msg = match e {
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
         rusqlite::Error::ModuleError(msg) => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         other => other.to_string(),
     };
-    if msg.starts_with("unsafe use of virtual table") {
-        // Our tables are DIRECTONLY (see vtab.rs); say how to proceed.
+    hint(&msg)
+}
+
+/// SQLite's message with what to do about it, where github-sql knows: a table used from a view
+/// or trigger stored in a database file (our tables are DIRECTONLY, see vtab.rs).
+pub fn hint(msg: &str) -> String {
+    if msg.starts_with("unsafe use of virtual table") && !msg.contains(ALLOW_VIEWS_HINT) {
         return format!(
             "{msg}: github-sql tables cannot be used from views or triggers stored in a database file; \
-             use a TEMP view, or set {}=1 if you trust the file",
-            github_sql_engine::engine::ALLOW_VIEWS_ENV
+             {ALLOW_VIEWS_HINT} if you trust the file"
         );
     }
-    msg
+    msg.to_string()
 }
+
+const ALLOW_VIEWS_HINT: &str = "use a TEMP view, or set GITHUB_SQL_ALLOW_VIEWS=1";
 
 impl From<Error> for rusqlite::Error {
     #[cold]

@@ -117,22 +117,16 @@ impl Default for Bounds {
 }
 
 impl Bounds {
-    /// The defaults, overridden by the environment (unparsable or zero values are ignored).
+    /// The defaults, overridden by the environment (values that are not valid are left to
+    /// [`crate::settings::check_env`], which the front ends call).
     pub fn from_env() -> Self {
+        use crate::settings::{count, duration};
         let d = Bounds::default();
-        let num = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .filter(|n| *n > 0)
-        };
         Bounds {
-            max_body: num(MAX_BODY_ENV).map_or(d.max_body, |m| m.saturating_mul(MIB)),
-            max_pages: num(MAX_PAGES_ENV).unwrap_or(d.max_pages),
-            max_scan_bytes: num(MAX_SCAN_ENV).map_or(d.max_scan_bytes, |m| m.saturating_mul(MIB)),
-            deadline: env_secs(DEADLINE_ENV)
-                .filter(|d| !d.is_zero())
-                .unwrap_or(d.deadline),
+            max_body: count(MAX_BODY_ENV).map_or(d.max_body, |m| m.saturating_mul(MIB)),
+            max_pages: count(MAX_PAGES_ENV).unwrap_or(d.max_pages),
+            max_scan_bytes: count(MAX_SCAN_ENV).map_or(d.max_scan_bytes, |m| m.saturating_mul(MIB)),
+            deadline: duration(DEADLINE_ENV).unwrap_or(d.deadline),
         }
     }
 }
@@ -188,20 +182,10 @@ impl RetryPolicy {
     }
 }
 
-fn env_secs(key: &str) -> Option<Duration> {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-}
-
 /// `GITHUB_SQL_CONCURRENCY`, at least 1 (default 8).
 pub fn concurrency_from_env() -> usize {
-    std::env::var(CONCURRENCY_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
+    crate::settings::count(CONCURRENCY_ENV)
+        .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(DEFAULT_CONCURRENCY)
 }
 
@@ -231,15 +215,13 @@ impl ClientConfig {
             app,
             credential_error,
             write_delay: super::pace::delay_from_env(),
-            timeout: env_secs(TIMEOUT_ENV)
-                .filter(|d| !d.is_zero())
-                .unwrap_or(defaults.timeout),
+            timeout: crate::settings::duration(TIMEOUT_ENV).unwrap_or(defaults.timeout),
             retry: RetryPolicy {
-                max_wait: env_secs(MAX_WAIT_ENV).unwrap_or(defaults.retry.max_wait),
+                max_wait: crate::settings::duration(MAX_WAIT_ENV)
+                    .unwrap_or(defaults.retry.max_wait),
                 ..RetryPolicy::default()
             },
-            cache: !std::env::var(CACHE_ENV)
-                .is_ok_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
+            cache: crate::settings::switch(CACHE_ENV).unwrap_or(true),
             concurrency: concurrency_from_env(),
             bounds: Bounds::from_env(),
             journal: crate::journal::path_from_env(),

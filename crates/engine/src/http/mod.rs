@@ -29,6 +29,6 @@ pub use error::HttpError;
 pub use link::{parse_link_header, LinkRel};
 pub use pace::{WriteSlot, DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
 pub use redact::{redact, register_secret};
-pub use request::{Answer, Auth, CachePolicy, Paging, Pass, Request};
+pub use request::{Answer, Auth, CachePolicy, Paging, Pass, Redirects, Request};
 pub use runtime::{block_on, runtime};
 pub use stop::{Deadline, Stop};

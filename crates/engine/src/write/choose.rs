@@ -275,6 +275,7 @@ mod tests {
             default: None,
             description: String::new(),
             multi_segment: false,
+            nullable: false,
         }
     }
 
@@ -337,7 +338,7 @@ mod tests {
             update: Vec::new(),
             replace: Vec::new(),
             pagination: Default::default(),
-            repo_scoped_types: Vec::new(),
+            extra_scopes: Vec::new(),
             notes: Vec::new(),
             examples: Vec::new(),
             server: None,

@@ -203,19 +203,6 @@ impl CommitFailure {
     }
 }
 
-/// An interrupt or the deadline ended a wait before (or instead of a retry of) a write: GitHub
-/// has not processed it.
-pub(crate) fn not_processed(e: &HttpError) -> bool {
-    matches!(
-        e,
-        HttpError::Interrupted
-            | HttpError::Bound {
-                bound: "statement deadline",
-                ..
-            }
-    )
-}
-
 /// Whether a failure would repeat for every remaining row.
 fn stops_the_rest(e: &HttpError) -> bool {
     matches!(
@@ -304,7 +291,11 @@ fn journal_of(batch: &Batch) -> (Option<String>, Option<String>) {
 
 /// Sends a committed batch under the statement's [`Stop`]: the writes, then the deletes, with one
 /// run id. The confirmation rule has been checked by the caller.
-pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
+pub fn send(
+    batch: &Batch,
+    stop: &Stop,
+    progress: Option<&dyn crate::write::Progress>,
+) -> Result<CommitReport, Box<CommitFailure>> {
     let (journal, journal_off) = journal_of(batch);
     let mut report = CommitReport {
         run_id: journal::new_run_id(),
@@ -371,15 +362,15 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             Err(e) => {
                 let stop_now = match &e {
                     crate::Error::Http(h) => {
-                        if not_processed(h) {
+                        if h.not_processed() {
                             halted = Some(stopped(h));
                         }
-                        stops_the_rest(h) || not_processed(h)
+                        stops_the_rest(h) || h.not_processed()
                     }
                     crate::Error::Journal(_) => true,
                     _ => false,
                 };
-                if stop_now && matches!(&e, crate::Error::Http(h) if not_processed(h)) {
+                if stop_now && matches!(&e, crate::Error::Http(h) if h.not_processed()) {
                     note_unsent(&resource.name, name);
                 } else {
                     failed.push((name, e.to_string()));
@@ -391,7 +382,9 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
 
     // DELETE rows, in order.
     let deletes: Vec<(&crate::write::queue::Queued, &Target)> = batch.deletes().collect();
-    let mut bar = crate::progress::DeletionBar::new(deletes.len());
+    if let Some(p) = progress {
+        p.begin(deletes.len());
+    }
     let mut first_deleted: Option<(&Resource, &Target)> = None;
     for (q, t) in &deletes {
         let resource = &q.table.resource;
@@ -463,7 +456,7 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
         };
         let outcome = match result {
             Ok(_) => Outcome::Deleted(None),
-            Err(e) if not_processed(&e) => {
+            Err(e) if e.not_processed() => {
                 halted = Some(stopped(&e));
                 let _ = w.outcome(status, None, "failed", Some(format!("not done: {e}")));
                 stop_all = true;
@@ -485,7 +478,9 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
                 message: e.to_string(),
             },
         };
-        bar.inc();
+        if let Some(p) = progress {
+            p.step();
+        }
         let journaled = match &outcome {
             Outcome::Deleted(how) => w.outcome(status, request_id, "deleted", how.clone()),
             Outcome::Unknown(m) => w.outcome(status, request_id, "unknown", Some(m.clone())),
@@ -515,15 +510,17 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             stop_all = true;
         }
     }
-    bar.finish(halted.as_ref().map(|h| match h {
-        Stopped::Interrupted => "interrupted",
-        Stopped::Deadline(_) => "the statement deadline passed",
-    }));
+    if let Some(p) = progress {
+        p.end(halted.as_ref().map(|h| match h {
+            Stopped::Interrupted => "interrupted",
+            Stopped::Deadline(_) => "the statement deadline passed",
+        }));
+    }
     if failed.is_empty() && unknown.is_empty() && not_sent.is_empty() && halted.is_none() {
         return Ok(report);
     }
     let restore = first_deleted.and_then(|(r, t)| restore_hint(r, Some(t)));
-    Err(CommitFailure {
+    Err(Box::new(CommitFailure {
         total,
         deletes_only: batch.writes().next().is_none(),
         tables: batch.entries.iter().fold(Vec::new(), |mut v, q| {
@@ -538,7 +535,7 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
         stopped: halted.map(Box::new),
         restore_hint: restore,
         report: Box::new(report),
-    })
+    }))
 }
 
 /// One request a dry run's COMMIT would send.
