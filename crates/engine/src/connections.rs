@@ -132,7 +132,7 @@ pub enum Connection {
         /// Its name.
         name: String,
         /// Its client configuration (credentials, API URL, pacing, cache).
-        config: ClientConfig,
+        config: Box<ClientConfig>,
     },
     /// A SELECT fans out to every member and adds `_connection`.
     Aggregate {
@@ -330,7 +330,7 @@ impl Connections {
             let config = Connections::single(name, def, base).map_err(|d| bad(name, d))?;
             list.push(Connection::Single {
                 name: name.clone(),
-                config,
+                config: Box::new(config),
             });
         }
         let secret_vars = file
@@ -492,7 +492,7 @@ impl Connections {
     /// The default connection's configuration, if a named one is the default.
     pub fn default_config(&self) -> Option<&ClientConfig> {
         match self.get(self.default.as_deref()?)? {
-            Connection::Single { config, .. } => Some(config),
+            Connection::Single { config, .. } => Some(config.as_ref()),
             Connection::Aggregate { .. } => None,
         }
     }

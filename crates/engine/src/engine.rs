@@ -53,7 +53,7 @@ impl Engine {
                     let client = if connections.default.as_deref() == Some(name) {
                         self.client.clone()
                     } else {
-                        GitHubClient::new(config.clone())
+                        GitHubClient::new(config.as_ref().clone())
                     };
                     Some((name.clone(), client))
                 }

@@ -217,14 +217,14 @@ fn bearer(auth: Option<&str>) -> Option<&str> {
 
 /// Verifies the App's JWT as GitHub does: RS256 over the App's public key, `iss` the App's id,
 /// `exp` in the future and at most ten minutes after `iat`.
-fn verify_jwt(app: &FakeApp, auth: Option<&str>) -> Result<(), Response> {
+fn verify_jwt(app: &FakeApp, auth: Option<&str>) -> Result<(), Box<Response>> {
     let Some(jwt) = bearer(auth) else {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "A JSON web token could not be decoded",
-        ));
+        )));
     };
-    let undecodable = || error(StatusCode::UNAUTHORIZED, JWT_UNDECODABLE);
+    let undecodable = || Box::new(error(StatusCode::UNAUTHORIZED, JWT_UNDECODABLE));
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(app.public_pem.as_bytes())
         .map_err(|_| undecodable())?;
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
@@ -243,13 +243,13 @@ fn verify_jwt(app: &FakeApp, auth: Option<&str>) -> Result<(), Response> {
         return Err(undecodable());
     }
     let (Some(iat), Some(exp)) = (num("iat"), num("exp")) else {
-        return Err(error(StatusCode::UNAUTHORIZED, JWT_EXPIRED));
+        return Err(Box::new(error(StatusCode::UNAUTHORIZED, JWT_EXPIRED)));
     };
     if exp <= now_epoch() {
-        return Err(error(StatusCode::UNAUTHORIZED, JWT_EXPIRED));
+        return Err(Box::new(error(StatusCode::UNAUTHORIZED, JWT_EXPIRED)));
     }
     if exp - iat > 660 {
-        return Err(error(StatusCode::UNAUTHORIZED, JWT_TOO_LONG));
+        return Err(Box::new(error(StatusCode::UNAUTHORIZED, JWT_TOO_LONG)));
     }
     Ok(())
 }
@@ -278,25 +278,25 @@ pub(super) fn route(
     let answer = match (method, parts.as_slice()) {
         ("GET", ["orgs", org, "installation"]) => {
             if let Err(r) = verify_jwt(&state.app, auth) {
-                return Some(r);
+                return Some(*r);
             }
             lookup(&|i| i.target_type == "Organization" && is(&i.account, org))
         }
         ("GET", ["users", user, "installation"]) => {
             if let Err(r) = verify_jwt(&state.app, auth) {
-                return Some(r);
+                return Some(*r);
             }
             lookup(&|i| i.target_type == "User" && is(&i.account, user))
         }
         ("GET", ["repos", owner, _, "installation"]) => {
             if let Err(r) = verify_jwt(&state.app, auth) {
-                return Some(r);
+                return Some(*r);
             }
             lookup(&|i| is(&i.account, owner))
         }
         ("GET", ["app", "installations"]) => {
             if let Err(r) = verify_jwt(&state.app, auth) {
-                return Some(r);
+                return Some(*r);
             }
             let all: Vec<Value> = state
                 .app
@@ -313,7 +313,7 @@ pub(super) fn route(
         }
         ("POST", ["app", "installations", id, "access_tokens"]) => {
             if let Err(r) = verify_jwt(&state.app, auth) {
-                return Some(r);
+                return Some(*r);
             }
             let Some(inst) = id
                 .parse::<u64>()
@@ -356,11 +356,11 @@ pub(super) fn check_token(
     method: &str,
     path: &str,
     auth: Option<&str>,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     let Some(token) = bearer(auth).filter(|t| t.starts_with("ghs_")) else {
         return Ok(());
     };
-    let bad = || error(StatusCode::UNAUTHORIZED, "Bad credentials");
+    let bad = || Box::new(error(StatusCode::UNAUTHORIZED, "Bad credentials"));
     let Some((installation, exp)) = state.tokens.get(token) else {
         return Err(bad());
     };
@@ -380,7 +380,7 @@ pub(super) fn check_token(
         ["orgs" | "users" | "repos", owner, ..] => Some(*owner),
         // An installation is not a user: /user/… is not for it.
         ["user", ..] => {
-            return Err(error(StatusCode::FORBIDDEN, NOT_ACCESSIBLE));
+            return Err(Box::new(error(StatusCode::FORBIDDEN, NOT_ACCESSIBLE)));
         }
         _ => None,
     };
@@ -394,7 +394,7 @@ pub(super) fn check_token(
         if let Ok(v) = axum::http::HeaderValue::from_str(permission) {
             r.headers_mut().insert("x-accepted-github-permissions", v);
         }
-        r
+        Box::new(r)
     };
     if owner.is_some_and(|o| !o.eq_ignore_ascii_case(&inst.account)) {
         return Err(forbidden(&format!("packages={wanted}")));

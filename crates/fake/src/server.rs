@@ -251,7 +251,9 @@ fn app_answer(s: &Shared, req: &LoggedRequest) -> Option<Response> {
     if let Some(r) = super::app::route(state, &s.base_url, &req.method, &req.path, auth) {
         return Some(r);
     }
-    super::app::check_token(state, &req.method, &req.path, auth).err()
+    super::app::check_token(state, &req.method, &req.path, auth)
+        .err()
+        .map(|r| *r)
 }
 
 /// Conditional requests as GitHub answers them: a strong ETag over the body, and `304 Not

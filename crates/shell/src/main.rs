@@ -321,20 +321,24 @@ fn run(cli: Cli) -> github_sql::Result<()> {
 
 /// The config file's connections (`--config`), with the default `--connection` names (else the
 /// file's).
-fn load_connections(config: &ClientConfig) -> github_sql::Result<github_sql::connections::Connections> {
+fn load_connections(
+    config: &ClientConfig,
+) -> github_sql::Result<github_sql::connections::Connections> {
     use github_sql::connections::{Connections, CONNECTION_ENV};
     let usage = |e: github_sql::connections::ConfigError| Error::Usage(e.to_string());
     let connections = Connections::load(config).map_err(usage)?;
-    Ok(match std::env::var(CONNECTION_ENV)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-    {
-        Some(name) => connections
-            .with_default(&name, &format!("--connection or {CONNECTION_ENV}"))
-            .map_err(usage)?,
-        None => connections,
-    })
+    Ok(
+        match std::env::var(CONNECTION_ENV)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        {
+            Some(name) => connections
+                .with_default(&name, &format!("--connection or {CONNECTION_ENV}"))
+                .map_err(usage)?,
+            None => connections,
+        },
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

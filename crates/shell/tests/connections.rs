@@ -29,7 +29,7 @@ fn tmp(tag: &str) -> PathBuf {
 /// Runs `github-sql exec SQL` with `config` as the config file; stdout, stderr, success.
 fn exec(
     config: &str,
-    dir: &PathBuf,
+    dir: &std::path::Path,
     env: &[(&str, &str)],
     args: &[&str],
 ) -> (String, String, bool) {

@@ -737,7 +737,7 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             let i = usize::try_from(i).unwrap_or(usize::MAX);
             if Some(i) == self.spec.connection_column() {
                 return match self.scan.as_ref() {
-                    Some(m) => ctx.set_result(&m.connection()),
+                    Some(m) => ctx.set_result(m.connection()),
                     None => ctx.set_result(&Value::Null),
                 };
             }
