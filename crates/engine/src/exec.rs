@@ -186,7 +186,15 @@ pub(crate) fn url_of(
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    client.url_for(&method.path, &path, &query)
+    // A multi-segment parameter (a git ref `heads/x`, a contents path) keeps its slashes, as
+    // it does when a scan reads it.
+    let multi: Vec<&str> = method
+        .params
+        .iter()
+        .filter(|p| p.multi_segment)
+        .map(|p| p.name.as_str())
+        .collect();
+    client.url_for_segments(&method.path, &path, &query, &multi)
 }
 
 /// Calls a method with checked arguments; returns its JSON body, if any. A mutating method is

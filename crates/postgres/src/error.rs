@@ -72,6 +72,17 @@ impl From<FdwError> for ErrorReport {
 /// (the schema `IMPORT FOREIGN SCHEMA` and `github-sql serve` put it in), and a method call is
 /// its SQL function with named arguments, not the shell's `EXEC`.
 pub fn for_postgres(e: FdwError) -> FdwError {
+    // An ambiguous write names each method as the SQL function to call instead.
+    if let FdwError::Engine(EngineError::Choose(mut c)) = e {
+        if let github_sql_engine::write::ChooseError::Ambiguous { exec_forms, .. } = c.as_mut() {
+            for form in exec_forms.iter_mut() {
+                if let Some(call) = postgres_call(form) {
+                    *form = call;
+                }
+            }
+        }
+        return FdwError::Engine(EngineError::Choose(c));
+    }
     let FdwError::Engine(EngineError::Plan(p)) = e else {
         return e;
     };
@@ -132,6 +143,12 @@ pub fn for_postgres(e: FdwError) -> FdwError {
 
 /// The SQL function call for an example in the shell's syntax (`EXEC <id>.<method> @a=1, …`),
 /// with the values it gives: `SELECT <service>.<method>(a => 1, …)`.
+/// The shell's `EXEC …` call written as this wrapper's SQL function call, when it names a method
+/// of the provider.
+pub fn postgres_call(shell: &str) -> Option<String> {
+    exec_example(crate::servers::provider().ok()?, shell)
+}
+
 fn exec_example(provider: &Provider, shell: &str) -> Option<String> {
     let rest = shell.strip_prefix("EXEC ")?;
     let (target, args) = rest.split_once(' ').unwrap_or((rest, ""));

@@ -276,10 +276,24 @@ fn send_pending() {
                 c.count
             )
         ),
-        Err(CommitError::Failed(failure)) => pgrx::ereport!(
-            PgLogLevel::ERROR,
-            PgSqlErrorCode::ERRCODE_FDW_ERROR,
-            github_sql_engine::http::redact(&failure.to_string())
-        ),
+        Err(CommitError::Failed(mut failure)) => {
+            // The restore hint in PostgreSQL's SQL (the function, named arguments).
+            let pg_hint = failure.restore_hint.take().map(|h| {
+                let call = crate::error::postgres_call(&h.exec).unwrap_or(h.exec);
+                format!(
+                    "\nGitHub keeps what it deleted restorable for {} days: {call}",
+                    h.days
+                )
+            });
+            let mut msg = failure.to_string();
+            if let (Some(hint), true) = (pg_hint, failure.report.deleted_count() > 0) {
+                msg.push_str(&hint);
+            }
+            pgrx::ereport!(
+                PgLogLevel::ERROR,
+                PgSqlErrorCode::ERRCODE_FDW_ERROR,
+                github_sql_engine::http::redact(&msg)
+            )
+        }
     }
 }

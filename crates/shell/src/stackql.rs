@@ -470,15 +470,23 @@ fn no_select_delete(r: &Resource) -> Error {
 /// else, or its parameters need rows to be listed: SQLite then runs the DELETE over the table's
 /// scan. Ambiguity is an error naming the methods.
 fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDelete>, Error> {
-    let Some(start) = tokens
-        .iter()
-        .position(|t| keyword(Some(t)) == Some(Keyword::WHERE))
-    else {
-        return Ok(None);
-    };
     let mut given: Vec<(String, Vec<Value>)> = Vec::new();
-    let mut i = start + 1;
-    loop {
+    let start = tokens
+        .iter()
+        .position(|t| keyword(Some(t)) == Some(Keyword::WHERE));
+    // No WHERE at all gives no parameters: a method that takes none (`DELETE /user/emails`)
+    // fits it; a DELETE with ORDER BY or LIMIT lists its rows.
+    let ends_at_table = tokens
+        .iter()
+        .position(|t| keyword(Some(t)) == Some(Keyword::FROM))
+        .map(|f| dotted(tokens, f + 1).1)
+        .is_some_and(|after| after == tokens.len());
+    let mut i = match start {
+        Some(w) => w + 1,
+        None if ends_at_table => tokens.len(),
+        None => return Ok(None),
+    };
+    while i < tokens.len() {
         let Some(Token::Word(w)) = tokens.get(i) else {
             return Ok(None);
         };
@@ -539,6 +547,9 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
             Some(t) if keyword(Some(t)) == Some(Keyword::AND) => i += 1,
             Some(_) => return Ok(None),
         }
+    }
+    if start.is_some() && given.is_empty() {
+        return Ok(None);
     }
     let names: Vec<&str> = given
         .iter()

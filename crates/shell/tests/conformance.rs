@@ -1716,3 +1716,173 @@ fn the_shell_shows_text_redirect_and_empty_answers() {
     assert_eq!(log.len(), 1);
     assert_eq!((log[0].method.as_str(), log[0].status), ("PATCH", 205));
 }
+
+/// Delete methods of the generated provider that a DELETE reaches (docs/generator.md).
+const DELETE_METHODS: usize = 168;
+
+/// A literal for a value in SQL.
+fn sql_literal(v: &Value) -> String {
+    match v {
+        Value::Integer(i) => i.to_string(),
+        Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        other => format!("{other:?}"),
+    }
+}
+
+/// For EVERY delete method of the generated provider (issue 20): a DELETE whose WHERE gives
+/// exactly that method's required parameters (and body fields) sends exactly its method and
+/// path, once, through the shell's statement path, with nothing listed first; or, where two
+/// methods fit it equally, it is refused as ambiguous with nothing sent.
+#[test]
+fn every_delete_method_is_reached_by_a_delete_naming_its_parameters() {
+    let env = setup();
+    let engine = Engine::new(
+        env.provider.clone(),
+        ClientConfig {
+            retry: RetryPolicy::fast(),
+            cache: false,
+            ..ClientConfig::new(env.fake.base_url(), Some(Token::new(TOKEN)))
+        }
+        .with_write_delay(std::time::Duration::ZERO),
+    );
+    let session =
+        github_sql_shell::Session::new(engine, github_sql_shell::output::OutputFormat::Csv)
+            .expect("session");
+    session.set_yes(true);
+    let (mut reached, mut ambiguous) = (0usize, Vec::new());
+    let mut failures = Vec::new();
+    for resource in env.provider.resources() {
+        if CURATED.contains(&resource.service.as_str()) {
+            continue;
+        }
+        for &m in resource.delete.iter().chain(resource.direct_delete.iter()) {
+            let method = &resource.methods[m];
+            let id = format!("{}.{}", resource.id, method.name);
+            let given: Vec<&Param> = method.required().collect();
+            let mut conds = Vec::new();
+            for p in &given {
+                let v = match (p.location, p.json_type) {
+                    (ParamLocation::Body, github_sql::spec::JsonType::Json) => {
+                        Value::Text("{}".into())
+                    }
+                    _ => value_for(p),
+                };
+                conds.push(format!(
+                    "\"{}\" = {}",
+                    p.name.replace('"', "\"\""),
+                    sql_literal(&v)
+                ));
+            }
+            // A method that takes no parameter is named by a DELETE with no WHERE.
+            let sql = if conds.is_empty() {
+                format!("DELETE FROM {}", resource.id)
+            } else {
+                format!("DELETE FROM {} WHERE {}", resource.id, conds.join(" AND "))
+            };
+            env.fake.clear_requests();
+            let result = github_sql_shell::stackql::classify(&env.provider, &sql)
+                .and_then(|stmt| session.run(stmt, &[]));
+            let sent: Vec<String> = env
+                .fake
+                .requests()
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect();
+            let path = expected_path(&method.path, &given);
+            match result {
+                Err(e) if e.to_string().contains("could mean any of") => {
+                    if sent.is_empty() {
+                        ambiguous.push(id);
+                    } else {
+                        failures.push(format!("{id}: refused as ambiguous but sent {sent:?}"));
+                    }
+                }
+                _ if sent == [format!("{} {path}", method.http_method)] => reached += 1,
+                Ok(_) => failures.push(format!(
+                    "{id}: {sql}\n    sent {sent:?}, not {} {path}",
+                    method.http_method
+                )),
+                Err(e) => failures.push(format!("{id}: {sql}\n    {e}\n    sent {sent:?}")),
+            }
+        }
+    }
+    println!(
+        "delete methods: {} reached exactly by a DELETE naming their parameters, {} refused as ambiguous ({:?}), {} failures",
+        reached,
+        ambiguous.len(),
+        ambiguous,
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(
+        reached + ambiguous.len(),
+        DELETE_METHODS,
+        "the count in docs/generator.md"
+    );
+}
+
+/// The issue's cases through the SQLite extension, where SQLite lists the rows and each goes to
+/// the method the WHERE names: a runner's DELETE is the runner's (never a label named after it),
+/// a git ref keeps the WHERE's `heads/x` (never the row's `refs/heads/x`), and a collaborator
+/// found by its `login` is removed by that login (the declared mapping `username` ← `login`).
+#[test]
+fn the_extension_deletes_the_row_the_where_names_with_the_method_it_names() {
+    let env = setup();
+    let deletes = || -> Vec<String> {
+        env.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .map(|r| r.path.clone())
+            .collect()
+    };
+    for (sql, want) in [
+        (
+            "DELETE FROM actions_self_hosted_runners WHERE org = 'acme' AND runner_id = 7",
+            "/orgs/acme/actions/runners/7",
+        ),
+        // (The schema fake routes no `/` inside a parameter, so this ref has none; the shell's
+        // direct DELETE below keeps `heads/feature` whole.)
+        (
+            "DELETE FROM git_refs WHERE owner = 'o' AND repo = 'r' AND ref = 'feature'",
+            "/repos/o/r/git/refs/feature",
+        ),
+    ] {
+        env.fake.clear_requests();
+        env.conn
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(deletes(), [want], "{sql}");
+    }
+    let login = env
+        .answer("/repos/o/r/collaborators")
+        .and_then(|b| b[0]["login"].as_str().map(String::from))
+        .expect("a collaborator's login");
+    env.fake.clear_requests();
+    env.conn
+        .execute_batch(&format!(
+            "DELETE FROM repos_collaborators WHERE owner = 'o' AND repo = 'r' AND username = '{login}'"
+        ))
+        .expect("remove a collaborator");
+    assert_eq!(deletes(), [format!("/repos/o/r/collaborators/{login}")]);
+    // The shell sends a DELETE that names its method's parameters directly, with the WHERE's
+    // values: a multi-segment ref stays whole.
+    let session = github_sql_shell::Session::new(
+        Engine::new(
+            env.provider.clone(),
+            ClientConfig {
+                retry: RetryPolicy::fast(),
+                ..ClientConfig::new(env.fake.base_url(), Some(Token::new(TOKEN)))
+            }
+            .with_write_delay(std::time::Duration::ZERO),
+        ),
+        github_sql_shell::output::OutputFormat::Csv,
+    )
+    .expect("session");
+    env.fake.clear_requests();
+    let sql =
+        "DELETE FROM github.git.refs WHERE owner = 'o' AND repo = 'r' AND ref = 'heads/feature'";
+    let _ = github_sql_shell::stackql::classify(&env.provider, sql)
+        .and_then(|stmt| session.run(stmt, &[]));
+    assert_eq!(deletes(), ["/repos/o/r/git/refs/heads/feature"]);
+}

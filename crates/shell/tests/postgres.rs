@@ -934,13 +934,16 @@ fn the_bi_role_can_read_no_credential_from_sql() {
     assert!(ok, "{out}");
     let (_, ok) = look("SHOW ALL", "SHOW ALL");
     assert!(ok);
-    // 3. Every function of the extension the role may call, with NULL arguments (errors are
-    // fine; what they say is searched too), and the ones that do work with real arguments.
+    // 3. Every function of the extension the role may call (its members, or by name when serve
+    // loaded a packaged script with no CREATE EXTENSION), with NULL arguments (errors are fine;
+    // what they say is searched too), and the ones that do work with real arguments.
     let calls = pg.ok(
         "SELECT format('SELECT %s(%s)', p.oid::regproc, \
                 coalesce((SELECT string_agg('NULL::' || format_type(t, NULL), ', ') FROM unnest(p.proargtypes) t), '')) \
-         FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass \
-         JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'github_sql' \
+         FROM pg_proc p \
+         WHERE (p.oid IN (SELECT d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid \
+                          WHERE d.classid = 'pg_proc'::regclass AND e.extname = 'github_sql') \
+                OR p.proname LIKE 'github\\_sql\\_%') \
            AND has_function_privilege(p.oid, 'EXECUTE') AND p.prorettype <> 'fdw_handler'::regtype",
     );
     let calls: Vec<&str> = calls.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -1874,5 +1877,33 @@ fn parameters_joins_and_the_docs_postgres_blocks() {
         if let Some(shown) = shown {
             assert_eq!(out.trim_end(), shown.trim_end(), "{at}: the output shown");
         }
+    }
+}
+
+/// A DELETE through the wrapper on the generated services sends the method its WHERE names, with
+/// the WHERE's values: a runner's own delete (never a label named after it) and a git ref by the
+/// WHERE's name (never the row's `refs/…`), at COMMIT.
+#[test]
+fn deletes_on_generated_services_send_the_method_the_where_names() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    pg.fake
+        .set_schema_routes(github_sql_fake::schema::SchemaFake::new(generated_docs()));
+    for (sql, want) in [
+        (
+            "DELETE FROM actions.self_hosted_runners WHERE org = 'acme' AND runner_id = 7",
+            "/orgs/acme/actions/runners/7",
+        ),
+        (
+            "DELETE FROM git.refs WHERE owner = 'o' AND repo = 'r' AND ref = 'feature'",
+            "/repos/o/r/git/refs/feature",
+        ),
+    ] {
+        pg.fake.clear_requests();
+        let (_, err, ok) = pg.script(&format!("BEGIN;\n{sql};\nCOMMIT;\n"));
+        assert!(ok, "{sql}: {err}");
+        assert_eq!(pg.requests("DELETE"), [want], "{sql}\n{err}");
     }
 }

@@ -110,7 +110,7 @@ pub enum ChooseError {
         supported: String,
     },
     /// Several methods fit equally.
-    #[error("{verb} on {table} with {given} could mean any of {} methods: {}; nothing was sent. Say which one with EXEC: {}", .methods.len(), .methods.join("; "), .exec_forms.join(" or "))]
+    #[error("{verb} on {table} with {given} could mean any of {} methods: {}; nothing was sent. Say which one: {}", .methods.len(), .methods.join("; "), .exec_forms.join(" or "))]
     Ambiguous {
         /// Table name.
         table: String,

@@ -136,8 +136,9 @@ pub struct CommitFailure {
     pub not_sent: Vec<(String, Vec<String>)>,
     /// The run was stopped before its next request (boxed: errors stay small).
     pub stopped: Option<Box<Stopped>>,
-    /// How to undo what was deleted, when the table's rows stay restorable.
-    pub restore_hint: Option<Box<str>>,
+    /// How to undo what was deleted, when the table's rows stay restorable (boxed: errors stay
+    /// small).
+    pub restore_hint: Option<Box<RestoreHint>>,
     /// What was done, and the journal (boxed: errors stay small).
     pub report: Box<CommitReport>,
 }
@@ -195,7 +196,10 @@ impl CommitFailure {
             ));
         }
         if let (Some(hint), true) = (&self.restore_hint, self.report.deleted_count() > 0) {
-            s.push_str(&format!("\n{hint}"));
+            s.push_str(&format!(
+                "\nGitHub keeps what it deleted restorable for {} days: {} (or SELECT {}(…) in SQLite).",
+                hint.days, hint.exec, hint.function
+            ));
         }
         s.push('\n');
         s.push_str(&self.report.tail());
@@ -259,24 +263,32 @@ fn verify(
     }
 }
 
+/// How to undo a failed run's deletes: data, so each front end writes the call in its own
+/// syntax (the shell's EXEC here; the wrapper rewrites it as its SQL function).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreHint {
+    /// Days a deleted row stays restorable.
+    pub days: u32,
+    /// The restore call for the first row deleted, as the shell writes it (`EXEC …`).
+    pub exec: String,
+    /// The method's SQL function (SQLite).
+    pub function: String,
+}
+
 /// The restore hint of a resource whose deleted rows stay restorable, with a deleted row's
 /// arguments filled in.
-fn restore_hint(resource: &Resource, first: Option<&Target>) -> Option<Box<str>> {
+fn restore_hint(resource: &Resource, first: Option<&Target>) -> Option<Box<RestoreHint>> {
     let sd = resource.soft_delete.as_ref()?;
     let method = resource.methods.iter().find(|m| m.name == sd.restore)?;
-    Some(
-        format!(
-            "GitHub keeps what it deleted restorable for {} days: {} (or SELECT {}(…) in SQLite).",
-            sd.days,
-            exec::example_exec_with(
-                resource,
-                method,
-                first.map(|t| t.args.as_slice()).unwrap_or(&[])
-            ),
-            method.function
-        )
-        .into_boxed_str(),
-    )
+    Some(Box::new(RestoreHint {
+        days: sd.days,
+        exec: exec::example_exec_with(
+            resource,
+            method,
+            first.map(|t| t.args.as_slice()).unwrap_or(&[]),
+        ),
+        function: method.function.clone(),
+    }))
 }
 
 /// The journal's location and, when it is off, why.
