@@ -20,6 +20,9 @@ pub enum Error {
     /// A write statement reaches no method, or several (boxed: errors stay small).
     #[error(transparent)]
     Choose(Box<crate::write::ChooseError>),
+    /// An INSERT, UPDATE or REPLACE row cannot be sent (boxed: errors stay small).
+    #[error(transparent)]
+    Row(Box<crate::write::RowError>),
     /// Reading or writing a file or stream failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -50,6 +53,12 @@ pub enum Error {
 impl From<crate::write::CommitError> for Error {
     fn from(e: crate::write::CommitError) -> Self {
         Error::Commit(Box::new(e))
+    }
+}
+
+impl From<crate::write::RowError> for Error {
+    fn from(e: crate::write::RowError) -> Self {
+        Error::Row(Box::new(e))
     }
 }
 
@@ -152,6 +161,14 @@ impl Error {
                 crate::write::ChooseError::Unsupported { .. } => ErrorKind::NotSupported,
                 crate::write::ChooseError::NoMethod { .. } => ErrorKind::MissingParameter,
                 crate::write::ChooseError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            },
+            Error::Row(r) => match r.as_ref() {
+                crate::write::RowError::Unsupported(_) => ErrorKind::NotSupported,
+                crate::write::RowError::Missing { .. } => ErrorKind::MissingParameter,
+                crate::write::RowError::Choose(crate::write::ChooseError::Ambiguous { .. }) => {
+                    ErrorKind::Ambiguous
+                }
+                _ => ErrorKind::BadValue,
             },
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,

@@ -567,6 +567,8 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
         Err(github_sql::write::ChooseError::NoMethod { .. }) if !r.select.is_empty() => {
             return Ok(None)
         }
+        // Nothing lists this resource's rows either: say which WHERE a delete method takes.
+        Err(github_sql::write::ChooseError::NoMethod { .. }) => return Err(no_select_delete(r)),
         Err(e) => {
             return Err(github_sql::Error::from(
                 github_sql::scan::RowWriteError::from(e),

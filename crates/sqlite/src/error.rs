@@ -45,6 +45,7 @@ impl From<github_sql_engine::Error> for Error {
             E::Http(e) => Error::Http(e),
             E::Commit(e) => Error::Commit(e),
             E::Choose(e) => Error::Write(Box::new((*e).into())),
+            E::Row(r) => Error::Usage(r.to_string()),
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
             E::Journal(j) => Error::Usage(j.to_string()),

@@ -18,11 +18,13 @@
 pub mod choose;
 pub mod confirm;
 pub mod queue;
+pub mod row;
 pub mod send;
 
 pub use choose::{choose, Choice, ChooseError, Rows, Source, Verb};
 pub use confirm::{confirm_over_from_env, Confirmation, CONFIRM_OVER_ENV, DEFAULT_CONFIRM_OVER};
 pub use queue::{Batch, Hidden, Kind, Queued, Target, WriteQueue};
+pub use row::{write_row, RowError};
 pub use send::{CommitFailure, CommitReport, Described, Stopped};
 
 use crate::http::Stop;
