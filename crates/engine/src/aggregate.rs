@@ -96,7 +96,8 @@ impl MultiScan {
     fn failed(&mut self, member: &str, e: crate::Error, skip: bool) -> crate::Result<()> {
         let aggregate = self.aggregate.clone().unwrap_or_default();
         if skip && !matches!(e, crate::Error::Http(crate::http::HttpError::Interrupted)) {
-            tracing::warn!(aggregate, member, "skipping a failing member: {e}");
+            // The front ends report it (the shell's note, `github_sql_skipped()`).
+            tracing::debug!(aggregate, member, "skipping a failing member: {e}");
             self.skipped.push(Skipped {
                 aggregate,
                 connection: member.to_string(),

@@ -40,10 +40,11 @@ impl Engine {
     }
 
     /// The same engine with these named connections; when one of them is the default, bare
-    /// table names use its client.
+    /// table names use its client. A named connection's credentials are its own: the
+    /// environment's (a StackQL provider's basic-auth variables included) never replace them.
     pub fn with_connections(mut self, connections: crate::connections::Connections) -> Self {
         if let Some(config) = connections.default_config() {
-            self.client = GitHubClient::new(config.clone().with_auth(&self.provider.auth));
+            self.client = GitHubClient::new(config.clone());
         }
         let clients = connections
             .list

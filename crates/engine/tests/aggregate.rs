@@ -13,7 +13,10 @@ use github_sql_fake::{FakeGitHub, Store, TokenPolicy};
 
 fn members(fake: &FakeGitHub, tokens: &[(&str, &str)]) -> (Vec<Member>, ScanArgs, usize) {
     let p = github_sql_engine::spec::load_embedded().expect("provider");
-    let r = Arc::clone(p.resource_by_id("github.packages.org_versions").expect("org_versions"));
+    let r = Arc::clone(
+        p.resource_by_id("github.packages.org_versions")
+            .expect("org_versions"),
+    );
     let method = r
         .methods
         .iter()
@@ -51,7 +54,11 @@ fn fake() -> FakeGitHub {
     s.add_package_for("acme", "npm", "lib").add_versions(2);
     let fake = FakeGitHub::start(s).expect("fake");
     let all: &[&str] = &["read:packages"];
-    fake.set_token_policy(TokenPolicy::tokens(&[("t-one", all), ("t-two", all), ("t-three", all)]));
+    fake.set_token_policy(TokenPolicy::tokens(&[
+        ("t-one", all),
+        ("t-two", all),
+        ("t-three", all),
+    ]));
     fake
 }
 
@@ -61,11 +68,21 @@ fn every_member_is_asked_at_once_and_rows_carry_their_connection() {
     // Each answer takes a second: members asked one after the other would have one request out
     // at a time.
     fake.set_latency(Duration::from_millis(1000));
-    let (members, args, id) = members(&fake, &[("one", "t-one"), ("two", "t-two"), ("three", "t-three")]);
+    let (members, args, id) = members(
+        &fake,
+        &[("one", "t-one"), ("two", "t-two"), ("three", "t-three")],
+    );
     let rows = std::thread::scope(|s| {
         let h = s.spawn(|| {
-            let mut m = MultiScan::start("fleet", &members, &args, &Stop::default(), |_| Default::default(), false)
-                .expect("starts");
+            let mut m = MultiScan::start(
+                "fleet",
+                &members,
+                &args,
+                &Stop::default(),
+                |_| Default::default(),
+                false,
+            )
+            .expect("starts");
             let mut rows = Vec::new();
             while !m.eof() {
                 let v = m.scan().map(|s| s.value(id));
@@ -84,20 +101,42 @@ fn every_member_is_asked_at_once_and_rows_carry_their_connection() {
     });
     let names: Vec<&str> = rows.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(names, ["one", "one", "two", "two", "three", "three"]);
-    assert!(rows.iter().all(|(_, v)| matches!(v, Some(Value::Integer(_)))));
+    assert!(rows
+        .iter()
+        .all(|(_, v)| matches!(v, Some(Value::Integer(_)))));
 }
 
 #[test]
 fn a_failing_member_is_named_or_skipped() {
     let fake = fake();
-    let (members, args, _) = members(&fake, &[("one", "t-one"), ("bad", "t-wrong"), ("two", "t-two")]);
-    let e = MultiScan::start("fleet", &members, &args, &Stop::default(), |_| Default::default(), false)
-        .expect_err("bad fails")
-        .to_string();
-    assert!(e.starts_with("connection bad (of aggregator fleet): "), "{e}");
+    let (members, args, _) = members(
+        &fake,
+        &[("one", "t-one"), ("bad", "t-wrong"), ("two", "t-two")],
+    );
+    let e = MultiScan::start(
+        "fleet",
+        &members,
+        &args,
+        &Stop::default(),
+        |_| Default::default(),
+        false,
+    )
+    .expect_err("bad fails")
+    .to_string();
+    assert!(
+        e.starts_with("connection bad (of aggregator fleet): "),
+        "{e}"
+    );
     assert!(e.contains("401 Bad credentials"), "{e}");
-    let mut m = MultiScan::start("fleet", &members, &args, &Stop::default(), |_| Default::default(), true)
-        .expect("skips");
+    let mut m = MultiScan::start(
+        "fleet",
+        &members,
+        &args,
+        &Stop::default(),
+        |_| Default::default(),
+        true,
+    )
+    .expect("skips");
     assert_eq!(m.skipped().len(), 1);
     assert_eq!(m.skipped()[0].connection, "bad");
     let mut n = 0;

@@ -50,22 +50,40 @@ fn scan_versions(
     org: &str,
     package: &str,
 ) -> github_sql_engine::Result<Vec<i64>> {
+    scan_owner_versions(client, ("org", org), package)
+}
+
+/// Reads every row of `org_versions` (`("org", login)`) or `user_versions`
+/// (`("username", login)`) for one npm package; the ids.
+fn scan_owner_versions(
+    client: &GitHubClient,
+    (owner_param, owner): (&str, &str),
+    package: &str,
+) -> github_sql_engine::Result<Vec<i64>> {
+    let (resource, method) = if owner_param == "org" {
+        (
+            "github.packages.org_versions",
+            "get_all_package_versions_for_package_owned_by_org",
+        )
+    } else {
+        (
+            "github.packages.user_versions",
+            "get_all_package_versions_for_package_owned_by_user",
+        )
+    };
     let p = provider();
-    let r = Arc::clone(
-        p.resource_by_id("github.packages.org_versions")
-            .expect("org_versions"),
-    );
+    let r = Arc::clone(p.resource_by_id(resource).expect("the resource"));
     let method = r
         .methods
         .iter()
-        .position(|m| m.name == "get_all_package_versions_for_package_owned_by_org")
+        .position(|m| m.name == method)
         .expect("list method");
     let id = r.column_index("id").expect("id");
     let table = Arc::new(Table::new(Arc::clone(&r), client.clone()));
     let args = ScanArgs {
         method,
         params: vec![
-            ("org".into(), vec![Value::Text(org.into())]),
+            (owner_param.into(), vec![Value::Text(owner.into())]),
             ("package_type".into(), vec![Value::Text("npm".into())]),
             ("package_name".into(), vec![Value::Text(package.into())]),
         ],
@@ -357,5 +375,65 @@ fn the_environment_form_needs_id_and_key() {
     assert_eq!(
         github_sql_engine::http::app::parse_installation("x", Some(" 12 ".into())).expect("n"),
         Some(12)
+    );
+}
+
+/// GitHub Enterprise Server serves its API under `/api/v3`: the App's endpoints are found there
+/// too (`api_url` + `/app/…`, and the owner named by a request under that prefix), and a user's
+/// installation is found with `GET /users/{username}/installation`.
+#[test]
+fn on_enterprise_server_the_app_endpoints_are_under_api_url_and_a_users_installation_is_found() {
+    let key = TestKey::generate();
+    let mut store = Store::new();
+    store.add_org("acme");
+    store.add_user("octocat");
+    store.add_package_for("acme", "npm", "lib").add_versions(2);
+    store
+        .add_package_for("octocat", "npm", "tool")
+        .add_versions(3);
+    let fake = FakeGitHub::start_enterprise(store).expect("fake");
+    assert!(fake.base_url().ends_with("/api/v3"), "{}", fake.base_url());
+    fake.set_app(FakeApp {
+        app_id: 4242,
+        public_pem: key.public_pem.clone(),
+        installations: vec![
+            FakeInstallation::org(11, "acme", &[("packages", "read")]),
+            FakeInstallation::user(21, "octocat", &[("packages", "read")]),
+        ],
+        token_ttl: Duration::from_secs(3600),
+    });
+    let app = AppAuth::new("4242", &key.private_pem, "test", None).expect("key");
+    let c = client(&fake, app);
+    assert_eq!(scan_versions(&c, "acme", "lib").expect("org").len(), 2);
+    assert_eq!(
+        scan_owner_versions(&c, ("username", "octocat"), "tool")
+            .expect("user")
+            .len(),
+        3
+    );
+    let log = fake.requests();
+    let ok = |method: &str, path: &str| {
+        log.iter()
+            .find(|r| r.method == method && r.path == path)
+            .map(|r| r.status)
+    };
+    assert_eq!(ok("GET", "/orgs/acme/installation"), Some(200), "{log:?}");
+    assert_eq!(
+        ok("GET", "/users/octocat/installation"),
+        Some(200),
+        "{log:?}"
+    );
+    assert_eq!(ok("POST", "/app/installations/11/access_tokens"), Some(201));
+    assert_eq!(ok("POST", "/app/installations/21/access_tokens"), Some(201));
+    let token_of = |prefix: &str| {
+        log.iter()
+            .find(|r| r.path.starts_with(prefix) && r.status == 200)
+            .and_then(|r| r.authorization.clone())
+            .expect("listed")
+    };
+    assert_ne!(
+        token_of("/orgs/acme/packages"),
+        token_of("/users/octocat/packages"),
+        "each owner with its own installation's token"
     );
 }

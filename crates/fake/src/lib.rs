@@ -43,6 +43,9 @@ pub use store::{
 
 use server::{lock, Shared};
 
+/// Where GitHub Enterprise Server serves its REST API: `https://HOST/api/v3`.
+pub const ENTERPRISE_PREFIX: &str = "/api/v3";
+
 /// A running fake GitHub server. Dropping it stops the server and joins its thread.
 pub struct FakeGitHub {
     shared: Arc<Shared>,
@@ -55,11 +58,26 @@ impl FakeGitHub {
     ///
     /// Works whether or not the caller is inside a tokio runtime.
     pub fn start(store: Store) -> std::io::Result<FakeGitHub> {
+        FakeGitHub::start_under(store, "")
+    }
+
+    /// Serves `store` under a path prefix, as GitHub Enterprise Server serves its API under
+    /// `/api/v3`: [`FakeGitHub::base_url`] ends with the prefix, and requests without it are
+    /// 404s. The log shows paths without the prefix.
+    pub fn start_enterprise(store: Store) -> std::io::Result<FakeGitHub> {
+        FakeGitHub::start_under(store, ENTERPRISE_PREFIX)
+    }
+
+    fn start_under(store: Store, prefix: &str) -> std::io::Result<FakeGitHub> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        let base_url = format!("http://{}{prefix}", listener.local_addr()?);
         let shared = Arc::new(Shared::new(base_url, store));
-        let app = server::router(Arc::clone(&shared));
+        let app = match prefix {
+            "" => server::router(Arc::clone(&shared)),
+            // Nested, the routes see the path without the prefix.
+            p => axum::Router::new().nest(p, server::router(Arc::clone(&shared))),
+        };
         // Two workers: concurrent requests are served in parallel, as GitHub's servers do.
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -123,7 +141,8 @@ impl FakeGitHub {
         lock(&self.shared.schema).clone()
     }
 
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (`…/api/v3` for [`FakeGitHub::start_enterprise`]), no trailing
+    /// slash.
     pub fn base_url(&self) -> String {
         self.shared.base_url.clone()
     }
@@ -243,9 +262,9 @@ impl LoggedRequest {
 /// A canned answer for matching requests, checked before normal handling.
 ///
 /// All set conditions must hold: `method` (case-insensitive), `path_contains` (substring of the
-/// raw path) and `query_contains` (substring of the raw query). The fault answers with `status`,
-/// `headers` (which override the fake's own, e.g. `x-ratelimit-remaining`) and `body`
-/// (content type JSON unless given).
+/// raw path), `query_contains` (substring of the raw query) and `token` (the token the request
+/// was sent with). The fault answers with `status`, `headers` (which override the fake's own,
+/// e.g. `x-ratelimit-remaining`) and `body` (content type JSON unless given).
 #[derive(Clone, Debug, Default)]
 pub struct Fault {
     /// Only requests with this method.
@@ -254,6 +273,8 @@ pub struct Fault {
     pub path_contains: Option<String>,
     /// Only requests whose raw query contains this.
     pub query_contains: Option<String>,
+    /// Only requests authenticated with this token (`Authorization: Bearer …` or `token …`).
+    pub token: Option<String>,
     /// Status code to answer with (invalid codes become 500).
     pub status: u16,
     /// Response body.
@@ -315,6 +336,12 @@ impl Fault {
     /// Restricts to raw queries containing `s`.
     pub fn query_contains(mut self, s: &str) -> Fault {
         self.query_contains = Some(s.to_string());
+        self
+    }
+
+    /// Restricts to requests sent with `token` (one connection's, among several).
+    pub fn for_token(mut self, token: &str) -> Fault {
+        self.token = Some(token.to_string());
         self
     }
 
@@ -402,6 +429,13 @@ impl Fault {
                 .query_contains
                 .as_deref()
                 .is_none_or(|q| r.query.as_deref().is_some_and(|rq| rq.contains(q)))
+            && self.token.as_deref().is_none_or(|t| {
+                r.authorization.as_deref().is_some_and(|a| {
+                    a.strip_prefix("Bearer ")
+                        .or_else(|| a.strip_prefix("token "))
+                        .is_some_and(|sent| sent == t)
+                })
+            })
     }
 }
 

@@ -418,6 +418,30 @@ fn the_sqlite_front_end_names_each_connection_with_a_prefix() {
         )
         .expect("bare name through two");
     assert_eq!(n, 3);
+    // A write through a bare name goes where its rows came from: the chosen connection.
+    let id: i64 = conn
+        .query_row(
+            "SELECT min(id) FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("an id");
+    fake.clear_requests();
+    conn.execute(
+        "DELETE FROM org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib' AND id = ?1",
+        [id],
+    )
+    .expect("delete through the chosen connection");
+    let deletes: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert!(deletes[0]
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.ends_with(TWO)));
     let e = conn
         .query_row("SELECT github_sql_connect('fleet')", [], |r| {
             r.get::<_, String>(0)
@@ -437,10 +461,163 @@ fn the_sqlite_front_end_names_each_connection_with_a_prefix() {
             |r| r.get(0),
         )
         .expect("skipping");
-    assert_eq!(n, 6);
+    assert_eq!(n, 4, "one and two, each without the deleted version");
     let skipped: String = conn
         .query_row("SELECT github_sql_skipped()", [], |r| r.get(0))
         .expect("skipped");
     assert!(skipped.contains("\"connection\":\"bad\""), "{skipped}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Each connection's requests are its own: one's cached answers never answer another's request
+/// (the cache identity is per token, or per App installation), and one connection out of rate
+/// limit holds no other back.
+#[test]
+fn each_connection_has_its_own_cache_identity_and_rate_limit_budget() {
+    let (fake, config, dir) = fleet("budget");
+    let versions = "/orgs/acme/packages/npm/lib/versions";
+    let count = |c: &str| {
+        format!(
+            "SELECT '{c}' AS c, count(*) AS n FROM {c}.packages.org_versions \
+             WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib';"
+        )
+    };
+    let sql = format!("{}\n{}\n{}", count("one"), count("two"), count("one"));
+    let (out, err, ok) = exec(&config, &dir, &FLEET_ENV, &["exec", &sql]);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches(",3").count(), 3, "{out}");
+    let sent = |token: &str| -> Vec<github_sql_fake::LoggedRequest> {
+        fake.requests()
+            .into_iter()
+            .filter(|r| r.path == versions)
+            .filter(|r| {
+                r.authorization
+                    .as_deref()
+                    .is_some_and(|a| a.ends_with(token))
+            })
+            .collect()
+    };
+    let (one, two) = (sent(ONE), sent(TWO));
+    // `one` read the list, then revalidated its own cached answer.
+    assert_eq!(one.len(), 2, "{:?}", fake.requests());
+    assert!(one[0].if_none_match.is_none() && one[1].if_none_match.is_some());
+    // `two` asked the same URL afresh: `one`'s answer is not `two`'s.
+    assert_eq!(two.len(), 1, "{:?}", fake.requests());
+    assert!(two[0].if_none_match.is_none(), "{:?}", two[0]);
+
+    // `one`'s budget spent until an hour from now: its error names it, `two` is not held back.
+    fake.clear_requests();
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 3600;
+    fake.push_fault(
+        github_sql_fake::Fault::error(403, "API rate limit exceeded for user ID 1.")
+            .for_token(ONE)
+            .header("x-ratelimit-limit", "5000")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", &reset.to_string()),
+    );
+    let started = std::time::Instant::now();
+    let (out, err, ok) = exec(
+        &config,
+        &dir,
+        &[
+            FLEET_ENV[0],
+            FLEET_ENV[1],
+            FLEET_ENV[2],
+            ("GITHUB_SQL_MAX_WAIT", "5"),
+        ],
+        &[
+            "exec",
+            "SELECT _connection, count(*) AS n FROM lenient.packages.org_versions \
+             WHERE org = 'acme' AND package_type = 'npm' AND package_name = 'lib' GROUP BY 1",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "_connection,n\ntwo,3", "{err}");
+    assert!(
+        err.contains("skipped connection one") && err.contains("rate limit exhausted"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "two waited for one's reset"
+    );
+    assert_eq!(sent(TWO).len(), 1, "{:?}", fake.requests());
+    assert_no_secrets(&format!("{out}{err}"), None, &fake);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The environment form, as GitHub Actions users know it, with no config file at all:
+/// `GITHUB_APP_ID`, `GITHUB_APP_PRIVATE_KEY_PATH` and `GITHUB_APP_INSTALLATION_ID` (used as
+/// given: no installation is looked up); an App id without a key is an error naming both.
+#[test]
+fn the_environment_form_works_without_a_config_file() {
+    let key = TestKey::generate();
+    let fake = app_fake(&key);
+    let dir = tmp("envform");
+    let pem = dir.join("app.pem");
+    std::fs::write(&pem, &key.private_pem).expect("pem");
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        for v in [
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "GITHUB_APP_ID",
+            "GITHUB_APP_PRIVATE_KEY",
+            "GITHUB_APP_PRIVATE_KEY_PATH",
+            "GITHUB_APP_INSTALLATION_ID",
+            "GITHUB_SQL_CONFIG",
+            "GITHUB_SQL_CONNECTION",
+        ] {
+            cmd.env_remove(v);
+        }
+        let out = cmd
+            .env("XDG_CONFIG_HOME", dir.join("no-config-here"))
+            .env("HOME", &dir)
+            .env("GITHUB_API_URL", fake.base_url())
+            .env("GITHUB_SQL_JOURNAL", "off")
+            .envs(env.iter().copied())
+            .args([
+                "-o",
+                "csv",
+                "exec",
+                "SELECT count(*) AS n FROM org_versions WHERE org = 'beta' AND package_type = 'npm' AND package_name = 'shared'",
+            ])
+            .output()
+            .expect("runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.success(),
+        )
+    };
+    let path = pem.display().to_string();
+    let (out, err, ok) = run(&[
+        ("GITHUB_APP_ID", "4242"),
+        ("GITHUB_APP_PRIVATE_KEY_PATH", &path),
+        ("GITHUB_APP_INSTALLATION_ID", "12"),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "n\n3", "{err}");
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        paths.contains(&"/app/installations/12/access_tokens".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.ends_with("/installation")),
+        "the installation given is not looked up: {paths:?}"
+    );
+    assert_no_secrets(&format!("{out}{err}"), Some(&key), &fake);
+
+    let (_, err, ok) = run(&[("GITHUB_APP_ID", "4242")]);
+    assert!(!ok);
+    assert!(
+        err.contains("GITHUB_APP_PRIVATE_KEY") && err.contains("GITHUB_APP_PRIVATE_KEY_PATH"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -308,10 +308,14 @@ impl HttpError {
             .collect();
         let need = match wanted.as_slice() {
             [] => format!(
-                "the GitHub App {app_id}'s installation {installation} lacks a permission this                  operation needs, or the resource is outside it, and GitHub named none; check                  the App's permissions and the installation's repositories"
+                "the GitHub App {app_id}'s installation {installation} lacks a permission this \
+                 operation needs, or the resource is outside it, and GitHub named none; check \
+                 the App's permissions and the installation's repositories"
             ),
             w => format!(
-                "the GitHub App {app_id}'s installation {installation} needs the {} permission                  (GitHub's X-Accepted-GitHub-Permissions): grant it in the App's settings and                  accept the change on the installation",
+                "the GitHub App {app_id}'s installation {installation} needs the {} permission \
+                 (GitHub's X-Accepted-GitHub-Permissions): grant it in the App's settings and \
+                 accept the change on the installation",
                 w.join(" or ")
             ),
         };
