@@ -83,6 +83,26 @@ pub fn for_postgres(e: FdwError) -> FdwError {
         }
         return FdwError::Engine(EngineError::Choose(c));
     }
+    // A row missing a value: the example INSERT or UPDATE names the table as it is here.
+    if let FdwError::Engine(EngineError::Row(mut r)) = e {
+        if let github_sql_engine::write::RowError::Missing { table, example, .. } = r.as_mut() {
+            if let Some(res) = crate::servers::provider()
+                .ok()
+                .and_then(|p| p.resource_by_name(table).cloned())
+            {
+                let ours = format!("{}.{}", res.service, res.resource_name);
+                for verb in ["INTO", "UPDATE"] {
+                    *example = example.replacen(
+                        &format!("{verb} {table} "),
+                        &format!("{verb} {ours} "),
+                        1,
+                    );
+                }
+                *table = ours;
+            }
+        }
+        return FdwError::Engine(EngineError::Row(r));
+    }
     let FdwError::Engine(EngineError::Plan(p)) = e else {
         return e;
     };
@@ -136,6 +156,17 @@ pub fn for_postgres(e: FdwError) -> FdwError {
                 supported,
             }
         }
+        PlanError::Unsupported {
+            table,
+            verb,
+            supported,
+        } => PlanError::Unsupported {
+            table: provider
+                .resource_by_name(&table)
+                .map_or(table, |r| format!("{}.{}", r.service, r.resource_name)),
+            verb,
+            supported,
+        },
         other => other,
     };
     FdwError::Engine(EngineError::Plan(p))
