@@ -199,7 +199,7 @@ fn exec_example(provider: &Provider, shell: &str) -> Option<String> {
                 .iter()
                 .find(|(n, _)| *n == p.name)
                 .map(|(_, v)| v.to_string())
-                .unwrap_or_else(|| github_sql_engine::exec::example_value(p, None));
+                .unwrap_or_else(|| github_sql_engine::examples::example_value(p, None));
             format!("{} => {value}", p.name)
         })
         .collect();

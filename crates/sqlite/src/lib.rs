@@ -25,7 +25,8 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, settings, spec, write, Engine, Value,
+    engine, examples, exec, http, journal, logging, plan, rows, scan, settings, spec, write,
+    Engine, Value,
 };
 pub use vtab::TableSpec;
 
