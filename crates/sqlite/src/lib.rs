@@ -6,6 +6,7 @@
 //! call it. Planning, fetching and decoding are the engine's (`github_sql_engine`, re-exported
 //! here so the Rust library reads as one crate).
 
+pub mod ddl;
 pub mod error;
 mod ext;
 mod functions;
