@@ -16,6 +16,7 @@ pub mod examples;
 pub mod exec;
 pub mod http;
 pub mod journal;
+pub mod kind;
 pub mod logging;
 pub mod plan;
 pub mod rows;

@@ -20,6 +20,18 @@ pub enum FdwError {
     Value(String),
 }
 
+impl From<github_sql_engine::exec::ExecError> for FdwError {
+    fn from(e: github_sql_engine::exec::ExecError) -> Self {
+        FdwError::Engine(e.into())
+    }
+}
+
+impl From<github_sql_engine::scan::ScanError> for FdwError {
+    fn from(e: github_sql_engine::scan::ScanError) -> Self {
+        FdwError::Engine(e.into())
+    }
+}
+
 impl From<github_sql_engine::plan::PlanError> for FdwError {
     fn from(e: github_sql_engine::plan::PlanError) -> Self {
         FdwError::Engine(e.into())

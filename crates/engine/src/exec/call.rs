@@ -4,6 +4,7 @@
 use serde_json::Value as Json;
 
 use super::journaled::{journal_params, JournalWrite};
+use super::{ExecError, Result};
 use crate::http::{GitHubClient, HttpError, Stop};
 use crate::plan::{bind_named, Bound};
 use crate::spec::{Method, Resource};
@@ -27,11 +28,7 @@ pub fn scopes_for(resource: &Resource, method: &Method, bound: &Bound) -> Vec<St
 }
 
 /// The request a call would send, for `--dry-run`: "POST /path".
-pub fn describe_call(
-    client: &GitHubClient,
-    method: &Method,
-    bound: &Bound,
-) -> crate::Result<String> {
+pub fn describe_call(client: &GitHubClient, method: &Method, bound: &Bound) -> Result<String> {
     let url = url_of(client, method, bound)?;
     Ok(format!("{} {}", method.http_method, url.path()))
 }
@@ -70,7 +67,7 @@ pub fn call(
     resource: &Resource,
     method: &Method,
     bound: &Bound,
-) -> crate::Result<Option<Json>> {
+) -> Result<Option<Json>> {
     call_with(client, resource, method, bound, &Stop::default())
 }
 
@@ -83,7 +80,7 @@ pub fn call_with(
     method: &Method,
     bound: &Bound,
     stop: &Stop,
-) -> crate::Result<Option<Json>> {
+) -> Result<Option<Json>> {
     call_in_run(client, resource, method, bound, stop, None).map(|s| s.body)
 }
 
@@ -96,7 +93,7 @@ pub fn call_in_run(
     bound: &Bound,
     stop: &Stop,
     run_id: Option<&str>,
-) -> crate::Result<crate::http::Sent> {
+) -> Result<crate::http::Sent> {
     let url = url_of(client, method, bound)?;
     let scopes = scopes_for(resource, method, bound);
     let body = bound.body_json(method);
@@ -146,8 +143,8 @@ pub fn call_in_run(
 
 /// Whether a failed write may nevertheless have been done by GitHub (journaled `unknown`): an
 /// ambiguous answer (a 5xx, a broken connection after sending), not a wait an interrupt ended.
-pub fn outcome_unknown(e: &crate::Error) -> bool {
-    matches!(e, crate::Error::Http(h) if !h.not_processed() && h.is_ambiguous())
+pub fn outcome_unknown(e: &ExecError) -> bool {
+    matches!(e, ExecError::Http(h) if !h.not_processed() && h.is_ambiguous())
 }
 
 /// Checks named arguments, then calls the method.
@@ -156,7 +153,7 @@ pub fn call_named(
     resource: &Resource,
     method: &Method,
     args: &[(String, Value)],
-) -> crate::Result<Option<Json>> {
+) -> Result<Option<Json>> {
     let bound = bind_named(resource, method, args)?;
     call(client, resource, method, &bound)
 }
@@ -233,8 +230,6 @@ mod tests {
 
     #[test]
     fn an_interrupted_wait_is_not_an_unknown_outcome() {
-        assert!(!outcome_unknown(&crate::Error::Http(
-            HttpError::Interrupted
-        )));
+        assert!(!outcome_unknown(&ExecError::Http(HttpError::Interrupted)));
     }
 }

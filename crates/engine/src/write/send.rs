@@ -373,16 +373,16 @@ pub fn send(
             }
             Err(e) => {
                 let stop_now = match &e {
-                    crate::Error::Http(h) => {
+                    exec::ExecError::Http(h) => {
                         if h.not_processed() {
                             halted = Some(stopped(h));
                         }
                         stops_the_rest(h) || h.not_processed()
                     }
-                    crate::Error::Journal(_) => true,
+                    exec::ExecError::Journal(_) => true,
                     _ => false,
                 };
-                if stop_now && matches!(&e, crate::Error::Http(h) if h.not_processed()) {
+                if stop_now && matches!(&e, exec::ExecError::Http(h) if h.not_processed()) {
                     note_unsent(&resource.name, name);
                 } else {
                     failed.push((name, e.to_string()));
@@ -423,7 +423,7 @@ pub fn send(
         };
         let method = &resource.methods[t.method];
         let prepared = crate::plan::bind_named(resource, method, &t.args)
-            .map_err(crate::Error::from)
+            .map_err(exec::ExecError::from)
             .and_then(|b| {
                 let url = exec::url_of(client, method, &b)?;
                 Ok((
@@ -587,7 +587,7 @@ pub fn describe(batch: &Batch) -> Vec<Described> {
             continue;
         };
         let request = crate::plan::bind_named(resource, m, args)
-            .map_err(crate::Error::from)
+            .map_err(exec::ExecError::from)
             .and_then(|b| {
                 let req = exec::describe_call(&q.table.client, m, &b)?;
                 Ok(match b.body_json(m) {
