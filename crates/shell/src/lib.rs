@@ -5,7 +5,6 @@
 pub mod complete;
 pub mod docs;
 pub mod dot;
-pub mod generate;
 pub mod help;
 pub mod output;
 pub mod pager;

@@ -172,7 +172,7 @@ fn run(cli: Cli) -> github_sql::Result<()> {
         return fake_server();
     }
     if let Command::Generate { from, out } = &cli.command {
-        let s = github_sql_shell::generate::generate(from, out)
+        let s = github_sql_generator::generate(from, out)
             .map_err(|e| Error::Usage(e.to_string()))?;
         let verbs: Vec<String> = s.by_verb.iter().map(|(v, n)| format!("{v} {n}")).collect();
         eprintln!(
