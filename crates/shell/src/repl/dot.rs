@@ -3,7 +3,7 @@
 //! a statement, with or without a trailing `;`.
 
 use crate::output::{Expanded, OutputFormat};
-use crate::script::{Flow, Shell};
+use crate::repl::script::{Flow, Shell};
 
 /// Every command word, for completion and `help`.
 pub const DOT_COMMANDS: &[&str] = &[
@@ -133,7 +133,7 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
     match cmd {
         Command::Quit => return Ok(Flow::Quit),
         Command::Help(topic) => {
-            let text = crate::help::topic(&provider, &topic);
+            let text = crate::repl::help::topic(&provider, &topic);
             shell.with_output(|_, out| Ok(writeln!(out, "{text}")?))?;
         }
         Command::Tables(pattern) => {
@@ -212,7 +212,9 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
                 ),
                 Some("off") => d.pager = None,
                 Some("on") => {
-                    d.pager = Some(crate::pager::pager_from_env().unwrap_or_else(|| "less".into()))
+                    d.pager = Some(
+                        crate::output::pager::pager_from_env().unwrap_or_else(|| "less".into()),
+                    )
                 }
                 Some(cmd) => d.pager = Some(cmd.to_string()),
             }

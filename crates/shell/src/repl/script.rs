@@ -6,7 +6,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-use crate::{dot, rewrite, Session};
+use crate::repl::dot;
+use crate::{rewrite, Session};
 
 /// Whether to keep reading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

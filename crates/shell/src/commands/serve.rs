@@ -617,3 +617,84 @@ fn set_mode(p: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
 }
+
+/// `github-sql serve`: starts the cluster, prints its URL, and stops it cleanly on Ctrl-C or
+/// SIGTERM. The token is the user's (or the demo's), never a flag.
+pub fn serve(
+    provider: &github_sql::spec::Provider,
+    config: &github_sql::http::ClientConfig,
+    host: &str,
+    port: u16,
+    data_dir: Option<PathBuf>,
+    password_env: Option<&str>,
+) -> crate::Result<()> {
+    let usage = |e: ServeError| crate::Error::Usage(e.to_string());
+    let password = match password_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| {
+                    crate::Error::Usage(format!(
+                        "--password-env {var}: the variable {var} is not set or empty"
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    // The demo's token is the fake's; otherwise the user's, from the environment.
+    let token = if config
+        .token
+        .as_ref()
+        .is_some_and(|t| *t == github_sql::http::Token::new("demo-token"))
+    {
+        Some("demo-token".to_string())
+    } else {
+        github_sql::http::TOKEN_ENVS
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
+    };
+    if token.is_none() {
+        eprintln!("github-sql serve: no GITHUB_TOKEN/GH_TOKEN set: queries will ask for one (CREATE USER MAPPING … OPTIONS (token …))");
+    }
+    let options = ServeOptions {
+        host: host.to_string(),
+        port,
+        data_dir: data_dir.unwrap_or_else(default_data_dir),
+        password,
+        api_url: config.base_url.clone(),
+        servers: config.servers.clone().into_iter().collect(),
+        token,
+    };
+    let cluster = Cluster::start(provider, &options).map_err(usage)?;
+    let shown = match &cluster.new_password {
+        Some(_) => cluster.url.clone(),
+        None if password_env.is_some() => cluster.url.replace(
+            &format!(
+                ":{}@",
+                std::env::var(password_env.unwrap_or_default()).unwrap_or_default()
+            ),
+            ":<password>@",
+        ),
+        None => format!(
+            "{} (the password is in {})",
+            cluster.url.split(':').take(2).collect::<Vec<_>>().join(":")
+                + ":<password>@"
+                + cluster.url.split('@').nth(1).unwrap_or(""),
+            options.data_dir.join("password").display()
+        ),
+    };
+    eprintln!(
+        "github-sql serve: PostgreSQL with the github_sql wrapper is listening on {host}:{port}; database github, role github, schemas: {}",
+        provider.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    println!("{shown}");
+    std::io::stdout().flush()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(super::shutdown_signal());
+    cluster.stop();
+    eprintln!("github-sql serve: stopped");
+    Ok(())
+}
