@@ -3,11 +3,15 @@
 //!
 //! The planner's `get_rel_size` call describes the plan (it runs for plain EXPLAIN too, where
 //! `begin_scan` does not); the description is kept per foreign table and printed by our
-//! `ExplainForeignScan`, after the wrapper's own `Wrappers:` lines.
+//! `ExplainForeignScan`, after the wrapper's own `Wrappers:` lines. Under `EXPLAIN ANALYZE` it
+//! also shows what the scan cost GitHub: requests, `304`s, bytes and points (re-scans included).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::sync::Arc;
+
+use github_sql_engine::http::Tally;
 
 use pgrx::pg_guard;
 use pgrx::pg_sys;
@@ -17,12 +21,19 @@ type ExplainFn =
 
 thread_local! {
     static DESCRIPTIONS: RefCell<HashMap<u32, String>> = RefCell::new(HashMap::new());
+    static TALLIES: RefCell<HashMap<u32, Arc<Tally>>> = RefCell::new(HashMap::new());
     static ORIGINAL: RefCell<Option<ExplainFn>> = const { RefCell::new(None) };
 }
 
 /// Records what a scan of this foreign table will request (the latest plan wins).
 pub fn describe(table_oid: u32, text: String) {
     DESCRIPTIONS.with(|d| d.borrow_mut().insert(table_oid, text));
+}
+
+/// Counts a foreign table's scans of the running statement into `tally` (the latest scan's
+/// node wins).
+pub fn track(table_oid: u32, tally: Arc<Tally>) {
+    TALLIES.with(|t| t.borrow_mut().insert(table_oid, tally));
 }
 
 /// Installs the EXPLAIN hook. (The end-of-scan use-after-free of supabase-wrappers 0.1.28 is
@@ -49,15 +60,21 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
         }
         (*rel).rd_id.to_u32()
     };
-    let Some(text) = DESCRIPTIONS.with(|d| d.borrow().get(&oid).cloned()) else {
-        return;
+    let property = |label: &str, text: &str| {
+        let (Ok(label), Ok(value)) = (CString::new(label), CString::new(text.replace('\0', " ")))
+        else {
+            return;
+        };
+        // SAFETY: ExplainPropertyText copies both strings.
+        unsafe { pg_sys::ExplainPropertyText(label.as_ptr(), value.as_ptr(), es) };
     };
-    let (Ok(label), Ok(value)) = (
-        CString::new("GitHub requests"),
-        CString::new(text.replace('\0', " ")),
-    ) else {
-        return;
-    };
-    // SAFETY: ExplainPropertyText copies both strings.
-    unsafe { pg_sys::ExplainPropertyText(label.as_ptr(), value.as_ptr(), es) };
+    if let Some(text) = DESCRIPTIONS.with(|d| d.borrow().get(&oid).cloned()) {
+        property("GitHub requests", &text);
+    }
+    // SAFETY: Postgres passes a live ExplainState.
+    if unsafe { (*es).analyze } {
+        if let Some(stats) = TALLIES.with(|t| t.borrow().get(&oid).map(|t| t.stats())) {
+            property("GitHub requests made", &stats.to_string());
+        }
+    }
 }

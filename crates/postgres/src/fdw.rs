@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use github_sql_engine::http::pages::InterruptCheck;
-use github_sql_engine::http::HttpError;
+use github_sql_engine::http::{HttpError, Tally};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::scan::{self, Scan, ScanArgs, Table};
 use github_sql_engine::spec::{Resource, Returns};
@@ -313,6 +313,18 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             )));
         }
         let table = self.table(options).unwrap_or_else(|e| raise(e));
+        // The node's own counters, for EXPLAIN ANALYZE.
+        let tally = Arc::new(Tally::default());
+        let table = Arc::new(Table::new(
+            table.resource.clone(),
+            table.client.with_tally(tally.clone()),
+        ));
+        if let Some(oid) = options
+            .get("wrappers.ftable_oid")
+            .and_then(|o| o.parse::<u32>().ok())
+        {
+            explain::track(oid, tally);
+        }
         let (mut args, _) = plan_scan(&table.resource, quals, !sorts.is_empty())
             .unwrap_or_else(|e| raise(e.into()));
         args.want = self.wanted(limit);

@@ -213,6 +213,11 @@ impl Session {
         &self.engine
     }
 
+    /// What the last statement cost GitHub: requests, 304s, bytes, points.
+    pub fn last_stats(&self) -> github_sql::http::Stats {
+        self.state.last_stats()
+    }
+
     /// Runs every statement of a script, writing each result; stops at the first error.
     /// Results go to `out`; notes (rows deleted, dry runs) go to stderr so `out` stays parseable.
     pub fn run_script(&self, sql: &str, out: &mut dyn Write) -> crate::Result<()> {

@@ -1,14 +1,14 @@
 //! Per-connection settings and state shared by the tables and functions of one connection: the
 //! interrupt check, the bulk-delete confirmation, and what the last DELETE did (for the shell).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use github_sql_engine::exec::{Confirmation, DeleteReport, WriteResult};
 use std::time::{Duration, Instant};
 
 use github_sql_engine::http::pages::InterruptCheck;
-use github_sql_engine::http::{Deadline, Stop};
+use github_sql_engine::http::{Deadline, Stats, Stop, Tally};
 
 /// One connection's github-sql state.
 #[derive(Default)]
@@ -34,6 +34,21 @@ pub struct ConnState {
     last_writes: Mutex<Vec<WriteResult>>,
     /// When the running statement started, for its `GITHUB_SQL_DEADLINE`.
     clock: Mutex<Clock>,
+    /// What this connection's requests cost: its tables and functions count here.
+    tally: Arc<Tally>,
+    /// The counters when the running (or last) statement started.
+    stats_mark: Mutex<Stats>,
+    /// Cursors of github-sql tables open now: where the extension sees statements start.
+    open_cursors: AtomicUsize,
+}
+
+/// Held by an open cursor ([`ConnState::cursor_opened`]).
+pub struct CursorMark(Arc<ConnState>);
+
+impl Drop for CursorMark {
+    fn drop(&mut self) {
+        self.0.open_cursors.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Write results kept per connection.
@@ -99,6 +114,31 @@ impl ConnState {
     /// not the opening of cursors, says when statements start.
     pub fn begin_statement(&self) {
         lock(&self.clock).start = Some(Instant::now());
+        *lock(&self.stats_mark) = self.tally.stats();
+    }
+
+    /// The counters this connection's requests go to.
+    pub fn tally(&self) -> Arc<Tally> {
+        Arc::clone(&self.tally)
+    }
+
+    /// A cursor of a github-sql table opened. Without a front end saying when statements
+    /// start ([`ConnState::begin_statement`]), the first cursor opened while none is open
+    /// starts a statement's figures (a COMMIT's writes and EXEC calls count into the statement
+    /// that ran last).
+    pub fn cursor_opened(self: &Arc<Self>) -> CursorMark {
+        if self.open_cursors.fetch_add(1, Ordering::Relaxed) == 0
+            && lock(&self.clock).start.is_none()
+        {
+            *lock(&self.stats_mark) = self.tally.stats();
+        }
+        CursorMark(Arc::clone(self))
+    }
+
+    /// What the running (or last) statement's requests cost: `github_sql_last_stats()`, the
+    /// shell's `.stats on`.
+    pub fn last_stats(&self) -> Stats {
+        self.tally.stats().since(&lock(&self.stats_mark))
     }
 
     /// The running statement's deadline: from the start the front end gave, else from

@@ -8,6 +8,7 @@ mod client;
 mod config;
 pub mod disk;
 mod error;
+mod estimate;
 mod link;
 mod pace;
 pub mod pages;
@@ -27,8 +28,9 @@ pub use config::{
     MAX_PAGES_ENV, MAX_SCAN_ENV, MAX_WAIT_ENV, POINTS_ENV, TIMEOUT_ENV, TOKEN_ENVS,
 };
 pub use error::HttpError;
+pub use estimate::WriteEstimate;
 pub use link::{parse_link_header, LinkRel};
-pub use pace::{RateFigures, WriteSlot, DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
+pub use pace::{RateFigures, WriteSlot, DEFAULT_WRITE_DELAY, RATE_COLUMNS, WRITE_DELAY_ENV};
 pub use redact::{redact, register_secret};
 pub use request::{Answer, Auth, CachePolicy, Paging, Pass, Request};
 pub use runtime::{block_on, runtime};

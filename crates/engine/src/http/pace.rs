@@ -135,7 +135,35 @@ pub struct RateFigures {
     pub seen_at: i64,
 }
 
+/// The columns of `github_sql_rate_limit`, in the order of [`RateFigures::values`].
+pub const RATE_COLUMNS: [&str; 7] = [
+    "resource",
+    "limit",
+    "remaining",
+    "used",
+    "reset",
+    "reset_at",
+    "seen_at",
+];
+
 impl RateFigures {
+    /// One row of `github_sql_rate_limit` ([`RATE_COLUMNS`]): times as RFC 3339, UTC.
+    pub fn values(&self) -> Vec<crate::Value> {
+        use crate::Value;
+        let int = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        vec![
+            Value::Text(self.resource.clone()),
+            int(self.limit),
+            int(self.remaining),
+            int(self.used),
+            int(self.reset),
+            Value::Text(crate::journal::rfc3339(Duration::from_secs(self.reset))),
+            Value::Text(crate::journal::rfc3339(Duration::from_millis(
+                u64::try_from(self.seen_at).unwrap_or(0),
+            ))),
+        ]
+    }
+
     /// The figures an answer's headers carry, if it has them.
     pub fn from_headers(h: &HeaderMap) -> Option<RateFigures> {
         let num = |k: &str| -> Option<u64> { h.get(k)?.to_str().ok()?.trim().parse().ok() };
