@@ -200,7 +200,6 @@ impl GitHubClient {
             cache.db().cloned(),
             Arc::clone(&identity),
             config.pacing.clone(),
-            config.retry.max_wait,
             config.timeout,
         );
         GitHubClient {
@@ -1102,7 +1101,7 @@ fn now_epoch() -> u64 {
         .unwrap_or(0)
 }
 
-pub(super) fn rate_limited(reset_epoch: u64) -> HttpError {
+fn rate_limited(reset_epoch: u64) -> HttpError {
     let s = reset_epoch % 86_400;
     HttpError::RateLimited {
         reset_utc: format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60),

@@ -9,8 +9,10 @@
 //!   per hour, at most 100 requests in flight. A request that would go over waits (asking the
 //!   statement's stop: an interrupt or the deadline ends the wait, and nothing is sent).
 //! - **The primary budget.** The last `x-ratelimit-*` figures per resource (`core`, `search`,
-//!   `graphql`, `code_search`, …) are kept; a request to a resource whose budget is spent waits
-//!   for its reset (at most `GITHUB_SQL_MAX_WAIT`) or fails at once, without being sent.
+//!   `graphql`, `code_search`, …) are kept, for `github_sql_rate_limit` and the estimate a bulk
+//!   write is checked against before it starts ([`super::estimate`]). A request is not held back
+//!   on them: when the budget is spent GitHub's `403` says so (it costs nothing) and the retry
+//!   rules wait for the reset (at most `GITHUB_SQL_MAX_WAIT`) or fail.
 //!
 //! With the cache on disk, the windows, the requests in flight and the figures live in the
 //! database of the cache directory ([`super::disk`]): every process using the same token (the
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use reqwest::Method as HttpMethod;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use url::Url;
 
 use super::config::Pacing;
@@ -100,21 +102,6 @@ fn api_of(url: &Url) -> &'static str {
         "graphql"
     } else {
         "rest"
-    }
-}
-
-/// The rate-limit resource a request counts against, as GitHub names them in
-/// `x-ratelimit-resource` (the figures are stored under the name GitHub sends).
-pub fn resource_of(url: &Url) -> &'static str {
-    let p = url.path();
-    if p.contains("/search/code") {
-        "code_search"
-    } else if p.contains("/search/") {
-        "search"
-    } else if p.trim_end_matches('/').ends_with("/graphql") {
-        "graphql"
-    } else {
-        "core"
     }
 }
 
@@ -205,7 +192,6 @@ fn local() -> MutexGuard<'static, Local> {
 struct Ask {
     identity: Arc<str>,
     api: &'static str,
-    resource: &'static str,
     points: u32,
     creates: u32,
 }
@@ -216,8 +202,6 @@ enum Verdict {
     Go(Option<i64>),
     /// Wait this long, then ask again (`why` names the rule).
     Wait(Duration, &'static str),
-    /// The primary budget of the resource is spent until `reset` (epoch seconds).
-    Exhausted(u64),
 }
 
 /// A request's admission: released once its answer arrived (or it was abandoned).
@@ -248,7 +232,6 @@ pub(crate) struct Pacer {
     db: Option<Arc<Db>>,
     identity: Arc<str>,
     pacing: Pacing,
-    max_wait: Duration,
     timeout: Duration,
 }
 
@@ -259,21 +242,18 @@ impl Pacer {
         db: Option<Arc<Db>>,
         identity: Arc<str>,
         pacing: Pacing,
-        max_wait: Duration,
         timeout: Duration,
     ) -> Self {
         Pacer {
             db,
             identity,
             pacing,
-            max_wait,
             timeout,
         }
     }
 
-    /// Waits until GitHub's rules let `method url` go, then admits it. The wait asks `ctl`
-    /// (an interrupt or the deadline ends it; nothing is sent). A spent primary budget whose
-    /// reset is further than `GITHUB_SQL_MAX_WAIT` fails at once.
+    /// Waits until GitHub's secondary limits let `method url` go, then admits it. The wait
+    /// asks `ctl` (an interrupt or the deadline ends it; nothing is sent).
     pub(crate) async fn admit(
         &self,
         method: &HttpMethod,
@@ -283,7 +263,6 @@ impl Pacer {
         let ask = Ask {
             identity: Arc::clone(&self.identity),
             api: api_of(url),
-            resource: resource_of(url),
             points: points(method),
             creates: u32::from(creates_content(method)),
         };
@@ -320,43 +299,7 @@ impl Pacer {
                     tracing::debug!(wait_ms = d.as_millis() as u64, "pacing: {why}");
                     ctl.wait(d, &format!("pacing by {why}")).await?;
                 }
-                Verdict::Exhausted(reset) => {
-                    let now = now_epoch();
-                    let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
-                    if wait > self.max_wait {
-                        return Err(super::client::rate_limited(reset));
-                    }
-                    tracing::warn!(
-                        wait_s = wait.as_secs(),
-                        resource = ask.resource,
-                        "GitHub's rate limit is spent; waiting for its reset"
-                    );
-                    ctl.wait(
-                        wait,
-                        "the wait for the rate limit's reset (GITHUB_SQL_MAX_WAIT)",
-                    )
-                    .await?;
-                    // The figures are stale once the reset passed: forget them.
-                    self.forget(ask.resource).await;
-                }
             }
-        }
-    }
-
-    async fn forget(&self, resource: &'static str) {
-        let identity = Arc::clone(&self.identity);
-        local()
-            .rates
-            .remove(&(Arc::clone(&identity), resource.to_string()));
-        if let Some(db) = &self.db {
-            let _ = db
-                .run(move |c| {
-                    c.execute(
-                        "DELETE FROM rate WHERE identity = ?1 AND resource = ?2",
-                        params![&*identity, resource],
-                    )
-                })
-                .await;
         }
     }
 
@@ -466,13 +409,6 @@ fn store_rate(c: &rusqlite::Connection, identity: &str, r: &RateFigures) -> rusq
     Ok(())
 }
 
-fn now_epoch() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// Admission against the database, in one write transaction: the primary budget of the
 /// resource, the points and content-creating requests in the window, the requests in flight.
 fn admit_db(
@@ -487,18 +423,6 @@ fn admit_db(
     let window = pacing.window.as_millis() as i64;
     let hour = WINDOW_HOUR.as_millis().max(pacing.window.as_millis()) as i64;
     let verdict = 'v: {
-        let rate: Option<(i64, i64)> = tx
-            .query_row(
-                "SELECT remaining, reset FROM rate WHERE identity = ?1 AND resource = ?2",
-                params![id, ask.resource],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((0, reset)) = rate {
-            if reset * 1000 > now {
-                break 'v Verdict::Exhausted(reset as u64);
-            }
-        }
         tx.execute(
             "DELETE FROM spend WHERE at < ?1 OR (creates = 0 AND at < ?2)",
             params![now - hour, now - window],
@@ -586,14 +510,6 @@ fn ms(n: i64) -> Duration {
 /// process-wide semaphore instead).
 fn admit_local(ask: &Ask, pacing: &Pacing, now: Instant) -> Verdict {
     let mut l = local();
-    if let Some(r) = l
-        .rates
-        .get(&(Arc::clone(&ask.identity), ask.resource.to_string()))
-    {
-        if r.remaining == 0 && r.reset > now_epoch() {
-            return Verdict::Exhausted(r.reset);
-        }
-    }
     let window = pacing.window;
     let hour = WINDOW_HOUR.max(window);
     let spent = l
@@ -685,7 +601,6 @@ mod tests {
         Ask {
             identity: Arc::from("pace-test"),
             api: "rest",
-            resource: "core",
             points,
             creates,
         }
@@ -779,28 +694,6 @@ mod tests {
             Verdict::Wait(d, _) => assert_eq!(d, Duration::from_millis(60_000 - 8)),
             _ => panic!("over the points"),
         }
-        // A spent primary budget is reported before anything else.
-        let reset = now_epoch() + 100;
-        db.with(|c| {
-            store_rate(
-                c,
-                "pace-test",
-                &RateFigures {
-                    resource: "core".into(),
-                    limit: 5000,
-                    remaining: 0,
-                    used: 5000,
-                    reset,
-                    seen_at: now,
-                },
-            )
-        })
-        .expect("rate");
-        assert!(matches!(
-            db.with(|c| admit_db(c, &ask(1, 0), &pacing, t, now + 11))
-                .expect("admit"),
-            Verdict::Exhausted(r) if r == reset
-        ));
         let _ = std::fs::remove_dir_all(dir);
     }
 }
