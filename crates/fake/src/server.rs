@@ -239,8 +239,6 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         .is_none_or(|ua| ua.trim().is_empty())
     {
         error(StatusCode::FORBIDDEN, UA_MESSAGE, DOC_UA)
-    } else if logged.method == "GET" && logged.path == "/rate_limit" {
-        rate_limit_response(&s)
     } else {
         next.run(req).await
     };
@@ -288,7 +286,7 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     resp
 }
 
-/// `GET /rate_limit` as GitHub answers it: every resource of the description's example, `core`
+/// `GET /rate_limit` as GitHub answers it (unless the schema routes answer it): every resource of the description's example, `core`
 /// with the fake's own window (the others as the example has them, their reset moved to the
 /// fake's), and the deprecated `rate` copy of `core`.
 fn rate_limit_response(s: &Shared) -> Response {
@@ -549,6 +547,9 @@ fn schema_route(s: &Shared, method: &str, uri: &Uri) -> Response {
         .as_deref()
         .and_then(|f| f.answer(method, uri.path(), uri.query()))
     else {
+        if method == "GET" && uri.path() == "/rate_limit" {
+            return rate_limit_response(s);
+        }
         return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT);
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);

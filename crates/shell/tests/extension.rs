@@ -191,6 +191,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         "github_sql_columns",
         "github_sql_journal",
         "github_sql_methods",
+        "github_sql_rate_limit",
         "github_sql_resources",
         "github_sql_services",
         "github_sql_unserved",
@@ -199,6 +200,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     .into();
     let mut functions: std::collections::BTreeSet<String> = [
         "github_sql_confirm_deletes",
+        "github_sql_last_stats",
         "github_sql_last_writes",
         "github_sql_version",
         "regexp",

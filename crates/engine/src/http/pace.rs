@@ -451,7 +451,10 @@ fn admit_db(
                         break;
                     }
                 }
-                break 'v Verdict::Wait(ms(until - now), "GitHub's points per minute");
+                break 'v Verdict::Wait(
+                    ms(until - now) + slack(pacing.window),
+                    "GitHub's points per minute",
+                );
             }
         }
         if ask.creates > 0 {
@@ -502,6 +505,12 @@ fn admit_db(
     Ok(verdict)
 }
 
+/// Slack added to a window's end before its points count as freed: GitHub measures the window
+/// on its own clock, at arrival (a thirtieth of the window: 2 s of a minute).
+fn slack(window: Duration) -> Duration {
+    window / 30
+}
+
 fn ms(n: i64) -> Duration {
     Duration::from_millis(n.max(1) as u64)
 }
@@ -534,7 +543,8 @@ fn admit_local(ask: &Ask, pacing: &Pacing, now: Instant) -> Verdict {
                     return Verdict::Wait(
                         (*t + window)
                             .saturating_duration_since(now)
-                            .max(Duration::from_millis(1)),
+                            .max(Duration::from_millis(1))
+                            + slack(window),
                         "GitHub's points per minute",
                     );
                 }
@@ -624,7 +634,7 @@ mod tests {
         }
         match admit_local(&a, &pacing, t0 + Duration::from_secs(1)) {
             Verdict::Wait(d, why) => {
-                assert_eq!(d, Duration::from_secs(59));
+                assert_eq!(d, Duration::from_secs(61));
                 assert!(why.contains("points"));
             }
             _ => panic!("over the points"),
@@ -691,7 +701,7 @@ mod tests {
             .with(|c| admit_db(c, &ask(5, 0), &pacing, t, now + 10))
             .expect("admit")
         {
-            Verdict::Wait(d, _) => assert_eq!(d, Duration::from_millis(60_000 - 8)),
+            Verdict::Wait(d, _) => assert_eq!(d, Duration::from_millis(62_000 - 8)),
             _ => panic!("over the points"),
         }
         let _ = std::fs::remove_dir_all(dir);
