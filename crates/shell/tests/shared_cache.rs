@@ -383,7 +383,7 @@ fn an_entry_evicted_while_its_304_is_in_flight_is_fetched_again() {
 fn pacing_holds_the_points_per_window_in_the_fakes_log() {
     let mut s = Store::new();
     for i in 0..30 {
-        s.add_package("npm", &format!("q{i}")).add_versions(1);
+        s.add_package("npm", &format!("q{i}")).add_versions(2);
     }
     let fake = FakeGitHub::start(s).expect("fake");
     // GitHub's rule, scaled down: 20 points per 2 s window; the fake refuses anything over.
@@ -405,8 +405,8 @@ fn pacing_holds_the_points_per_window_in_the_fakes_log() {
         "FROM auth_user_versions WHERE package_type = 'npm' AND package_name IN ({})",
         names.join(", ")
     );
-    assert_eq!(count(&conn, &q).expect("60 GETs"), 30);
-    assert_eq!(count(&conn, &q).expect("again"), 30);
+    assert_eq!(count(&conn, &q).expect("30 GETs"), 60);
+    assert_eq!(count(&conn, &q).expect("again"), 60);
     // Two deletes at 5 points each.
     let ids: Vec<i64> = {
         let mut st = conn
