@@ -15,8 +15,10 @@ use github_sql::Engine;
 use github_sql_fake::{FakeGitHub, LoggedRequest, Store, TokenPolicy};
 
 const BIN: &str = env!("CARGO_BIN_EXE_github-sql");
-const BIG: &str = "FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'";
-const SMALL: &str = "FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'small'";
+const BIG: &str =
+    "FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'big'";
+const SMALL: &str =
+    "FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'small'";
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -125,10 +127,20 @@ fn a_write_in_one_process_is_seen_by_the_next_read_in_another() {
     let dir = temp_dir("write");
     // Inside a freshness window of an hour only an invalidation can make the next read right.
     let fresh = [("GITHUB_SQL_CACHE_MAX_AGE", "3600")];
-    let ids = rows(&exec(&fake, &dir, &format!("SELECT id {SMALL} ORDER BY id"), &fresh));
+    let ids = rows(&exec(
+        &fake,
+        &dir,
+        &format!("SELECT id {SMALL} ORDER BY id"),
+        &fresh,
+    ));
     assert_eq!(ids.len(), 3);
     fake.clear_requests();
-    let again = rows(&exec(&fake, &dir, &format!("SELECT id {SMALL} ORDER BY id"), &fresh));
+    let again = rows(&exec(
+        &fake,
+        &dir,
+        &format!("SELECT id {SMALL} ORDER BY id"),
+        &fresh,
+    ));
     assert_eq!(again, ids);
     assert!(fake.requests().is_empty(), "served inside the window");
     rows(&exec(
@@ -138,11 +150,20 @@ fn a_write_in_one_process_is_seen_by_the_next_read_in_another() {
         &[],
     ));
     fake.clear_requests();
-    let after = rows(&exec(&fake, &dir, &format!("SELECT id {SMALL} ORDER BY id"), &fresh));
+    let after = rows(&exec(
+        &fake,
+        &dir,
+        &format!("SELECT id {SMALL} ORDER BY id"),
+        &fresh,
+    ));
     assert_eq!(after, ids[1..].to_vec(), "the delete shows at once");
     let log = fake.requests();
     assert_eq!(log.len(), 1, "{log:?}");
-    assert!(!conditional(&log[0]), "the list was forgotten: {:?}", log[0]);
+    assert!(
+        !conditional(&log[0]),
+        "the list was forgotten: {:?}",
+        log[0]
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -161,7 +182,9 @@ fn eight_processes_reading_and_writing_at_once_corrupt_nothing() {
     let store = eight(120);
     let fake = FakeGitHub::start(store.clone()).expect("fake");
     let dir = temp_dir("eight");
-    let versions = |i: usize| format!("FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'p{i}'");
+    let versions = |i: usize| {
+        format!("FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'p{i}'")
+    };
     // Every process reads its package and the shared one, deletes two of its versions, and
     // reads both again; all eight at once, twice over.
     let ids: Vec<Vec<i64>> = (0..8)
@@ -218,10 +241,7 @@ fn eight_processes_reading_and_writing_at_once_corrupt_nothing() {
         "SELECT package_name, count(*) FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name IN ('p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7') GROUP BY 1 ORDER BY 1",
         &[],
     ));
-    assert_eq!(
-        all,
-        (0..8).map(|i| format!("p{i},116")).collect::<Vec<_>>()
-    );
+    assert_eq!(all, (0..8).map(|i| format!("p{i},116")).collect::<Vec<_>>());
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -249,13 +269,21 @@ fn points_spent_in_one_process_pace_the_next() {
     );
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("pacing by GitHub's points per minute"), "{err}");
+    assert!(
+        err.contains("pacing by GitHub's points per minute"),
+        "{err}"
+    );
     assert!(err.contains("GITHUB_SQL_DEADLINE"), "{err}");
     assert_eq!(fake.requests().len(), sent, "nothing more was sent");
     // Another token has a budget of its own.
     fake.set_token_policy(TokenPolicy::AnyToken);
     let other = Command::new(BIN)
-        .args(["--output", "csv", "exec", &format!("SELECT count(*) {SMALL}")])
+        .args([
+            "--output",
+            "csv",
+            "exec",
+            &format!("SELECT count(*) {SMALL}"),
+        ])
         .env("GITHUB_TOKEN", "ghp_another0123456789")
         .env("GITHUB_API_URL", fake.base_url())
         .env("GITHUB_SQL_CACHE_DIR", dir.join("cache"))
@@ -287,7 +315,12 @@ fn the_cache_off_sends_no_conditional_headers_from_any_process() {
 }
 
 /// An engine on `fake` with its cache in `dir`, with `token`.
-fn engine(fake: &FakeGitHub, dir: &Path, token: &str, adjust: impl FnOnce(ClientConfig) -> ClientConfig) -> Engine {
+fn engine(
+    fake: &FakeGitHub,
+    dir: &Path,
+    token: &str,
+    adjust: impl FnOnce(ClientConfig) -> ClientConfig,
+) -> Engine {
     let provider = Arc::new(github_sql::spec::load_embedded().expect("provider"));
     let config = ClientConfig {
         retry: RetryPolicy::fast(),
@@ -331,7 +364,10 @@ fn one_tokens_entries_never_answer_anothers_request() {
     assert!(err.to_string().contains("401"), "{err}");
     let log = fake.requests();
     assert_eq!(log.len(), 1, "{log:?}");
-    assert!(!conditional(&log[0]), "no validator of A's went with B's request");
+    assert!(
+        !conditional(&log[0]),
+        "no validator of A's went with B's request"
+    );
     assert_eq!(log[0].authorization.as_deref(), Some("Bearer ghp_tokenB"));
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -424,7 +460,10 @@ fn pacing_holds_the_points_per_window_in_the_fakes_log() {
     .expect("delete");
     let log = fake.requests();
     assert!(log.len() >= 62, "{}", log.len());
-    assert!(log.iter().all(|r| r.status != 403), "the fake never refused");
+    assert!(
+        log.iter().all(|r| r.status != 403),
+        "the fake never refused"
+    );
     let w = window.as_millis() as u64;
     for r in &log {
         let spent: u32 = log
@@ -432,7 +471,11 @@ fn pacing_holds_the_points_per_window_in_the_fakes_log() {
             .filter(|x| x.at_ms <= r.at_ms && x.at_ms + w > r.at_ms)
             .map(|x| x.points)
             .sum();
-        assert!(spent <= points, "{spent} points in the window ending at {} ms", r.at_ms);
+        assert!(
+            spent <= points,
+            "{spent} points in the window ending at {} ms",
+            r.at_ms
+        );
     }
     assert!(
         log.iter().any(|r| r.method == "DELETE" && r.points == 5),
@@ -493,8 +536,14 @@ fn statements_are_accounted_and_the_rate_limit_table_costs_nothing() {
     assert!(s["bytes"].as_u64().is_some_and(|b| b > 1000), "{s}");
     count(&conn, BIG_BARE).expect("second");
     let s = stats(&conn);
-    assert_eq!((s["requests"].as_u64(), s["not_modified"].as_u64()), (Some(3), Some(3)));
-    assert_eq!((s["bodies"].as_u64(), s["primary"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (s["requests"].as_u64(), s["not_modified"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(
+        (s["bodies"].as_u64(), s["primary"].as_u64()),
+        (Some(0), Some(0))
+    );
     // The table asks GET /rate_limit, which the fake (as GitHub) does not count.
     let (_, used_before, _) = fake.primary_used();
     let rows: Vec<(String, i64, i64, i64)> = {
@@ -512,7 +561,11 @@ fn statements_are_accounted_and_the_rate_limit_table_costs_nothing() {
     assert_eq!(core.1 - core.2, core.3);
     assert!(rows.iter().any(|r| r.0 == "search"), "{rows:?}");
     assert!(rows.iter().any(|r| r.0 == "code_search"), "{rows:?}");
-    assert_eq!(fake.primary_used().1, used_before, "GET /rate_limit cost nothing");
+    assert_eq!(
+        fake.primary_used().1,
+        used_before,
+        "GET /rate_limit cost nothing"
+    );
     assert_eq!(
         fake.requests().last().map(|r| r.path.clone()).as_deref(),
         Some("/rate_limit")
@@ -527,7 +580,10 @@ fn a_bulk_write_is_estimated_against_the_remaining_budget_before_it_is_sent() {
     let e = engine(&fake, &dir, TOKEN, |c| c);
     let stop = github_sql::http::Stop::default();
     // Nothing known yet: one GET /rate_limit (free), then the figures.
-    let est = e.client.estimate_writes("DELETE", 1200, &stop).expect("estimate");
+    let est = e
+        .client
+        .estimate_writes("DELETE", 1200, &stop)
+        .expect("estimate");
     assert_eq!(
         fake.requests()
             .iter()
@@ -539,7 +595,10 @@ fn a_bulk_write_is_estimated_against_the_remaining_budget_before_it_is_sent() {
     assert_eq!(est.points, 6000);
     assert_eq!(est.budget.as_ref().map(|b| b.remaining), Some(5000));
     // 5,000 left: 6,000 deletes never fit one window; the next estimate uses the kept figures.
-    let est = e.client.estimate_writes("DELETE", 6000, &stop).expect("estimate");
+    let est = e
+        .client
+        .estimate_writes("DELETE", 6000, &stop)
+        .expect("estimate");
     assert!(!est.fits);
     assert_eq!(est.earliest, None);
     assert!(est.message().contains("split it"), "{}", est.message());
