@@ -255,7 +255,7 @@ fn points_spent_in_one_process_pace_the_next() {
     rows(&exec(
         &fake,
         &dir,
-        &format!("SELECT count(*) FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name IN ('small', 'empty', 'x1', 'x2', 'x3', 'x4', 'x5')"),
+        "SELECT count(*) FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name IN ('small', 'empty', 'x1', 'x2', 'x3', 'x4', 'x5')",
         &ten,
     ));
     let sent = fake.requests().len();

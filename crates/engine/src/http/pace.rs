@@ -172,11 +172,14 @@ impl RateFigures {
     }
 }
 
+/// One request in a window: when, its points, whether it created content (0 or 1).
+type Spent = (Instant, u32, u32);
+
 /// This process's own windows and figures (without a cache directory).
 #[derive(Default)]
 struct Local {
     /// (identity, api) → (time, points, creates) of the requests in the last hour.
-    spent: HashMap<(Arc<str>, &'static str), VecDeque<(Instant, u32, u32)>>,
+    spent: HashMap<(Arc<str>, &'static str), VecDeque<Spent>>,
     /// (identity, resource) → figures.
     rates: HashMap<(Arc<str>, String), RateFigures>,
 }
