@@ -13,9 +13,12 @@ pub enum Error {
     /// GitHub or the network failed.
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
-    /// Some of a DELETE's calls failed.
+    /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
     #[error(transparent)]
-    Delete(#[from] crate::exec::DeleteFailure),
+    Commit(#[from] crate::write::CommitError),
+    /// A write statement reaches no method, or several.
+    #[error(transparent)]
+    Choose(#[from] crate::write::ChooseError),
     /// Reading or writing a file or stream failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -56,6 +59,10 @@ pub enum ErrorKind {
     Cancelled,
     /// A bug in github-sql.
     Internal,
+    /// A bulk write the user has not confirmed; nothing was sent.
+    NeedsConfirmation,
+    /// A write statement could mean several methods; nothing was sent.
+    Ambiguous,
 }
 
 impl Error {
@@ -95,7 +102,18 @@ impl Error {
                 | H::Bound { .. }
                 | H::LinkLoop { .. } => ErrorKind::Upstream,
             },
-            Error::Delete(_) => ErrorKind::Upstream,
+            Error::Commit(crate::write::CommitError::NeedsConfirmation(_)) => {
+                ErrorKind::NeedsConfirmation
+            }
+            Error::Commit(crate::write::CommitError::Failed(f)) if f.interrupted() => {
+                ErrorKind::Cancelled
+            }
+            Error::Commit(_) => ErrorKind::Upstream,
+            Error::Choose(crate::write::ChooseError::Unsupported { .. }) => ErrorKind::NotSupported,
+            Error::Choose(crate::write::ChooseError::NoMethod { .. }) => {
+                ErrorKind::MissingParameter
+            }
+            Error::Choose(crate::write::ChooseError::Ambiguous { .. }) => ErrorKind::Ambiguous,
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
         }

@@ -26,6 +26,19 @@ pub fn path_from_env() -> Option<PathBuf> {
     }
 }
 
+/// Why [`path_from_env`] gives no journal, for the summaries' `journal: off (…)` line.
+pub fn why_off() -> Option<String> {
+    match std::env::var(JOURNAL_ENV) {
+        Ok(v) if matches!(v.trim(), "off" | "0" | "false" | "no") => {
+            Some(format!("{JOURNAL_ENV}={}", v.trim()))
+        }
+        Ok(v) if !v.trim().is_empty() => None,
+        _ => default_path()
+            .is_none()
+            .then(|| format!("no home directory to keep it in: set {JOURNAL_ENV}=/path")),
+    }
+}
+
 /// Whether `GITHUB_SQL_JOURNAL` is set at all (the demo journals only when asked to).
 pub fn explicitly_configured() -> bool {
     std::env::var_os(JOURNAL_ENV).is_some()

@@ -5,8 +5,8 @@
 //! parameters, pushdown verdicts) → [`http`] (auth, paging, retries, cache) → [`scan`] and
 //! [`rows`] (decoded rows) → the front ends, which live in their own crates: `github_sql` (SQLite
 //! virtual tables and the loadable extension), `github_sql_shell` (the `github-sql` command) and
-//! the Postgres foreign data wrapper. [`exec`] sends the calls that are not scans (EXEC methods,
-//! the per-row calls of a DELETE). Nothing here knows SQLite or Postgres: values cross the
+//! the Postgres foreign data wrapper. [`exec`] sends the calls that are not scans (EXEC methods);
+//! [`write`] plans writes, queues them per transaction and sends them at COMMIT. Nothing here knows SQLite or Postgres: values cross the
 //! boundary as [`Value`].
 
 pub mod engine;
@@ -21,6 +21,7 @@ pub mod rows;
 pub mod scan;
 pub mod spec;
 pub mod value;
+pub mod write;
 
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, Result};

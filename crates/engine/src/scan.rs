@@ -10,13 +10,14 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::exec::{self, Target};
+use crate::exec;
 use crate::http::pages::{Batch, Fetch, InterruptCheck, PageStream, Start};
 use crate::http::{Deadline, GitHubClient, HttpError, Stop};
 use crate::plan::{self, Bound};
 use crate::rows::{Row, RowDecoder};
 use crate::spec::{ColumnSource, Method, Resource, Returns};
 use crate::value::Value;
+use crate::write::{self, Choice, ChooseError, Hidden, Rows, Target, Verb};
 
 /// Most sources one scan may fan out to (IN lists multiply).
 pub const MAX_SOURCES: usize = 1000;
@@ -64,8 +65,32 @@ impl Table {
     }
 }
 
-/// A group key ([`exec::group_key`]) and the rows a complete scan read for it.
+/// A group key ([`write::confirm::group_key`]) and the rows a complete scan read for it.
 pub type GroupTotal = (Vec<(String, String)>, u64);
+
+/// Why a scanned row cannot be written (deleted, updated): nothing is queued or sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowWriteError {
+    /// The statement reaches no method, or several.
+    #[error(transparent)]
+    Choose(#[from] ChooseError),
+    /// The row lacks a value the chosen method needs.
+    #[error("{verb} on {table} ({method}): a row has no value for {param}{how}; nothing was sent")]
+    Unmapped {
+        /// The verb.
+        verb: &'static str,
+        /// Table name.
+        table: String,
+        /// Method name.
+        method: String,
+        /// The parameter.
+        param: String,
+        /// Where it was looked for.
+        how: String,
+    },
+}
+
+static SCAN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A running scan.
 pub struct Scan {
@@ -86,6 +111,13 @@ pub struct Scan {
     /// Per column, the parameter it echoes ([`Scan::echoed_param`]), decided once per scan: the
     /// vtab asks for every cell.
     echoes: Vec<Option<String>>,
+    /// This scan's id, unique in the process (the bulk rule compares a DELETE's rows with what
+    /// its own scan read).
+    id: u64,
+    /// Rows of this transaction queued for deletion: never returned.
+    hidden: Hidden,
+    /// The delete method the statement reaches, decided on the first row asked for.
+    delete_choice: std::cell::OnceCell<Result<Choice, ChooseError>>,
 }
 
 impl std::fmt::Debug for Scan {
@@ -193,6 +225,17 @@ impl Scan {
     /// statement's `GITHUB_SQL_DEADLINE` passes (every scan of a join or IN fan-out shares it);
     /// without one, the deadline counts from this scan's start.
     pub fn start_with(table: Arc<Table>, args: &ScanArgs, stop: Stop) -> crate::Result<Scan> {
+        Scan::start_hiding(table, args, stop, Hidden::default())
+    }
+
+    /// [`Scan::start_with`] skipping `hidden`: the rows the transaction has queued for deletion
+    /// (so a later statement never sees them, as it would not had each statement committed).
+    pub fn start_hiding(
+        table: Arc<Table>,
+        args: &ScanArgs,
+        stop: Stop,
+        hidden: Hidden,
+    ) -> crate::Result<Scan> {
         let planned = requests(&table, args)?;
         stop.check("starting a scan")?;
         let resource = &table.resource;
@@ -230,6 +273,9 @@ impl Scan {
             complete: false,
             limited: args.want.is_some(),
             echoes,
+            id: SCAN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            hidden,
+            delete_choice: std::cell::OnceCell::new(),
         };
         scan.read = vec![0; scan.sources.len()];
         scan.refill()?;
@@ -251,6 +297,9 @@ impl Scan {
                         .as_deref();
                     self.source = batch.source;
                     self.rows = decode(&self.table.decoder, &batch, object_key)?.into();
+                    if !self.hidden.is_empty() {
+                        self.drop_hidden();
+                    }
                     if let Some(n) = self.read.get_mut(batch.source) {
                         *n += self.rows.len() as u64;
                     }
@@ -305,21 +354,28 @@ impl Scan {
     }
 
     /// The current row's parameter values, what an UPDATE sends it with: for each parameter
-    /// column, the value its source was bound with (the WHERE's, which a column reading a
-    /// response field of the same name may not hold: `owner` is an object in a repository),
-    /// else the row's value; NULLs left out.
+    /// column, the value its source was bound with (the WHERE's), else the row's field through
+    /// a declared mapping ([`Resource::row_params`]) — never a field that merely shares the
+    /// parameter's name (`owner` is an object in a repository, a ref's `ref` says `refs/heads/x`);
+    /// NULLs left out.
     pub fn row_params(&self) -> Vec<(String, Value)> {
         let resource = &self.table.resource;
         let echo = self.sources.get(self.source).map(|b| &b.echo);
+        let row = self.current();
         let mut out: Vec<(String, Value)> = Vec::new();
-        for (i, col) in resource.columns.iter().enumerate() {
+        for col in &resource.columns {
             let Some(p) = col.param() else { continue };
             if out.iter().any(|(q, _)| q == p) {
                 continue;
             }
+            let mapped = || {
+                let i = field_column(resource, resource.row_param(p)?)?;
+                row?.get(i).cloned()
+            };
             let v = echo
                 .and_then(|e| e.get(p).cloned())
-                .unwrap_or_else(|| self.value(i));
+                .or_else(mapped)
+                .unwrap_or(Value::Null);
             if v != Value::Null {
                 out.push((p.to_string(), v));
             }
@@ -327,8 +383,16 @@ impl Scan {
         out
     }
 
-    /// After the last row: rows read per group ([`exec::group_key`]) when the scan read whole,
-    /// unfiltered lists (no LIMIT, no `state` other than active); else `None`.
+    /// This scan's id ([`write::Queued::scan`]).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// After the last row: rows read per group ([`write::confirm::group_key`] of the delete
+    /// method the statement reaches) when the scan read whole, unfiltered lists: no LIMIT, and
+    /// every parameter bound is a group parameter or has its declared default (`state = 'active'`
+    /// lists what `state` defaults to; `state = 'deleted'` lists something else). Rows the
+    /// transaction already queued are not counted: they are not in the listing. Else `None`.
     pub fn totals(&self) -> Option<Vec<GroupTotal>> {
         let resource = &self.table.resource;
         // Only lists count: a get reads one row whatever the package holds.
@@ -336,14 +400,19 @@ impl Scan {
         if !self.complete || self.limited || !listed {
             return None;
         }
-        let method = &resource.methods[*resource.delete.first()?];
-        let groups = exec::group_params(resource, method);
+        let choice = self.delete_choice().ok()?;
+        let method = &resource.methods[choice.method];
+        let groups = write::confirm::group_params(resource, method);
         let mut out = Vec::new();
         for (i, b) in self.sources.iter().enumerate() {
-            if b.echo
-                .get("state")
-                .is_some_and(|s| *s != Value::Text("active".into()))
-            {
+            let filtered = b.echo.iter().any(|(name, v)| {
+                !groups.contains(name)
+                    && resource
+                        .param(name)
+                        .and_then(|p| p.default.as_ref())
+                        .is_none_or(|d| write::queue::render(v) != *d)
+            });
+            if filtered {
                 return None;
             }
             let pairs: Vec<(String, Value)> = groups
@@ -358,41 +427,117 @@ impl Scan {
                     Some((g.clone(), v))
                 })
                 .collect();
-            let key = exec::key_of(pairs.iter());
+            let key = write::confirm::group_key(&groups, &pairs);
             out.push((key, self.read.get(i).copied().unwrap_or(0)));
         }
         Some(out)
     }
 
-    /// The delete methods' arguments for the current row (`None` when the resource has no
-    /// delete method), read from its columns: what a queued DELETE sends at commit (the method
-    /// is chosen from them by [`exec::delete_method_for`]).
-    pub fn target(&self) -> Option<Target> {
+    /// The delete method the statement reaches when its rows come from this scan: the WHERE
+    /// gives the parameters this scan was bound with ([`write::choose`]).
+    pub fn delete_choice(&self) -> Result<&Choice, &ChooseError> {
+        self.delete_choice
+            .get_or_init(|| {
+                let given: Vec<&str> = self
+                    .sources
+                    .first()
+                    .map(|b| b.echo.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                write::choose(&self.table.resource, Verb::Delete, &given, Rows::Scanned)
+            })
+            .as_ref()
+    }
+
+    /// The arguments `method` takes from the current row: each parameter the WHERE gave (this
+    /// source's value), else the row's field through a declared mapping. `Err(param)` names a
+    /// required one neither gives.
+    fn args_for(&self, method: &Method, row: &Row) -> Result<Vec<(String, Value)>, String> {
+        let resource = &self.table.resource;
+        let echo = self.sources.get(self.source).map(|b| &b.echo);
+        let mut args = Vec::new();
+        for p in &method.params {
+            if p.location == crate::spec::ParamLocation::Body {
+                continue;
+            }
+            let given = echo.and_then(|e| e.get(&p.name)).cloned();
+            let from_row = || {
+                let field = resource.row_param(&p.name)?;
+                let i = field_column(resource, field)?;
+                row.get(i).cloned().filter(|v| *v != Value::Null)
+            };
+            match given.or_else(from_row) {
+                Some(v) => args.push((p.name.clone(), v)),
+                None if p.required => return Err(p.name.clone()),
+                None => {}
+            }
+        }
+        Ok(args)
+    }
+
+    /// Drops the page's rows the transaction has queued for deletion.
+    fn drop_hidden(&mut self) {
+        let resource = self.table.resource.clone();
+        let hidden = std::mem::take(&mut self.hidden);
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = rows
+            .into_iter()
+            .filter(|row| {
+                !hidden.by_method.iter().any(|(m, keys)| {
+                    let Some(method) = resource.methods.get(*m) else {
+                        return false;
+                    };
+                    match self.args_for(method, row) {
+                        Ok(args) => keys.contains(&Target { method: *m, args }.key(&resource)),
+                        Err(_) => false,
+                    }
+                })
+            })
+            .collect();
+        self.hidden = hidden;
+    }
+
+    /// The current row's DELETE: the method the statement reaches and its arguments, the WHERE's
+    /// values and the row's mapped fields. `None` when the resource has no delete method.
+    pub fn delete_target(&self) -> Option<Result<Target, RowWriteError>> {
         let resource = &self.table.resource;
         if resource.delete.is_empty() {
             return None;
         }
-        let mut params: Vec<&crate::spec::Param> = Vec::new();
-        for &m in &resource.delete {
-            for p in &resource.methods[m].params {
-                if !params.iter().any(|q| q.name == p.name) {
-                    params.push(p);
-                }
-            }
-        }
-        let args = params
-            .into_iter()
-            .filter_map(|p| {
-                let col = resource
-                    .columns
-                    .iter()
-                    .position(|c| c.param() == Some(p.name.as_str()))?;
-                Some((p.name.clone(), self.value(col)))
-            })
-            .filter(|(_, v)| *v != Value::Null)
-            .collect();
-        Some(Target { args })
+        let row = self.current()?;
+        let choice = match self.delete_choice() {
+            Ok(c) => c,
+            Err(e) => return Some(Err(e.clone().into())),
+        };
+        let method = &resource.methods[choice.method];
+        Some(
+            self.args_for(method, row)
+                .map(|args| Target {
+                    method: choice.method,
+                    args,
+                })
+                .map_err(|param| RowWriteError::Unmapped {
+                    verb: "DELETE",
+                    table: resource.name.clone(),
+                    method: method.name.clone(),
+                    how: match resource.row_param(&param) {
+                        Some(f) => format!(" (its {f} is empty)"),
+                        None => format!(
+                            " (give {param} in WHERE; the document maps no row field to it)"
+                        ),
+                    },
+                    param,
+                }),
+        )
     }
+}
+
+/// The column that reads a response field (`id` for `package_version_id` ← `id`).
+fn field_column(resource: &Resource, field: &str) -> Option<usize> {
+    resource.columns.iter().position(|c| match &c.source {
+        ColumnSource::Field(f) => f == field,
+        ColumnSource::ParamField { field: f, .. } => f == field,
+        _ => false,
+    })
 }
 
 /// Every combination of the arguments' values (one per source), refusing absurd fan-outs.

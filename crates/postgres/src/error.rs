@@ -50,6 +50,9 @@ pub fn sqlstate(e: &FdwError) -> PgSqlErrorCode {
             ErrorKind::Config => C::ERRCODE_FDW_INVALID_OPTION_NAME,
             ErrorKind::Upstream => C::ERRCODE_FDW_ERROR,
             ErrorKind::Internal => C::ERRCODE_INTERNAL_ERROR,
+            ErrorKind::NeedsConfirmation => C::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            // "Ambiguous function": the statement could call several methods.
+            ErrorKind::Ambiguous => C::ERRCODE_AMBIGUOUS_FUNCTION,
         },
     }
 }

@@ -198,7 +198,10 @@ impl GithubSqlFdw {
         self.scan = None;
         self.advance = false;
         self.recording = None;
-        match Scan::start(table.clone(), &args, Some(interrupt_check())) {
+        // Rows this transaction queued for deletion are gone for every later statement.
+        let hidden = writes::hidden(&table.resource.id);
+        let stop = github_sql_engine::http::Stop::interrupt(Some(interrupt_check()));
+        match Scan::start_hiding(table.clone(), &args, stop, hidden) {
             Ok(s) => self.scan = Some(s),
             Err(e) => fail(e.into()),
         }
@@ -356,7 +359,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             // Under a DELETE, what the complete list held (the bulk-delete rule).
             if matches!(self.recording, Some(Some(_))) {
                 if let Some(totals) = scan.totals() {
-                    writes::record_totals(totals);
+                    writes::record_totals(scan.id(), totals);
                 }
             }
             // Done: release the stream now, not at end_scan.
@@ -383,8 +386,8 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                     .then(|| ddl::rowid_column(resource).and_then(|c| resource.column_index(c)))
                     .flatten()
             });
-            if let (Some(rowid), Some(target)) = (recording, scan.target()) {
-                writes::remember(&resource.id, scan.value(rowid).render(), target);
+            if let (Some(rowid), Some(target)) = (recording, scan.delete_target()) {
+                writes::remember(&resource.id, scan.value(rowid).render(), target, scan.id());
             }
         }
         Ok(Some(()))
@@ -434,12 +437,13 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             return Err(FdwError::Setup("DELETE outside a modify scan".into()));
         };
         let key = to_value(rowid).render();
-        if !writes::queue(resource, &key) {
-            return Err(FdwError::Setup(format!(
-                "DELETE of row {key}, which this statement's scan did not read; nothing was sent"
-            )));
-        }
-        Ok(())
+        writes::queue(resource, &key).map_err(|e| match e {
+            writes::QueueError::Row(r) => FdwError::Engine(match r {
+                github_sql_engine::scan::RowWriteError::Choose(c) => c.into(),
+                other => github_sql_engine::Error::Usage(other.to_string()),
+            }),
+            other => FdwError::Setup(other.to_string()),
+        })
     }
 
     fn end_modify(&mut self) -> Result<(), FdwError> {

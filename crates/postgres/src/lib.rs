@@ -28,6 +28,13 @@ mod writes;
 
 pgrx::pg_module_magic!();
 
+/// Called once when a backend loads the library: the write queue follows its transactions and
+/// subtransactions from then on.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    writes::init();
+}
+
 // The wrapper itself, created once the handler and validator functions exist.
 pgrx::extension_sql!(
     r#"

@@ -1,32 +1,39 @@
-//! DELETE, transactionally: the scan under a DELETE remembers each row's delete arguments by
-//! its rowid, `delete()` queues them, and the queue is sent at pre-commit — paced and reported
-//! by the engine exactly as the SQLite front end does. ROLLBACK (or any error before COMMIT)
-//! sends nothing; a failed delete at commit fails the COMMIT with the engine's report.
+//! Writes, transactionally, through the engine's one write queue (`github_sql_engine::write`),
+//! kept per backend: the scan under a DELETE remembers each row's DELETE (the method the
+//! statement reaches and its arguments) by its rowid, `delete()` queues it, PostgreSQL's
+//! subtransaction callbacks mark and take back (SAVEPOINT / ROLLBACK TO, a PL/pgSQL exception
+//! handler, psql's `ON_ERROR_ROLLBACK`), and pre-commit checks the bulk rule over every table and
+//! sends everything under one run id — exactly as the SQLite front end does. ROLLBACK (or any
+//! error before COMMIT) sends nothing; a failed write at commit fails the COMMIT with the
+//! engine's report, which names every row not sent. Later statements of the transaction never see
+//! the rows queued for deletion.
 //!
 //! Bulk deletes need intent, by the engine's rule (more than `GITHUB_SQL_CONFIRM_OVER` rows, 100
-//! by default, or every active version of a package): such a COMMIT sends nothing and fails
-//! until the session says how many rows it means, e.g. `SET LOCAL github_sql.confirm_deletes = 250`.
+//! by default, every row of a package its listing showed, or a package itself): such a COMMIT
+//! sends nothing and fails until the transaction says how many rows it means:
+//! `SET LOCAL github_sql.confirm_deletes = 250`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use github_sql_engine::exec::{self, Target};
-use github_sql_engine::scan::Table;
-use pgrx::{PgLogLevel, PgSqlErrorCode, PgXactCallbackEvent};
+use github_sql_engine::scan::{RowWriteError, Table};
+use github_sql_engine::write::{
+    self, CommitError, CommitOptions, Committed, Hidden, Target, Transaction,
+};
+use pgrx::pg_sys;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 #[derive(Default)]
 struct State {
+    /// The transaction's queue.
+    txn: Transaction,
     /// Resources whose scans run under a DELETE in this statement (set by begin_modify).
     modifying: HashMap<String, Arc<Table>>,
-    /// (resource id, rowid text) → the row's delete arguments.
-    targets: HashMap<(String, String), Target>,
-    /// Queued deletes per resource, in order, sent at pre-commit.
-    pending: Vec<(Arc<Table>, Vec<Target>)>,
-    /// Rows each package's complete list scans saw (the "every version" rule).
-    totals: exec::Totals,
-    /// Whether this transaction's callbacks are registered.
-    hooked: bool,
+    /// (resource id, rowid text) → the row's DELETE and the scan that read it.
+    targets: HashMap<(String, String), (Result<Target, RowWriteError>, u64)>,
+    /// Open subtransactions, innermost last: the queue's savepoint levels.
+    subs: Vec<pg_sys::SubTransactionId>,
 }
 
 thread_local! {
@@ -47,32 +54,37 @@ pub fn is_modifying(resource_id: &str) -> bool {
     STATE.with(|s| s.borrow().modifying.contains_key(resource_id))
 }
 
-/// Remembers a scanned row's delete arguments under its rowid.
-pub fn remember(resource_id: &str, rowid: String, target: Target) {
+/// Remembers a scanned row's DELETE under its rowid.
+pub fn remember(
+    resource_id: &str,
+    rowid: String,
+    target: Result<Target, RowWriteError>,
+    scan: u64,
+) {
     STATE.with(|s| {
         s.borrow_mut()
             .targets
-            .insert((resource_id.to_string(), rowid), target)
+            .insert((resource_id.to_string(), rowid), (target, scan))
     });
 }
 
-/// Records what a complete scan under a DELETE saw per package.
-pub fn record_totals(totals: Vec<github_sql_engine::scan::GroupTotal>) {
-    STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        for (k, n) in totals {
-            let e = s.totals.entry(k).or_insert(0);
-            *e = (*e).max(n);
-        }
-    });
+/// Records what a complete scan under a DELETE read per package (the bulk rule compares the
+/// DELETE's rows with its own listing).
+pub fn record_totals(scan: u64, totals: Vec<github_sql_engine::scan::GroupTotal>) {
+    STATE.with(|s| s.borrow_mut().txn.queue.record_totals(scan, totals));
 }
 
-/// The session's `github_sql.confirm_deletes` setting: how many rows a bulk DELETE may remove.
+/// The rows a scan of this resource must not return: those the transaction queued for deletion.
+pub fn hidden(resource_id: &str) -> Hidden {
+    STATE.with(|s| s.borrow().txn.queue.hidden(resource_id))
+}
+
+/// The transaction's `github_sql.confirm_deletes` setting: how many rows its COMMIT may delete.
 fn confirmed_rows() -> u64 {
     // Read straight from the GUC table: SPI is not available at pre-commit.
     // SAFETY: a NUL-terminated name; missing_ok, so NULL means "not set".
     let value = unsafe {
-        let p = pgrx::pg_sys::GetConfigOption(c"github_sql.confirm_deletes".as_ptr(), true, false);
+        let p = pg_sys::GetConfigOption(c"github_sql.confirm_deletes".as_ptr(), true, false);
         if p.is_null() {
             return 0;
         }
@@ -81,38 +93,37 @@ fn confirmed_rows() -> u64 {
     value.trim().parse().unwrap_or(0)
 }
 
-/// Queues the delete of the row with this rowid; false when no scan read it.
-pub fn queue(resource_id: &str, rowid: &str) -> bool {
-    let found = STATE.with(|s| {
+/// Why a DELETE's row cannot be queued: nothing is.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// No scan of this statement read the row.
+    #[error("DELETE of row {0}, which this statement's scan did not read; nothing was sent")]
+    Unknown(String),
+    /// The statement reaches no method (or several), or the row lacks a parameter.
+    #[error(transparent)]
+    Row(#[from] RowWriteError),
+}
+
+/// Queues the delete of the row with this rowid.
+pub fn queue(resource_id: &str, rowid: &str) -> Result<(), QueueError> {
+    STATE.with(|s| {
         let mut s = s.borrow_mut();
-        let Some(target) = s
+        let Some((target, scan)) = s
             .targets
             .get(&(resource_id.to_string(), rowid.to_string()))
             .cloned()
         else {
-            return false;
+            return Err(QueueError::Unknown(rowid.to_string()));
         };
-        let Some(table) = s.modifying.get(resource_id).cloned() else {
-            return false;
-        };
-        match s
-            .pending
-            .iter_mut()
-            .find(|(t, _)| t.resource.id == resource_id)
-        {
-            Some((_, list)) => {
-                if !list.contains(&target) {
-                    list.push(target)
-                }
-            }
-            None => s.pending.push((table, vec![target])),
-        }
-        true
-    });
-    if found {
-        hook();
-    }
-    found
+        let target = target?;
+        let table = s
+            .modifying
+            .get(resource_id)
+            .cloned()
+            .ok_or_else(|| QueueError::Unknown(rowid.to_string()))?;
+        s.txn.queue.push_delete(table, target, Some(scan));
+        Ok(())
+    })
 }
 
 /// The DELETE statement ended: its rows stay queued, the rowid map is no longer needed.
@@ -124,83 +135,139 @@ pub fn end_modify(resource_id: &str) {
     });
 }
 
-fn hook() {
-    let first = STATE.with(|s| !std::mem::replace(&mut s.borrow_mut().hooked, true));
-    if !first {
-        return;
+/// Registers the transaction and subtransaction callbacks, once per backend (`_PG_init`).
+pub fn init() {
+    // SAFETY: registering static callbacks with no argument, as any extension does at load.
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_xact), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subxact), std::ptr::null_mut());
     }
-    // pgrx's callbacks last one transaction: register on the first queued delete of each.
-    pgrx::register_xact_callback(PgXactCallbackEvent::PreCommit, send_pending);
-    // No ERROR may be raised while a transaction aborts (it would become a PANIC): only clear.
-    pgrx::register_xact_callback(PgXactCallbackEvent::Abort, || {
-        STATE.with(|s| *s.borrow_mut() = State::default())
-    });
 }
 
-/// Pre-commit: send every queued delete; a failure fails the COMMIT.
-fn send_pending() {
-    let (pending, totals) = STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        s.hooked = false;
-        s.targets.clear();
-        (
-            std::mem::take(&mut s.pending),
-            std::mem::take(&mut s.totals),
-        )
-    });
-    // Intent first, for every table, before anything is sent.
-    let threshold = exec::confirm_over_from_env();
-    let confirmed = confirmed_rows();
-    for (table, targets) in &pending {
-        let resource = &table.resource;
-        let Some(&m) = resource.delete.first() else {
-            continue;
-        };
-        if let Some(c) =
-            exec::needs_confirmation(resource, &resource.methods[m], targets, &totals, threshold)
-        {
-            if confirmed < c.count as u64 {
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    match event {
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PARALLEL_PRE_COMMIT => send_pending(),
+        XACT_EVENT_PRE_PREPARE => {
+            let queued = STATE.with(|s| s.borrow().txn.queue.len());
+            if queued > 0 {
                 pgrx::ereport!(
                     PgLogLevel::ERROR,
-                    PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-                    format!(
-                        "{c}. Nothing was sent: to delete them, run SET LOCAL github_sql.confirm_deletes = {} in the transaction before COMMIT",
-                        c.count
-                    )
+                    PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+                    format!("github-sql cannot PREPARE TRANSACTION with {queued} queued writes: they are sent at COMMIT; COMMIT or ROLLBACK instead")
                 );
             }
         }
+        // No ERROR may be raised while a transaction aborts (it would become a PANIC): only
+        // clear. After a commit everything was sent (or the commit failed and aborts).
+        XACT_EVENT_ABORT
+        | XACT_EVENT_PARALLEL_ABORT
+        | XACT_EVENT_COMMIT
+        | XACT_EVENT_PARALLEL_COMMIT
+        | XACT_EVENT_PREPARE => STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            s.txn.queue.clear();
+            s.targets.clear();
+            s.modifying.clear();
+            s.subs.clear();
+        }),
+        _ => {}
     }
-    let interrupt = crate::fdw::interrupt_check();
-    for (table, targets) in pending {
-        let resource = &table.resource;
-        // Each row goes to the delete method its values (from the WHERE) choose.
-        let (groups, _) = exec::split_by_method(resource, &targets);
-        for (m, targets) in groups {
-            match exec::delete_all(
-                &table.client,
-                resource,
-                &resource.methods[m],
-                &targets,
-                Some(&interrupt),
-            ) {
-                Ok(report) => pgrx::ereport!(
-                    PgLogLevel::NOTICE,
-                    PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-                    format!(
-                        "github-sql: DELETE sent {} request{} to GitHub for {}\n{}",
-                        report.deleted.len(),
-                        if report.deleted.len() == 1 { "" } else { "s" },
-                        resource.name,
-                        report.tail()
-                    )
-                ),
-                Err(failure) => pgrx::ereport!(
-                    PgLogLevel::ERROR,
-                    PgSqlErrorCode::ERRCODE_FDW_ERROR,
-                    failure.to_string()
-                ),
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn on_subxact(
+    event: pg_sys::SubXactEvent::Type,
+    my_subid: pg_sys::SubTransactionId,
+    _parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    use pg_sys::SubXactEvent::*;
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        match event {
+            SUBXACT_EVENT_START_SUB => {
+                let level = s.subs.len();
+                s.subs.push(my_subid);
+                s.txn.queue.savepoint(level);
             }
+            SUBXACT_EVENT_ABORT_SUB => {
+                if let Some(level) = s.subs.iter().position(|&id| id == my_subid) {
+                    // What was queued after the subtransaction began is taken back.
+                    s.txn.queue.rollback_to(level);
+                    s.txn.queue.release(level);
+                    s.subs.truncate(level);
+                }
+            }
+            SUBXACT_EVENT_COMMIT_SUB => {
+                if let Some(level) = s.subs.iter().position(|&id| id == my_subid) {
+                    s.txn.queue.release(level);
+                    s.subs.truncate(level);
+                }
+            }
+            _ => {}
         }
+    });
+}
+
+/// Pre-commit: check the bulk rule over every table, then send every queued write; a refusal
+/// or a failure fails the COMMIT (a refusal sends nothing).
+fn send_pending() {
+    let batch = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.targets.clear();
+        s.txn.queue.take()
+    });
+    if batch.is_empty() {
+        return;
+    }
+    let options = CommitOptions {
+        threshold: write::confirm_over_from_env(),
+        confirmed: confirmed_rows(),
+        always: false,
+        dry_run: false,
+    };
+    let deadline = batch
+        .entries
+        .first()
+        .map(|q| q.table.client.config().bounds.deadline)
+        .unwrap_or_else(|| github_sql_engine::http::Bounds::default().deadline);
+    let stop = github_sql_engine::http::Stop {
+        interrupt: Some(crate::fdw::interrupt_check()),
+        deadline: Some(github_sql_engine::http::Deadline::from_now(deadline)),
+    };
+    // The queue is empty now: the commit decides what happens to the batch.
+    let mut unused = write::WriteQueue::default();
+    match write::commit_batch(&mut unused, batch, &options, &stop) {
+        Ok(Committed::Sent(report)) => pgrx::ereport!(
+            PgLogLevel::NOTICE,
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            format!(
+                "github-sql: COMMIT sent {} request{} to GitHub ({})\n{}",
+                report.deleted_count() + report.writes.len(),
+                if report.deleted_count() + report.writes.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                report.headline().replace('\n', "; "),
+                report.tail()
+            )
+        ),
+        Ok(_) => {}
+        Err(CommitError::NeedsConfirmation(c)) => pgrx::ereport!(
+            PgLogLevel::ERROR,
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "{c}. Nothing was sent: to delete them, run SET LOCAL github_sql.confirm_deletes = {} in the transaction before COMMIT",
+                c.count
+            )
+        ),
+        Err(CommitError::Failed(failure)) => pgrx::ereport!(
+            PgLogLevel::ERROR,
+            PgSqlErrorCode::ERRCODE_FDW_ERROR,
+            github_sql_engine::http::redact(&failure.to_string())
+        ),
     }
 }

@@ -131,7 +131,7 @@ fn on_ctrl_c(flag: &std::sync::atomic::AtomicBool, handle: &rusqlite::InterruptH
 
 /// On a terminal, shows a bulk DELETE's count and sample and asks y/N; elsewhere answers no
 /// (the error then says to pass `--yes`).
-fn confirm_on_terminal(c: &github_sql::exec::Confirmation) -> bool {
+fn confirm_on_terminal(c: &github_sql::write::Confirmation) -> bool {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return false;
@@ -218,6 +218,11 @@ impl Session {
         self.state.last_stats()
     }
 
+    /// The connection's github-sql state (its write queue, confirmation and settings).
+    pub fn state(&self) -> &std::sync::Arc<github_sql::session::ConnState> {
+        &self.state
+    }
+
     /// Runs every statement of a script, writing each result; stops at the first error.
     /// Results go to `out`; notes (rows deleted, dry runs) go to stderr so `out` stays parseable.
     pub fn run_script(&self, sql: &str, out: &mut dyn Write) -> crate::Result<()> {
@@ -239,65 +244,66 @@ impl Session {
             .run(classified, &[])
             .map_err(|e| self.explain(stmt, e))?;
         match outcome {
-            Outcome::Rows(rs) => {
-                self.present(&rs, out)?;
-                // A COMMIT sends the queued INSERT/UPDATE/REPLACE rows: show their answers.
-                self.present_writes(self.state.take_writes(), out)?;
-            }
-            Outcome::Written {
+            Outcome::Rows(rs) => self.present(&rs, out)?,
+            Outcome::Queued {
                 table,
                 verb,
                 rows: n,
-                queued: true,
-                ..
-            } => eprintln!(
-                "{verb}: {} of {table} queued; sent at COMMIT (ROLLBACK sends nothing)",
-                rows(n)
-            ),
-            Outcome::Written {
-                table,
-                verb,
-                results,
-                ..
             } => {
-                let sent: Vec<String> = results
-                    .iter()
-                    .map(|r| format!("{} {}", r.request, r.status))
-                    .collect();
+                let when = if verb == "DELETE" {
+                    "deleted at COMMIT"
+                } else {
+                    "sent at COMMIT"
+                };
                 eprintln!(
-                    "{verb}: {} of {table} sent ({})",
-                    rows(results.len() as u64),
-                    sent.join("; ")
+                    "{verb}: {} of {table} queued; {when} (ROLLBACK sends nothing)",
+                    rows(n as u64)
                 );
-                self.present_writes(results, out)?;
             }
-            Outcome::Deleted {
-                table,
-                rows: n,
-                queued: false,
-            } => {
-                eprintln!("DELETE: {} of {table} deleted", rows(n));
-                if let Some(r) = self.state.take_report() {
-                    eprintln!("{}", r.tail());
-                }
-            }
-            Outcome::Deleted {
-                table,
-                rows: n,
-                queued: true,
-            } => eprintln!(
-                "DELETE: {} of {table} queued; deleted at COMMIT (ROLLBACK sends nothing)",
-                rows(n)
-            ),
-            Outcome::DryRun { listing, note } => {
-                if let Some(rs) = listing {
+            Outcome::Committed { report, rows: rs } => {
+                if !rs.columns.is_empty() {
                     self.present(&rs, out)?;
                 }
+                let headline = report.headline();
+                if !headline.is_empty() {
+                    eprintln!("{headline}");
+                }
+                eprintln!("{}", report.tail());
+                // GitHub's answers to the INSERT/UPDATE/REPLACE rows sent (the created objects).
+                self.present_writes(report.writes, out)?;
+            }
+            Outcome::DryRun { listing, note } => {
+                if let Some(rs) = listing {
+                    self.present_dry_run(&rs, out)?;
+                }
                 eprintln!("{note}");
+            }
+            Outcome::Nothing { table, verb } => {
+                let done = if verb == "DELETE" { "deleted" } else { "sent" };
+                eprintln!("{verb}: 0 rows of {table} {done}");
             }
             Outcome::Done { method } => eprintln!("EXEC {method}: done"),
         }
         Ok(())
+    }
+
+    /// A dry run's listing: on a terminal, a long one is paged or summarised as results are.
+    fn present_dry_run(&self, rs: &ResultSet, out: &mut dyn Write) -> crate::Result<()> {
+        const SHOWN: usize = 20;
+        if self.display.terminal && self.display.pager.is_none() && rs.rows.len() > SHOWN + 5 {
+            let head = ResultSet {
+                columns: rs.columns.clone(),
+                decltypes: rs.decltypes.clone(),
+                rows: rs.rows[..SHOWN].to_vec(),
+            };
+            self.present(&head, out)?;
+            eprintln!(
+                "… and {} more requests (set a pager with .pager, or redirect the output to see them all)",
+                rs.rows.len() - SHOWN
+            );
+            return Ok(());
+        }
+        self.present(rs, out)
     }
 
     /// GitHub's answers to sent writes (the created or changed objects), as rows.
@@ -385,131 +391,39 @@ impl Session {
         }
     }
 
-    /// Runs `sql` with the tables and functions refusing to send: `Ok(Err(rows))` when nothing
-    /// would have been sent, `Ok(Ok(DryRun))` with what would have been (the refusal's note).
-    fn query_dry(&self, sql: &str, params: &[Value]) -> crate::Result<Result<Outcome, ResultSet>> {
-        use std::sync::atomic::Ordering;
-        self.state.dry_run.store(true, Ordering::Relaxed);
-        let r = self.query_params(sql, params);
-        self.state.dry_run.store(false, Ordering::Relaxed);
-        match r {
-            Err(e) if e.to_string().contains("dry run: ") => {
-                let msg = e.to_string();
-                let note = msg[msg.find("dry run: ").unwrap_or(0)..].to_string();
-                Ok(Ok(Outcome::DryRun {
-                    listing: None,
-                    note,
-                }))
-            }
-            Err(e) => Err(e),
-            Ok(rows) => Ok(Err(rows)),
-        }
-    }
-
     /// Runs one classified statement and returns what it produced, for front ends that present
-    /// results themselves (`run_script`, the Postgres-wire server). `params` are bound to the
-    /// statement's parameters (see [`Session::query_params`]); EXEC takes none.
+    /// results themselves (`run_script`). `params` are bound to the statement's parameters (see
+    /// [`Session::query_params`]); EXEC takes none.
+    ///
+    /// Writes go through the connection's one queue: a write statement outside a transaction is
+    /// its own transaction (the shell begins it, checks the bulk rule once over what the statement
+    /// queued, asks y/N on a terminal when it needs confirming, then commits, so the rows are
+    /// listed once); inside one, it queues, and the COMMIT sends and reports. `--dry-run` runs
+    /// every statement as it would run, with the COMMIT listing what it would send instead of
+    /// sending it; the rows a dry run would have deleted stay hidden from its later statements.
     pub fn run(&self, stmt: Statement, params: &[Value]) -> crate::Result<Outcome> {
-        // GITHUB_SQL_DEADLINE bounds the whole statement: every scan and a DELETE's requests.
+        use std::sync::atomic::Ordering;
+        // GITHUB_SQL_DEADLINE bounds the whole statement: every scan and a COMMIT's requests.
         self.state.begin_statement();
+        self.state.dry_run.store(self.dry_run, Ordering::Relaxed);
+        // A note left by an earlier statement's failure is not this statement's.
+        let _ = self.state.take_commit();
         match stmt {
-            Statement::Sql(sql) if self.dry_run => {
-                // An EXEC function called from SQL checks its arguments and sends nothing.
-                self.query_dry(&sql, params)?
-                    .map_or_else(|rows| Ok(Outcome::Rows(rows)), Ok)
-            }
             Statement::Sql(sql) | Statement::Meta(sql) => {
-                self.query_params(&sql, params).map(Outcome::Rows)
+                if !self.dry_run && !self.conn.is_autocommit() && stackql::ends_transaction(&sql) {
+                    self.ask_before_commit();
+                }
+                let result = self.query_params(&sql, params);
+                self.after_statement(result)
             }
-            Statement::Delete { sql, select, table } => {
-                use std::sync::atomic::Ordering;
-                if self.dry_run {
-                    // The DELETE itself runs with the vtab refusing to send, so the count and the
-                    // confirmation verdict are the ones a real run would get, and a DELETE the
-                    // real run would refuse is refused here with the same reason.
-                    let _ = self.state.take_last_check();
-                    let _ = self.state.take_delete_methods();
-                    self.state.dry_run.store(true, Ordering::Relaxed);
-                    let deleted = self.query_params(&sql, params);
-                    self.state.dry_run.store(false, Ordering::Relaxed);
-                    let check = self.state.take_last_check();
-                    if let (Err(e), None) = (deleted, &check) {
-                        return Err(e);
-                    }
-                    let rs = self.query_params(&select, params)?;
-                    let verdict = match check {
-                        Some((_, Some(c))) => format!("; it would need confirmation: {c}"),
-                        _ => "; it would not need confirmation".to_string(),
-                    };
-                    // Which delete method the rows' values chose, when the resource has several.
-                    let chosen = self.state.take_delete_methods();
-                    let several = self
-                        .engine
-                        .provider
-                        .resource_by_name(&table)
-                        .is_some_and(|r| r.delete.len() > 1);
-                    let via = if several && !chosen.is_empty() {
-                        format!(" with {}", chosen.join(" and "))
-                    } else {
-                        String::new()
-                    };
-                    let note = format!(
-                        "dry run: DELETE would remove {} of {table}{via}{verdict}; nothing was sent",
-                        rows(rs.rows.len() as u64)
-                    );
-                    return Ok(Outcome::DryRun {
-                        listing: Some(rs),
-                        note,
-                    });
-                }
-                let _ = self.state.take_last_check();
-                let first = self.query_params(&sql, params);
-                let refused = self.state.take_last_check();
-                match (first, refused) {
-                    (Err(e), Some((_, Some(c)))) => {
-                        // A Ctrl-C at the question is a no.
-                        if !confirm_on_terminal(&c) || self.interrupted.load(Ordering::SeqCst) {
-                            return Err(e);
-                        }
-                        // The time spent answering does not count against the deadline.
-                        self.state.begin_statement();
-                        self.state
-                            .confirmed
-                            .store(c.count as u64, Ordering::Relaxed);
-                        self.query_params(&sql, params)?;
-                    }
-                    (r, _) => {
-                        r?;
-                    }
-                }
-                Ok(Outcome::Deleted {
-                    table,
-                    rows: self.conn.changes(),
-                    queued: !self.conn.is_autocommit(),
+            Statement::Delete { sql, table, direct } => {
+                self.write_statement("DELETE", &table, |s| match &direct {
+                    Some(d) => s.queue_direct(d),
+                    None => s.query_params(&sql, params).map(|_| ()),
                 })
             }
             Statement::Write { sql, table, verb } => {
-                if self.dry_run {
-                    // The table checks the rows as a real run would, then refuses to send and
-                    // says what it would have sent.
-                    return self.query_dry(&sql, params)?.or_else(|_| {
-                        Ok(Outcome::DryRun {
-                            listing: None,
-                            note: format!(
-                                "dry run: {verb} would send nothing (no rows); nothing was sent"
-                            ),
-                        })
-                    });
-                }
-                let _ = self.state.take_writes();
-                self.query_params(&sql, params)?;
-                Ok(Outcome::Written {
-                    table,
-                    verb,
-                    rows: self.conn.changes(),
-                    queued: !self.conn.is_autocommit(),
-                    results: self.state.take_writes(),
-                })
+                self.write_statement(verb, &table, |s| s.query_params(&sql, params).map(|_| ()))
             }
             Statement::Exec(call) => {
                 if !params.is_empty() {
@@ -520,6 +434,131 @@ impl Session {
                 self.exec(&call)
             }
         }
+    }
+
+    /// What a statement produced, with what its COMMIT did if it ended a transaction: the report
+    /// at this statement, never a later one's.
+    fn after_statement(&self, result: crate::Result<ResultSet>) -> crate::Result<Outcome> {
+        use github_sql::session::CommitNote;
+        match (result, self.state.take_commit()) {
+            (
+                _,
+                Some(CommitNote::DryRun {
+                    requests,
+                    confirmation,
+                }),
+            ) => Ok(dry_run_outcome(requests, confirmation)),
+            // An EXEC function called from SQL is checked and not sent.
+            (Err(_), Some(CommitNote::DryCall(note))) => Ok(Outcome::DryRun {
+                listing: None,
+                note,
+            }),
+            (Ok(rows), Some(CommitNote::Sent(report))) => Ok(Outcome::Committed { report, rows }),
+            (Ok(rows), _) => Ok(Outcome::Rows(rows)),
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// Runs a write statement (`queue` queues its rows). Inside a transaction it only queues;
+    /// outside one it is committed at once, as its own transaction.
+    fn write_statement(
+        &self,
+        verb: &'static str,
+        table: &str,
+        queue: impl FnOnce(&Self) -> crate::Result<()>,
+    ) -> crate::Result<Outcome> {
+        let own = self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN")?;
+        }
+        let before = self.state.queued();
+        if let Err(e) = queue(self) {
+            if own && !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(e);
+        }
+        let queued = self.state.queued().saturating_sub(before);
+        if !own {
+            return Ok(Outcome::Queued {
+                table: table.to_string(),
+                verb,
+                rows: queued,
+            });
+        }
+        if !self.dry_run {
+            self.ask_before_commit();
+        }
+        let committed = self
+            .conn
+            .execute_batch("COMMIT")
+            .map_err(crate::Error::from);
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        match self.after_statement(committed.map(|_| ResultSet::default()))? {
+            // The COMMIT had nothing to send: the statement matched no row.
+            Outcome::Rows(_) => Ok(Outcome::Nothing {
+                table: table.to_string(),
+                verb,
+            }),
+            other => Ok(other),
+        }
+    }
+
+    /// Before a COMMIT that needs the user's say-so (the bulk rule over everything queued): on
+    /// a terminal, shows the count and a sample and asks y/N; a yes confirms this transaction.
+    /// Elsewhere the COMMIT refuses and says to pass `--yes`.
+    fn ask_before_commit(&self) {
+        use std::sync::atomic::Ordering;
+        if self.state.always_confirm.load(Ordering::Relaxed) {
+            return;
+        }
+        let threshold =
+            usize::try_from(self.state.confirm_over.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+        let Some(c) = self.state.with_txn(|t| t.pending_confirmation(threshold)) else {
+            return;
+        };
+        if self.state.confirmed.load(Ordering::Relaxed) >= c.count as u64 {
+            return;
+        }
+        // A Ctrl-C at the question is a no.
+        if confirm_on_terminal(&c) && !self.interrupted.load(Ordering::SeqCst) {
+            self.state
+                .confirmed
+                .store(c.count as u64, Ordering::Relaxed);
+        }
+        // The time spent answering does not count against the deadline.
+        self.state.begin_statement();
+    }
+
+    /// Queues a direct DELETE's calls (no listing), joining the transaction through
+    /// `github_sql_queue` so that its COMMIT sends them.
+    fn queue_direct(&self, d: &stackql::DirectDelete) -> crate::Result<()> {
+        self.conn
+            .execute_batch("DELETE FROM github_sql_queue WHERE 0")?;
+        let table = std::sync::Arc::new(github_sql::scan::Table::new(
+            d.resource.clone(),
+            self.engine.client.clone(),
+        ));
+        let method = &d.resource.methods[d.method];
+        for args in &d.calls {
+            // Checked now: a bad value is an error before anything is queued.
+            github_sql::exec::bind_named(&d.resource, method, args)?;
+        }
+        self.state.with_txn(|t| {
+            for args in &d.calls {
+                t.queue.push_delete(
+                    table.clone(),
+                    github_sql::write::Target {
+                        method: d.method,
+                        args: args.clone(),
+                    },
+                    None,
+                );
+            }
+        });
+        Ok(())
     }
 
     fn exec(&self, call: &stackql::ExecCall) -> crate::Result<Outcome> {
@@ -609,40 +648,77 @@ impl Session {
     }
 }
 
+/// What a dry run's COMMIT would have sent, as a listing (table, method, request) and a note.
+fn dry_run_outcome(
+    requests: Vec<github_sql::write::Described>,
+    confirmation: Option<github_sql::write::Confirmation>,
+) -> Outcome {
+    let any_delete = requests.iter().any(|r| r.verb == "DELETE");
+    let verdict = match (&confirmation, any_delete) {
+        (Some(c), _) => format!("; it would need confirmation: {c}"),
+        (None, true) => "; it would not need confirmation".to_string(),
+        (None, false) => String::new(),
+    };
+    let note = format!(
+        "dry run: {}{verdict}; nothing was sent",
+        github_sql::write::send::summarize(&requests)
+    );
+    let listing = ResultSet {
+        columns: vec!["table".into(), "method".into(), "request".into()],
+        decltypes: vec![None, None, None],
+        rows: requests
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Value::Text(r.table),
+                    Value::Text(r.method),
+                    Value::Text(r.request),
+                ]
+            })
+            .collect(),
+    };
+    Outcome::DryRun {
+        listing: Some(listing),
+        note,
+    }
+}
+
 /// What one statement produced (see [`Session::run`]).
 #[derive(Debug)]
 pub enum Outcome {
     /// A result: a query, a metadata statement, an EXEC whose answer has a body. Statements that
     /// return no rows (DDL, BEGIN) give an empty result with no columns.
     Rows(ResultSet),
-    /// A DELETE on a provider table.
-    Deleted {
+    /// A write statement inside a transaction: its rows are queued, sent at COMMIT.
+    Queued {
         /// The table.
         table: String,
-        /// Rows deleted, or queued when a transaction is open.
-        rows: u64,
-        /// The calls are sent at COMMIT (a transaction is open).
-        queued: bool,
+        /// `DELETE`, `INSERT`, `UPDATE` or `REPLACE`.
+        verb: &'static str,
+        /// Rows queued by this statement.
+        rows: usize,
     },
-    /// `--dry-run`: what a DELETE or EXEC would do; nothing was sent.
+    /// A write statement outside a transaction that matched no row: nothing was sent.
+    Nothing {
+        /// The table.
+        table: String,
+        /// The verb.
+        verb: &'static str,
+    },
+    /// A COMMIT (or a write statement outside a transaction, which commits itself) sent what
+    /// was queued.
+    Committed {
+        /// What it sent, under one run id.
+        report: github_sql::write::CommitReport,
+        /// The statement's own result (none for COMMIT).
+        rows: ResultSet,
+    },
+    /// `--dry-run`: what a COMMIT or EXEC would send; nothing was sent.
     DryRun {
-        /// The rows a DELETE would remove.
+        /// The requests (table, method, request).
         listing: Option<ResultSet>,
         /// One line saying what would be sent.
         note: String,
-    },
-    /// An INSERT, UPDATE or REPLACE on a provider table.
-    Written {
-        /// The table.
-        table: String,
-        /// `INSERT`, `UPDATE` or `REPLACE`.
-        verb: &'static str,
-        /// Rows sent, or queued when a transaction is open.
-        rows: u64,
-        /// The calls are sent at COMMIT (a transaction is open).
-        queued: bool,
-        /// What GitHub answered to each call sent (empty when queued).
-        results: Vec<github_sql::exec::WriteResult>,
     },
     /// An EXEC whose answer has no body (GitHub's 204).
     Done {

@@ -182,6 +182,14 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             } else {
                 github_sql::http::CacheStore::Memory
             },
+            journal_off: (!github_sql::journal::explicitly_configured())
+                .then(|| {
+                    format!(
+                        "the demo journals only when {} names a file",
+                        github_sql::journal::JOURNAL_ENV
+                    )
+                })
+                .or(env.journal_off.clone()),
             ..env
         }
         // The fake serves the registry (/v2/) on the same address.

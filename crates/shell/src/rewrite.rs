@@ -1,5 +1,5 @@
-//! StackQL syntax on top of SQLite: statements split with sqlparser's tokenizer, and three-part
-//! resource names (`github.packages.auth_user_versions`) rewritten to their SQLite table names.
+//! StackQL syntax on top of SQLite: statements split where SQLite ends them (`ends`), and
+//! three-part resource names (`github.packages.auth_user_versions`) rewritten to their SQLite table names.
 //!
 //! Working on tokens (not regexes, not a re-printed AST) keeps every other byte of the user's SQL
 //! as written, so SQLite-only syntax sqlparser cannot parse still reaches SQLite untouched, and
@@ -10,27 +10,23 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 use github_sql::spec::Provider;
 
+pub(crate) mod ends;
+
 /// Splits a script into statements where SQLite itself would end them: at a `;` outside strings
 /// and comments after which `sqlite3_complete` says the input is complete, so a `CREATE TRIGGER`
-/// body (`BEGIN …; …; END;`) stays one statement. Blank statements are dropped.
+/// body (`BEGIN …; …; END;`) stays one statement. Blank statements are dropped. One pass over
+/// the script, however many `;` its strings and trigger bodies hold.
 pub fn split_statements(sql: &str) -> Vec<String> {
+    let mut ends = Vec::new();
+    ends::Ends::default().scan(sql, |i| ends.push(i));
     let mut statements = Vec::new();
     let mut start = 0;
-    for (i, _) in sql.match_indices(';') {
-        if i < start {
-            continue;
+    for end in ends.into_iter().map(Some).chain([None]) {
+        let stmt = sql[start..end.unwrap_or(sql.len())].trim();
+        if !is_blank(stmt) {
+            statements.push(stmt.to_string());
         }
-        if is_complete(&sql[start..=i]) {
-            let stmt = sql[start..i].trim();
-            if !is_blank(stmt) {
-                statements.push(stmt.to_string());
-            }
-            start = i + 1;
-        }
-    }
-    let rest = sql[start..].trim();
-    if !is_blank(rest) {
-        statements.push(rest.to_string());
+        start = end.map_or(sql.len(), |i| i + 1);
     }
     statements
 }
@@ -170,15 +166,34 @@ pub fn first_token_offset(sql: &str) -> Option<usize> {
     Some(LineIndex::new(sql).byte(first.span.start))
 }
 
-/// Whether a statement is only whitespace and comments.
+/// Whether a statement is only whitespace and comments, as sqlparser's SQLite tokenizer reads
+/// them (`--` to the end of the line, `/* … */` not nested, an unclosed one to the end). It stops at the first
+/// other byte, so asking about a long statement costs only its leading comments.
 pub fn is_blank(sql: &str) -> bool {
-    let dialect = SQLiteDialect {};
-    match Tokenizer::new(&dialect, sql).tokenize() {
-        Ok(t) => t
-            .iter()
-            .all(|t| matches!(t, Token::Whitespace(_) | Token::EOF)),
-        Err(_) => false,
+    let b = sql.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            // sqlparser's whitespace below U+0080 (`char::is_whitespace`); every character from
+            // U+0080 up starts a word in its SQLite dialect.
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => i += 1,
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                match b[i + 2..].iter().position(|&c| c == b'\n') {
+                    Some(n) => i += n + 3,
+                    None => return true,
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                match b[i + 2..].windows(2).position(|w| w == b"*/") {
+                    Some(n) => i += n + 4,
+                    // The SQLite dialect lets a comment run to the end unclosed.
+                    None => return true,
+                }
+            }
+            _ => return false,
+        }
     }
+    true
 }
 
 /// Whether `sql` is a complete input: it ends a statement as SQLite's `sqlite3_complete` sees it
@@ -190,7 +205,7 @@ pub fn ends_statement(sql: &str) -> bool {
 /// Maps sqlparser's (line, column) locations, counted in characters from 1, to byte offsets.
 /// Linear overall: an ASCII line maps directly, and on other lines the walk resumes from the
 /// previous lookup (tokens come in order), so a 200k-item IN list on one line is not quadratic.
-struct LineIndex<'a> {
+pub(crate) struct LineIndex<'a> {
     sql: &'a str,
     line_starts: Vec<usize>,
     /// Whether each line is ASCII (a character is a byte).
@@ -200,7 +215,7 @@ struct LineIndex<'a> {
 }
 
 impl<'a> LineIndex<'a> {
-    fn new(sql: &'a str) -> Self {
+    pub(crate) fn new(sql: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
         let ascii = line_starts
@@ -219,7 +234,7 @@ impl<'a> LineIndex<'a> {
         }
     }
 
-    fn byte(&self, loc: Location) -> usize {
+    pub(crate) fn byte(&self, loc: Location) -> usize {
         let line = usize::try_from(loc.line).unwrap_or(0).saturating_sub(1);
         let Some(&start) = self.line_starts.get(line) else {
             return self.sql.len();
@@ -330,5 +345,128 @@ mod tests {
         ));
         assert!(is_blank(" -- hi\n /* x */ "));
         assert!(!is_blank("SELECT 1"));
+        // sqlparser's SQLite dialect lets a block comment run unclosed to the end.
+        assert!(is_blank("/*"));
+        assert!(is_blank(" /* x; SELECT 1"));
+        assert!(!is_blank("/* x */ ."));
+    }
+
+    /// The splitter before it scanned once: `sqlite3_complete` asked at every `;`.
+    fn split_by_sqlite3_complete(sql: &str) -> Vec<String> {
+        let mut statements = Vec::new();
+        let mut start = 0;
+        for (i, _) in sql.match_indices(';') {
+            if i >= start && is_complete(&sql[start..=i]) {
+                let stmt = sql[start..i].trim();
+                if !is_blank(stmt) {
+                    statements.push(stmt.to_string());
+                }
+                start = i + 1;
+            }
+        }
+        let rest = sql[start..].trim();
+        if !is_blank(rest) {
+            statements.push(rest.to_string());
+        }
+        statements
+    }
+
+    /// A script with every kind of `;` that does not end a statement, its IN list `n` long.
+    fn tricky_script(n: usize) -> (String, Vec<String>) {
+        let items: Vec<String> = (0..n)
+            .map(|i| match i % 5 {
+                0 => format!("'{i};'"),
+                1 => format!("(({i}))"),
+                2 => format!("\"c;{i}\""),
+                3 => format!("/* ; */ {i}"),
+                _ => format!("'é{i}'"),
+            })
+            .collect();
+        let expected = vec![
+            format!(
+                "SELECT count(*) FROM (SELECT 1) WHERE 'x' IN ({}) -- no end here;\n AND [a;b] IS NULL",
+                items.join(",\n")
+            ),
+            "-- a blank statement before\nCREATE TEMP TRIGGER t AFTER INSERT ON x BEGIN\n  SELECT ';';\n  -- a comment;\n  SELECT (1);\nEND".to_string(),
+            "-- before\nSELECT `q;` FROM github.packages.auth_user_versions".to_string(),
+            "SELECT 'last' /* no ; */".to_string(),
+        ];
+        let script = format!(
+            "{};\n; {};{}; {}",
+            expected[0], expected[1], expected[2], expected[3]
+        );
+        (script, expected)
+    }
+
+    #[test]
+    fn a_long_script_splits_as_sqlite_ends_it() {
+        let same = |a: &[String], b: &[String]| {
+            // Compared without printing megabytes.
+            assert_eq!(a.len(), b.len(), "statements");
+            for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                assert!(
+                    x == y,
+                    "statement {k} differs: {:?}…",
+                    &x[..x.len().min(80)]
+                );
+            }
+        };
+        let (script, expected) = tricky_script(20_000);
+        same(&split_statements(&script), &expected);
+        // Against the old rule (quadratic, so a shorter list).
+        let (script, expected) = tricky_script(1_000);
+        same(&split_by_sqlite3_complete(&script), &expected);
+        same(&split_statements(&script), &expected);
+        assert_eq!(
+            split_statements("a\0;b;"),
+            split_by_sqlite3_complete("a\0;b;")
+        );
+    }
+
+    #[test]
+    fn a_long_statement_rewrites_and_maps_back() {
+        let p = load_embedded().expect("provider");
+        let items: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+        let input = format!(
+            "SELECT 'é', github.packages.auth_user_versions.id FROM github.packages.auth_user_versions WHERE id IN ({}) AND 'ü' <> 'github.packages.auth_user_versions'",
+            items.join(", ")
+        );
+        let r = rewrite_mapped(&p, &input);
+        assert_eq!(
+            r.sql,
+            input.replacen(
+                "github.packages.auth_user_versions",
+                "auth_user_versions",
+                2
+            )
+        );
+        let last = r.sql.rfind("99999").expect("last item");
+        assert_eq!(&input[r.input_offset(last)..][..5], "99999");
+        let table = r.sql.find("auth_user_versions WHERE").expect("table");
+        assert_eq!(
+            r.replaced_input(&input, table),
+            Some("github.packages.auth_user_versions")
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The early-stopping scan says what sqlparser's tokenizer says.
+        #[test]
+        fn blank_as_the_tokenizer_reads_it(pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                " ", "\n", "\r", "\t", "\x0b", "\x0c", "\x01", "-", "--", "/", "*", "/*", "*/",
+                "x", ";", "'", "é", "\u{a0}", "\u{2028}", "\0", "#",
+            ]),
+            0..16,
+        )) {
+            let text = pieces.concat();
+            let tokenized = match Tokenizer::new(&SQLiteDialect {}, &text).tokenize() {
+                Ok(t) => t.iter().all(|t| matches!(t, Token::Whitespace(_) | Token::EOF)),
+                Err(_) => false,
+            };
+            proptest::prop_assert_eq!(is_blank(&text), tokenized, "{:?}", text);
+        }
     }
 }

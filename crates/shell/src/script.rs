@@ -17,6 +17,46 @@ pub enum Flow {
     Quit,
 }
 
+/// The statement typed so far and how far SQLite's end-of-statement scan has read it: each line
+/// is scanned once, so a statement over many lines costs time linear in its length (asking
+/// `sqlite3_complete` and the tokenizer about the whole statement after every line was quadratic:
+/// 20,000 lines took minutes).
+#[derive(Default)]
+struct Pending {
+    text: String,
+    ends: rewrite::ends::Ends,
+    /// A NUL byte was typed: `sqlite3_complete` cannot be asked, and the statement is complete
+    /// when its last non-blank byte is a `;` (as [`rewrite::is_complete`] counts it).
+    nul: bool,
+}
+
+impl Pending {
+    fn push_line(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+        self.nul |= line.contains('\0');
+        self.ends.scan(&self.text, |_| {});
+    }
+
+    /// [`rewrite::ends_statement`] of the text, without reading it all again.
+    fn ends_statement(&self) -> bool {
+        !rewrite::is_blank(&self.text)
+            && if self.nul {
+                self.text.trim_end().ends_with(';')
+            } else {
+                self.ends.complete()
+            }
+    }
+
+    fn take(&mut self) -> String {
+        std::mem::take(self).text
+    }
+
+    fn clear(&mut self) {
+        *self = Pending::default();
+    }
+}
+
 /// `.read` inside `.read` stops at this depth (a file that reads itself).
 const MAX_READ_DEPTH: usize = 16;
 
@@ -24,7 +64,7 @@ const MAX_READ_DEPTH: usize = 16;
 pub struct Shell<'s> {
     /// The session statements run in.
     pub session: &'s mut Session,
-    buffer: String,
+    buffer: Pending,
     /// `.output FILE`: every result goes there.
     pub(crate) output: Option<std::fs::File>,
     /// `.once FILE`: the next result goes there.
@@ -43,7 +83,7 @@ impl<'s> Shell<'s> {
     pub fn new(session: &'s mut Session, terminal: bool) -> Self {
         Shell {
             session,
-            buffer: String::new(),
+            buffer: Pending::default(),
             output: None,
             once: None,
             timer: false,
@@ -55,7 +95,7 @@ impl<'s> Shell<'s> {
 
     /// The statement typed so far (empty between statements).
     pub fn pending(&self) -> &str {
-        &self.buffer
+        &self.buffer.text
     }
 
     /// Drops the statement typed so far (Ctrl-C at the prompt).
@@ -66,19 +106,17 @@ impl<'s> Shell<'s> {
     /// Reads one line of input: a command when no statement is pending, else more of the
     /// statement, run once complete.
     pub fn line(&mut self, line: &str) -> crate::Result<Flow> {
-        if rewrite::is_blank(&self.buffer) {
+        if rewrite::is_blank(&self.buffer.text) {
             if let Some(cmd) = dot::parse(line) {
                 self.buffer.clear();
                 return dot::run(self, cmd);
             }
         }
-        self.buffer.push_str(line);
-        self.buffer.push('\n');
-        // sqlite3_complete only where a statement can end: keeps long scripts linear.
-        if line.contains(';') && rewrite::ends_statement(&self.buffer) {
-            let text = std::mem::take(&mut self.buffer);
+        self.buffer.push_line(line);
+        if line.contains(';') && self.buffer.ends_statement() {
+            let text = self.buffer.take();
             self.run_sql(&text)?;
-        } else if rewrite::is_blank(&self.buffer) && !line.trim().is_empty() {
+        } else if rewrite::is_blank(&self.buffer.text) && !line.trim().is_empty() {
             // A comment-only line between statements.
             self.buffer.clear();
         }
@@ -87,7 +125,7 @@ impl<'s> Shell<'s> {
 
     /// Runs whatever is left at the end of the input (a last statement without `;`).
     pub fn finish(&mut self) -> crate::Result<()> {
-        let text = std::mem::take(&mut self.buffer);
+        let text = self.buffer.take();
         if rewrite::is_blank(&text) {
             return Ok(());
         }
@@ -162,5 +200,72 @@ impl<'s> Shell<'s> {
             (None, None) => std::io::stdout().flush()?,
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Feeds `lines` as the shell does and checks each verdict against asking
+    /// [`rewrite::ends_statement`] about the whole pending text (quadratic, so the inputs here
+    /// are modest); returns the statements taken.
+    fn feed(lines: &[&str]) -> Vec<String> {
+        let mut pending = Pending::default();
+        let mut taken = Vec::new();
+        for line in lines {
+            pending.push_line(line);
+            let whole = rewrite::ends_statement(&pending.text);
+            assert_eq!(pending.ends_statement(), whole, "{:?}", pending.text);
+            if whole {
+                taken.push(pending.take());
+            }
+        }
+        taken
+    }
+
+    #[test]
+    fn statements_over_many_lines() {
+        let mut lines = vec!["SELECT count(*) FROM (SELECT 1) WHERE 1 IN ("];
+        lines.extend(std::iter::repeat_n("  1, ';', \"a;\", /* ; */ -- ;", 2_000));
+        lines.extend([
+            "  2) -- done;",
+            ";",
+            "CREATE TEMP TRIGGER t AFTER INSERT ON x BEGIN",
+            "  SELECT 1;",
+            "  SELECT 'a",
+            ";b';",
+            "END; SELECT 2;",
+            "SELECT 'x\0';",
+            "SELECT 3",
+        ]);
+        let taken = feed(&lines);
+        // `SELECT 3` has no `;`: it stays pending.
+        assert_eq!(
+            taken.len(),
+            3,
+            "{:?}",
+            taken.iter().map(|t| t.len()).collect::<Vec<_>>()
+        );
+        assert!(taken[0].starts_with("SELECT count(*)") && taken[0].ends_with("done;\n;\n"));
+        assert!(taken[1].starts_with("CREATE TEMP TRIGGER") && taken[1].ends_with("SELECT 2;\n"));
+        assert_eq!(taken[2], "SELECT 'x\0';\n");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_same_verdict_as_asking_sqlite_each_line(lines in prop::collection::vec(
+            prop::collection::vec(prop::sample::select(vec![
+                ";", " ", "-", "--", "/*", "*/", "'", "\"", "[", "]", "x", "create", "trigger",
+                "temp", "end", "explain", "é",
+            ]), 0..8).prop_map(|p| p.concat()),
+            1..8,
+        )) {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            feed(&lines);
+        }
     }
 }

@@ -438,7 +438,7 @@ fn github_refusals_say_why() {
             && msg.contains("Repository name custom: name already exists on this account"),
         "{msg}"
     );
-    assert!(msg.contains("0 of 1 rows done; 1 failed"), "{msg}");
+    assert!(msg.contains("did 0 of 1 rows; 1 failed"), "{msg}");
     // 403: the scopes the document names for the method.
     e.fake
         .push_fault(Fault::error(403, "Resource not accessible by integration").method("POST"));
@@ -458,7 +458,7 @@ fn github_refusals_say_why() {
         .push_fault(Fault::done_but(502).method("POST").times(1));
     let msg = e.error("INSERT INTO repos (data__name) VALUES ('a'), ('b')");
     assert!(
-        msg.contains("0 of 2 rows done; 0 failed, 1 unknown, 1 not attempted")
+        msg.contains("did 0 of 2 rows; 0 failed, 1 unknown, 1 not sent")
             && msg.contains("UNKNOWN whether GitHub did it")
             && msg.contains("check before retrying"),
         "{msg}"
@@ -738,6 +738,8 @@ fn the_generated_provider_updates_and_creates_issues() {
 #[test]
 fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body() {
     // github.apps.oauth_applications has no SELECT; its DELETEs take a body ({access_token}).
+    // Two of them take (client_id, access_token): revoking the grant and revoking the token. A
+    // DELETE cannot say which, so it is refused with both EXEC forms and nothing is sent.
     let mut s = Store::new();
     s.add_json_route("DELETE", "/applications/abc/grant", JsonRoute::NoContent);
     let fake = FakeGitHub::start(s).expect("fake");
@@ -754,6 +756,17 @@ fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body()
     };
     let out = run(
         "DELETE FROM oauth_applications WHERE client_id = 'abc' AND data__access_token = 'tok'",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("could mean any of 2 methods")
+            && err.contains("EXEC github.apps.oauth_applications.delete_token"),
+        "{err}"
+    );
+    assert!(sent(&fake).is_empty(), "an ambiguous DELETE sends nothing");
+    let out = run(
+        "EXEC github.apps.oauth_applications.delete_authorization @client_id='abc', @data__access_token='tok'",
     );
     assert!(
         out.status.success(),

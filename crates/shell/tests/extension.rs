@@ -192,6 +192,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         "github_sql_journal",
         "github_sql_methods",
         "github_sql_rate_limit",
+        "github_sql_queue",
         "github_sql_resources",
         "github_sql_services",
         "github_sql_unserved",

@@ -238,8 +238,26 @@ fn delete_and_restore_packages() {
     let e = env(store());
     let s = session(&e);
     for o in OWNERS {
-        // DELETE in the shell, with the StackQL name.
+        // DELETE in the shell, with the StackQL name. A package's delete deletes every version
+        // of it, so it needs the same confirmation: refused and nothing sent, then confirmed.
         e.fake.clear_requests();
+        s.set_yes(false);
+        let refused = run(
+            &s,
+            &format!(
+                "DELETE FROM github.packages.{} WHERE {}package_type = 'npm' AND name = 'lib'",
+                o.packages, o.term
+            ),
+        )
+        .expect_err("a package needs confirming");
+        assert!(
+            refused
+                .to_string()
+                .contains("deletes every version of the package"),
+            "{refused}"
+        );
+        assert!(e.requests().is_empty(), "{:?}", e.requests());
+        s.set_yes(true);
         run(
             &s,
             &format!(
@@ -248,12 +266,10 @@ fn delete_and_restore_packages() {
             ),
         )
         .expect("delete");
+        // The WHERE names the method's parameters: sent directly, with no listing first.
         assert_eq!(
             e.requests(),
-            vec![
-                format!("GET {}/packages/npm/lib", o.prefix),
-                format!("DELETE {}/packages/npm/lib", o.prefix),
-            ]
+            vec![format!("DELETE {}/packages/npm/lib", o.prefix)]
         );
         let listed = |name: &str| {
             e.rows(&format!(
@@ -305,13 +321,10 @@ fn delete_and_restore_packages() {
         // A public package with a popular version cannot be deleted; the error says so.
         let err = e
             .conn
-            .execute(
-                &format!(
-                    "DELETE FROM {} WHERE {}package_type = 'npm' AND name = 'popular'",
-                    o.packages, o.term
-                ),
-                [],
-            )
+            .execute_batch(&format!(
+                "SELECT github_sql_confirm_deletes(1); DELETE FROM {} WHERE {}package_type = 'npm' AND name = 'popular'",
+                o.packages, o.term
+            ))
             .expect_err("refused");
         let msg = error_text(&err);
         assert!(

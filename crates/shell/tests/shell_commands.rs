@@ -281,9 +281,13 @@ fn dry_run_and_delete_agree_with_order_by_limit_offset() {
     );
     let left: Vec<String> = ok(&real).lines().skip(1).map(String::from).collect();
     assert_eq!(left.len(), keep, "the newest {keep} stay");
+    // The listing is the requests the real run sends.
+    assert_eq!(listed.lines().skip(1).count(), total - keep, "{listed}");
     for id in &left {
         assert!(
-            !listed.lines().any(|l| l.starts_with(&format!("{id},"))),
+            !listed
+                .lines()
+                .any(|l| l.ends_with(&format!("/versions/{id}"))),
             "the dry run listed {id}, which stayed"
         );
     }

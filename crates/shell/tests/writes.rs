@@ -227,7 +227,7 @@ fn auth_failures_stop_the_rest_and_name_the_scope() {
         .expect_err("403");
     let msg = error_text(&err);
     assert!(
-        msg.contains("deleted 0 of 4 rows; 1 failed, 3 not attempted"),
+        msg.contains("deleted 0 of 4 rows; 1 failed, 3 not sent"),
         "{msg}"
     );
     assert!(

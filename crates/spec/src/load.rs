@@ -16,6 +16,16 @@
 //!   contents API, a git `ref` such as `heads/feature-a`), which is read too.
 //! - **404 as an error.** `x-github-sql-notFound: error` on an operation makes a 404 fail the
 //!   statement instead of giving no rows (content that must exist: fail closed).
+//! - **Writes that always need confirming.** `x-github-sql-confirm: <why>` on an operation (a
+//!   package's delete: "deletes every version of the package") makes any DELETE that reaches it
+//!   need the user's say-so, as a bulk DELETE does.
+//! - **Soft deletes.** `x-github-sql.softDelete: {field: deleted_at, restore: <method>, days: 30}`
+//!   on a resource: a deleted row stays restorable for `days`; a GET shows it with `field` set.
+//!   An ambiguous DELETE answer is checked by that field, and a failed DELETE names the restore.
+//! - **Row → parameter mappings.** `x-github-sql.paramFields: {param: field}` on a resource: an
+//!   equality on the field's column fills the parameter (SELECT), and a scanned row supplies the
+//!   parameter from that field to DELETE, UPDATE and REPLACE ([`Resource::row_params`]). Writes
+//!   read a parameter from a row through these alone.
 //! - **Columns below the top level.** `x-github-sql.fieldPaths: {column: 'a.b'}` on a resource
 //!   adds a column read from a nested key; a one-segment path (`media_type: mediaType`) renames
 //!   the top-level field's column instead.
@@ -1001,6 +1011,27 @@ fn load_resource(
         },
     )?;
 
+    let soft_delete = match &r["x-github-sql"]["softDelete"] {
+        Value::Null => None,
+        sd => {
+            let loc = format!("{at}/x-github-sql/softDelete");
+            let restore = required_str(doc, &loc, sd, "restore")?;
+            if !methods.iter().any(|m| m.name == restore) {
+                return Err(doc.err(
+                    format!("{loc}/restore"),
+                    format!("no method named {restore} in this resource"),
+                ));
+            }
+            Some(SoftDelete {
+                field: required_str(doc, &loc, sd, "field")?,
+                restore,
+                days: sd["days"]
+                    .as_u64()
+                    .and_then(|d| u32::try_from(d).ok())
+                    .ok_or_else(|| doc.err(format!("{loc}/days"), "needs a number of days"))?,
+            })
+        }
+    };
     let mut pagination = config.pagination.clone();
     if pagination.page_size.is_none() {
         pagination.page_size = select.iter().find_map(|&i| methods[i].page_size.clone());
@@ -1028,6 +1059,7 @@ fn load_resource(
         examples,
         server: None,
         row_params,
+        soft_delete,
     }))
 }
 
@@ -1408,6 +1440,7 @@ fn load_method(
             fields: Vec::new(),
             headers,
             not_found_is_error: op["x-github-sql-notFound"].as_str() == Some("error"),
+            confirm: op["x-github-sql-confirm"].as_str().map(String::from),
             body,
         },
         item,

@@ -171,6 +171,10 @@ pub struct Method {
     /// A 404 is an error rather than "no rows" (`x-github-sql-notFound: error` on the operation):
     /// for content that must exist, such as a manifest a package version names.
     pub not_found_is_error: bool,
+    /// A write that always needs the user's confirmation, with why (`x-github-sql-confirm:
+    /// "deletes every version of the package"` on the operation): deleting a package removes
+    /// every one of its versions, so it needs the same say-so as deleting them one by one.
+    pub confirm: Option<String>,
     /// The JSON request body, when the operation takes one; its fields are the
     /// [`ParamLocation::Body`] parameters.
     pub body: Option<RequestBody>,
@@ -318,6 +322,22 @@ pub struct Resource {
     /// a field that merely shares a parameter's name is never used (a git ref's `ref` field says
     /// `refs/heads/x` where the parameter takes `heads/x`).
     pub row_params: Vec<(String, String)>,
+    /// Deleted rows stay restorable (`x-github-sql.softDelete`): how to tell and how to undo.
+    pub soft_delete: Option<SoftDelete>,
+}
+
+/// A resource whose deleted rows stay restorable for a while (`x-github-sql.softDelete: {field,
+/// restore, days}`): a GET of a deleted row answers with `field` set, and the `restore` method
+/// brings it back within `days`. A DELETE whose answer was ambiguous is checked by that field,
+/// and a failed DELETE says how to undo what it did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftDelete {
+    /// The response field set on a deleted row (`deleted_at`).
+    pub field: String,
+    /// The method that restores a row (an EXEC method of the resource).
+    pub restore: String,
+    /// How many days a deleted row can be restored.
+    pub days: u32,
 }
 
 /// How requests to a service's own server authenticate.

@@ -1,6 +1,6 @@
 //! The SQLite front end's error: the engine's, or SQLite's own, converted at the callback edge.
 
-use github_sql_engine::{exec, http, plan, spec};
+use github_sql_engine::{http, plan, spec, write};
 
 /// Any failure of a github-sql statement run through SQLite. Every message names the cause and
 /// the fix, never the token.
@@ -15,9 +15,15 @@ pub enum Error {
     /// GitHub or the network failed.
     #[error(transparent)]
     Http(#[from] http::HttpError),
-    /// Some of a DELETE's calls failed.
+    /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
     #[error(transparent)]
-    Delete(#[from] exec::DeleteFailure),
+    Commit(#[from] write::CommitError),
+    /// A write statement reaches no method, several, or a row lacks a parameter.
+    #[error(transparent)]
+    Write(#[from] github_sql_engine::scan::RowWriteError),
+    /// A dry run's COMMIT: nothing was sent (the front end shows what would have been).
+    #[error("dry run: nothing was sent")]
+    DryRun,
     /// SQLite reported an error.
     #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
@@ -36,7 +42,8 @@ impl From<github_sql_engine::Error> for Error {
             E::Spec(e) => Error::Spec(e),
             E::Plan(e) => Error::Plan(e),
             E::Http(e) => Error::Http(e),
-            E::Delete(e) => Error::Delete(e),
+            E::Commit(e) => Error::Commit(e),
+            E::Choose(e) => Error::Write(e.into()),
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
             E::Journal(j) => Error::Usage(j.to_string()),

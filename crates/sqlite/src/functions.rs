@@ -205,10 +205,12 @@ fn send(
             .body_json(method)
             .map(|b| format!(" with body {b}"))
             .unwrap_or_default();
-        return Err(crate::Error::Usage(format!(
+        let note = format!(
             "dry run: {} would send {req}{body}; nothing was sent",
             method.function
-        )));
+        );
+        state.note_dry_call(note.clone());
+        return Err(crate::Error::Usage(note));
     }
     // Ctrl-C or sqlite3_interrupt ends the pause before the call and its retry waits.
     let stop = state.stop(client.config().bounds.deadline);

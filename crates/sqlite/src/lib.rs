@@ -11,7 +11,9 @@ mod ext;
 mod functions;
 mod journal_table;
 mod meta;
+mod queue_table;
 mod rate_table;
+mod savepoints;
 pub mod session;
 pub mod value;
 mod vtab;
@@ -24,7 +26,7 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, spec, Engine, Value,
+    engine, exec, http, journal, logging, plan, rows, scan, spec, write, Engine, Value,
 };
 pub use vtab::TableSpec;
 
@@ -46,7 +48,7 @@ pub fn register_with(
     state: Arc<session::ConnState>,
 ) -> rusqlite::Result<()> {
     const MODULE: &Module<'static, vtab::ResourceTable> =
-        &vtab::with_savepoints(Module::update_module_with_tx());
+        &savepoints::with_savepoints(Module::update_module_with_tx());
     // The connection's requests count into its own tally (`github_sql_last_stats()`).
     let engine = &Engine {
         client: engine.client.with_tally(state.tally()),
@@ -68,8 +70,9 @@ pub fn register_with(
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state.clone())?;
     functions::register_last_writes(conn, state.clone())?;
-    functions::register_last_stats(conn, state)?;
+    functions::register_last_stats(conn, state.clone())?;
     rate_table::register(conn, engine.client.clone())?;
+    queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;
     Ok(())

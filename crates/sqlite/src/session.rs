@@ -1,10 +1,15 @@
 //! Per-connection settings and state shared by the tables and functions of one connection: the
-//! interrupt check, the bulk-delete confirmation, and what the last DELETE did (for the shell).
+//! interrupt check, the transaction's write queue (the engine's, one per connection, whatever
+//! tables the transaction touches), the bulk-delete confirmation, and what the last COMMIT did
+//! (for the shell).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use github_sql_engine::exec::{Confirmation, DeleteReport, WriteResult};
+use github_sql_engine::exec::WriteResult;
+use github_sql_engine::write::{
+    CommitError, CommitOptions, CommitReport, Committed, Confirmation, Transaction,
+};
 use std::time::{Duration, Instant};
 
 use github_sql_engine::http::pages::InterruptCheck;
@@ -15,20 +20,21 @@ use github_sql_engine::http::{Deadline, Stats, Stop, Tally};
 pub struct ConnState {
     /// Asked while scans wait for GitHub and between a DELETE's requests.
     pub interrupt: Mutex<Option<InterruptCheck>>,
-    /// Rows the next COMMIT may delete without the bulk rule refusing (`github_sql_confirm_deletes`).
+    /// Rows the transaction may delete without the bulk rule refusing (`github_sql_confirm_deletes`,
+    /// the shell's y): used up when the next write transaction of the connection ends, whatever
+    /// its outcome.
     pub confirmed: AtomicU64,
+    /// The transaction's queued writes, for every table of the connection.
+    txn: Mutex<Transaction>,
+    /// What the last COMMIT did (sent, refused, or a dry run's listing), until the front end
+    /// takes it.
+    last_commit: Mutex<Option<CommitNote>>,
     /// Every DELETE is confirmed (the shell's `--yes`).
     pub always_confirm: AtomicBool,
     /// Threshold of the bulk rule (`GITHUB_SQL_CONFIRM_OVER`).
     pub confirm_over: AtomicU64,
     /// Check DELETEs and refuse to send them, keeping what would be done (`--dry-run`).
     pub dry_run: AtomicBool,
-    /// The confirmation the last refused (or dry-run) DELETE needed, and its row count.
-    pub last_check: Mutex<Option<(usize, Option<Confirmation>)>>,
-    /// What the last DELETE did.
-    pub last_report: Mutex<Option<DeleteReport>>,
-    /// The delete methods the last DELETE chose (or would choose, in a dry run), by name.
-    pub last_delete_methods: Mutex<Vec<String>>,
     /// What the INSERT, UPDATE and REPLACE rows sent by the last COMMITs answered (at most
     /// [`MAX_WRITE_RESULTS`], newest last): `github_sql_last_writes()`, and the shell's output.
     last_writes: Mutex<Vec<WriteResult>>,
@@ -54,6 +60,26 @@ impl Drop for CursorMark {
 /// Write results kept per connection.
 pub const MAX_WRITE_RESULTS: usize = 100;
 
+/// What a COMMIT of the connection did, for the front end to show at that COMMIT.
+#[derive(Debug, Clone)]
+pub enum CommitNote {
+    /// Sent (possibly partly: the failure is the COMMIT's error, and this is what was done).
+    Sent(CommitReport),
+    /// Refused by the bulk rule: nothing was sent.
+    Refused(Confirmation),
+    /// A dry run's EXEC function: what it would have sent (the statement fails, sending
+    /// nothing).
+    DryCall(String),
+    /// A dry run: what it would have sent (table, method, request per row) and the confirmation
+    /// a real COMMIT would need.
+    DryRun {
+        /// One per row.
+        requests: Vec<github_sql_engine::write::Described>,
+        /// The confirmation it would need.
+        confirmation: Option<Confirmation>,
+    },
+}
+
 /// The running statement's start, when the front end says when statements start
 /// ([`ConnState::begin_statement`], the shell).
 #[derive(Debug, Default)]
@@ -76,7 +102,7 @@ impl ConnState {
     pub fn new() -> Arc<Self> {
         let s = ConnState::default();
         s.confirm_over.store(
-            github_sql_engine::exec::confirm_over_from_env() as u64,
+            github_sql_engine::write::confirm_over_from_env() as u64,
             Ordering::Relaxed,
         );
         Arc::new(s)
@@ -92,22 +118,79 @@ impl ConnState {
         *lock(&self.interrupt) = check;
     }
 
-    /// Takes what the last refused or dry-run DELETE would have removed.
-    pub fn take_last_check(&self) -> Option<(usize, Option<Confirmation>)> {
-        lock(&self.last_check).take()
+    /// Runs `f` on the connection's transaction (its write queue).
+    pub fn with_txn<R>(&self, f: impl FnOnce(&mut Transaction) -> R) -> R {
+        f(&mut lock(&self.txn))
     }
 
-    /// Takes the delete methods the last DELETE chose from its rows' values.
-    pub fn take_delete_methods(&self) -> Vec<String> {
-        std::mem::take(&mut *lock(&self.last_delete_methods))
+    /// Rows queued for the next COMMIT.
+    pub fn queued(&self) -> usize {
+        lock(&self.txn).queue.len()
     }
 
-    pub(crate) fn set_delete_methods(&self, v: Vec<String>) {
-        *lock(&self.last_delete_methods) = v;
+    /// Takes what the last COMMIT did.
+    pub fn take_commit(&self) -> Option<CommitNote> {
+        lock(&self.last_commit).take()
     }
 
-    pub(crate) fn set_last_check(&self, v: (usize, Option<Confirmation>)) {
-        *lock(&self.last_check) = Some(v);
+    /// Commits the queue (SQLite's `xSync` of any table in the transaction: the first sends
+    /// everything, the others find it empty). A refusal, a dry run or a failure is an error,
+    /// which makes SQLite roll the transaction back; what was done is kept for the front end.
+    pub fn commit(&self, deadline: Duration) -> crate::Result<()> {
+        let options = CommitOptions {
+            threshold: usize::try_from(self.confirm_over.load(Ordering::Relaxed))
+                .unwrap_or(usize::MAX),
+            confirmed: self.confirmed.load(Ordering::Relaxed),
+            always: self.always_confirm.load(Ordering::Relaxed),
+            dry_run: self.dry_run.load(Ordering::Relaxed),
+        };
+        let stop = self.stop(deadline);
+        let result = lock(&self.txn).commit(&options, &stop);
+        let (note, outcome) = match result {
+            Ok(Committed::Nothing) => return Ok(()),
+            Ok(Committed::Sent(report)) => {
+                self.add_writes(report.writes.clone());
+                (CommitNote::Sent(report), Ok(()))
+            }
+            Ok(Committed::DryRun {
+                requests,
+                confirmation,
+            }) => (
+                CommitNote::DryRun {
+                    requests,
+                    confirmation,
+                },
+                Err(crate::Error::DryRun),
+            ),
+            Err(CommitError::NeedsConfirmation(c)) => {
+                let msg = format!(
+                    "{c}. Nothing was sent: confirm with --yes (or answer y) in the shell, or run SELECT github_sql_confirm_deletes({}) before the COMMIT (or the DELETE)",
+                    c.count
+                );
+                (CommitNote::Refused(c), Err(crate::Error::Usage(msg)))
+            }
+            Err(CommitError::Failed(f)) => {
+                self.add_writes(f.report.writes.clone());
+                (
+                    CommitNote::Sent((*f.report).clone()),
+                    Err(github_sql_engine::Error::from(CommitError::Failed(f)).into()),
+                )
+            }
+        };
+        *lock(&self.last_commit) = Some(note);
+        outcome
+    }
+
+    /// An EXEC function refused to send in a dry run; what it would have sent.
+    pub fn note_dry_call(&self, note: String) {
+        *lock(&self.last_commit) = Some(CommitNote::DryCall(note));
+    }
+
+    /// The transaction ended (committed or rolled back): nothing stays queued, and the
+    /// confirmation given for it is used up.
+    pub fn end_transaction(&self) {
+        lock(&self.txn).queue.clear();
+        self.confirmed.store(0, Ordering::Relaxed);
     }
 
     /// Starts a statement's clock (its deadline counts from now); from then on the front end,
@@ -161,15 +244,6 @@ impl ConnState {
     /// [`ConnState::stop_from`] now: for a COMMIT's deletes and EXEC functions.
     pub fn stop(&self, limit: Duration) -> Stop {
         self.stop_from(limit, Instant::now())
-    }
-
-    /// Takes the last DELETE's report.
-    pub fn take_report(&self) -> Option<DeleteReport> {
-        lock(&self.last_report).take()
-    }
-
-    pub(crate) fn set_report(&self, r: DeleteReport) {
-        *lock(&self.last_report) = Some(r);
     }
 
     pub(crate) fn add_writes(&self, done: Vec<WriteResult>) {

@@ -11,10 +11,13 @@
 //! work; `GITHUB_SQL_ALLOW_VIEWS=1` lifts the restriction for people who keep views in their own
 //! files (docs/extension.md).
 //!
-//! DELETE is transactional: `xUpdate` only queues the matched rows (identified through the rowid
-//! map filled by `xRowid`), and `xSync` sends the delete calls when the transaction commits. A
-//! scan therefore never sees pages shift under its own deletes, ROLLBACK sends nothing, and a
-//! failure reaches the user as the COMMIT's error.
+//! Writes are transactional, through the engine's one write queue (`github_sql_engine::write`),
+//! kept per connection: `xUpdate` queues the matched rows (a DELETE's row is identified through
+//! the rowid map `xRowid` fills: the method the statement reaches and the row's arguments), the
+//! savepoint callbacks mark and take back, and the first `xSync` of a COMMIT checks the bulk rule
+//! over every table and sends everything under one run id. A scan never sees pages shift under
+//! its own deletes, a later statement of the transaction never sees the rows queued for deletion,
+//! ROLLBACK sends nothing, and a failure reaches the user as the COMMIT's error.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -28,15 +31,16 @@ use fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::ffi;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::vtab::{
-    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, Module, TransactionVTab,
+    Context, CreateVTab, Filters, IndexConstraintOp, IndexInfo, Inserts, TransactionVTab,
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 
-use github_sql_engine::exec::{self, QueuedWrite, Target};
+use github_sql_engine::exec::{self, QueuedWrite};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::rows::Row;
-use github_sql_engine::scan::{Scan, ScanArgs, Table};
-use github_sql_engine::spec::{ColumnSource, ParamLocation};
+use github_sql_engine::scan::{RowWriteError, Scan, ScanArgs, Table};
+use github_sql_engine::spec::ColumnSource;
+use github_sql_engine::write::{self, Rows, Target, Verb};
 
 use crate::value::{from_sql, to_sql, SqlRef};
 
@@ -51,24 +55,26 @@ pub struct TableSpec {
     pub state: Arc<crate::session::ConnState>,
 }
 
-/// Write state of one table in one connection, shared with its cursors.
+/// What a cursor handed out for a row SQLite asked the rowid of: what `xUpdate` receives.
+#[derive(Debug)]
+struct RowInfo {
+    /// The row's DELETE (the method the statement reaches and its arguments), or why it has
+    /// none; `None` when the table has no delete method.
+    target: Option<Result<Target, RowWriteError>>,
+    /// Parameter values of the row (the WHERE's), for UPDATE; empty when the table has no
+    /// update methods.
+    params: Vec<(String, github_sql_engine::Value)>,
+    /// The scan that read it.
+    scan: u64,
+}
+
+/// Rowid state of one table in one connection, shared with its cursors. What is queued lives in
+/// the connection's transaction ([`crate::session::ConnState`]), across tables.
 #[derive(Debug, Default)]
 struct Writes {
-    /// Delete arguments of every row whose rowid SQLite asked for, by rowid.
-    rows: HashMap<i64, Target>,
-    /// Parameter values of those rows (the WHERE's), for UPDATE; only when the table has
-    /// update methods.
-    params: HashMap<i64, Vec<(String, github_sql_engine::Value)>>,
+    /// Every row whose rowid SQLite asked for, by rowid.
+    rows: HashMap<i64, RowInfo>,
     next_rowid: i64,
-    /// Rows queued by DELETE, sent at commit.
-    pending: Vec<Target>,
-    /// Rows queued by INSERT, UPDATE and REPLACE, sent at commit (before the deletes), in order.
-    writes: Vec<QueuedWrite>,
-    /// `(pending.len(), writes.len())` when each open savepoint began (index = SQLite's
-    /// savepoint number).
-    savepoints: Vec<(usize, usize)>,
-    /// Rows complete scans saw per package, for the bulk-delete rule.
-    totals: exec::Totals,
 }
 
 fn lock(w: &Mutex<Writes>) -> MutexGuard<'_, Writes> {
@@ -210,103 +216,12 @@ impl ResourceTable {
         .into()
     }
 
-    /// Sends the queued deletes; the queue is emptied whatever happens. A bulk DELETE the user
-    /// has not confirmed (and every DELETE in dry-run mode) sends nothing and fails the COMMIT.
+    /// COMMIT: the connection's queue is checked and sent (by the first table whose `xSync`
+    /// runs; the others find it empty).
     fn flush(&mut self) -> crate::Result<()> {
-        use std::sync::atomic::Ordering;
-        let (pending, totals, writes) = {
-            let mut w = lock(&self.writes);
-            (
-                std::mem::take(&mut w.pending),
-                std::mem::take(&mut w.totals),
-                std::mem::take(&mut w.writes),
-            )
-        };
-        if !writes.is_empty() {
-            if let Err(e) = self.flush_writes(&writes) {
-                if pending.is_empty() {
-                    return Err(e);
-                }
-                return Err(crate::Error::Usage(format!(
-                    "{e}\nThe {} DELETE rows of the same transaction were not sent.",
-                    pending.len()
-                )));
-            }
-        }
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let resource = &self.spec.table.resource;
-        // Each row goes to the delete method its values (the WHERE's) choose, as SELECT does.
-        let (groups, orphans) = exec::split_by_method(resource, &pending);
-        if !orphans.is_empty() {
-            let needs: Vec<String> = resource
-                .delete
-                .iter()
-                .map(|&m| {
-                    let req: Vec<&str> = resource.methods[m]
-                        .required()
-                        .map(|p| p.name.as_str())
-                        .collect();
-                    format!("{} ({})", resource.methods[m].name, req.join(", "))
-                })
-                .collect();
-            return Err(crate::Error::Usage(format!(
-                "DELETE on {}: no delete method can take {} of the rows (values missing); each needs: {}. Give them in WHERE; nothing was sent",
-                resource.name,
-                orphans.len(),
-                needs.join("; ")
-            )));
-        }
-        let Some(&(m, _)) = groups.first() else {
-            return Ok(());
-        };
-        let method = &resource.methods[m];
-        let state = &self.spec.state;
-        state.set_delete_methods(
-            groups
-                .iter()
-                .map(|(m, _)| resource.methods[*m].name.clone())
-                .collect(),
-        );
-        let threshold =
-            usize::try_from(state.confirm_over.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
-        let check = exec::needs_confirmation(resource, method, &pending, &totals, threshold);
-        if state.dry_run.load(Ordering::Relaxed) {
-            state.set_last_check((pending.len(), check));
-            return Err(crate::Error::Usage("dry run: nothing was sent".into()));
-        }
-        // One confirmation covers one COMMIT.
-        let confirmed = state.confirmed.swap(0, Ordering::Relaxed);
-        if let Some(c) = check {
-            if !state.always_confirm.load(Ordering::Relaxed) && confirmed < c.count as u64 {
-                let msg = format!(
-                    "{c}. Nothing was sent: confirm with --yes (or answer y) in the shell, or run SELECT github_sql_confirm_deletes({}) before the DELETE",
-                    c.count
-                );
-                state.set_last_check((pending.len(), Some(c)));
-                return Err(crate::Error::Usage(msg));
-            }
-        }
-        let stop = state.stop(self.spec.table.client.config().bounds.deadline);
-        let mut total: Option<exec::DeleteReport> = None;
-        for (m, targets) in &groups {
-            let report = exec::delete_all_with(
-                &self.spec.table.client,
-                resource,
-                &resource.methods[*m],
-                targets,
-                &stop,
-            )?;
-            match &mut total {
-                Some(t) => t.deleted.extend(report.deleted),
-                None => total = Some(report),
-            }
-        }
-        if let Some(report) = total {
-            state.set_report(report);
-        }
-        Ok(())
+        self.spec
+            .state
+            .commit(self.spec.table.client.config().bounds.deadline)
     }
 
     /// Checks one INSERT, UPDATE or REPLACE row and queues it for the commit. `values` are the
@@ -361,25 +276,22 @@ impl ResourceTable {
                 }
             }
         }
-        let Some(m) = exec::method_for(resource, candidates, &args) else {
-            let needs: Vec<String> = candidates
-                .iter()
-                .map(|&m| {
-                    let req: Vec<&str> = resource.methods[m]
-                        .required()
-                        .filter(|p| p.location != ParamLocation::Body)
-                        .map(|p| p.name.as_str())
-                        .collect();
-                    format!("{} ({})", resource.methods[m].name, req.join(", "))
-                })
-                .collect();
-            return Err(crate::Error::Usage(format!(
-                "{verb} on {}: no {} method can take the values given; each needs: {}; nothing was sent",
-                resource.name,
-                verb.to_ascii_lowercase(),
-                needs.join("; ")
-            )));
+        // The values the row carries choose the method, by the same rules as DELETE: every
+        // value is at hand (the WHERE's and the row's mapped fields, or what INSERT names).
+        let given: Vec<&str> = args
+            .iter()
+            .filter(|(_, v)| *v != V::Null)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let write_verb = match verb {
+            "INSERT" => Verb::Insert,
+            "UPDATE" => Verb::Update,
+            _ => Verb::Replace,
         };
+        let m = write::choose(resource, write_verb, &given, Rows::Direct)
+            .map_err(|e| crate::Error::Write(e.into()))?
+            .method;
+        let _ = candidates;
         let method = &resource.methods[m];
         // Parameters the chosen method does not take: an UPDATE's row carries the WHERE's
         // (dropped); a body field, or a value an INSERT names, would be silently lost (refused).
@@ -409,59 +321,23 @@ impl ResourceTable {
             }
             Err(e) => return Err(e.into()),
         }
-        lock(&self.writes).writes.push(QueuedWrite {
-            verb,
-            method: m,
-            args: kept,
+        self.spec.state.with_txn(|t| {
+            t.queue.push_write(
+                self.spec.table.clone(),
+                QueuedWrite {
+                    verb,
+                    method: m,
+                    args: kept,
+                },
+            )
         });
         Ok(())
     }
 
-    /// Sends the queued INSERT, UPDATE and REPLACE rows (in dry-run mode: says what they would
-    /// send, and sends nothing).
-    fn flush_writes(&self, writes: &[QueuedWrite]) -> crate::Result<()> {
-        use std::sync::atomic::Ordering;
-        let resource = &self.spec.table.resource;
-        let client = &self.spec.table.client;
-        let state = &self.spec.state;
-        if state.dry_run.load(Ordering::Relaxed) {
-            let mut lines = Vec::new();
-            for w in writes {
-                let method = &resource.methods[w.method];
-                let bound = exec::bind_named(resource, method, &w.args)?;
-                let req = exec::describe_call(client, method, &bound)?;
-                let body = bound
-                    .body_json(method)
-                    .map(|b| format!(" with body {b}"))
-                    .unwrap_or_default();
-                lines.push(format!("{} would send {req}{body}", w.verb));
-            }
-            return Err(crate::Error::Usage(format!(
-                "dry run: {}; nothing was sent",
-                lines.join("; ")
-            )));
-        }
-        let stop = state.stop(client.config().bounds.deadline);
-        match exec::write_all(client, resource, writes, &stop) {
-            Ok(report) => {
-                state.add_writes(report.done);
-                Ok(())
-            }
-            Err(f) => {
-                state.add_writes(f.report.done.clone());
-                Err(crate::Error::Usage(f.to_string()))
-            }
-        }
-    }
-
+    /// The transaction ended: the rowid map is no longer needed, and nothing stays queued.
     fn reset(&self) {
-        let mut w = lock(&self.writes);
-        w.pending.clear();
-        w.writes.clear();
-        w.rows.clear();
-        w.params.clear();
-        w.savepoints.clear();
-        w.totals.clear();
+        lock(&self.writes).rows.clear();
+        self.spec.state.end_transaction();
     }
 }
 
@@ -472,13 +348,23 @@ impl UpdateVTab<'_> for ResourceTable {
                 return Err(self.refuse("DELETE"));
             }
             let id = rowid.as_i64()?;
-            let mut w = lock(&self.writes);
-            let target = w.rows.get(&id).cloned().ok_or_else(|| {
-                rusqlite::Error::ModuleError(format!("github-sql: DELETE of unknown row {id}"))
-            })?;
-            if !w.pending.contains(&target) {
-                w.pending.push(target);
-            }
+            let (target, scan) = {
+                let w = lock(&self.writes);
+                let info = w.rows.get(&id).ok_or_else(|| {
+                    rusqlite::Error::ModuleError(format!("github-sql: DELETE of unknown row {id}"))
+                })?;
+                (info.target.clone(), info.scan)
+            };
+            // A row whose DELETE cannot be planned fails the statement: nothing is queued.
+            let target = match target {
+                Some(Ok(t)) => t,
+                Some(Err(e)) => return Err(crate::Error::Write(e).into()),
+                None => return Err(self.refuse("DELETE")),
+            };
+            let table = self.spec.table.clone();
+            self.spec
+                .state
+                .with_txn(|t| t.queue.push_delete(table, target, Some(scan)));
             Ok(())
         })
     }
@@ -511,9 +397,9 @@ impl UpdateVTab<'_> for ResourceTable {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let old = args.get::<i64>(0)?;
             let base = lock(&self.writes)
-                .params
+                .rows
                 .get(&old)
-                .cloned()
+                .map(|r| r.params.clone())
                 .unwrap_or_default();
             self.queue("UPDATE", &values, base).map_err(Into::into)
         })
@@ -522,12 +408,9 @@ impl UpdateVTab<'_> for ResourceTable {
 
 impl TransactionVTab<'_> for ResourceTable {
     fn begin(&mut self) -> rusqlite::Result<()> {
-        guard(|| {
-            let mut w = lock(&self.writes);
-            w.pending.clear();
-            w.writes.clear();
-            Ok(())
-        })
+        // The queue is the connection's: a table joining a transaction others began must not
+        // clear it (it is empty at a transaction's start: COMMIT and ROLLBACK empty it).
+        Ok(())
     }
 
     /// The fallible part of COMMIT: an error here aborts the commit and reaches the user.
@@ -550,73 +433,10 @@ impl TransactionVTab<'_> for ResourceTable {
     }
 }
 
-/// Adds SQLite's savepoint callbacks (module version 2), which rusqlite's `Module` leaves unset,
-/// so that `ROLLBACK TO` also takes back the deletes queued after that savepoint; without them a
-/// later COMMIT would send deletes the user rolled back.
-pub(crate) const fn with_savepoints(
-    m: Module<'static, ResourceTable>,
-) -> Module<'static, ResourceTable> {
-    // SAFETY: `Module` is `#[repr(transparent)]` over `ffi::sqlite3_module`.
-    let mut base: ffi::sqlite3_module = unsafe { std::mem::transmute(m) };
-    base.iVersion = 2;
-    base.xSavepoint = Some(x_savepoint);
-    base.xRelease = Some(x_release);
-    base.xRollbackTo = Some(x_rollback_to);
-    // SAFETY: as above.
-    unsafe { std::mem::transmute(base) }
-}
-
-/// Runs `f` on the table's write state; SQLite passes our own `sqlite3_vtab` (the first field of
-/// `ResourceTable`). Panics become an error code.
-unsafe fn with_writes(vtab: *mut ffi::sqlite3_vtab, f: impl FnOnce(&mut Writes)) -> c_int {
-    if vtab.is_null() {
-        return ffi::SQLITE_MISUSE;
-    }
-    // SAFETY: SQLite hands back the pointer our xConnect returned, a `#[repr(C)]` ResourceTable.
-    let table = unsafe { &*(vtab as *const ResourceTable) };
-    match catch_unwind(AssertUnwindSafe(|| f(&mut lock(&table.writes)))) {
-        Ok(()) => ffi::SQLITE_OK,
-        Err(_) => ffi::SQLITE_ERROR,
-    }
-}
-
-unsafe extern "C" fn x_savepoint(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
-    let n = usize::try_from(n).unwrap_or(0);
-    // SAFETY: called by SQLite with our table.
-    unsafe {
-        with_writes(vtab, |w| {
-            let at = (w.pending.len(), w.writes.len());
-            w.savepoints.truncate(n);
-            w.savepoints.resize(n, at);
-            w.savepoints.push(at);
-        })
-    }
-}
-
-unsafe extern "C" fn x_release(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
-    let n = usize::try_from(n).unwrap_or(0);
-    // SAFETY: called by SQLite with our table.
-    unsafe { with_writes(vtab, |w| w.savepoints.truncate(n)) }
-}
-
-unsafe extern "C" fn x_rollback_to(vtab: *mut ffi::sqlite3_vtab, n: c_int) -> c_int {
-    // SAFETY: called by SQLite with our table.
-    unsafe {
-        with_writes(vtab, |w| match usize::try_from(n) {
-            Ok(n) => {
-                if let Some(&(deletes, writes)) = w.savepoints.get(n) {
-                    w.pending.truncate(deletes);
-                    w.writes.truncate(writes);
-                    w.savepoints.truncate(n + 1);
-                }
-            }
-            // -1: back to the start of the transaction (its outermost SAVEPOINT).
-            Err(_) => {
-                w.pending.clear();
-                w.writes.clear();
-                w.savepoints.clear();
-            }
-        })
+// SAFETY: `#[repr(C)]` with the `sqlite3_vtab` first.
+unsafe impl crate::savepoints::QueueOwner for ResourceTable {
+    fn state(&self) -> &crate::session::ConnState {
+        &self.spec.state
     }
 }
 
@@ -677,25 +497,35 @@ impl ResourceCursor<'_> {
             .spec
             .state
             .stop_from(self.spec.table.client.config().bounds.deadline, self.opened);
-        self.scan = Some(Scan::start_with(self.spec.table.clone(), &scan_args, stop)?);
+        // Rows this transaction queued for deletion are gone for every later statement.
+        let hidden = self
+            .spec
+            .state
+            .with_txn(|t| t.queue.hidden(&self.spec.table.resource.id));
+        self.scan = Some(Scan::start_hiding(
+            self.spec.table.clone(),
+            &scan_args,
+            stop,
+            hidden,
+        )?);
         self.record_totals();
         Ok(())
     }
 
-    /// At the end of a complete scan, remembers each package's row count (bulk-delete rule).
+    /// At the end of a complete scan, remembers what it read per group (the bulk-delete rule
+    /// compares a DELETE's rows with its own scan's listing).
     fn record_totals(&self) {
-        let Some(totals) = self
-            .scan
-            .as_ref()
-            .filter(|s| s.eof())
-            .and_then(Scan::totals)
-        else {
+        let Some(scan) = self.scan.as_ref().filter(|s| s.eof()) else {
             return;
         };
-        let mut w = lock(&self.writes);
-        for (k, n) in totals {
-            let e = w.totals.entry(k).or_insert(0);
-            *e = (*e).max(n);
+        if self.spec.table.resource.delete.is_empty() {
+            return;
+        }
+        if let Some(totals) = scan.totals() {
+            let id = scan.id();
+            self.spec
+                .state
+                .with_txn(|t| t.queue.record_totals(id, totals));
         }
     }
 
@@ -761,8 +591,9 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
         })
     }
 
-    /// Rowids are handed out per table and remember the row's delete arguments, because
-    /// `xUpdate` receives nothing but the rowid.
+    /// Rowids are handed out per table and remember the row's DELETE (the method the statement
+    /// reaches, the WHERE's values and the row's mapped fields), because `xUpdate` receives
+    /// nothing but the rowid.
     fn rowid(&self) -> rusqlite::Result<i64> {
         guard(|| {
             if let Some(id) = self.rowid.get() {
@@ -771,13 +602,20 @@ unsafe impl VTabCursor for ResourceCursor<'_> {
             let mut w = lock(&self.writes);
             w.next_rowid += 1;
             let id = w.next_rowid;
-            if let Some(target) = self.scan.as_ref().and_then(Scan::target) {
-                w.rows.insert(id, target);
-            }
-            if !self.spec.table.resource.update.is_empty() {
-                if let Some(scan) = self.scan.as_ref() {
-                    w.params.insert(id, scan.row_params());
-                }
+            if let Some(scan) = self.scan.as_ref() {
+                let params = if self.spec.table.resource.update.is_empty() {
+                    Vec::new()
+                } else {
+                    scan.row_params()
+                };
+                w.rows.insert(
+                    id,
+                    RowInfo {
+                        target: scan.delete_target(),
+                        params,
+                        scan: scan.id(),
+                    },
+                );
             }
             self.rowid.set(Some(id));
             Ok(id)

@@ -72,6 +72,8 @@ pub struct ClientConfig {
     pub cache_max_age: Option<Duration>,
     /// GitHub's secondary limits the client paces itself by.
     pub pacing: Pacing,
+    /// Why there is no journal, for the summaries (`GITHUB_SQL_JOURNAL=off`, the demo's fake).
+    pub journal_off: Option<String>,
 }
 
 /// Environment variable: largest response body, in MiB (default 64).
@@ -235,6 +237,7 @@ impl ClientConfig {
             cache_max_bytes: cache_max_bytes_from_env(),
             cache_max_age: env_secs(CACHE_MAX_AGE_ENV).filter(|d| !d.is_zero()),
             pacing: Pacing::from_env(),
+            journal_off: crate::journal::why_off(),
             ..defaults
         }
     }
@@ -254,6 +257,7 @@ impl ClientConfig {
             bounds: Bounds::default(),
             // Only `from_env` journals by default, so tests and embedders choose a path.
             journal: None,
+            journal_off: None,
             servers: std::collections::BTreeMap::new(),
             // Likewise only `from_env` shares a cache on disk.
             store: CacheStore::Memory,

@@ -1,0 +1,127 @@
+//! Writes, for every front end: which method a statement reaches ([`choose`]), the transaction's
+//! queue ([`queue`]), the bulk-delete rule ([`confirm`]) and what a COMMIT sends ([`send`]).
+//!
+//! A front end adapts its transaction callbacks to one [`Transaction`]: SQLite's `xUpdate`,
+//! `xSavepoint`/`xRollbackTo`, `xSync` and `xRollback`; Postgres's modify callbacks, its
+//! subtransaction callbacks and pre-commit. Both therefore send the same requests, confirm bulk
+//! deletes the same way, hide queued rows from later statements the same way, and report one
+//! COMMIT as one run.
+//!
+//! ```text
+//!  statement ──► choose (method, sources) ──► Target per row ──► WriteQueue (savepoints, hidden)
+//!                                                                      │ COMMIT
+//!                                   confirm::check (all tables) ◄──────┘
+//!                                          │ ok
+//!                                   send::send (one run id) ──► CommitReport | CommitFailure
+//! ```
+
+pub mod choose;
+pub mod confirm;
+pub mod queue;
+pub mod send;
+
+pub use choose::{choose, Choice, ChooseError, Rows, Source, Verb};
+pub use confirm::{confirm_over_from_env, Confirmation, CONFIRM_OVER_ENV, DEFAULT_CONFIRM_OVER};
+pub use queue::{Batch, Hidden, Kind, Queued, Target, WriteQueue};
+pub use send::{CommitFailure, CommitReport, Described, Stopped};
+
+use crate::http::Stop;
+
+/// How a COMMIT ended.
+#[derive(Debug)]
+pub enum Committed {
+    /// Nothing was queued.
+    Nothing,
+    /// Everything was sent.
+    Sent(CommitReport),
+    /// A dry run: what would have been sent (table, method, request per row) and whether it
+    /// would have needed confirmation. Nothing was sent; the deletes stay hidden from the
+    /// session's later scans as if they had been.
+    DryRun {
+        /// One per row.
+        requests: Vec<send::Described>,
+        /// The confirmation a real COMMIT would need.
+        confirmation: Option<Confirmation>,
+    },
+}
+
+/// Why a COMMIT sent nothing, or not everything.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// A bulk DELETE without the user's say-so: nothing was sent.
+    #[error("{0}. Nothing was sent")]
+    NeedsConfirmation(Confirmation),
+    /// Some rows failed or were not sent (every one is named).
+    #[error(transparent)]
+    Failed(#[from] CommitFailure),
+}
+
+/// A front end's settings for a COMMIT.
+#[derive(Clone, Debug, Default)]
+pub struct CommitOptions {
+    /// The bulk threshold (`GITHUB_SQL_CONFIRM_OVER`).
+    pub threshold: usize,
+    /// Rows the user confirmed for this transaction (`github_sql_confirm_deletes(n)`, `SET LOCAL
+    /// github_sql.confirm_deletes = n`, the shell's y).
+    pub confirmed: u64,
+    /// Every DELETE is confirmed (the shell's `--yes`).
+    pub always: bool,
+    /// Check and list, send nothing (`--dry-run`).
+    pub dry_run: bool,
+}
+
+/// One connection's (or backend's) transaction: its queue and what the last COMMIT did.
+#[derive(Debug, Default)]
+pub struct Transaction {
+    /// The writes queued until COMMIT.
+    pub queue: WriteQueue,
+}
+
+impl Transaction {
+    /// Commits the queue: checks the bulk rule over every table, then sends everything under one
+    /// run id (or, in a dry run, lists it). The queue is empty afterwards, whatever happened.
+    pub fn commit(
+        &mut self,
+        options: &CommitOptions,
+        stop: &Stop,
+    ) -> Result<Committed, CommitError> {
+        let batch = self.queue.take();
+        commit_batch(&mut self.queue, batch, options, stop)
+    }
+
+    /// The confirmation the queued rows would need now (the shell asks before COMMIT).
+    pub fn pending_confirmation(&self, threshold: usize) -> Option<Confirmation> {
+        let batch = Batch {
+            entries: self.queue.entries().to_vec(),
+            totals: self.queue.totals().clone(),
+        };
+        confirm::check(&batch, threshold)
+    }
+}
+
+/// [`Transaction::commit`] for a batch already taken from `queue` (which keeps the dry run's
+/// simulated deletes).
+pub fn commit_batch(
+    queue: &mut WriteQueue,
+    batch: Batch,
+    options: &CommitOptions,
+    stop: &Stop,
+) -> Result<Committed, CommitError> {
+    if batch.is_empty() {
+        return Ok(Committed::Nothing);
+    }
+    let confirmation = confirm::check(&batch, options.threshold);
+    if options.dry_run {
+        queue.simulate(&batch);
+        return Ok(Committed::DryRun {
+            requests: send::describe(&batch),
+            confirmation,
+        });
+    }
+    if let Some(c) = confirmation {
+        if !options.always && options.confirmed < c.count as u64 {
+            return Err(CommitError::NeedsConfirmation(c));
+        }
+    }
+    Ok(Committed::Sent(send::send(&batch, stop)?))
+}
