@@ -93,11 +93,12 @@ pub enum DbError {
     },
 }
 
-/// One open database: a few connections, reused.
+/// One open database: a few connections, reused (each with the process that opened it: a
+/// connection must not be used across `fork`, so a child opens its own).
 #[derive(Debug)]
 pub struct Db {
     path: PathBuf,
-    pool: Mutex<Vec<Connection>>,
+    pool: Mutex<Vec<(u32, Connection)>>,
 }
 
 /// How long a writer waits for another process's transaction, in milliseconds.
@@ -149,7 +150,7 @@ impl Db {
         };
         let conn = db.connect()?;
         db.migrate(&conn)?;
-        lock(&db.pool).push(conn);
+        lock(&db.pool).push((std::process::id(), conn));
         Ok(db)
     }
 
@@ -210,7 +211,18 @@ impl Db {
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
     ) -> Result<R, DbError> {
-        let taken = lock(&self.pool).pop();
+        let me = std::process::id();
+        let taken = {
+            let mut pool = lock(&self.pool);
+            loop {
+                match pool.pop() {
+                    Some((pid, c)) if pid == me => break Some(c),
+                    // Inherited through fork: closing it would drop the parent's locks.
+                    Some((_, c)) => std::mem::forget(c),
+                    None => break None,
+                }
+            }
+        };
         let mut conn = match taken {
             Some(c) => c,
             None => self.connect()?,
@@ -218,7 +230,7 @@ impl Db {
         let r = f(&mut conn).map_err(|e| self.error(e));
         let mut pool = lock(&self.pool);
         if pool.len() < POOL {
-            pool.push(conn);
+            pool.push((me, conn));
         }
         r
     }
