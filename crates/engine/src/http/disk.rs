@@ -148,8 +148,8 @@ impl Db {
             path,
             pool: Mutex::new(Vec::new()),
         };
-        let conn = db.connect()?;
-        db.migrate(&conn)?;
+        let mut conn = db.connect()?;
+        db.migrate(&mut conn)?;
         lock(&db.pool).push((std::process::id(), conn));
         Ok(db)
     }
@@ -182,23 +182,27 @@ impl Db {
         Ok(conn)
     }
 
-    fn migrate(&self, conn: &Connection) -> Result<(), DbError> {
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| self.error(e))?;
-        if version != SCHEMA_VERSION {
-            // Everything here can be fetched again: start over rather than convert.
-            conn.execute_batch(
-                "DROP TABLE IF EXISTS entry; DROP TABLE IF EXISTS total; \
-                 DROP TABLE IF EXISTS rate; DROP TABLE IF EXISTS spend; \
-                 DROP TABLE IF EXISTS lease;",
-            )
-            .map_err(|e| self.error(e))?;
+    fn migrate(&self, conn: &mut Connection) -> Result<(), DbError> {
+        let version = |c: &Connection| -> rusqlite::Result<i64> {
+            c.pragma_query_value(None, "user_version", |r| r.get(0))
+        };
+        if version(conn).map_err(|e| self.error(e))? == SCHEMA_VERSION {
+            return Ok(());
         }
-        conn.execute_batch(SCHEMA).map_err(|e| self.error(e))?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(|e| self.error(e))?;
-        Ok(())
+        let mut run = || -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Another process may have made it while this one waited for the lock.
+            if version(&tx)? != SCHEMA_VERSION {
+                // Everything here can be fetched again: start over rather than convert.
+                tx.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS entry; DROP TABLE IF EXISTS total; \
+                     DROP TABLE IF EXISTS rate; DROP TABLE IF EXISTS spend; \
+                     DROP TABLE IF EXISTS lease; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION};"
+                ))?;
+            }
+            tx.commit()
+        };
+        run().map_err(|e| self.error(e))
     }
 
     /// The database file.
