@@ -402,6 +402,8 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
 
     fn end_scan(&mut self) -> Result<(), FdwError> {
         self.scan = None;
+        // What the scan stored in the shared cache is there for the next backend.
+        github_sql_engine::http::disk::flush(std::time::Duration::from_secs(5));
         Ok(())
     }
 

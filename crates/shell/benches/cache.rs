@@ -37,9 +37,19 @@ fn temp_dir(tag: &str) -> PathBuf {
 /// `github-sql exec` against the fake with its cache in `cache` (or `GITHUB_SQL_CACHE=mode`);
 /// returns its wall time.
 fn exec(fake: &FakeGitHub, cache: &Path, mode: &str, sql: &str) -> Duration {
+    run_exec(fake, cache, mode, &[sql])
+}
+
+/// `github-sql exec -i FILE`.
+fn exec_file(fake: &FakeGitHub, cache: &Path, mode: &str, file: &str) -> Duration {
+    run_exec(fake, cache, mode, &["-i", file])
+}
+
+fn run_exec(fake: &FakeGitHub, cache: &Path, mode: &str, args: &[&str]) -> Duration {
     let start = Instant::now();
     let out = Command::new(BIN)
-        .args(["--yes", "-o", "csv", "exec", sql])
+        .args(["--yes", "-o", "csv", "exec"])
+        .args(args)
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_API_URL", fake.base_url())
         .env("GITHUB_SQL_CACHE", mode)
@@ -98,7 +108,17 @@ fn holds(ok: bool) -> &'static str {
 fn twenty() -> Store {
     let mut s = Store::new();
     s.add_package("npm", "twenty").add_versions(2000);
+    // Lists no earlier run read: a cold run against a database in use.
+    for k in 0..16 {
+        s.add_package("npm", &format!("twenty{k}"))
+            .add_versions(2000);
+    }
     s
+}
+
+/// The 20-page count over `twenty{k}`.
+fn twenty_k(k: usize) -> String {
+    TWENTY.replace("'twenty'", &format!("'twenty{k}'"))
 }
 
 /// A sequential paginator: GET, follow `rel="next"`, one page after another (what StackQL,
@@ -137,11 +157,20 @@ fn sequential(fake: &FakeGitHub) -> Duration {
 }
 
 fn main() {
+    // `-- hold`: serve the 20-page list and wait (for profiling a process by hand).
+    if std::env::args().any(|a| a == "hold") {
+        let fake = FakeGitHub::start(twenty()).expect("fake");
+        println!("{}", fake.base_url());
+        std::thread::sleep(Duration::from_secs(900));
+        return;
+    }
     let quick = std::env::args().any(|a| a == "quick");
+    // `-- cold`: only the cold-run cases.
+    let only_cold = std::env::args().any(|a| a == "cold");
     let mut rows: Vec<String> = Vec::new();
 
     // 1. A repeated query in a new process.
-    {
+    if !only_cold {
         let fake = FakeGitHub::start(twenty()).expect("fake");
         let cache = temp_dir("repeat");
         for (mode, label) in [("memory", "in memory (before)"), ("disk", "on disk")] {
@@ -165,22 +194,30 @@ fn main() {
     // 2. 20 pages at 100 ms against a sequential paginator, and the disk cache's cost cold.
     {
         let fake = FakeGitHub::start(twenty()).expect("fake");
+        // An existing cache database (the user's, in use) that does not hold this list: what a
+        // first query costs; and a brand-new directory (the very first run).
+        let existing = temp_dir("existing");
+        exec(&fake, &existing, "disk", TWENTY);
+        let mut list = 0;
         for latency in [100u64, 20, 0] {
             fake.set_latency(Duration::from_millis(latency));
-            let (mut base, mut disk, mut memory) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut base, mut disk, mut fresh, mut memory) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for _ in 0..5 {
                 base.push(sequential(&fake));
-                // Cold: a new cache directory every run.
+                // Cold: a list this database has not seen.
+                disk.push(exec(&fake, &existing, "disk", &twenty_k(list % 16)));
+                list += 1;
                 let d = temp_dir("cold");
-                disk.push(exec(&fake, &d, "disk", TWENTY));
+                fresh.push(exec(&fake, &d, "disk", TWENTY));
                 let _ = std::fs::remove_dir_all(&d);
-                let d = temp_dir("cold");
-                memory.push(exec(&fake, &d, "memory", TWENTY));
-                let _ = std::fs::remove_dir_all(&d);
+                memory.push(exec(&fake, &existing, "memory", TWENTY));
             }
-            let (base, disk, memory) = (median(base), median(disk), median(memory));
+            let (base, disk, fresh, memory) =
+                (median(base), median(disk), median(fresh), median(memory));
             let ratio = disk.as_secs_f64() / base.as_secs_f64();
             let cost = disk.as_secs_f64() / memory.as_secs_f64() - 1.0;
+            let fresh_cost = fresh.as_secs_f64() / memory.as_secs_f64() - 1.0;
             if latency == 100 {
                 rows.push(format!(
                     "| 20 pages at 100 ms, a new process (cold), against a sequential paginator, median of 5 | {} | {} | {ratio:.3} | ≤ 0.12 | {} |",
@@ -196,27 +233,33 @@ fn main() {
                 cost * 100.0,
                 if latency == 0 { "—" } else { holds(cost <= 0.05) }
             ));
+            rows.push(format!(
+                "| same, the very first run (the cache directory made) | {} | {} | {:+.1} % | — | — |",
+                ms(memory),
+                ms(fresh),
+                fresh_cost * 100.0
+            ));
         }
+        let _ = std::fs::remove_dir_all(existing);
     }
 
     // 3. An hourly prune over 1,000 packages where nothing changed.
-    if !quick {
+    if !quick && !only_cold {
         let mut s = Store::new();
         for i in 0..1000 {
             s.add_package("npm", &format!("pkg{i:04}")).add_versions(5);
         }
         let fake = FakeGitHub::start(s).expect("fake");
         let cache = temp_dir("prune");
-        let sql = std::fs::read_to_string(concat!(
+        let sql = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../docs/examples/all-packages.sql"
-        ))
-        .expect("all-packages.sql");
-        let first = exec(&fake, &cache, "disk", &sql);
+        );
+        let first = exec_file(&fake, &cache, "disk", sql);
         let s1 = seen(&fake, 0);
         fake.clear_requests();
         let before = fake.primary_used().1;
-        let again = exec(&fake, &cache, "disk", &sql);
+        let again = exec_file(&fake, &cache, "disk", sql);
         let s2 = seen(&fake, before);
         rows.push(format!(
             "| prune (docs/examples/all-packages.sql) over 1,000 packages, first run: requests / primary points / time | — | {} / {} / {:.0} s | — | — | — |",
@@ -236,7 +279,7 @@ fn main() {
     }
 
     // 4. A BI dashboard refreshed through the wrapper by 8 backends at once.
-    match dashboard() {
+    match if only_cold { None } else { dashboard() } {
         Some(r) => rows.extend(r),
         None => rows.push(
             "| BI dashboard through the wrapper, 8 backends | — | skipped: no wrapper (set GITHUB_SQL_PG_PACKAGE) | — | — | — |"

@@ -1157,7 +1157,10 @@ fn backends_share_the_cache_and_explain_analyze_counts_each_scans_requests() {
         .all(|r| r.status == 304 && r.if_none_match.is_some()));
     // The server option turns it off (a new backend reads it); a bad value is refused.
     let (_, err, ok) = superuser(&pg, "ALTER SERVER github OPTIONS (ADD cache 'sometimes')");
-    assert!(!ok && err.contains("memory (this backend only) or off"), "{err}");
+    assert!(
+        !ok && err.contains("memory (this backend only) or off"),
+        "{err}"
+    );
     let (_, err, ok) = superuser(&pg, "ALTER SERVER github OPTIONS (ADD cache 'off')");
     assert!(ok, "{err}");
     pg.fake.clear_requests();

@@ -53,7 +53,11 @@ pub struct CursorMark(Arc<ConnState>);
 
 impl Drop for CursorMark {
     fn drop(&mut self) {
-        self.0.open_cursors.fetch_sub(1, Ordering::Relaxed);
+        // The statement's last cursor: what it stored in the shared cache in the background
+        // is committed before the statement ends (the next process reads it).
+        if self.0.open_cursors.fetch_sub(1, Ordering::Relaxed) == 1 {
+            github_sql_engine::http::disk::flush(std::time::Duration::from_secs(5));
+        }
     }
 }
 

@@ -314,35 +314,43 @@ impl Cache {
         };
         let digest = key.digest();
         let fresh_after = max_age.map_or(i64::MAX, |a| disk::now_ms() - a.as_millis() as i64);
+        let touch = digest.clone();
         let found = db
-            .run(move |c| {
+            .read(move |c| {
                 let row = c
-                    .query_row(
+                    .prepare_cached(
                         "SELECT etag, last_modified, immutable, link, headers, \
                          CASE WHEN immutable = 1 OR validated_at > ?2 THEN body END \
                          FROM entry WHERE key = ?1",
-                        params![digest, fresh_after],
-                        |r| {
-                            Ok((
-                                r.get::<_, Option<String>>(0)?,
-                                r.get::<_, Option<String>>(1)?,
-                                r.get::<_, bool>(2)?,
-                                r.get::<_, Option<String>>(3)?,
-                                r.get::<_, String>(4)?,
-                                r.get::<_, Option<Vec<u8>>>(5)?,
-                            ))
-                        },
-                    )
+                    )?
+                    .query_row(params![digest, fresh_after], |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, bool>(2)?,
+                            r.get::<_, Option<String>>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, Option<Vec<u8>>>(5)?,
+                        ))
+                    })
                     .optional()?;
-                if row.as_ref().is_some_and(|r| r.5.is_some()) {
-                    c.execute(
-                        "UPDATE entry SET used_at = ?2 WHERE key = ?1",
-                        params![digest, disk::now_ms()],
-                    )?;
-                }
                 Ok(row)
             })
             .await;
+        if matches!(&found, Ok(Some(r)) if r.5.is_some()) {
+            // Served: recently used (in the background; the answer does not wait for it).
+            let db = Arc::clone(db);
+            if let Ok(h) = tokio::runtime::Handle::try_current() {
+                h.spawn(async move {
+                    let _ = db
+                        .write(move |t| {
+                            t.prepare_cached("UPDATE entry SET used_at = ?2 WHERE key = ?1")?
+                                .execute(params![touch, disk::now_ms()])
+                        })
+                        .await;
+                });
+            }
+        }
         match found {
             Ok(None) => Lookup::Miss,
             Ok(Some((etag, last_modified, immutable, link, headers, body))) => match body {
@@ -376,31 +384,28 @@ impl Cache {
         };
         let digest = key.digest();
         let r = db
-            .run(move |c| {
-                let tx = c.transaction()?;
+            .write(move |tx| {
                 let now = disk::now_ms();
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE entry SET validated_at = ?2, used_at = ?2 WHERE key = ?1",
-                    params![digest, now],
-                )?;
+                )?
+                .execute(params![digest, now])?;
                 let row = tx
-                    .query_row(
+                    .prepare_cached(
                         "SELECT etag, last_modified, immutable, link, headers, body \
                          FROM entry WHERE key = ?1",
-                        params![digest],
-                        |r| {
-                            Ok(Entry {
-                                etag: r.get(0)?,
-                                last_modified: r.get(1)?,
-                                immutable: r.get(2)?,
-                                link: r.get(3)?,
-                                headers: decode_headers(&r.get::<_, String>(4)?),
-                                body: r.get::<_, Vec<u8>>(5)?.into(),
-                            })
-                        },
-                    )
+                    )?
+                    .query_row(params![digest], |r| {
+                        Ok(Entry {
+                            etag: r.get(0)?,
+                            last_modified: r.get(1)?,
+                            immutable: r.get(2)?,
+                            link: r.get(3)?,
+                            headers: decode_headers(&r.get::<_, String>(4)?),
+                            body: r.get::<_, Vec<u8>>(5)?.into(),
+                        })
+                    })
                     .optional()?;
-                tx.commit()?;
                 Ok(row)
             })
             .await;
@@ -424,23 +429,19 @@ impl Cache {
         }
         let digest = key.digest();
         let path = key.path();
-        let r = db
-            .run(move |c| {
-                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Stored in the background: the answer goes to the reader at once (a statement's end
+        // waits for it: `disk::flush`).
+        db.write_detached(move |tx| {
                 let now = disk::now_ms();
                 let old: i64 = tx
-                    .query_row(
-                        "SELECT size FROM entry WHERE key = ?1",
-                        params![digest],
+                    .prepare_cached("SELECT size FROM entry WHERE key = ?1")?.query_row(params![digest],
                         |r| r.get(0),
                     )
                     .optional()?
                     .unwrap_or(0);
-                tx.execute(
-                    "INSERT OR REPLACE INTO entry (key, path, url, etag, last_modified, immutable, \
+                tx.prepare_cached("INSERT OR REPLACE INTO entry (key, path, url, etag, last_modified, immutable, \
                      link, headers, body, size, stored_at, validated_at, used_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11)",
-                    params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11)")?.execute(params![
                         digest,
                         path,
                         key.url,
@@ -454,14 +455,12 @@ impl Cache {
                         now
                     ],
                 )?;
-                let mut total: i64 = tx.query_row(
-                    "UPDATE total SET bytes = bytes + ?1 WHERE id = 0 RETURNING bytes",
-                    params![size - old],
+                let mut total: i64 = tx.prepare_cached("UPDATE total SET bytes = bytes + ?1 WHERE id = 0 RETURNING bytes")?.query_row(params![size - old],
                     |r| r.get(0),
                 )?;
                 while total as u64 > max {
                     let victims: Vec<(String, i64)> = {
-                        let mut s = tx.prepare(
+                        let mut s = tx.prepare_cached(
                             "SELECT key, size FROM entry WHERE key != ?1 ORDER BY used_at, rowid LIMIT 64",
                         )?;
                         let rows = s.query_map(params![digest], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -471,20 +470,16 @@ impl Cache {
                         break;
                     }
                     for (k, sz) in victims {
-                        tx.execute("DELETE FROM entry WHERE key = ?1", params![k])?;
+                        tx.prepare_cached("DELETE FROM entry WHERE key = ?1")?.execute(params![k])?;
                         total -= sz;
                         if total as u64 <= max {
                             break;
                         }
                     }
                 }
-                tx.execute("UPDATE total SET bytes = ?1 WHERE id = 0", params![total])?;
-                tx.commit()
-            })
-            .await;
-        if let Err(e) = r {
-            disk::warn_once(&e);
-        }
+                tx.prepare_cached("UPDATE total SET bytes = ?1 WHERE id = 0")?.execute(params![total])?;
+                Ok(())
+            });
     }
 
     /// Forgets what a write to `url` may have changed, for every identity and every process
@@ -496,14 +491,13 @@ impl Cache {
         };
         let (scope, above) = write_scope(url);
         let r = db
-            .run(move |c| {
-                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            .write(move |tx| {
                 // `path > scope/ AND path < scope0`: every path below the scope ('0' follows '/').
                 let below_from = format!("{scope}/");
                 let below_to = format!("{scope}0");
                 let mut freed: i64 = 0;
                 {
-                    let mut del = tx.prepare(
+                    let mut del = tx.prepare_cached(
                         "DELETE FROM entry WHERE path = ?1 OR (path > ?2 AND path < ?3) \
                          RETURNING size",
                     )?;
@@ -512,18 +506,17 @@ impl Cache {
                     for s in sizes {
                         freed += s?;
                     }
-                    let mut up = tx.prepare("DELETE FROM entry WHERE path = ?1 RETURNING size")?;
+                    let mut up =
+                        tx.prepare_cached("DELETE FROM entry WHERE path = ?1 RETURNING size")?;
                     for p in &above {
                         for s in up.query_map(params![p], |r| r.get::<_, i64>(0))? {
                             freed += s?;
                         }
                     }
                 }
-                tx.execute(
-                    "UPDATE total SET bytes = max(0, bytes - ?1) WHERE id = 0",
-                    params![freed],
-                )?;
-                tx.commit()
+                tx.prepare_cached("UPDATE total SET bytes = max(0, bytes - ?1) WHERE id = 0")?
+                    .execute(params![freed])?;
+                Ok(())
             })
             .await;
         if let Err(e) = r {
@@ -682,6 +675,7 @@ mod tests {
         for k in KEYS {
             block(c.store(key(&format!("{base}{k}")), entry(10)));
         }
+        c.db().expect("db").flush(Duration::from_secs(5));
         block(c.invalidate(&url(&format!("{base}/user/packages/npm/a/versions/5"))));
         let cached: Vec<bool> = KEYS
             .iter()
@@ -692,15 +686,22 @@ mod tests {
         for i in 0..40 {
             block(c.store(key(&format!("{base}/big/{i}")), entry(200 << 10)));
         }
+        c.db().expect("db").flush(Duration::from_secs(5));
         let total: i64 = c
             .db()
             .expect("db")
-            .with(|c| c.query_row("SELECT bytes FROM total", [], |r| r.get(0)))
+            .with(|c| {
+                c.prepare_cached("SELECT bytes FROM total")?
+                    .query_row([], |r| r.get(0))
+            })
             .expect("total");
         let sum: i64 = c
             .db()
             .expect("db")
-            .with(|c| c.query_row("SELECT sum(size) FROM entry", [], |r| r.get(0)))
+            .with(|c| {
+                c.prepare_cached("SELECT sum(size) FROM entry")?
+                    .query_row([], |r| r.get(0))
+            })
             .expect("sum");
         assert_eq!(total, sum, "the running total is the entries' sum");
         assert!(total <= 1 << 20, "{total}");
@@ -712,6 +713,57 @@ mod tests {
             !stored(&c, &key(&format!("{base}/big/0"))),
             "the oldest went"
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// Not a test: `cargo test --release -p github-sql-engine --lib timing -- --ignored
+    /// --nocapture` prints what the disk cache's operations cost.
+    #[test]
+    #[ignore]
+    fn timing() {
+        let dir = std::env::temp_dir().join(format!("ghsql-timing-{}", disk::now_ms()));
+        let config = ClientConfig::new("http://x.invalid", None).with_cache_dir(&dir);
+        let c = Cache::for_config(&config);
+        let body: Arc<[u8]> = vec![b'x'; 40_000].into();
+        let id: Arc<str> = Arc::from("me");
+        let entry = |body: &Arc<[u8]>| Entry {
+            etag: Some("e".into()),
+            last_modified: None,
+            immutable: false,
+            body: body.clone(),
+            link: None,
+            headers: vec![],
+        };
+        for round in 0..3 {
+            let t = std::time::Instant::now();
+            for i in 0..20 {
+                let k = Key::new(
+                    &id,
+                    "a",
+                    &Url::parse(&format!("http://h/s{round}/{i}")).expect("u"),
+                );
+                super::super::block_on(c.store(k, entry(&body)));
+            }
+            eprintln!("20 stores one after another: {:?}", t.elapsed());
+            let t = std::time::Instant::now();
+            super::super::block_on(async {
+                let futs = (0..20).map(|i| {
+                    let k = Key::new(
+                        &id,
+                        "a",
+                        &Url::parse(&format!("http://h/c{round}/{i}")).expect("u"),
+                    );
+                    c.store(k, entry(&body))
+                });
+                futures_util::future::join_all(futs).await;
+            });
+            eprintln!("20 stores at once (group commit): {:?}", t.elapsed());
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -93,19 +93,52 @@ pub enum DbError {
     },
 }
 
-/// One open database: a few connections, reused (each with the process that opened it: a
-/// connection must not be used across `fork`, so a child opens its own).
-#[derive(Debug)]
+/// One open database, with two connections per process: a reader (lookups; in WAL mode it
+/// never waits for a writer) and a writer. Writes are group-committed: the changes that arrive
+/// while a transaction runs (a burst of admissions, the answers of 19 pages) go together in the
+/// next one, each in its own savepoint. One transaction costs far more than its statements, and
+/// one writer per process keeps the process's own requests from meeting on SQLite's lock, whose
+/// busy handler sleeps in steps of milliseconds (other processes still meet there). A connection
+/// remembers the process that opened it: one must not be used across `fork`, so a child opens
+/// its own.
 pub struct Db {
     path: PathBuf,
-    pool: Mutex<Vec<(u32, Connection)>>,
+    writer: Mutex<Option<(u32, Connection)>>,
+    reader: Mutex<Option<(u32, Connection)>>,
+    /// Checkpoints the WAL off the requests' path ([`Db::checkpoint_soon`]).
+    checkpointer: Mutex<Option<(u32, Connection)>>,
+    checkpointing: std::sync::atomic::AtomicBool,
+    queue: Mutex<Queue>,
+    /// Signalled when `pending` drops to zero.
+    idle: std::sync::Condvar,
+}
+
+/// The WAL is checkpointed (in the background) once it holds this many bytes. Small: a process
+/// that opens the database first reads the whole WAL to rebuild its index.
+const CHECKPOINT_BYTES: u64 = 1 << 20;
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+/// What a change does once its transaction is over: reports the outcome to its caller.
+type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A change waiting for the next transaction.
+type Job = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Deliver + Send>;
+
+/// Changes waiting for the writer, and whether a writer is draining them.
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    draining: bool,
+    /// Changes queued or running, not yet committed ([`Db::flush`] waits for none).
+    pending: usize,
 }
 
 /// How long a writer waits for another process's transaction, in milliseconds.
 const BUSY_TIMEOUT_MS: i64 = 10_000;
-
-/// Connections kept open per database (more are opened when needed, then dropped).
-const POOL: usize = 4;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -114,8 +147,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Db {
     /// The database in `dir`, opened once per process (created `0700`/`0600` when missing).
     pub fn open(dir: &Path) -> Result<Arc<Db>, DbError> {
-        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Db>>>> = OnceLock::new();
-        let mut open = lock(OPEN.get_or_init(Mutex::default));
+        let mut open = lock(opened());
         if let Some(db) = open.get(dir) {
             return Ok(Arc::clone(db));
         }
@@ -146,11 +178,16 @@ impl Db {
         }
         let db = Db {
             path,
-            pool: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
+            reader: Mutex::new(None),
+            checkpointer: Mutex::new(None),
+            checkpointing: std::sync::atomic::AtomicBool::new(false),
+            queue: Mutex::default(),
+            idle: std::sync::Condvar::new(),
         };
         let mut conn = db.connect()?;
         db.migrate(&mut conn)?;
-        lock(&db.pool).push((std::process::id(), conn));
+        *lock(&db.writer) = Some((std::process::id(), conn));
         Ok(db)
     }
 
@@ -169,15 +206,24 @@ impl Db {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| self.error(e))?;
+        conn.set_prepared_statement_cache_capacity(64);
         // The pragma, not rusqlite's `busy_timeout`: that one needs SQLite 3.44's clientdata,
         // and the system library may be older (Debian 12 ships 3.40).
         conn.pragma_update(None, "busy_timeout", BUSY_TIMEOUT_MS)
             .map_err(|e| self.error(e))?;
         // WAL: readers never block the writer; NORMAL: a commit is atomic and survives a crash
         // of the process (only a power loss may lose the last commits, never corrupt).
+        // (NORMAL first: the switch to WAL on a new file then does not sync as FULL would.)
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| self.error(e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| self.error(e))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
+        // No checkpoint inside a commit (it copies the WAL and syncs, tens of milliseconds on
+        // a request's path): [`Db::checkpoint_soon`] runs them in the background.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| self.error(e))?;
+        // A WAL reused after a checkpoint is cut back to this size.
+        conn.pragma_update(None, "journal_size_limit", 2 * CHECKPOINT_BYTES as i64)
             .map_err(|e| self.error(e))?;
         Ok(conn)
     }
@@ -210,37 +256,209 @@ impl Db {
         &self.path
     }
 
-    /// Runs `f` on a connection of the pool (blocking: call it off the async workers).
+    /// Runs `f` on the process's writer connection, now (blocking: call it off the async
+    /// workers).
     pub fn with<R>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
     ) -> Result<R, DbError> {
-        let me = std::process::id();
-        let taken = {
-            let mut pool = lock(&self.pool);
-            loop {
-                match pool.pop() {
-                    Some((pid, c)) if pid == me => break Some(c),
-                    // Inherited through fork: closing it would drop the parent's locks.
-                    Some((_, c)) => std::mem::forget(c),
-                    None => break None,
-                }
-            }
-        };
-        let mut conn = match taken {
-            Some(c) => c,
-            None => self.connect()?,
-        };
-        let r = f(&mut conn).map_err(|e| self.error(e));
-        let mut pool = lock(&self.pool);
-        if pool.len() < POOL {
-            pool.push((me, conn));
-        }
-        r
+        self.on(&self.writer, f)
     }
 
-    /// [`Db::with`] from async code: on the runtime's blocking pool, so a wait for SQLite's
-    /// lock never holds an I/O worker.
+    fn on<R>(
+        &self,
+        conn: &Mutex<Option<(u32, Connection)>>,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
+    ) -> Result<R, DbError> {
+        let me = std::process::id();
+        let mut slot = lock(conn);
+        if slot.as_ref().is_some_and(|(pid, _)| *pid != me) {
+            // Inherited through fork: closing it would drop the parent's locks.
+            if let Some((_, c)) = slot.take() {
+                std::mem::forget(c);
+            }
+        }
+        if slot.is_none() {
+            *slot = Some((me, self.connect()?));
+        }
+        match slot.as_mut() {
+            Some((_, c)) => f(c).map_err(|e| self.error(e)),
+            None => Err(self.error(rusqlite::Error::InvalidQuery)),
+        }
+    }
+
+    /// A read from async code, on the reader connection and the runtime's blocking pool.
+    pub async fn read<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Result<R, DbError> {
+        let db = Arc::clone(self);
+        match tokio::task::spawn_blocking(move || db.on(&db.reader, f)).await {
+            Ok(r) => r,
+            Err(e) => Err(self.error(rusqlite::Error::ModuleError(format!(
+                "the cache task failed: {e}"
+            )))),
+        }
+    }
+
+    /// A change from async code: `f` runs in the next write transaction (in a savepoint of its
+    /// own, so its failure takes back only its own statements), and its result comes back once
+    /// that transaction committed.
+    pub async fn write<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Result<R, DbError> {
+        let (tx, rx) = tokio::sync::oneshot::channel::<Result<R, DbError>>();
+        let path = self.path.display().to_string();
+        let job: Job = Box::new(move |t| {
+            let r = in_savepoint(t, f);
+            Box::new(move |committed: Result<(), String>| {
+                let out = match (r, committed) {
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Err(e), _) => Err(DbError::Sqlite { path, source: e }),
+                    (Ok(_), Err(msg)) => Err(DbError::Sqlite {
+                        path,
+                        source: rusqlite::Error::ModuleError(msg),
+                    }),
+                };
+                let _ = tx.send(out);
+            })
+        });
+        self.enqueue(job);
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(self.error(rusqlite::Error::ModuleError(
+                "the cache's write was dropped".into(),
+            ))),
+        }
+    }
+
+    /// A change whose caller does not wait for it (a page's answer is delivered while it is
+    /// stored): it commits with the next transaction. [`Db::flush`] waits for such changes
+    /// before a statement ends or a process exits. A failure is logged once.
+    pub fn write_detached(
+        self: &Arc<Self>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()> + Send + 'static,
+    ) {
+        let path = self.path.display().to_string();
+        let job: Job = Box::new(move |t| {
+            let r = in_savepoint(t, f);
+            Box::new(move |committed: Result<(), String>| {
+                let failed = match (r, committed) {
+                    (Ok(()), Ok(())) => None,
+                    (Err(e), _) => Some(e),
+                    (Ok(()), Err(msg)) => Some(rusqlite::Error::ModuleError(msg)),
+                };
+                if let Some(source) = failed {
+                    warn_once(&DbError::Sqlite { path, source });
+                }
+            })
+        });
+        self.enqueue(job);
+    }
+
+    fn enqueue(self: &Arc<Self>, job: Job) {
+        let lead = {
+            let mut q = lock(&self.queue);
+            q.jobs.push(job);
+            q.pending += 1;
+            !std::mem::replace(&mut q.draining, true)
+        };
+        if lead {
+            let db = Arc::clone(self);
+            match tokio::runtime::Handle::try_current() {
+                Ok(h) => {
+                    h.spawn_blocking(move || db.drain());
+                }
+                Err(_) => {
+                    if std::thread::Builder::new()
+                        .name("github-sql-cache".into())
+                        .spawn(move || db.drain())
+                        .is_err()
+                    {
+                        // No thread to be had: run them here.
+                        self.drain();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits (at most `timeout`) until every change queued so far has committed.
+    pub fn flush(&self, timeout: std::time::Duration) {
+        let q = lock(&self.queue);
+        let _ = self
+            .idle
+            .wait_timeout_while(q, timeout, |q| q.pending > 0)
+            .map_err(|e| e.into_inner());
+    }
+
+    /// Runs the waiting changes, as many as have arrived, one transaction at a time.
+    fn drain(self: &Arc<Self>) {
+        loop {
+            let jobs = {
+                let mut q = lock(&self.queue);
+                if q.jobs.is_empty() {
+                    q.draining = false;
+                    return;
+                }
+                std::mem::take(&mut q.jobs)
+            };
+            let n = jobs.len();
+            let mut delivers: Vec<Deliver> = Vec::with_capacity(n);
+            let r = self.with(|c| {
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                for job in jobs {
+                    delivers.push(job(&tx));
+                }
+                tx.commit()
+            });
+            // Jobs never run (no connection, no lock) drop their sender: their callers see
+            // an error.
+            let status = r.map_err(|e| e.to_string());
+            for d in delivers {
+                d(status.clone());
+            }
+            {
+                let mut q = lock(&self.queue);
+                q.pending = q.pending.saturating_sub(n);
+                if q.pending == 0 {
+                    self.idle.notify_all();
+                }
+            }
+            self.checkpoint_soon();
+        }
+    }
+
+    /// Starts a checkpoint on a thread of its own when the WAL has grown past
+    /// [`CHECKPOINT_BYTES`] (and none is running in this process). A passive checkpoint waits
+    /// for no reader or writer, of any process.
+    fn checkpoint_soon(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > CHECKPOINT_BYTES);
+        if !big || self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let db = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("github-sql-checkpoint".into())
+            .spawn(move || {
+                let r = db.on(&db.checkpointer, |c| {
+                    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                });
+                if let Err(e) = r {
+                    tracing::debug!("checkpoint of the cache database: {e}");
+                }
+                db.checkpointing.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            self.checkpointing.store(false, Ordering::Release);
+        }
+    }
+
+    /// [`Db::with`] from async code (a write outside the group commit, on the blocking pool).
     pub async fn run<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
@@ -252,6 +470,40 @@ impl Db {
                 "the cache task failed: {e}"
             )))),
         }
+    }
+}
+
+/// Runs `f` inside a savepoint of `t`: kept when it succeeds, taken back when it fails.
+fn in_savepoint<R>(
+    t: &rusqlite::Transaction<'_>,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<R>,
+) -> rusqlite::Result<R> {
+    t.execute_batch("SAVEPOINT job")?;
+    match f(t) {
+        Ok(v) => {
+            t.execute_batch("RELEASE job")?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = t.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(e)
+        }
+    }
+}
+
+/// The databases this process opened, by directory.
+fn opened() -> &'static Mutex<HashMap<PathBuf, Arc<Db>>> {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Db>>>> = OnceLock::new();
+    OPEN.get_or_init(Mutex::default)
+}
+
+/// Waits (at most `timeout` each) until the changes every database of this process has queued
+/// are committed: front ends call it when a statement ends and before the process exits, so
+/// the answers a statement stored in the background are there for the next process.
+pub fn flush(timeout: std::time::Duration) {
+    let dbs: Vec<Arc<Db>> = lock(opened()).values().cloned().collect();
+    for db in dbs {
+        db.flush(timeout);
     }
 }
 
@@ -298,6 +550,48 @@ mod tests {
         assert_eq!(mode(&dir), 0o700);
         for f in [DB_FILE, "github-sql.sqlite-wal", "github-sql.sqlite-shm"] {
             assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// Not a test: what opening the database and its first operations cost
+    /// (`cargo test --release -p github-sql-engine --lib disk::timing -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn timing() {
+        let dir = std::env::temp_dir().join(format!("ghsql-open-{}", now_ms()));
+        for round in 0..3 {
+            let t = std::time::Instant::now();
+            let db = Arc::new(Db::create(&dir).expect("db"));
+            let opened = t.elapsed();
+            let t = std::time::Instant::now();
+            super::super::block_on(
+                db.read(|c| c.query_row("SELECT count(*) FROM entry", [], |r| r.get::<_, i64>(0))),
+            )
+            .expect("read");
+            let read = t.elapsed();
+            let t = std::time::Instant::now();
+            super::super::block_on(
+                db.write(|t| {
+                    t.execute("INSERT INTO lease (identity, expires) VALUES ('x', 1)", [])
+                }),
+            )
+            .expect("write");
+            let write = t.elapsed();
+            let t = std::time::Instant::now();
+            super::super::block_on(
+                db.write(|t| {
+                    t.execute("INSERT INTO lease (identity, expires) VALUES ('x', 1)", [])
+                }),
+            )
+            .expect("write");
+            eprintln!("round {round}: create {opened:?}, first read {read:?}, first write {write:?}, second write {:?}", t.elapsed());
+            std::mem::forget(db);
         }
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -217,7 +217,10 @@ impl Drop for Ticket {
         if let Some((db, id)) = self.lease.take() {
             // An abandoned request (a dropped scan): free its place without waiting for it.
             let free = move || {
-                let _ = db.with(|c| c.execute("DELETE FROM lease WHERE id = ?1", params![id]));
+                let _ = db.with(|c| {
+                    c.prepare_cached("DELETE FROM lease WHERE id = ?1")?
+                        .execute(params![id])
+                });
             };
             match tokio::runtime::Handle::try_current() {
                 Ok(h) => {
@@ -279,7 +282,7 @@ impl Pacer {
                         ..ask
                     };
                     match db
-                        .run(move |c| admit_db(c, &a, &pacing, timeout, disk::now_ms()))
+                        .write(move |t| admit_db(t, &a, &pacing, timeout, disk::now_ms()))
                         .await
                     {
                         Ok(Verdict::Go(lease)) => {
@@ -315,12 +318,7 @@ impl Pacer {
                     .rates
                     .insert((identity, rate.resource.clone()), rate);
             }
-            Some(db) => {
-                let r = db.run(move |c| store_rate(c, &identity, &rate)).await;
-                if let Err(e) = r {
-                    disk::warn_once(&e);
-                }
-            }
+            Some(db) => db.write_detached(move |t| store_rate(t, &identity, &rate)),
         }
     }
 
@@ -362,7 +360,7 @@ impl Pacer {
             Some(db) => {
                 let identity = Arc::clone(&self.identity);
                 db.with(|c| {
-                    let mut s = c.prepare(
+                    let mut s = c.prepare_cached(
                         "SELECT resource, lim, remaining, used, reset, seen_at FROM rate \
                          WHERE identity = ?1",
                     )?;
@@ -392,55 +390,52 @@ impl Pacer {
 fn store_rate(c: &rusqlite::Connection, identity: &str, r: &RateFigures) -> rusqlite::Result<()> {
     // Answers arrive out of order: a figure older than the one kept does not replace it
     // within the same window.
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO rate (identity, resource, lim, remaining, used, reset, seen_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (identity, resource) DO UPDATE SET lim = excluded.lim, \
          remaining = excluded.remaining, used = excluded.used, reset = excluded.reset, \
          seen_at = excluded.seen_at \
          WHERE excluded.reset != rate.reset OR excluded.used >= rate.used",
-        params![
-            identity,
-            r.resource,
-            r.limit as i64,
-            r.remaining as i64,
-            r.used as i64,
-            r.reset as i64,
-            r.seen_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        identity,
+        r.resource,
+        r.limit as i64,
+        r.remaining as i64,
+        r.used as i64,
+        r.reset as i64,
+        r.seen_at
+    ])?;
     Ok(())
 }
 
-/// Admission against the database, in one write transaction: the primary budget of the
-/// resource, the points and content-creating requests in the window, the requests in flight.
+/// Admission against the database, inside the caller's write transaction: the points and
+/// content-creating requests in the window, the requests in flight.
 fn admit_db(
-    c: &mut rusqlite::Connection,
+    tx: &rusqlite::Connection,
     ask: &Ask,
     pacing: &Pacing,
     timeout: Duration,
     now: i64,
 ) -> rusqlite::Result<Verdict> {
-    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let id = &*ask.identity;
     let window = pacing.window.as_millis() as i64;
     let hour = WINDOW_HOUR.as_millis().max(pacing.window.as_millis()) as i64;
     let verdict = 'v: {
-        tx.execute(
-            "DELETE FROM spend WHERE at < ?1 OR (creates = 0 AND at < ?2)",
-            params![now - hour, now - window],
-        )?;
+        tx.prepare_cached("DELETE FROM spend WHERE at < ?1 OR (creates = 0 AND at < ?2)")?
+            .execute(params![now - hour, now - window])?;
         if pacing.points > 0 {
-            let spent: i64 = tx.query_row(
-                "SELECT COALESCE(sum(points), 0) FROM spend \
+            let spent: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(sum(points), 0) FROM spend \
                  WHERE identity = ?1 AND api = ?2 AND at >= ?3",
-                params![id, ask.api, now - window],
-                |r| r.get(0),
-            )?;
+                )?
+                .query_row(params![id, ask.api, now - window], |r| r.get(0))?;
             let over = spent + i64::from(ask.points) - i64::from(pacing.points);
             if over > 0 {
                 // Wait until the oldest requests of the window have freed enough points.
-                let mut s = tx.prepare(
+                let mut s = tx.prepare_cached(
                     "SELECT at, points FROM spend WHERE identity = ?1 AND api = ?2 AND at >= ?3 \
                      ORDER BY at",
                 )?;
@@ -462,12 +457,11 @@ fn admit_db(
         }
         if ask.creates > 0 {
             let count = |since: i64| -> rusqlite::Result<(i64, Option<i64>)> {
-                tx.query_row(
+                tx.prepare_cached(
                     "SELECT count(*), min(at) FROM spend \
                      WHERE identity = ?1 AND creates > 0 AND at >= ?2",
-                    params![id, since],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                )?
+                .query_row(params![id, since], |r| Ok((r.get(0)?, r.get(1)?)))
             };
             let (minute, first) = count(now - window)?;
             if minute >= i64::from(pacing.creates) {
@@ -484,27 +478,23 @@ fn admit_db(
                 );
             }
         }
-        tx.execute("DELETE FROM lease WHERE expires < ?1", params![now])?;
-        let flying: i64 = tx.query_row(
-            "SELECT count(*) FROM lease WHERE identity = ?1",
-            params![id],
-            |r| r.get(0),
-        )?;
+        tx.prepare_cached("DELETE FROM lease WHERE expires < ?1")?
+            .execute(params![now])?;
+        let flying: i64 = tx
+            .prepare_cached("SELECT count(*) FROM lease WHERE identity = ?1")?
+            .query_row(params![id], |r| r.get(0))?;
         if flying >= pacing.in_flight as i64 {
             break 'v Verdict::Wait(Duration::from_millis(20), "GitHub's requests in flight");
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO spend (identity, api, at, points, creates) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, ask.api, now, ask.points, ask.creates],
-        )?;
+        )?
+        .execute(params![id, ask.api, now, ask.points, ask.creates])?;
         // A lease outlives a crashed process by at most the request timeout.
-        tx.execute(
-            "INSERT INTO lease (identity, expires) VALUES (?1, ?2)",
-            params![id, now + timeout.as_millis() as i64 + 1000],
-        )?;
+        tx.prepare_cached("INSERT INTO lease (identity, expires) VALUES (?1, ?2)")?
+            .execute(params![id, now + timeout.as_millis() as i64 + 1000])?;
         Verdict::Go(Some(tx.last_insert_rowid()))
     };
-    tx.commit()?;
     Ok(verdict)
 }
 
@@ -589,19 +579,15 @@ pub(crate) async fn release(mut ticket: Ticket, pacer: &Pacer, rate: Option<Rate
         (None, Some(rate)) => pacer.record(rate).await,
         (Some((db, id)), rate) => {
             let identity = Arc::clone(&pacer.identity);
-            let r = db
-                .run(move |c| {
-                    let tx = c.transaction()?;
-                    tx.execute("DELETE FROM lease WHERE id = ?1", params![id])?;
-                    if let Some(rate) = &rate {
-                        store_rate(&tx, &identity, rate)?;
-                    }
-                    tx.commit()
-                })
-                .await;
-            if let Err(e) = r {
-                disk::warn_once(&e);
-            }
+            // In the background: the answer goes on at once.
+            db.write_detached(move |tx| {
+                tx.prepare_cached("DELETE FROM lease WHERE id = ?1")?
+                    .execute(params![id])?;
+                if let Some(rate) = &rate {
+                    store_rate(tx, &identity, rate)?;
+                }
+                Ok(())
+            });
         }
     }
 }
@@ -692,8 +678,11 @@ mod tests {
                 .expect("admit"),
             Verdict::Wait(_, why) if why.contains("in flight")
         ));
-        db.with(|c| c.execute("DELETE FROM lease WHERE id = ?1", params![leases[0]]))
-            .expect("free");
+        db.with(|c| {
+            c.prepare_cached("DELETE FROM lease WHERE id = ?1")?
+                .execute(params![leases[0]])
+        })
+        .expect("free");
         assert!(matches!(
             db.with(|c| admit_db(c, &ask(5, 0), &pacing, t, now + 4))
                 .expect("admit"),
