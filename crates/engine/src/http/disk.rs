@@ -457,20 +457,6 @@ impl Db {
             self.checkpointing.store(false, Ordering::Release);
         }
     }
-
-    /// [`Db::with`] from async code (a write outside the group commit, on the blocking pool).
-    pub async fn run<R: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
-    ) -> Result<R, DbError> {
-        let db = Arc::clone(self);
-        match tokio::task::spawn_blocking(move || db.with(f)).await {
-            Ok(r) => r,
-            Err(e) => Err(self.error(rusqlite::Error::ModuleError(format!(
-                "the cache task failed: {e}"
-            )))),
-        }
-    }
 }
 
 /// Runs `f` inside a savepoint of `t`: kept when it succeeds, taken back when it fails.
