@@ -35,6 +35,7 @@ impl Engine {
     /// The provider from `GITHUB_SQL_PROVIDER_DIR` (else embedded) and the client from the
     /// environment (`GITHUB_TOKEN`/`GH_TOKEN`/`STACKQL_GITHUB_PASSWORD`, `GITHUB_API_URL`).
     pub fn from_env() -> crate::Result<Self> {
+        crate::settings::check_env()?;
         let mut engine = Engine::new(
             Arc::new(crate::spec::load_from_env()?),
             ClientConfig::from_env(),
@@ -44,7 +45,7 @@ impl Engine {
     }
 }
 
-/// Whether `GITHUB_SQL_ALLOW_VIEWS` is set to 1, true or yes.
+/// Whether `GITHUB_SQL_ALLOW_VIEWS` is on (1, true, yes or on).
 pub fn allow_views_from_env() -> bool {
-    std::env::var(ALLOW_VIEWS_ENV).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+    crate::settings::switch(ALLOW_VIEWS_ENV).unwrap_or(false)
 }

@@ -14,11 +14,15 @@ pub enum Error {
     #[error(transparent)]
     Http(#[from] crate::http::HttpError),
     /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
+    /// Boxed: errors stay small.
     #[error(transparent)]
-    Commit(#[from] crate::write::CommitError),
-    /// A write statement reaches no method, or several.
+    Commit(Box<crate::write::CommitError>),
+    /// A write statement reaches no method, or several (boxed: errors stay small).
     #[error(transparent)]
-    Choose(#[from] crate::write::ChooseError),
+    Choose(Box<crate::write::ChooseError>),
+    /// An INSERT, UPDATE or REPLACE row cannot be sent (boxed: errors stay small).
+    #[error(transparent)]
+    Row(Box<crate::write::RowError>),
     /// Reading or writing a file or stream failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -28,6 +32,34 @@ pub enum Error {
     /// A usage error in a front end (shell, server).
     #[error("{0}")]
     Usage(String),
+    /// A `GITHUB_SQL_*` setting holds a value it does not take.
+    #[error(transparent)]
+    Setting(Box<crate::settings::SettingError>),
+}
+
+impl From<crate::write::CommitError> for Error {
+    fn from(e: crate::write::CommitError) -> Self {
+        Error::Commit(Box::new(e))
+    }
+}
+
+impl From<crate::write::RowError> for Error {
+    fn from(e: crate::write::RowError) -> Self {
+        Error::Row(Box::new(e))
+    }
+}
+
+impl From<crate::write::ChooseError> for Error {
+    fn from(e: crate::write::ChooseError) -> Self {
+        Error::Choose(Box::new(e))
+    }
+}
+
+impl From<crate::settings::SettingError> for Error {
+    fn from(e: crate::settings::SettingError) -> Self {
+        // Boxed: the error stays small for the results that carry it.
+        Error::Setting(Box::new(e))
+    }
 }
 
 /// What kind of failure an error is, for front ends that report a code (Postgres's SQLSTATE).
@@ -80,7 +112,8 @@ impl Error {
                 | P::UnknownArg { .. }
                 | P::BadBodyValue { .. }
                 | P::BadJson { .. }
-                | P::NullArg { .. } => ErrorKind::BadValue,
+                | P::NullArg { .. }
+                | P::NotNullable { .. } => ErrorKind::BadValue,
                 P::Unsupported { .. } | P::NoSelect { .. } => ErrorKind::NotSupported,
                 P::Internal(_) => ErrorKind::Internal,
             },
@@ -93,29 +126,38 @@ impl Error {
                 H::NotFound { .. } => ErrorKind::NotFound,
                 H::BadPathParam { .. } | H::Unprocessable { .. } => ErrorKind::BadValue,
                 H::BadBaseUrl { .. } | H::InsecureUrl { .. } => ErrorKind::Config,
+                H::BadDownload { .. } => ErrorKind::BadValue,
                 H::Interrupted => ErrorKind::Cancelled,
                 H::Registry(r) => r.kind(),
                 H::Status { .. }
                 | H::Transport { .. }
                 | H::BadJson { .. }
+                | H::NotText { .. }
                 | H::ForeignLink { .. }
                 | H::Bound { .. }
                 | H::LinkLoop { .. } => ErrorKind::Upstream,
             },
-            Error::Commit(crate::write::CommitError::NeedsConfirmation(_)) => {
-                ErrorKind::NeedsConfirmation
-            }
-            Error::Commit(crate::write::CommitError::Failed(f)) if f.interrupted() => {
-                ErrorKind::Cancelled
-            }
-            Error::Commit(_) => ErrorKind::Upstream,
-            Error::Choose(crate::write::ChooseError::Unsupported { .. }) => ErrorKind::NotSupported,
-            Error::Choose(crate::write::ChooseError::NoMethod { .. }) => {
-                ErrorKind::MissingParameter
-            }
-            Error::Choose(crate::write::ChooseError::Ambiguous { .. }) => ErrorKind::Ambiguous,
+            Error::Commit(c) => match c.as_ref() {
+                crate::write::CommitError::NeedsConfirmation(_) => ErrorKind::NeedsConfirmation,
+                crate::write::CommitError::Failed(f) if f.interrupted() => ErrorKind::Cancelled,
+                crate::write::CommitError::Failed(_) => ErrorKind::Upstream,
+            },
+            Error::Choose(c) => match c.as_ref() {
+                crate::write::ChooseError::Unsupported { .. } => ErrorKind::NotSupported,
+                crate::write::ChooseError::NoMethod { .. } => ErrorKind::MissingParameter,
+                crate::write::ChooseError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            },
+            Error::Row(r) => match r.as_ref() {
+                crate::write::RowError::Unsupported(_) => ErrorKind::NotSupported,
+                crate::write::RowError::Missing { .. } => ErrorKind::MissingParameter,
+                crate::write::RowError::Choose(crate::write::ChooseError::Ambiguous { .. }) => {
+                    ErrorKind::Ambiguous
+                }
+                _ => ErrorKind::BadValue,
+            },
             Error::Io(_) | Error::Journal(_) => ErrorKind::Io,
             Error::Usage(_) => ErrorKind::Usage,
+            Error::Setting(_) => ErrorKind::Config,
         }
     }
 }

@@ -10,16 +10,19 @@ use crate::journal;
 use crate::plan::{self, Bound, PlanError};
 use crate::spec::{Method, Resource};
 
-/// Scopes to name in a 403: the method's, plus `repo` for repository-scoped package types.
+/// Scopes to name in a 403: the method's, plus those the document adds for the values bound
+/// (`x-github-sql-scopes.extra`: a maven package also needs `repo`).
 pub fn scopes_for(resource: &Resource, method: &Method, bound: &Bound) -> Vec<String> {
     let mut scopes = method.scopes.clone();
-    let repo_scoped = bound
-        .path
-        .iter()
-        .chain(bound.query.iter())
-        .any(|(k, v)| k == "package_type" && resource.repo_scoped_types.contains(v));
-    if repo_scoped && !scopes.iter().any(|s| s == "repo") {
-        scopes.push("repo".into());
+    for extra in &resource.extra_scopes {
+        let applies = bound
+            .path
+            .iter()
+            .chain(bound.query.iter())
+            .any(|(k, v)| *k == extra.param && extra.values.contains(v));
+        if applies && !scopes.contains(&extra.scope) {
+            scopes.push(extra.scope.clone());
+        }
     }
     scopes
 }
@@ -140,7 +143,13 @@ pub fn bind_named(
             example: example_exec(resource, method),
         });
     }
-    if let Some((name, _)) = args.iter().find(|(_, v)| *v == Value::Null) {
+    // A body field named with NULL is sent as JSON null when its schema is nullable.
+    let null_ok = |n: &str| {
+        method
+            .param(n)
+            .is_some_and(|p| p.nullable && p.location == crate::spec::ParamLocation::Body)
+    };
+    if let Some((name, _)) = args.iter().find(|(n, v)| *v == Value::Null && !null_ok(n)) {
         return Err(PlanError::NullArg {
             param: name.clone(),
         });
@@ -177,7 +186,15 @@ pub(crate) fn url_of(
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    client.url_for(&method.path, &path, &query)
+    // A multi-segment parameter (a git ref `heads/x`, a contents path) keeps its slashes, as
+    // it does when a scan reads it.
+    let multi: Vec<&str> = method
+        .params
+        .iter()
+        .filter(|p| p.multi_segment)
+        .map(|p| p.name.as_str())
+        .collect();
+    client.url_for_segments(&method.path, &path, &query, &multi)
 }
 
 /// Calls a method with checked arguments; returns its JSON body, if any. A mutating method is
@@ -287,12 +304,16 @@ pub fn call_in_run(
         run_id,
     );
     w.intent()?;
-    let req = client
+    let mut req = client
         .request(&method.http_method, &url)?
         .headers(&method.headers)
         .scopes(&scopes)
         .body(body.as_ref())
         .stop(stop);
+    if method.returns == crate::spec::Returns::Redirect {
+        // A download: its target's URL is the result; the file is fetched only when asked for.
+        req = req.answer_redirects();
+    }
     let sent = match &slot {
         Some(slot) => client.send_request_in_slot(slot, &req),
         None => client.send_request(&req),
@@ -304,7 +325,7 @@ pub fn call_in_run(
         }
         Err(e) => {
             // An interrupt or the deadline ended a wait: GitHub has not processed this call.
-            let unknown = !crate::write::send::not_processed(&e) && e.is_ambiguous();
+            let unknown = !e.not_processed() && e.is_ambiguous();
             let outcome = if unknown { "unknown" } else { "failed" };
             w.outcome(e.status(), None, outcome, Some(e.to_string()))?;
             Err(e.into())
@@ -315,7 +336,7 @@ pub fn call_in_run(
 /// Whether a failed write may nevertheless have been done by GitHub (journaled `unknown`): an
 /// ambiguous answer (a 5xx, a broken connection after sending), not a wait an interrupt ended.
 pub fn outcome_unknown(e: &crate::Error) -> bool {
-    matches!(e, crate::Error::Http(h) if !crate::write::send::not_processed(h) && h.is_ambiguous())
+    matches!(e, crate::Error::Http(h) if !h.not_processed() && h.is_ambiguous())
 }
 
 /// One mutating request's journal entries (nothing is written when the journal is off).

@@ -14,13 +14,23 @@
 //!   (`paramFields`, or a parameter named like a field: `id`, `name`, `visibility`). The value is
 //!   sent, and SQLite still checks the field: GitHub may match more loosely than `=` (it answers
 //!   `visibility=internal` with `private` packages for some registries, and names case-insensitively).
-//! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first).
+//! - **Unsupported**: everything else. SQLite filters the rows itself (correctness first). That
+//!   includes a parameter the chosen method does not take but whose field its rows show: a
+//!   get's row is checked against a list-only filter (`state = 'open'` beside `issue_number`),
+//!   and a list's rows against a get's key (`id = 5` beside `state = 'deleted'`).
 //!
 //! Method choice follows StackQL: walk the SELECT methods in preference order (the loader puts the
-//! method needing the most parameters first, then `sqlVerbs.select` order) and take the first
-//! method whose required parameters all have a usable `=`. When a required parameter has an `=`
-//! that is not usable in this join order, the plan is "not usable" (SQLite tries another order);
-//! when it has none at all, planning fails with [`PlanError::MissingParams`].
+//! method needing the most parameters first, then `sqlVerbs.select` order: a get before its
+//! list) and take the first method whose required parameters all have a usable `=` and that
+//! honours every parameter the WHERE gives, by sending it or by showing its field on its rows
+//! (so SQLite checks it). When none honours them all, the first whose required parameters are
+//! given is used; a parameter it neither sends nor shows is passed to the scan only so that its
+//! column echoes the value (**Exact**: it cannot narrow that method's rows, docs/shell.md). So
+//! a get's key with a list-only filter its row shows (`issue_number = 5 AND state = 'open'`)
+//! is one GET and a check of the row, never a list whose key column reads NULL. When a
+//! required parameter has an `=` that is not usable in this join order, the plan is "not
+//! usable" (SQLite tries another order); when it has none at all, planning fails with
+//! [`PlanError::MissingParams`].
 //!
 //! **IN lists** on a pushed parameter arrive whole in one `filter` call (SQLite's
 //! `sqlite3_vtab_in`), and the sources are fetched concurrently.
@@ -190,9 +200,15 @@ pub enum PlanError {
         detail: String,
     },
     /// NULL given where a method call needs a value.
-    #[error("{param} must not be NULL")]
+    #[error("{param} must not be NULL (only a body field GitHub's description marks nullable can be sent as null; leave it out to send nothing)")]
     NullArg {
         /// Parameter.
+        param: String,
+    },
+    /// The JSON text `null` for a body field whose schema does not allow null.
+    #[error("{param} is not nullable, so 'null' cannot be sent; give a value or leave it out")]
+    NotNullable {
+        /// Parameter (`data__private`).
         param: String,
     },
     /// A statement the resource does not support (INSERT, UPDATE, DELETE without a delete method).
@@ -260,6 +276,22 @@ pub fn param_alone(method: &Method, column: &crate::spec::Column) -> bool {
     }
 }
 
+/// Whether `method`'s rows read column `column` back from a response field of the parameter's
+/// type, so SQLite can check an `=` on it there: a field column, or a parameter column that
+/// reads a field ([`ColumnSource::ParamField`]) the method's rows carry.
+pub fn reads_back(resource: &Resource, method: &Method, column: &crate::spec::Column) -> bool {
+    match &column.source {
+        ColumnSource::ParamField { param, field } => {
+            method.fields.iter().any(|f| f == field)
+                && column.sql_type != SqlType::Json
+                && resource
+                    .param(param)
+                    .is_some_and(|p| p.sql_type == column.sql_type)
+        }
+        _ => false,
+    }
+}
+
 /// An example WHERE clause giving the parameters.
 pub fn example_where(resource: &Resource, params: &[&Param]) -> String {
     let parts: Vec<String> = params
@@ -313,7 +345,13 @@ pub fn plan_select(
         }
         if let Some(p) = param_of(c) {
             present.push(p);
-            if c.usable {
+            // Only what a SELECT method takes: a body field or a delete method's parameter is
+            // a column SQLite filters.
+            let selectable = resource
+                .select
+                .iter()
+                .any(|&m| resource.methods[m].param(p).is_some());
+            if c.usable && selectable {
                 usable.entry(p).or_insert(i);
             }
         }
@@ -323,29 +361,28 @@ pub fn plan_select(
             .required()
             .all(|p| usable.contains_key(p.name.as_str()))
     };
-    // A parameter no SELECT method requires (e.g. `state`) is a filter only some methods can
-    // apply: prefer the first method that applies every such filter the WHERE gives, so
-    // `id = 5 AND state = 'deleted'` lists deleted versions rather than getting one blindly.
-    let optional_given: Vec<&str> = usable
-        .keys()
-        .copied()
-        .filter(|p| {
-            !resource
-                .select
-                .iter()
-                .any(|&m| resource.methods[m].param(p).is_some_and(|q| q.required))
-        })
-        .collect();
+    // Whether method `m` honours the `=` on parameter `p` (constraint `i`): it sends it, or its
+    // rows read the column's field back so SQLite checks it there (`state` on an issue's row).
+    let honours = |m: usize, p: &str, i: usize| {
+        resource.methods[m].param(p).is_some()
+            || resource
+                .columns
+                .get(constraints[i].column)
+                .is_some_and(|c| reads_back(resource, &resource.methods[m], c))
+    };
+    // StackQL's order (the method needing the most parameters first: a get before its list),
+    // and the first method that honours every parameter the WHERE gives. A get given a
+    // list-only filter its rows show (`issue_number = 5 AND state = 'open'`) is used, and the
+    // filter checked on its row; one its rows cannot show (`id = 5 AND state = 'deleted'` on
+    // package versions) takes the list, which sends it and reads the key back. When no method
+    // honours them all, the first whose required parameters are given is used, and a
+    // parameter it neither sends nor reads echoes the WHERE's value ([`Plan::args`]).
     let chosen = resource
         .select
         .iter()
         .copied()
         .filter(|&m| satisfiable(m))
-        .find(|&m| {
-            optional_given
-                .iter()
-                .all(|p| resource.methods[m].param(p).is_some())
-        })
+        .find(|&m| usable.iter().all(|(p, &i)| honours(m, p, i)))
         .or_else(|| resource.select.iter().copied().find(|&m| satisfiable(m)));
     let Some(m) = chosen else {
         let needed = resource.select_required();
@@ -369,7 +406,6 @@ pub fn plan_select(
         .iter()
         .filter_map(|p| usable.get(p.name.as_str()).map(|&i| (i, p.name.clone())))
         .collect();
-    args.sort_by_key(|(i, _)| *i);
     let mut verdicts = vec![Verdict::Unsupported; constraints.len()];
     for (i, _) in &args {
         let echoes = resource
@@ -382,10 +418,32 @@ pub fn plan_select(
             Verdict::Inexact
         };
     }
+    // Parameters the method does not send: read back from the rows' field (SQLite checks it),
+    // else echoed by their column (passed to the scan, never sent).
+    let mut echoed = Vec::new();
+    for (p, &i) in &usable {
+        if method.param(p).is_some() {
+            continue;
+        }
+        let read = resource
+            .columns
+            .get(constraints[i].column)
+            .is_some_and(|c| reads_back(resource, method, c));
+        // Read back: not sent, so not pushed down (Unsupported); SQLite checks the row's field.
+        if !read {
+            // The method cannot apply it nor show it: its column echoes the value where it can
+            // (an `actor` object column cannot), and SQLite leaves it be, as for a parameter
+            // named like a field that cannot read it back ([`param_alone`]).
+            verdicts[i] = Verdict::Exact;
+            echoed.push(i);
+            args.push((i, p.to_string()));
+        }
+    }
+    args.sort_by_key(|(i, _)| *i);
     let in_lists: Vec<usize> = args
         .iter()
         .map(|(i, _)| *i)
-        .filter(|&i| constraints[i].in_list)
+        .filter(|&i| constraints[i].in_list && !echoed.contains(&i))
         .collect();
     let single = method.returns != crate::spec::Returns::Array;
     // LIMIT/OFFSET: hints, only when nothing is left for SQLite to filter.
@@ -463,7 +521,13 @@ pub fn decode(
             .collect(),
     };
     for (p, _) in &params {
-        if p != LIMIT_ARG && p != OFFSET_ARG && resource.methods[method].param(p).is_none() {
+        // A parameter of another SELECT method is one the scan echoes ([`bind_select`]).
+        let known = resource.methods[method].param(p).is_some()
+            || resource
+                .select
+                .iter()
+                .any(|&m| resource.methods[m].param(p).is_some());
+        if p != LIMIT_ARG && p != OFFSET_ARG && !known {
             return Err(PlanError::Internal(format!("method has no parameter {p}")));
         }
     }
@@ -512,6 +576,19 @@ fn body_value(p: &Param, v: Value) -> Result<serde_json::Value, PlanError> {
         want: want.to_string(),
         value: render(v),
     };
+    // The text `null` for a field that is not text: JSON null, where the field is nullable
+    // (INSERT, UPDATE and REPLACE, where a NULL means "not given").
+    if let Value::Text(t) = &v {
+        if t.trim() == "null" && !matches!(p.json_type, JsonType::String | JsonType::Any) {
+            return if p.nullable {
+                Ok(Json::Null)
+            } else {
+                Err(PlanError::NotNullable {
+                    param: name.clone(),
+                })
+            };
+        }
+    }
     let json = match (p.json_type, &v) {
         (JsonType::Boolean, v) => match boolean(v) {
             Some(b) => Json::Bool(b),
@@ -590,59 +667,19 @@ pub fn bind(
             )));
         };
         if let Some(field) = p.body_field() {
-            if v == Value::Null {
-                return Ok(None);
-            }
-            bound.body.push((field.to_string(), body_value(p, v)?));
+            let json = match v {
+                // Named with NULL (EXEC, a function's '@name' argument): JSON null for a field
+                // the description marks nullable ([`crate::exec::bind_named`] refuses others).
+                Value::Null if p.nullable => serde_json::Value::Null,
+                Value::Null => return Ok(None),
+                v => body_value(p, v)?,
+            };
+            bound.body.push((field.to_string(), json));
             continue;
         }
-        let (api, echo) = match (p.sql_type, v) {
-            (_, Value::Null) => return Ok(None),
-            (_, v) if p.is_boolean() => match boolean(&v) {
-                Some(b) => (b.to_string(), Value::Integer(i64::from(b))),
-                None => {
-                    return Err(PlanError::NotAllowed {
-                        param: name.clone(),
-                        value: render(&v),
-                        allowed: vec!["true".into(), "false".into()],
-                    })
-                }
-            },
-            (SqlType::Integer, Value::Integer(i)) if i >= 0 => (i.to_string(), Value::Integer(i)),
-            (SqlType::Integer, Value::Text(t)) => match t.trim().parse::<i64>() {
-                // StackQL's docs quote ids: `package_version_id = '123'`.
-                Ok(i) if i >= 0 => (i.to_string(), Value::Integer(i)),
-                _ => return Err(not_integer(name, &format!("{t:?}"))),
-            },
-            (SqlType::Integer, Value::Real(r)) if r >= 0.0 && r.fract() == 0.0 && r < 9.0e15 => {
-                let i = r as i64;
-                (i.to_string(), Value::Integer(i))
-            }
-            (SqlType::Integer, other) => return Err(not_integer(name, &render(&other))),
-            (_, Value::Text(t)) => (t.clone(), Value::Text(t)),
-            (_, Value::Integer(i)) => (i.to_string(), Value::Text(i.to_string())),
-            (_, Value::Real(r)) => (r.to_string(), Value::Text(r.to_string())),
-            (_, Value::Blob(b)) => match String::from_utf8(b) {
-                Ok(t) => (t.clone(), Value::Text(t)),
-                Err(_) => return Err(not_integer(name, "a blob")),
-            },
+        let Some((api, echo)) = convert(p, v)? else {
+            return Ok(None);
         };
-        if api.len() > MAX_TEXT_PARAM {
-            return Err(PlanError::TooLong {
-                param: name.clone(),
-                len: api.len(),
-                max: MAX_TEXT_PARAM,
-            });
-        }
-        if let Some(allowed) = &p.allowed {
-            if !allowed.iter().any(|a| a == &api) {
-                return Err(PlanError::NotAllowed {
-                    param: name.clone(),
-                    value: api,
-                    allowed: allowed.clone(),
-                });
-            }
-        }
         match p.location {
             ParamLocation::Path => bound.path.push((name.clone(), api)),
             ParamLocation::Query => bound.query.push((name.clone(), api)),
@@ -650,6 +687,99 @@ pub fn bind(
         }
         bound.echo.insert(name.clone(), echo);
     }
+    Ok(Some(bound))
+}
+
+/// A path or query parameter's value: the text sent and what its column echoes; `Ok(None)` for
+/// NULL. Checked against the parameter's type, length and enum.
+fn convert(p: &Param, v: Value) -> Result<Option<(String, Value)>, PlanError> {
+    let name = &p.name;
+    let (api, echo) = match (p.sql_type, v) {
+        (_, Value::Null) => return Ok(None),
+        (_, v) if p.is_boolean() => match boolean(&v) {
+            Some(b) => (b.to_string(), Value::Integer(i64::from(b))),
+            None => {
+                return Err(PlanError::NotAllowed {
+                    param: name.clone(),
+                    value: render(&v),
+                    allowed: vec!["true".into(), "false".into()],
+                })
+            }
+        },
+        (SqlType::Integer, Value::Integer(i)) if i >= 0 => (i.to_string(), Value::Integer(i)),
+        (SqlType::Integer, Value::Text(t)) => match t.trim().parse::<i64>() {
+            // StackQL's docs quote ids: `package_version_id = '123'`.
+            Ok(i) if i >= 0 => (i.to_string(), Value::Integer(i)),
+            _ => return Err(not_integer(name, &format!("{t:?}"))),
+        },
+        (SqlType::Integer, Value::Real(r)) if r >= 0.0 && r.fract() == 0.0 && r < 9.0e15 => {
+            let i = r as i64;
+            (i.to_string(), Value::Integer(i))
+        }
+        (SqlType::Integer, other) => return Err(not_integer(name, &render(&other))),
+        (_, Value::Text(t)) => (t.clone(), Value::Text(t)),
+        (_, Value::Integer(i)) => (i.to_string(), Value::Text(i.to_string())),
+        (_, Value::Real(r)) => (r.to_string(), Value::Text(r.to_string())),
+        (_, Value::Blob(b)) => match String::from_utf8(b) {
+            Ok(t) => (t.clone(), Value::Text(t)),
+            Err(_) => return Err(not_integer(name, "a blob")),
+        },
+    };
+    if api.len() > MAX_TEXT_PARAM {
+        return Err(PlanError::TooLong {
+            param: name.clone(),
+            len: api.len(),
+            max: MAX_TEXT_PARAM,
+        });
+    }
+    if let Some(allowed) = &p.allowed {
+        if !allowed.iter().any(|a| a == &api) {
+            return Err(PlanError::NotAllowed {
+                param: name.clone(),
+                value: api,
+                allowed: allowed.clone(),
+            });
+        }
+    }
+    Ok(Some((api, echo)))
+}
+
+/// [`bind`] for a scan: `params` may also name parameters of the resource's other SELECT
+/// methods, which `method` does not take ([`plan_select`] passes them when no method honours
+/// every parameter the WHERE gives). Those are checked and echoed by their columns, never sent.
+pub fn bind_select(
+    resource: &Resource,
+    method: &Method,
+    params: &[String],
+    values: Vec<Value>,
+) -> Result<Option<Bound>, PlanError> {
+    let mut sent = (Vec::new(), Vec::new());
+    let mut echoed = Vec::new();
+    for (name, v) in params.iter().zip(values) {
+        match method.param(name) {
+            Some(_) => {
+                sent.0.push(name.clone());
+                sent.1.push(v);
+            }
+            None => {
+                let decl = resource
+                    .select
+                    .iter()
+                    .find_map(|&m| resource.methods[m].param(name))
+                    .ok_or_else(|| {
+                        PlanError::Internal(format!("no SELECT method has a parameter {name}"))
+                    })?;
+                match convert(decl, v)? {
+                    Some((_, echo)) => echoed.push((name.clone(), echo)),
+                    None => return Ok(None),
+                }
+            }
+        }
+    }
+    let Some(mut bound) = bind(method, &sent.0, sent.1)? else {
+        return Ok(None);
+    };
+    bound.echo.extend(echoed);
     Ok(Some(bound))
 }
 

@@ -34,6 +34,9 @@ pub struct RowDecoder {
     columns: usize,
     /// Columns computed from the whole response (filled by [`RowDecoder::fill_computed`]).
     computed: Vec<(usize, Computed)>,
+    /// Columns read from the object around a wrapped list's rows (filled by
+    /// [`RowDecoder::fill_envelope`]).
+    envelope: Vec<(usize, SqlType, String)>,
 }
 
 /// One column a field feeds: its index, type, and the keys below the field (`subject.digest`).
@@ -56,6 +59,7 @@ impl RowDecoder {
     pub fn new(resource: &Resource) -> Self {
         let mut fields: Vec<(String, Vec<Feed>)> = Vec::new();
         let mut computed = Vec::new();
+        let mut envelope = Vec::new();
         for (i, c) in resource.columns.iter().enumerate() {
             let (f, rest) = match &c.source {
                 ColumnSource::Field(f) | ColumnSource::ParamField { field: f, .. } => {
@@ -64,6 +68,10 @@ impl RowDecoder {
                 ColumnSource::Path { field, rest } => (field, rest.clone()),
                 ColumnSource::Computed(k) => {
                     computed.push((i, k.clone()));
+                    continue;
+                }
+                ColumnSource::Envelope(f) => {
+                    envelope.push((i, c.sql_type, f.clone()));
                     continue;
                 }
                 ColumnSource::Param(_) => continue,
@@ -78,6 +86,20 @@ impl RowDecoder {
             fields,
             columns: resource.columns.len(),
             computed,
+            envelope,
+        }
+    }
+
+    /// Fills the envelope columns of rows decoded from one wrapped list (`envelope` is the
+    /// object around the rows).
+    pub fn fill_envelope(&self, rows: &mut [Row], envelope: &Json) {
+        for (i, t, f) in &self.envelope {
+            let v = field_value(*t, envelope.get(f));
+            for row in rows.iter_mut() {
+                if let Some(slot) = row.get_mut(*i) {
+                    *slot = v.clone();
+                }
+            }
         }
     }
 

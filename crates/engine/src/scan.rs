@@ -143,7 +143,7 @@ pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Sta
     let lists: Vec<Vec<Value>> = args.params.iter().map(|(_, v)| v.clone()).collect();
     let mut out = Vec::new();
     for combo in combinations(&lists)? {
-        let Some(bound) = plan::bind(method, &names, combo)? else {
+        let Some(bound) = plan::bind_select(resource, method, &names, combo)? else {
             continue;
         };
         let path: Vec<(&str, &str)> = bound
@@ -197,10 +197,13 @@ fn echo_of<'r>(resource: &'r Resource, method: &Method, i: usize) -> Option<&'r 
     let col = resource.columns.get(i)?;
     match &col.source {
         ColumnSource::Param(p) => Some(p),
+        // A parameter the method does not take either: the plan echoes it when the WHERE
+        // gives it ([`plan::bind_select`]).
         ColumnSource::ParamField { param, field }
             if !method.fields.contains(field)
                 && method
                     .param(param)
+                    .or_else(|| resource.param(param))
                     .is_some_and(|p| p.sql_type == col.sql_type) =>
         {
             Some(param)
@@ -580,15 +583,13 @@ fn decode(
     let rows = if object_key.is_some() {
         // A wrapped array (`objectKey`), of a list page or of a single object. An object
         // without the key (an image manifest has no `manifests`) has no rows.
-        let absent = serde_json::from_slice::<serde_json::Value>(&page.body)
-            .ok()
-            .zip(object_key)
-            .is_some_and(|(v, k)| {
-                k.split('.')
-                    .filter(|p| !p.is_empty())
-                    .try_fold(&v, |v, p| v.get(p))
-                    .is_none_or(serde_json::Value::is_null)
-            });
+        let whole = serde_json::from_slice::<serde_json::Value>(&page.body).ok();
+        let absent = whole.as_ref().zip(object_key).is_some_and(|(v, k)| {
+            k.split('.')
+                .filter(|p| !p.is_empty())
+                .try_fold(v, |v, p| v.get(p))
+                .is_none_or(serde_json::Value::is_null)
+        });
         if absent {
             return Ok(Vec::new());
         }
@@ -598,6 +599,10 @@ fn decode(
             .map(|i| decoder.from_value(i))
             .collect();
         decoder.fill_computed(&mut rows, resp);
+        if let Some(envelope) = &whole {
+            // `total_count`, `incomplete_results`: the object around the rows, on every row.
+            decoder.fill_envelope(&mut rows, envelope);
+        }
         return Ok(rows);
     } else if batch.single {
         decoder.object_or_items(&page.body)
@@ -746,13 +751,188 @@ mod echo_tests {
         let scan = Scan::start(table, &args, None).expect("scan");
         assert!(scan.current().is_some(), "rows");
         assert_eq!(scan.value(col("run_id")), Value::Integer(7), "echoed");
+        // The object field named like the parameter is `owner_object`; `owner` is the
+        // parameter, a text column holding the login given.
+        assert_eq!(r.columns[col("owner")].sql_type, crate::spec::SqlType::Text);
+        assert_eq!(scan.value(col("owner")), Value::Text("octo".into()));
+        assert_eq!(scan.echoed_param(col("owner")), Some("owner"));
         assert_eq!(
-            scan.value(col("owner")),
+            scan.value(col("owner_object")),
             Value::Null,
-            "a JSON column does not hold the login given"
+            "the groups lack it"
         );
         assert_eq!(scan.echoed_param(col("run_id")), Some("run_id"));
-        assert_eq!(scan.echoed_param(col("owner")), None);
         assert!(matches!(scan.value(col("name")), Value::Text(_)));
+    }
+}
+
+#[cfg(test)]
+mod choice_tests {
+    use super::*;
+    use crate::http::{ClientConfig, RetryPolicy, Token};
+    use crate::plan::{plan_select, Constraint, Op, Verdict};
+    use serde_json::json;
+
+    /// Issues: a list (filters `state` and `sort`) and a get (`issue_number`), whose rows have
+    /// `number` and `state`; with or without the row → parameter mapping `issue_number: number`.
+    fn doc(mapped: bool) -> serde_json::Value {
+        let p = |name: &str, t: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": t}});
+        let q = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "string"}});
+        let issue = json!({"type": "object", "properties": {
+            "number": {"type": "integer"}, "state": {"type": "string"}, "title": {"type": "string"}}});
+        let ok = |schema: serde_json::Value| json!({"200": {"content": {"application/json": {"schema": schema}}}});
+        let mut d = json!({
+            "paths": {
+                "/repos/{owner}/{repo}/issues": {"get": {
+                    "parameters": [p("owner", "string"), p("repo", "string"), q("state"), q("sort")],
+                    "responses": ok(json!({"type": "array", "items": issue.clone()}))
+                }},
+                "/repos/{owner}/{repo}/issues/{issue_number}": {"get": {
+                    "parameters": [p("owner", "string"), p("repo", "string"), p("issue_number", "integer")],
+                    "responses": ok(issue)
+                }}
+            },
+            "components": {"x-stackQL-resources": {"issues": {
+                "methods": {
+                    "list": {"operation": {"$ref": "#/paths/~1repos~1{owner}~1{repo}~1issues/get"}},
+                    "get": {"operation": {"$ref": "#/paths/~1repos~1{owner}~1{repo}~1issues~1{issue_number}/get"}}
+                },
+                "sqlVerbs": {"select": [
+                    {"$ref": "#/components/x-stackQL-resources/issues/methods/list"},
+                    {"$ref": "#/components/x-stackQL-resources/issues/methods/get"}
+                ]}
+            }}}
+        });
+        if mapped {
+            d["components"]["x-stackQL-resources"]["issues"]["x-github-sql"] =
+                json!({"paramFields": {"issue_number": "number"}});
+        }
+        d
+    }
+
+    fn resource(mapped: bool) -> Arc<crate::spec::Resource> {
+        let dir =
+            std::env::temp_dir().join(format!("ghsql-choice-{mapped}-{}", std::process::id()));
+        let v = dir.join("github/v1");
+        std::fs::create_dir_all(v.join("services")).expect("mkdir");
+        std::fs::write(
+            v.join("provider.yaml"),
+            "name: github\nversion: v1\nproviderServices:\n  s:\n    service:\n      $ref: github/v1/services/s.yaml\n",
+        )
+        .expect("write");
+        std::fs::write(v.join("services/s.yaml"), doc(mapped).to_string()).expect("write");
+        let provider = crate::spec::load_dir(&dir).expect("loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        provider.resource_by_name("issues").expect("issues").clone()
+    }
+
+    #[test]
+    fn the_get_wins_and_list_only_filters_are_checked_on_its_row() {
+        // (mapped, WHERE columns, method, verdicts, parameters the scan is given)
+        use Verdict::{Exact as E, Inexact as I, Unsupported as U};
+        type Case<'a> = (bool, Vec<&'a str>, &'a str, Vec<Verdict>, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
+            // The get's parameters: the get.
+            (
+                true,
+                vec!["owner", "repo", "issue_number"],
+                "get",
+                vec![E, E, I],
+                vec!["owner", "repo", "issue_number"],
+            ),
+            // Its key under the row's name: the get, through the mapping.
+            (
+                true,
+                vec!["owner", "repo", "number"],
+                "get",
+                vec![E, E, I],
+                vec!["owner", "repo", "issue_number"],
+            ),
+            // A list-only filter the get's row shows: the get; SQLite checks `state` on its row.
+            (
+                true,
+                vec!["owner", "repo", "issue_number", "state"],
+                "get",
+                vec![E, E, I, U],
+                vec!["owner", "repo", "issue_number"],
+            ),
+            // One it cannot show: the list sends it and reads the key back from `number`.
+            (
+                true,
+                vec!["owner", "repo", "issue_number", "sort"],
+                "list",
+                vec![E, E, U, E],
+                vec!["owner", "repo", "sort"],
+            ),
+            // Without the mapping the list cannot show the key: the get, `sort` only echoed.
+            (
+                false,
+                vec!["owner", "repo", "issue_number", "sort"],
+                "get",
+                vec![E, E, E, E],
+                vec!["owner", "repo", "issue_number", "sort"],
+            ),
+        ];
+        for (mapped, cols, want, verdicts, args) in cases {
+            let r = resource(mapped);
+            let cons: Vec<Constraint> = cols
+                .iter()
+                .map(|c| Constraint {
+                    column: r.column_index(c).expect(c),
+                    op: Op::Eq,
+                    usable: true,
+                    in_list: false,
+                })
+                .collect();
+            let plan = plan_select(&r, &cons, false)
+                .expect("plans")
+                .expect("usable");
+            assert_eq!(r.methods[plan.method].name, want, "{cols:?}");
+            assert_eq!(plan.verdicts, verdicts, "{cols:?}");
+            let names: Vec<&str> = plan.args.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(names, args, "{cols:?}");
+            let (n, s) = plan.encode();
+            assert_eq!(
+                crate::plan::decode(&r, n, Some(&s))
+                    .expect("decodes")
+                    .params
+                    .len(),
+                args.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_parameter_the_method_does_not_take_is_echoed_never_sent() {
+        let r = resource(false);
+        let fake = github_sql_fake::FakeGitHub::with_schema_routes(
+            github_sql_fake::Store::new(),
+            vec![doc(false)],
+        )
+        .expect("fake");
+        let client = crate::http::GitHubClient::new(ClientConfig {
+            retry: RetryPolicy::fast(),
+            ..ClientConfig::new(fake.base_url(), Some(Token::new("t")))
+        });
+        let get = r.methods.iter().position(|m| m.name == "get").expect("get");
+        let args = ScanArgs {
+            method: get,
+            params: vec![
+                ("owner".into(), vec![Value::Text("o".into())]),
+                ("repo".into(), vec![Value::Text("r".into())]),
+                ("issue_number".into(), vec![Value::Integer(5)]),
+                ("sort".into(), vec![Value::Text("created".into())]),
+            ],
+            want: None,
+        };
+        let table = Arc::new(Table::new(r.clone(), client));
+        let scan = Scan::start(table, &args, None).expect("scan");
+        assert!(scan.current().is_some(), "the get's row");
+        let sort = r.column_index("sort").expect("sort");
+        assert_eq!(scan.value(sort), Value::Text("created".into()));
+        let log = fake.requests();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].path, "/repos/o/r/issues/5");
+        assert_eq!(log[0].query, None, "sort is not sent to the get");
     }
 }

@@ -33,6 +33,7 @@ pub mod repos;
 pub mod sample;
 pub mod schema;
 mod server;
+pub use server::{download_bytes, other_host};
 mod store;
 
 pub use store::{

@@ -1,10 +1,12 @@
-//! A schema-driven fake: answers any documented GET with JSON made from the operation's response
-//! schema.
+//! A schema-driven fake: answers any documented operation with its documented success status and
+//! JSON made from the operation's response schema.
 //!
 //! [`SchemaFake::new`] reads OpenAPI 3 service documents (as `serde_json::Value`, so this crate
-//! does not depend on the engine: the fake stands for GitHub) and serves every `GET` whose path
-//! matches an operation's path template (`/repos/{owner}/{repo}/actions/runs`). The body is
-//! synthesized from the operation's lowest declared 2xx response, by [`synthesize`]:
+//! does not depend on the engine: the fake stands for GitHub) and serves every `GET`, `DELETE`,
+//! `PATCH`, `POST` and `PUT` whose path matches an operation's path template
+//! (`/repos/{owner}/{repo}/actions/runs`). The status is the operation's lowest declared 2xx
+//! (GitHub's `204 No Content` for most deletes, with no body); the body is synthesized from that
+//! response's schema, by [`synthesize`]:
 //!
 //! - local `$ref`s (`#/components/...`) are followed; `allOf` members are merged (the first
 //!   member's property wins, as the engine reads columns), `anyOf`/`oneOf` give their first
@@ -43,13 +45,21 @@ pub struct Operation {
     pub template: String,
     /// `operationId` (`actions/list-workflow-runs-for-repo`), empty when absent.
     pub operation_id: String,
-    /// The status answered: the lowest 2xx the operation declares (200 when none).
+    /// The status answered: the lowest 2xx the operation declares, else its lowest 3xx (a
+    /// download GitHub answers with a redirect), else 200.
     pub status: u16,
+    /// The media types the success response offers, in document order (`application/json`,
+    /// `application/vnd.github.diff`, `text/html`, …); empty when it has no body.
+    pub media: Vec<String>,
     /// Which service document the operation is in (index into the documents given).
     doc: usize,
     /// JSON pointer to the response's JSON schema in that document, when it has one.
     schema: Option<String>,
     segments: Vec<Segment>,
+    /// Path parameters GitHub's answer carries under another field name (`comment_id` is the
+    /// comment's `id`), from the documents' `x-github-sql.paramFields` of the resources whose
+    /// methods use the operation.
+    aliases: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,9 +96,19 @@ pub struct Answer<'a> {
     pub operation: &'a Operation,
     /// Status code.
     pub status: u16,
-    /// JSON body (`None`: the operation documents no JSON body).
+    /// JSON body (`None`: the operation documents no JSON body, or another media type was
+    /// chosen).
     pub body: Option<Value>,
+    /// A body that is not JSON (`text/html`, `text/plain`, `application/vnd.github.diff`), with
+    /// its media type.
+    pub text: Option<(String, String)>,
+    /// For a redirect (3xx): where to, relative to the fake's download area
+    /// ([`DOWNLOADS`]`/<path>`); the server puts it on another host name than its own.
+    pub location: Option<String>,
 }
+
+/// Path prefix of the fake's redirect targets: what a 3xx download points at.
+pub const DOWNLOADS: &str = "/_downloads";
 
 /// The fake's routes: every GET operation of the documents given.
 #[derive(Clone, Debug, Default)]
@@ -102,18 +122,27 @@ impl SchemaFake {
     pub fn new(docs: Vec<Value>) -> SchemaFake {
         let mut ops = Vec::new();
         for (d, doc) in docs.iter().enumerate() {
+            let aliases = param_aliases(doc);
             for (template, item) in doc["paths"].as_object().into_iter().flatten() {
-                let Some(op) = item.get("get") else { continue };
-                let (status, schema) = response_schema(doc, template, op);
-                ops.push(Operation {
-                    method: "GET".into(),
-                    template: template.clone(),
-                    operation_id: op["operationId"].as_str().unwrap_or_default().to_string(),
-                    status,
-                    doc: d,
-                    schema,
-                    segments: segments(template),
-                });
+                for http in ["get", "delete", "patch", "post", "put"] {
+                    let Some(op) = item.get(http) else { continue };
+                    let (status, schema, media) = response_schema(doc, template, http, op);
+                    ops.push(Operation {
+                        method: http.to_ascii_uppercase(),
+                        template: template.clone(),
+                        operation_id: op["operationId"].as_str().unwrap_or_default().to_string(),
+                        status,
+                        media,
+                        doc: d,
+                        schema,
+                        segments: segments(template),
+                        aliases: if http == "get" {
+                            aliases.get(template).cloned().unwrap_or_default()
+                        } else {
+                            Vec::new()
+                        },
+                    });
+                }
             }
         }
         SchemaFake { docs, ops }
@@ -150,7 +179,58 @@ impl SchemaFake {
 
     /// The answer to a request (`query` raw, without `?`), or `None` when no operation matches.
     pub fn answer(&self, method: &str, path: &str, query: Option<&str>) -> Option<Answer<'_>> {
+        self.answer_accept(method, path, query, None)
+    }
+
+    /// [`SchemaFake::answer`] for a request with this `Accept` header: a media type the
+    /// operation offers (`application/vnd.github.diff`) is answered in it, as GitHub does;
+    /// otherwise JSON when offered, else the first media type. A 3xx operation answers with
+    /// its status and a `location`; a text media type with a deterministic text naming the
+    /// operation.
+    pub fn answer_accept(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        accept: Option<&str>,
+    ) -> Option<Answer<'_>> {
         let op = self.find(method, path)?;
+        if (300..400).contains(&op.status) {
+            return Some(Answer {
+                operation: op,
+                status: op.status,
+                body: None,
+                text: None,
+                location: Some(format!("{DOWNLOADS}{path}")),
+            });
+        }
+        let asked = accept.and_then(|a| {
+            a.split(',')
+                .map(|m| m.split(';').next().unwrap_or_default().trim())
+                .find(|m| op.media.iter().any(|o| o == m))
+                .map(String::from)
+        });
+        let chosen = asked.or_else(|| {
+            op.media
+                .iter()
+                .find(|m| is_json(m))
+                .or_else(|| op.media.first())
+                .cloned()
+        });
+        if let Some(media) = chosen.filter(|m| !is_json(m)) {
+            let text = if media.starts_with("text/html") {
+                format!("<p>{} answered in {media}</p>\n", op.operation_id)
+            } else {
+                format!("{} answered in {media}\n", op.operation_id)
+            };
+            return Some(Answer {
+                operation: op,
+                status: op.status,
+                body: None,
+                text: Some((media, text)),
+                location: None,
+            });
+        }
         let mut body = self.body(op);
         let (mut page, mut per_page) = (1u64, u64::MAX);
         for pair in query.unwrap_or_default().split('&') {
@@ -162,14 +242,20 @@ impl SchemaFake {
         }
         if let Some(b) = body.as_mut() {
             paginate(b, page, per_page);
-            echo_path_params(b, &op.segments, path);
+            echo_path_params(b, &op.segments, &op.aliases, path);
         }
         Some(Answer {
             operation: op,
             status: op.status,
             body,
+            text: None,
+            location: None,
         })
     }
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
 }
 
 fn segments(template: &str) -> Vec<Segment> {
@@ -231,10 +317,57 @@ fn pattern_matches(pieces: &[Piece], text: &str) -> bool {
     }
 }
 
+/// For each GET path template of a service document: the `(parameter, field)` pairs of the
+/// `x-github-sql.paramFields` of the resources with a method on it.
+fn param_aliases(doc: &Value) -> std::collections::HashMap<String, Vec<(String, String)>> {
+    let mut out: std::collections::HashMap<String, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for r in doc["components"]["x-stackQL-resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, r)| r)
+    {
+        let Some(fields) = r["x-github-sql"]["paramFields"].as_object() else {
+            continue;
+        };
+        for m in r["methods"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, m)| m)
+        {
+            let Some((path, "get")) = m["operation"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/paths/"))
+                .and_then(|r| r.rsplit_once('/'))
+            else {
+                continue;
+            };
+            let template = path.replace("~1", "/").replace("~0", "~");
+            let pairs = out.entry(template).or_default();
+            for (p, f) in fields {
+                if let Some(f) = f.as_str() {
+                    if !pairs.iter().any(|(q, g)| q == p && g == f) {
+                        pairs.push((p.clone(), f.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Writes the request's path parameters into the rows' scalar properties of the same name, as
-/// GitHub's answer to `/gitignore/templates/C` has `name: C`.
-fn echo_path_params(body: &mut Value, segments: &[Segment], path: &str) {
-    let values: Vec<(&str, String)> = segments
+/// GitHub's answer to `/gitignore/templates/C` has `name: C`, and of the field `aliases` name
+/// for them (`/issues/comments/7` answers `id: 7`).
+fn echo_path_params(
+    body: &mut Value,
+    segments: &[Segment],
+    aliases: &[(String, String)],
+    path: &str,
+) {
+    let mut values: Vec<(&str, String)> = segments
         .iter()
         .zip(path.split('/'))
         .filter_map(|(s, p)| match s {
@@ -247,6 +380,16 @@ fn echo_path_params(body: &mut Value, segments: &[Segment], path: &str) {
             _ => None,
         })
         .collect();
+    let aliased: Vec<(&str, String)> = values
+        .iter()
+        .flat_map(|(name, v)| {
+            aliases
+                .iter()
+                .filter(move |(p, f)| p == name && f != name)
+                .map(move |(_, f)| (f.as_str(), v.clone()))
+        })
+        .collect();
+    values.extend(aliased);
     let mut set = |row: &mut Value| {
         for (name, v) in &values {
             match row.get_mut(*name) {
@@ -309,26 +452,33 @@ fn paginate(body: &mut Value, page: u64, per_page: u64) {
     }
 }
 
-/// The status and the JSON pointer of the JSON schema of an operation's lowest 2xx response.
-fn response_schema(doc: &Value, template: &str, op: &Value) -> (u16, Option<String>) {
-    let responses = op["responses"].as_object();
-    let lowest = responses
+/// The status of an operation's success response (its lowest 2xx, else its lowest 3xx, else
+/// 200), the JSON pointer of its JSON schema, and the media types it offers.
+fn response_schema(
+    doc: &Value,
+    template: &str,
+    http: &str,
+    op: &Value,
+) -> (u16, Option<String>, Vec<String>) {
+    let codes: Vec<u16> = op["responses"]
+        .as_object()
         .into_iter()
         .flatten()
         .filter_map(|(k, _)| k.parse::<u16>().ok())
-        .filter(|s| (200..300).contains(s))
-        .min();
-    let Some(status) = lowest else {
-        return (200, None);
+        .collect();
+    let lowest =
+        |range: std::ops::Range<u16>| codes.iter().copied().filter(|s| range.contains(s)).min();
+    let Some(status) = lowest(200..300).or_else(|| lowest(300..400)) else {
+        return (200, None, Vec::new());
     };
     let escaped = template.replace('~', "~0").replace('/', "~1");
-    let mut ptr = format!("/paths/{escaped}/get/responses/{status}");
+    let mut ptr = format!("/paths/{escaped}/{http}/responses/{status}");
     // A `$ref` to `#/components/responses/…`.
     for _ in 0..8 {
         match doc.pointer(&ptr).and_then(|r| r["$ref"].as_str()) {
             Some(r) => match r.strip_prefix('#') {
                 Some(p) => ptr = p.to_string(),
-                None => return (status, None),
+                None => return (status, None, Vec::new()),
             },
             None => break,
         }
@@ -337,18 +487,19 @@ fn response_schema(doc: &Value, template: &str, op: &Value) -> (u16, Option<Stri
         .pointer(&format!("{ptr}/content"))
         .and_then(Value::as_object)
     else {
-        return (status, None);
+        return (status, None, Vec::new());
     };
+    let offered: Vec<String> = content.keys().cloned().collect();
     let media = content
         .keys()
         .find(|k| k.as_str() == "application/json")
         .or_else(|| content.keys().find(|k| k.contains("json")));
     let Some(media) = media else {
-        return (status, None);
+        return (status, None, offered);
     };
     let media = media.replace('~', "~0").replace('/', "~1");
     let schema = format!("{ptr}/content/{media}/schema");
-    (status, doc.pointer(&schema).map(|_| schema))
+    (status, doc.pointer(&schema).map(|_| schema), offered)
 }
 
 /// A JSON value of `schema` (resolved against `doc`), made by the rules of the module docs.
@@ -705,6 +856,65 @@ mod tests {
             .body
             .expect("body");
         assert_ne!(run["id"], json!(7), "only same-named properties are echoed");
+    }
+
+    #[test]
+    fn writes_texts_redirects_and_media_types_answer_as_documented() {
+        let mut d = doc();
+        let text = |media: &str| json!({"content": {media: {"schema": {"type": "string"}}}});
+        d["paths"]["/repos/{owner}/{repo}/runs/{run_id}"]["delete"] = json!({"operationId": "actions/delete-run", "responses": {"204": {"description": "No Content"}}});
+        d["paths"]["/notifications/threads/{thread_id}"] = json!({"patch": {
+            "operationId": "activity/mark-thread-as-read", "responses": {"205": {"description": "Reset Content"}}}});
+        d["paths"]["/markdown"] = json!({"post": {"operationId": "markdown/render",
+            "responses": {"200": text("text/html")}}});
+        d["paths"]["/repos/{owner}/{repo}/zipball/{ref}"] = json!({"get": {
+            "operationId": "repos/download-zipball-archive",
+            "responses": {"302": {"description": "Found"}}}});
+        d["paths"]["/repos/{owner}/{repo}/commits/{ref}"] = json!({"get": {"operationId": "repos/get-commit",
+            "responses": {"200": {"content": {
+                "application/json": {"schema": {"type": "object", "properties": {"sha": {"type": "string"}}}},
+                "application/vnd.github.diff": {"schema": {"type": "string"}}}}}}});
+        let f = SchemaFake::new(vec![d]);
+        let a = f
+            .answer("DELETE", "/repos/o/r/runs/7", None)
+            .expect("delete");
+        assert_eq!((a.status, a.body, a.text), (204, None, None));
+        let a = f
+            .answer("PATCH", "/notifications/threads/9", None)
+            .expect("patch");
+        assert_eq!((a.status, a.body), (205, None));
+        let a = f.answer("POST", "/markdown", None).expect("markdown");
+        assert_eq!(a.status, 200);
+        let (media, body) = a.text.expect("a text body");
+        assert_eq!(media, "text/html");
+        assert!(body.starts_with("<p>markdown/render"), "{body}");
+        let a = f
+            .answer("GET", "/repos/o/r/zipball/main", None)
+            .expect("zipball");
+        assert_eq!(a.status, 302);
+        assert_eq!(
+            a.location.as_deref(),
+            Some("/_downloads/repos/o/r/zipball/main")
+        );
+        let json = f
+            .answer("GET", "/repos/o/r/commits/main", None)
+            .expect("commit");
+        assert!(
+            json.body.is_some() && json.text.is_none(),
+            "JSON by default"
+        );
+        let diff = f
+            .answer_accept(
+                "GET",
+                "/repos/o/r/commits/main",
+                None,
+                Some("application/vnd.github.diff"),
+            )
+            .expect("diff");
+        assert_eq!(
+            diff.text.map(|(m, _)| m).as_deref(),
+            Some("application/vnd.github.diff")
+        );
     }
 
     #[test]

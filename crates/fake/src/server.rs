@@ -476,6 +476,7 @@ async fn generic_route(
     State(s): State<Arc<Shared>>,
     method: axum::http::Method,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
     use super::store::JsonRoute;
     let route = lock(&s.store)
@@ -483,7 +484,7 @@ async fn generic_route(
         .cloned();
     let base = |v: Value| with_base_url(v, &s.base_url);
     match route {
-        None => schema_route(&s, method.as_str(), &uri),
+        None => schema_route(&s, method.as_str(), &uri, &headers),
         Some(JsonRoute::NoContent) => StatusCode::NO_CONTENT.into_response(),
         Some(JsonRoute::Object(v)) => json_response(StatusCode::OK, &base(v)),
         Some(JsonRoute::Status { status, body }) => json_response(
@@ -540,12 +541,26 @@ fn with_base_url(v: Value, base: &str) -> Value {
     }
 }
 
-/// The schema fake's answer, else GitHub's 404.
-fn schema_route(s: &Shared, method: &str, uri: &Uri) -> Response {
+/// The schema fake's answer, else GitHub's 404. A redirect points at another host name than
+/// the fake's own (`localhost` for `127.0.0.1`), as GitHub's point at codeload.github.com or
+/// objects.githubusercontent.com; the fake serves the target's bytes ([`download_bytes`]).
+fn schema_route(s: &Shared, method: &str, uri: &Uri, headers: &HeaderMap) -> Response {
+    use super::schema::DOWNLOADS;
+    if method == "GET" && uri.path().starts_with(DOWNLOADS) {
+        let mut resp = Response::new(Body::from(download_bytes(uri.path())));
+        resp.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        return resp;
+    }
     let schema = lock(&s.schema).clone();
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
     let Some(answer) = schema
         .as_deref()
-        .and_then(|f| f.answer(method, uri.path(), uri.query()))
+        .and_then(|f| f.answer_accept(method, uri.path(), uri.query(), accept))
     else {
         if method == "GET" && uri.path() == "/rate_limit" {
             return rate_limit_response(s);
@@ -553,9 +568,39 @@ fn schema_route(s: &Shared, method: &str, uri: &Uri) -> Response {
         return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT);
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    if let Some(to) = answer.location {
+        let mut resp = status.into_response();
+        let host = other_host(&s.base_url);
+        if let Ok(v) = HeaderValue::from_str(&format!("{host}{to}")) {
+            resp.headers_mut().insert(axum::http::header::LOCATION, v);
+        }
+        return resp;
+    }
+    if let Some((media, text)) = answer.text {
+        let mut resp = Response::new(Body::from(text));
+        *resp.status_mut() = status;
+        if let Ok(v) = HeaderValue::from_str(&format!("{media}; charset=utf-8")) {
+            resp.headers_mut().insert(CONTENT_TYPE, v);
+        }
+        return resp;
+    }
     match answer.body {
         Some(body) => json_response(status, &body),
         None => status.into_response(),
+    }
+}
+
+/// The bytes the fake serves at a redirect target: deterministic, and naming the path.
+pub fn download_bytes(path: &str) -> Vec<u8> {
+    format!("PK\u{3}\u{4} fake download of {path}\n").into_bytes()
+}
+
+/// The fake's base URL under another host name: `127.0.0.1` ↔ `localhost`.
+pub fn other_host(base_url: &str) -> String {
+    if base_url.contains("127.0.0.1") {
+        base_url.replacen("127.0.0.1", "localhost", 1)
+    } else {
+        base_url.replacen("localhost", "127.0.0.1", 1)
     }
 }
 

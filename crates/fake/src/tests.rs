@@ -861,3 +861,49 @@ fn demo_repositories_and_runs_are_served_paged_with_urls_here() {
     let org = call(&gh, "GET", "/orgs/octo-org/repos").json();
     assert_eq!(org.as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn schema_routes_answer_writes_texts_and_redirects_to_another_host() {
+    let doc = serde_json::json!({
+        "paths": {
+            "/repos/{owner}/{repo}/hooks/{hook_id}": {"delete": {
+                "responses": {"204": {"description": "No Content"}}}},
+            "/markdown/raw": {"post": {"responses": {"200": {"content": {
+                "text/html": {"schema": {"type": "string"}}}}}}},
+            "/repos/{owner}/{repo}/tarball/{ref}": {"get": {
+                "operationId": "repos/download-tarball-archive",
+                "responses": {"302": {"description": "Found"}}}}
+        }
+    });
+    let gh = FakeGitHub::with_schema_routes(Store::new(), vec![doc]).expect("start");
+    let del = call(&gh, "DELETE", "/repos/o/r/hooks/1");
+    assert_eq!((del.status, del.body.as_str()), (204, ""));
+    let md = call(&gh, "POST", "/markdown/raw");
+    assert_eq!(md.status, 200);
+    assert!(md
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html")));
+    let tar = call(&gh, "GET", "/repos/o/r/tarball/main");
+    assert_eq!(tar.status, 302);
+    let base = gh.base_url();
+    let to = tar.header("location").unwrap_or_default().to_string();
+    assert_eq!(
+        to,
+        format!("{}/_downloads/repos/o/r/tarball/main", other_host(&base))
+    );
+    assert_ne!(other_host(&base), base, "another host name");
+    // The target serves the bytes, without a token, and is logged like any request.
+    let target = to.trim_start_matches(&other_host(&base));
+    let bytes = raw(&base, "GET", target, &[UA]);
+    assert_eq!(bytes.status, 200);
+    assert_eq!(
+        bytes.body.as_bytes(),
+        download_bytes("/_downloads/repos/o/r/tarball/main").as_slice()
+    );
+    let log = gh.requests();
+    assert_eq!(
+        log.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(),
+        ["DELETE", "POST", "GET", "GET"]
+    );
+    assert_eq!(log[3].authorization, None);
+}

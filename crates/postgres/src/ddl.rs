@@ -2,7 +2,7 @@
 //! `CREATE FOREIGN TABLE` per resource (the SQLite table's columns, with Postgres types) and one
 //! SQL function per EXEC method, with named parameters, in the same schema.
 
-use github_sql_engine::spec::{Column, Method, Resource, SqlType};
+use github_sql_engine::spec::{Column, Method, Resource, Returns, SqlType};
 
 use crate::servers::RESOURCE_OPTION;
 
@@ -66,7 +66,8 @@ pub fn create_table(schema: &str, server: &str, r: &Resource) -> String {
 
 /// The SQL function for an EXEC method: named parameters (optional ones default to NULL),
 /// calling the generic `github_sql_exec` with the server, the resource, the method and the
-/// arguments as JSON.
+/// arguments as JSON. It returns GitHub's JSON answer (`jsonb`), or for a method that answers
+/// with no body the text `ok`.
 pub fn create_function(
     schema: &str,
     exec_fn: &str,
@@ -92,9 +93,15 @@ pub fn create_function(
         .iter()
         .map(|p| format!("{}, {}", literal(&p.name), ident(&p.name)))
         .collect();
+    // A method that answers with no body returns the text `ok`; one with a body, its JSON.
+    let (returns, unwrap) = if m.returns == Returns::Nothing {
+        ("text", " #>> '{}'")
+    } else {
+        ("jsonb", "")
+    };
     format!(
-        "CREATE OR REPLACE FUNCTION {}.{}({}) RETURNS jsonb LANGUAGE sql VOLATILE AS $github_sql$ \
-         SELECT {exec_fn}({}, {}, {}, jsonb_strip_nulls(jsonb_build_object({}))) $github_sql$",
+        "CREATE OR REPLACE FUNCTION {}.{}({}) RETURNS {returns} LANGUAGE sql VOLATILE AS $github_sql$ \
+         SELECT {exec_fn}({}, {}, {}, jsonb_strip_nulls(jsonb_build_object({}))){unwrap} $github_sql$",
         ident(schema),
         ident(&m.name),
         args.join(", "),

@@ -1,5 +1,7 @@
 //! Errors of the wrapper and the one function that picks their SQLSTATE.
 
+use github_sql_engine::plan::PlanError;
+use github_sql_engine::spec::Provider;
 use github_sql_engine::{Error as EngineError, ErrorKind};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
@@ -59,10 +61,123 @@ pub fn sqlstate(e: &FdwError) -> PgSqlErrorCode {
 
 impl From<FdwError> for ErrorReport {
     fn from(e: FdwError) -> Self {
+        let e = for_postgres(e);
         // Every message leaves through redaction: no token, whatever GitHub or a URL echoed.
         let message = github_sql_engine::http::redact(&e.to_string());
         ErrorReport::new(sqlstate(&e), message, "github-sql")
     }
+}
+
+/// The error with its example written in SQL that runs here: a table is `<service>.<resource>`
+/// (the schema `IMPORT FOREIGN SCHEMA` and `github-sql serve` put it in), and a method call is
+/// its SQL function with named arguments, not the shell's `EXEC`.
+pub fn for_postgres(e: FdwError) -> FdwError {
+    // An ambiguous write names each method as the SQL function to call instead.
+    if let FdwError::Engine(EngineError::Choose(mut c)) = e {
+        if let github_sql_engine::write::ChooseError::Ambiguous { exec_forms, .. } = c.as_mut() {
+            for form in exec_forms.iter_mut() {
+                if let Some(call) = postgres_call(form) {
+                    *form = call;
+                }
+            }
+        }
+        return FdwError::Engine(EngineError::Choose(c));
+    }
+    let FdwError::Engine(EngineError::Plan(p)) = e else {
+        return e;
+    };
+    let Ok(provider) = crate::servers::provider() else {
+        return FdwError::Engine(EngineError::Plan(p));
+    };
+    let p = match p {
+        PlanError::MissingParams {
+            table,
+            missing,
+            example,
+        } => match provider.resource_by_name(&table) {
+            Some(r) => {
+                let ours = format!("{}.{}", r.service, r.resource_name);
+                PlanError::MissingParams {
+                    example: example.replacen(
+                        &format!(" FROM {table} "),
+                        &format!(" FROM {ours} "),
+                        1,
+                    ),
+                    table: ours,
+                    missing,
+                }
+            }
+            None => PlanError::MissingParams {
+                table,
+                missing,
+                example,
+            },
+        },
+        PlanError::MissingArgs {
+            method,
+            missing,
+            example,
+        } => PlanError::MissingArgs {
+            example: exec_example(provider, &example).unwrap_or(example),
+            method,
+            missing,
+        },
+        PlanError::NoSelect {
+            table,
+            id,
+            supported,
+            example,
+        } => {
+            let r = provider.resource_by_id(&id);
+            PlanError::NoSelect {
+                table: r.map_or(table, |r| format!("{}.{}", r.service, r.resource_name)),
+                example: exec_example(provider, &example).unwrap_or(example),
+                id,
+                supported,
+            }
+        }
+        other => other,
+    };
+    FdwError::Engine(EngineError::Plan(p))
+}
+
+/// The SQL function call for an example in the shell's syntax (`EXEC <id>.<method> @a=1, …`),
+/// with the values it gives: `SELECT <service>.<method>(a => 1, …)`.
+/// The shell's `EXEC …` call written as this wrapper's SQL function call, when it names a method
+/// of the provider.
+pub fn postgres_call(shell: &str) -> Option<String> {
+    exec_example(crate::servers::provider().ok()?, shell)
+}
+
+fn exec_example(provider: &Provider, shell: &str) -> Option<String> {
+    let rest = shell.strip_prefix("EXEC ")?;
+    let (target, args) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (id, method) = target.rsplit_once('.')?;
+    let r = provider.resource_by_id(id)?;
+    let m = r.methods.iter().find(|m| m.name == method)?;
+    let given: Vec<(&str, &str)> = args
+        .split(", ")
+        .filter_map(|a| a.strip_prefix('@')?.split_once('='))
+        .collect();
+    let args: Vec<String> = r
+        .call_order(m)
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| {
+            let value = given
+                .iter()
+                .find(|(n, _)| *n == p.name)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_else(|| github_sql_engine::exec::example_value(p, None));
+            format!("{} => {value}", p.name)
+        })
+        .collect();
+    Some(format!(
+        "SELECT {}.{}({})",
+        r.service,
+        m.name,
+        args.join(", ")
+    ))
 }
 
 /// Raises the error as a Postgres ERROR. Scan callbacks must raise rather than return `Err`:

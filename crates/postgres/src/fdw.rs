@@ -2,16 +2,21 @@
 //!
 //! Pushdown contract (the engine's `plan`, as in SQLite): `=`, `IN (…)` and `= ANY(…)` on a
 //! parameter column choose the method and fill its parameters (an IN list fans out, fetched
-//! concurrently); a get-by-id is one GET; everything else Postgres filters (it re-checks every
-//! qual, so an Inexact verdict is safe). A constant LIMIT (+ OFFSET) is pushed down only when
-//! every row of the scan is a row of the result (see [`crate::limit`]): then pages are sized
-//! to it and no page past it is fetched. Otherwise Postgres simply stops reading, and the
-//! bounded page stream stops fetching.
+//! concurrently); a get-by-id is one GET; everything else Postgres filters. What the plan
+//! applies exactly ([`Verdict::Exact`]) Postgres does not check again (`exact_quals`); an
+//! Inexact verdict it re-checks. A value may be known only at execution: a statement parameter
+//! (`$1`, generic plans included), a subquery's parameter, or, on a parameterized path, the
+//! outer row of a join (a nested loop re-runs the scan per outer row, IN fan-out included);
+//! the scan then starts at its first row with the values of then. A constant LIMIT (+ OFFSET)
+//! is pushed down only when every row of the scan is a row of the result (see
+//! [`crate::limit`]): then pages are sized to it and no page past it is fetched. Otherwise
+//! Postgres simply stops reading, and the bounded page stream stops fetching.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use github_sql_engine::http::pages::InterruptCheck;
+use github_sql_engine::http::pages::Start;
 use github_sql_engine::http::{HttpError, Tally};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::scan::{self, Scan, ScanArgs, Table};
@@ -22,11 +27,16 @@ use supabase_wrappers::prelude::*;
 
 use crate::cells::{to_cell, to_value};
 use crate::error::{raise, FdwError};
-use crate::{ddl, explain, limit, servers, writes};
+use crate::{ddl, error, limit, servers, writes};
 
-/// Rows the planner is told to expect when the WHERE lacks a required parameter: steers it
-/// away from plans (generic plans of prepared statements) that cannot be run.
-const UNPLANNABLE_ROWS: i64 = 1_000_000_000;
+/// The cost of a scan that cannot run (the WHERE lacks a required parameter): steers the
+/// planner away from it, towards a plan whose outer rows supply the parameter (a parameterized
+/// path of a nested loop), whatever the join's size. Its rows are estimated as if the
+/// parameter were given, so the sizes of the joins above stay sane.
+const UNPLANNABLE_COST: f64 = 1.0e15;
+
+/// Rows of a list, as far as the planner can tell.
+const LIST_ROWS: i64 = 1000;
 
 #[wrappers_fdw(
     version = "0.1.0",
@@ -52,6 +62,9 @@ pub(crate) struct GithubSqlFdw {
     modifying: Option<String>,
     /// Planning found the query's LIMIT safe to send to GitHub (see [`crate::limit`]).
     limit_ok: bool,
+    /// What this node's scans cost GitHub, from `begin_scan` on (EXPLAIN ANALYZE prints it;
+    /// plain EXPLAIN never begins the scan, so it stays `None`).
+    tally: Option<Arc<Tally>>,
 }
 
 /// True while Postgres wants the statement to stop: a cancel (`pg_cancel_backend`, Ctrl-C in
@@ -65,20 +78,59 @@ pub(crate) fn interrupt_check() -> InterruptCheck {
     })
 }
 
-/// The engine's constraints and the values of each, from the quals.
-fn constraints(resource: &Resource, quals: &[Qual]) -> (Vec<Constraint>, Vec<Vec<Value>>) {
+/// When a qual's value is read: at planning only the presence of a value computed at execution
+/// matters; at execution it is that value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Values {
+    /// Planning: a value computed at execution is a placeholder.
+    Planning,
+    /// Executing: a value computed at execution is what the executor evaluated (NULL when it
+    /// was NULL: `x = NULL` matches nothing, so nothing is sent for it).
+    Executing,
+}
+
+/// The engine's constraints and the values of each, from the quals, with the index of the qual
+/// each constraint came from.
+fn constraints(
+    resource: &Resource,
+    quals: &[Qual],
+    when: Values,
+) -> (Vec<Constraint>, Vec<Vec<Value>>, Vec<usize>) {
     let mut cs = Vec::new();
     let mut values = Vec::new();
-    for q in quals {
+    let mut from = Vec::new();
+    for (qi, q) in quals.iter().enumerate() {
         let Some(column) = resource.column_index(&q.field) else {
             continue;
         };
-        let (op, in_list, vs) = match (&q.operator[..], &q.value) {
-            ("=", supabase_wrappers::prelude::Value::Cell(c)) => (Op::Eq, false, vec![to_value(c)]),
+        // A value the executor computes (a statement parameter, the outer row of a join).
+        let evaluated = match (&q.param, when) {
+            (Some(p), Values::Executing) => Some(p.eval_value.lock().ok().and_then(|v| v.clone())),
+            _ => None,
+        };
+        let value = match &evaluated {
+            Some(Some(v)) => Some(v),
+            Some(None) => None,
+            None => Some(&q.value),
+        };
+        let (op, in_list, vs) = match (&q.operator[..], value) {
+            ("=", Some(supabase_wrappers::prelude::Value::Cell(c))) if !q.use_or => {
+                (Op::Eq, false, vec![to_value(c)])
+            }
             // IN (…) and = ANY(…) arrive as an array with use_or.
-            ("=", supabase_wrappers::prelude::Value::Array(a)) if q.use_or => {
+            ("=", Some(supabase_wrappers::prelude::Value::Array(a))) if q.use_or => {
                 (Op::Eq, true, a.iter().map(to_value).collect())
             }
+            // Evaluated to NULL: no row matches.
+            ("=", None) => (
+                Op::Eq,
+                q.use_or,
+                if q.use_or {
+                    Vec::new()
+                } else {
+                    vec![Value::Null]
+                },
+            ),
             _ => (Op::Other, false, Vec::new()),
         };
         cs.push(Constraint {
@@ -88,17 +140,26 @@ fn constraints(resource: &Resource, quals: &[Qual]) -> (Vec<Constraint>, Vec<Vec
             in_list,
         });
         values.push(vs);
+        from.push(qi);
     }
-    (cs, values)
+    (cs, values, from)
 }
 
-/// The plan for these quals: the scan's arguments and the verdict per constraint.
+/// A planned scan: its arguments, and per qual (in the order given) the verdict on it, when the
+/// qual names a column (`None` for the others, which Postgres checks).
+struct Planned {
+    args: ScanArgs,
+    verdicts: Vec<Option<Verdict>>,
+}
+
+/// The plan for these quals.
 fn plan_scan(
     resource: &Resource,
     quals: &[Qual],
     ordered: bool,
-) -> Result<(ScanArgs, Vec<(String, Verdict)>), PlanError> {
-    let (cs, values) = constraints(resource, quals);
+    when: Values,
+) -> Result<Planned, PlanError> {
+    let (cs, values, from) = constraints(resource, quals, when);
     let Some(plan) = plan::plan_select(resource, &cs, ordered)? else {
         // Every qual Postgres hands over is usable, so this means a required one is absent.
         return Err(PlanError::MissingParams {
@@ -117,68 +178,99 @@ fn plan_scan(
         .filter(|(_, p)| p != plan::LIMIT_ARG && p != plan::OFFSET_ARG)
         .map(|(ci, p)| (p.clone(), values[*ci].clone()))
         .collect();
-    let verdicts = cs
-        .iter()
-        .zip(&plan.verdicts)
-        .map(|(c, v)| (resource.columns[c.column].name.clone(), *v))
-        .collect();
-    Ok((
-        ScanArgs {
+    let mut verdicts = vec![None; quals.len()];
+    for (ci, v) in plan.verdicts.iter().enumerate() {
+        if let Some(slot) = from.get(ci).and_then(|&qi| verdicts.get_mut(qi)) {
+            *slot = Some(*v);
+        }
+    }
+    Ok(Planned {
+        args: ScanArgs {
             method: plan.method,
             params,
             want: None,
         },
         verdicts,
-    ))
+    })
 }
 
-/// What EXPLAIN says about a plan: the requests, and what was pushed down.
-fn describe(
-    table: &Table,
-    args: &ScanArgs,
-    verdicts: &[(String, Verdict)],
-    quals: &[Qual],
-) -> String {
+/// What EXPLAIN says about a scan: the requests it sends, and which conditions GitHub applies.
+fn describe(table: &Table, quals: &[Qual], planned: &Planned) -> Vec<(String, String)> {
+    let args = &planned.args;
     let method = &table.resource.methods[args.method];
-    let mut text = format!("{} via {}", method.http_method, method.name);
-    let parameterised = quals.iter().any(|q| q.param.is_some());
-    match scan::requests(table, args) {
-        Ok(reqs) if !parameterised => {
-            let urls: Vec<String> = reqs
+    let pages = if method.returns == Returns::Array {
+        ", then every page its Link header names"
+    } else {
+        ""
+    };
+    // Parameters whose values the executor supplies: a join's outer rows, a subquery, `$1`.
+    let later: Vec<&str> = quals
+        .iter()
+        .zip(&planned.verdicts)
+        .filter(|(q, v)| q.param.is_some() && v.is_some_and(|v| v != Verdict::Unsupported))
+        .map(|(q, _)| q.field.as_str())
+        .collect();
+    let requests = if later.is_empty() {
+        match scan::requests(table, args) {
+            Ok(reqs) if reqs.is_empty() => "none (a parameter is NULL, so no row can match)".into(),
+            Ok(reqs) => {
+                let urls: Vec<String> = reqs
+                    .iter()
+                    .map(|(_, s)| match s {
+                        Start::List(u) | Start::Object(u) => match u.query() {
+                            Some(q) => format!("{} {}?{q}", method.http_method, u.path()),
+                            None => format!("{} {}", method.http_method, u.path()),
+                        },
+                    })
+                    .collect();
+                format!("{} ({}{pages})", urls.join(", "), method.name)
+            }
+            Err(e) => format!("none: {e}"),
+        }
+    } else {
+        // The path with the values known now; the others stay `{name}`.
+        let mut path = method.path.clone();
+        for (name, values) in &args.params {
+            let known = quals
                 .iter()
-                .map(|(_, s)| match s {
-                    github_sql_engine::http::pages::Start::List(u)
-                    | github_sql_engine::http::pages::Start::Object(u) => match u.query() {
-                        Some(q) => format!("{} {}?{q}", method.http_method, u.path()),
-                        None => format!("{} {}", method.http_method, u.path()),
-                    },
-                })
-                .collect();
-            text = format!("{}: {}", method.name, urls.join(", "));
-            if method.returns == Returns::Array {
-                text.push_str(" (then every page its Link header names)");
+                .zip(&planned.verdicts)
+                .any(|(q, v)| q.field == *name && q.param.is_none() && v.is_some());
+            if let ([v], true) = (values.as_slice(), known) {
+                path = path.replace(&format!("{{{name}}}"), &v.render());
             }
         }
-        _ => text.push_str(&format!(" {} (parameters bound at execution)", method.path)),
+        format!(
+            "{} {path} ({}{pages}), once per value of {} computed at execution (from the outer row \
+             of a join or subquery, or a statement parameter)",
+            method.http_method,
+            method.name,
+            later.join(", ")
+        )
+    };
+    let words = |want: Verdict| -> Vec<String> {
+        quals
+            .iter()
+            .zip(&planned.verdicts)
+            .filter(|(_, v)| **v == Some(want))
+            .map(|(q, _)| q.field.clone())
+            .collect()
+    };
+    let mut lines = vec![("GitHub requests".to_string(), requests)];
+    let exact = words(Verdict::Exact);
+    if !exact.is_empty() {
+        lines.push((
+            "Applied by GitHub".into(),
+            format!("{} (not checked again)", exact.join(", ")),
+        ));
     }
-    let pushed: Vec<String> = verdicts
-        .iter()
-        .filter(|(_, v)| *v != Verdict::Unsupported)
-        .map(|(c, v)| {
-            format!(
-                "{c} ({})",
-                if *v == Verdict::Exact {
-                    "exact"
-                } else {
-                    "re-checked"
-                }
-            )
-        })
-        .collect();
-    if !pushed.is_empty() {
-        text.push_str(&format!("; pushed down: {}", pushed.join(", ")));
+    let inexact = words(Verdict::Inexact);
+    if !inexact.is_empty() {
+        lines.push((
+            "Sent to GitHub and checked again".into(),
+            inexact.join(", "),
+        ));
     }
-    text
+    lines
 }
 
 impl GithubSqlFdw {
@@ -219,7 +311,6 @@ fn fail(e: FdwError) -> ! {
 
 impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
     fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
-        explain::install(routine);
         limit::install(routine);
     }
 
@@ -239,6 +330,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             recording: None,
             modifying: None,
             limit_ok: false,
+            tally: None,
         })
     }
 
@@ -250,49 +342,105 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
         limit: &Option<Limit>,
         options: &HashMap<String, String>,
     ) -> Result<(i64, i32), FdwError> {
+        // Asked while Postgres sizes the relation (not for a parameterized path's estimate).
         let shape = limit::shape();
-        self.limit_ok = false;
         let Ok(resource) = servers::resource(options) else {
             return Ok((1000, 200));
         };
-        let table_oid = options
-            .get("wrappers.ftable_oid")
-            .and_then(|o| o.parse::<u32>().ok());
-        // A generic plan (quals on $n parameters) is planned with placeholder values, and
-        // supabase-wrappers 0.1.28 cannot read every parameter type at execution (varchar, as
-        // pgjdbc sends): price it out so Postgres's plan cache keeps planning each execution
-        // with its values (custom plans), as it does for the first five.
-        let generic = quals.iter().any(|q| q.param.is_some());
-        let (rows, text) = match plan_scan(&resource, quals, !sorts.is_empty()) {
-            Ok(_) if generic => (
-                UNPLANNABLE_ROWS,
-                "decided at execution (parameterised plan)".to_string(),
-            ),
-            Ok((mut args, verdicts)) => {
-                // Every restriction Postgres checks is one of the quals, pushed exactly.
-                self.limit_ok = limit.is_some()
-                    && shape.is_some_and(|s| s.simple && s.restrictions == quals.len())
-                    && verdicts.len() == quals.len()
-                    && verdicts.iter().all(|(_, v)| *v == Verdict::Exact);
-                args.want = self.wanted(limit);
-                let single = resource.methods[args.method].returns != Returns::Array;
-                let sources: i64 = args
+        let rows = match plan_scan(&resource, quals, !sorts.is_empty(), Values::Planning) {
+            Ok(planned) => {
+                if let Some(shape) = shape {
+                    // Every restriction Postgres checks is one of the quals, pushed exactly, and
+                    // every value is known now (a value computed at execution may be NULL).
+                    self.limit_ok = limit.is_some()
+                        && shape.simple
+                        && shape.restrictions == quals.len()
+                        && quals.iter().all(|q| q.param.is_none())
+                        && planned.verdicts.iter().all(|v| *v == Some(Verdict::Exact));
+                }
+                let single = resource.methods[planned.args.method].returns != Returns::Array;
+                let sources: i64 = planned
+                    .args
                     .params
                     .iter()
                     .map(|(_, v)| v.len().max(1) as i64)
                     .product();
-                let text = match self.table(options) {
-                    Ok(table) => describe(&table, &args, &verdicts, quals),
-                    Err(e) => e.to_string(),
-                };
-                (if single { sources } else { 1000 * sources }, text)
+                if single {
+                    sources
+                } else {
+                    LIST_ROWS * sources
+                }
             }
-            Err(e) => (UNPLANNABLE_ROWS, format!("none: {e}")),
+            Err(_) => {
+                if shape.is_some() {
+                    self.limit_ok = false;
+                }
+                LIST_ROWS
+            }
         };
-        if let Some(oid) = table_oid {
-            explain::describe(oid, text);
-        }
         Ok((rows, 200))
+    }
+
+    fn path_cost(&mut self, quals: &[Qual], rows: f64, options: &HashMap<String, String>) -> f64 {
+        let plannable = servers::resource(options)
+            .ok()
+            .is_some_and(|r| plan_scan(&r, quals, false, Values::Planning).is_ok());
+        if plannable {
+            rows
+        } else {
+            UNPLANNABLE_COST
+        }
+    }
+
+    fn exact_quals(&mut self, quals: &[Qual], options: &HashMap<String, String>) -> Vec<bool> {
+        // What the plan applies exactly Postgres need not check again: a parameter column shows
+        // the value the WHERE gave, which a response field of that name may not hold (a git ref
+        // given as heads/x comes back refs/heads/x).
+        let exact = servers::resource(options).ok().and_then(|r| {
+            plan_scan(&r, quals, false, Values::Planning)
+                .ok()
+                .map(|p| p.verdicts)
+        });
+        match exact {
+            Some(v) => v.iter().map(|v| *v == Some(Verdict::Exact)).collect(),
+            None => vec![false; quals.len()],
+        }
+    }
+
+    fn explain(
+        &mut self,
+        quals: &[Qual],
+        _columns: &[Column],
+        sorts: &[Sort],
+        limit: &Option<Limit>,
+        options: &HashMap<String, String>,
+    ) -> Vec<(String, String)> {
+        let table = match self.table(options) {
+            Ok(t) => t,
+            Err(e) => return vec![("GitHub requests".into(), format!("none: {e}"))],
+        };
+        let mut lines = match plan_scan(&table.resource, quals, !sorts.is_empty(), Values::Planning)
+        {
+            Ok(mut planned) => {
+                planned.args.want = self.wanted(limit);
+                describe(&table, quals, &planned)
+            }
+            Err(e) => vec![(
+                "GitHub requests".into(),
+                format!("none: {}", error::for_postgres(e.into())),
+            )],
+        };
+        if let Some(want) = self.wanted(limit) {
+            lines.push((
+                "LIMIT sent to GitHub".into(),
+                format!("{want} rows (page size, and no page past them)"),
+            ));
+        }
+        // Under EXPLAIN ANALYZE the scan ran: what it cost GitHub.
+        if let Some(tally) = &self.tally {
+            lines.push(("GitHub requests made".into(), tally.stats().to_string()));
+        }
+        lines
     }
 
     fn begin_scan(
@@ -304,33 +452,17 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
         options: &HashMap<String, String>,
     ) -> Result<(), FdwError> {
         // Errors are raised, never returned (see error::raise).
-        if let Some(q) = quals.iter().find(|q| {
-            q.param
-                .as_ref()
-                .is_some_and(|p| p.eval_value.lock().map(|v| v.is_none()).unwrap_or(true))
-        }) {
-            raise(FdwError::Value(format!(
-                "the value for {} is a parameter of a generic plan that github-sql cannot read; \
-                 SET plan_cache_mode = force_custom_plan (or cast the parameter to text)",
-                q.field
-            )));
-        }
         let table = self.table(options).unwrap_or_else(|e| raise(e));
-        // The node's own counters, for EXPLAIN ANALYZE.
+        // The node's own counters (re-scans included), for EXPLAIN ANALYZE.
         let tally = Arc::new(Tally::default());
         let table = Arc::new(Table::new(
             table.resource.clone(),
             table.client.with_tally(tally.clone()),
         ));
-        if let Some(oid) = options
-            .get("wrappers.ftable_oid")
-            .and_then(|o| o.parse::<u32>().ok())
-        {
-            explain::track(oid, tally);
-        }
-        let (mut args, _) = plan_scan(&table.resource, quals, !sorts.is_empty())
+        self.tally = Some(tally);
+        let mut planned = plan_scan(&table.resource, quals, !sorts.is_empty(), Values::Executing)
             .unwrap_or_else(|e| raise(e.into()));
-        args.want = self.wanted(limit);
+        planned.args.want = self.wanted(limit);
         self.columns = columns
             .iter()
             .map(|c| {
@@ -341,7 +473,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                 )
             })
             .collect();
-        self.start(table, args);
+        self.start(table, planned.args);
         Ok(())
     }
 

@@ -18,7 +18,6 @@
 mod cells;
 mod ddl;
 mod error;
-mod explain;
 mod fdw;
 mod functions;
 mod journal;

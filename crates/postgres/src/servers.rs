@@ -249,6 +249,8 @@ pub fn client(
     server_oid: pg_sys::Oid,
     server_options: &HashMap<String, String>,
 ) -> Result<GitHubClient, FdwError> {
+    // The server's GITHUB_SQL_* settings: a value that is not valid is an error naming it.
+    github_sql_engine::settings::check_env().map_err(|e| FdwError::Engine(e.into()))?;
     let mapping = user_mapping_options(server_oid);
     let token = mapping.get(TOKEN_OPTION).cloned().ok_or_else(|| {
         FdwError::Setup(format!(

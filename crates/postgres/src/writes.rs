@@ -211,6 +211,14 @@ unsafe extern "C-unwind" fn on_subxact(
     });
 }
 
+fn requests(n: usize) -> String {
+    if n == 1 {
+        "1 request".into()
+    } else {
+        format!("{n} requests")
+    }
+}
+
 /// Pre-commit: check the bulk rule over every table, then send every queued write; a refusal
 /// or a failure fails the COMMIT (a refusal sends nothing).
 fn send_pending() {
@@ -227,6 +235,7 @@ fn send_pending() {
         confirmed: confirmed_rows(),
         always: false,
         dry_run: false,
+        progress: None,
     };
     let deadline = batch
         .entries
@@ -240,21 +249,24 @@ fn send_pending() {
     // The queue is empty now: the commit decides what happens to the batch.
     let mut unused = write::WriteQueue::default();
     match write::commit_batch(&mut unused, batch, &options, &stop) {
-        Ok(Committed::Sent(report)) => pgrx::ereport!(
-            PgLogLevel::NOTICE,
-            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-            format!(
-                "github-sql: COMMIT sent {} request{} to GitHub ({})\n{}",
-                report.deleted_count() + report.writes.len(),
-                if report.deleted_count() + report.writes.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                report.headline().replace('\n', "; "),
-                report.tail()
+        Ok(Committed::Sent(report)) => {
+            let n = report.deleted_count() + report.writes.len();
+            let what = if report.writes.is_empty() {
+                let tables: Vec<&str> = report.deleted.iter().map(|(t, _)| t.as_str()).collect();
+                format!("DELETE sent {} to GitHub for {}", requests(n), tables.join(" and "))
+            } else {
+                format!(
+                    "COMMIT sent {} to GitHub ({})",
+                    requests(n),
+                    report.headline().replace('\n', "; ")
+                )
+            };
+            pgrx::ereport!(
+                PgLogLevel::NOTICE,
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                format!("github-sql: {what}\n{}", report.tail())
             )
-        ),
+        }
         Ok(_) => {}
         Err(CommitError::NeedsConfirmation(c)) => pgrx::ereport!(
             PgLogLevel::ERROR,
@@ -264,10 +276,24 @@ fn send_pending() {
                 c.count
             )
         ),
-        Err(CommitError::Failed(failure)) => pgrx::ereport!(
-            PgLogLevel::ERROR,
-            PgSqlErrorCode::ERRCODE_FDW_ERROR,
-            github_sql_engine::http::redact(&failure.to_string())
-        ),
+        Err(CommitError::Failed(mut failure)) => {
+            // The restore hint in PostgreSQL's SQL (the function, named arguments).
+            let pg_hint = failure.restore_hint.take().map(|h| {
+                let call = crate::error::postgres_call(&h.exec).unwrap_or(h.exec);
+                format!(
+                    "\nGitHub keeps what it deleted restorable for {} days: {call}",
+                    h.days
+                )
+            });
+            let mut msg = failure.to_string();
+            if let (Some(hint), true) = (pg_hint, failure.report.deleted_count() > 0) {
+                msg.push_str(&hint);
+            }
+            pgrx::ereport!(
+                PgLogLevel::ERROR,
+                PgSqlErrorCode::ERRCODE_FDW_ERROR,
+                github_sql_engine::http::redact(&msg)
+            )
+        }
     }
 }

@@ -283,6 +283,9 @@ fn columns_section(r: &Resource, line: &mut impl FnMut(&str)) {
                     desc.push_str(&format!(" It reads the response's `{field}`."));
                 }
             }
+            ColumnSource::Envelope(f) => desc.push_str(&format!(
+                " The `{f}` of the object around the rows: the same on every row of one answer."
+            )),
             _ => {}
         }
         if c.param().is_some_and(|p| required.iter().any(|q| q == p)) && !c.hidden {
@@ -377,14 +380,22 @@ fn methods_section(r: &Resource, line: &mut impl FnMut(&str)) {
         ));
     }
     line("");
-    let takes_type = r.methods.iter().any(|m| m.param("package_type").is_some());
-    if takes_type && !r.repo_scoped_types.is_empty() {
-        let types: Vec<String> = r.repo_scoped_types.iter().map(|t| code(t)).collect();
+    for extra in &r.extra_scopes {
+        if !r.methods.iter().any(|m| m.param(&extra.param).is_some()) {
+            continue;
+        }
+        let values: Vec<String> = extra.values.iter().map(|t| code(t)).collect();
+        let why = if extra.why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", extra.why)
+        };
         line(&format!(
-            "Scopes are for a personal access token (classic). Packages of type {} also need the `repo` \
-             scope for every method (their permissions come from a repository on github.com). A 403 \
-             error names the scopes of the method that failed.",
-            and_list(&types)
+            "Scopes are for a personal access token (classic). With {} {} every method also needs \
+             the `{}` scope{why}. A 403 error names the scopes of the method that failed.",
+            code(&extra.param),
+            and_list(&values),
+            extra.scope
         ));
         line("");
     }

@@ -31,34 +31,64 @@ Tab completes keywords, tables, columns, methods, @parameters and commands.";
 
 /// The general help text.
 pub fn general(provider: &Provider) -> String {
-    let example = provider
-        .resources()
-        .find(|r| !r.select_required().is_empty())
-        .or_else(|| provider.resources().next());
-    let example = match example {
-        Some(r) => format!(
-            "\nExample: SELECT name, created_at FROM {} WHERE {} LIMIT 5;",
-            r.id,
-            r.select_required()
-                .iter()
-                .map(|p| format!(
-                    "{} = '{}'",
-                    p.name,
-                    p.allowed
-                        .as_ref()
-                        .and_then(|a| a.first().cloned())
-                        .unwrap_or_else(|| "…".into())
-                ))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        ),
-        None => String::new(),
-    };
+    let example = example_query(provider)
+        .map(|q| format!("\nExample: {q}"))
+        .unwrap_or_default();
     format!(
         "SQL over the {} API: statements end with ';' and may span lines. Tables have bare names \
          (auth_user_versions) or StackQL's three-part names ({}.packages.auth_user_versions).{example}\n\n{COMMANDS}",
         provider.name, provider.name
     )
+}
+
+/// An example query: on a table with curated examples (the document's own showcase) that needs
+/// parameters, else the first that needs some, reading two of its own visible columns (`name`
+/// and `created_at` when it has them) and giving each required parameter its first allowed
+/// value or a placeholder.
+pub fn example_query(provider: &Provider) -> Option<String> {
+    let needs = |r: &&std::sync::Arc<github_sql::spec::Resource>| !r.select_required().is_empty();
+    let r = provider
+        .resources()
+        .filter(needs)
+        .find(|r| !r.examples.is_empty())
+        .or_else(|| provider.resources().find(needs))?;
+    let visible = |c: &&github_sql::spec::Column| !c.hidden;
+    let columns: Vec<&str> = if ["name", "created_at"]
+        .iter()
+        .all(|n| r.columns.iter().filter(visible).any(|c| c.name == *n))
+    {
+        vec!["name", "created_at"]
+    } else {
+        r.columns
+            .iter()
+            .filter(visible)
+            .filter(|c| c.param().is_none())
+            .take(2)
+            .map(|c| c.name.as_str())
+            .collect()
+    };
+    let columns = if columns.is_empty() {
+        "*".to_string()
+    } else {
+        columns.join(", ")
+    };
+    let wheres: Vec<String> = r
+        .select_required()
+        .iter()
+        .map(|p| {
+            let value = p
+                .allowed
+                .as_ref()
+                .and_then(|a| a.first().cloned())
+                .unwrap_or_else(|| "…".into());
+            format!("{} = '{value}'", p.name)
+        })
+        .collect();
+    Some(format!(
+        "SELECT {columns} FROM {} WHERE {} LIMIT 5;",
+        r.id,
+        wheres.join(" AND ")
+    ))
 }
 
 /// `help <topic>`; an unknown topic names the known ones.

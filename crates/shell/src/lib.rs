@@ -9,6 +9,7 @@ pub mod generate;
 pub mod help;
 pub mod output;
 pub mod pager;
+pub mod progress;
 mod repl;
 pub mod rewrite;
 pub mod script;
@@ -38,6 +39,11 @@ fn rows(n: u64) -> String {
 
 /// A JSON answer as a result set: an object is one row, an array of objects one row each.
 fn json_result(body: serde_json::Value) -> ResultSet {
+    // A text answer (Markdown as HTML, zen, a diff) is one row of one `content` column.
+    let body = match body {
+        serde_json::Value::String(text) => serde_json::json!({ "content": text }),
+        other => other,
+    };
     let items = match body {
         serde_json::Value::Array(a) => a,
         other => vec![other],
@@ -180,6 +186,8 @@ impl Session {
             flag.load(std::sync::atomic::Ordering::Relaxed)
         })));
         github_sql::register_with(&conn, &engine, state.clone())?;
+        // A COMMIT's deletes show a progress bar on a terminal.
+        state.set_progress(Some(std::sync::Arc::new(progress::Bars::default())));
         Ok(Session {
             conn,
             engine,

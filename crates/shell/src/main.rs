@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+
 use github_sql::http::{ClientConfig, Token};
 use github_sql::{Engine, Error};
 use github_sql_fake::FakeGitHub;
@@ -35,12 +36,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run statements (`;`-separated) and exit.
+    /// Run statements (`;`-separated) and exit. `exec -` reads them from standard input.
     Exec {
-        /// Read statements from this file instead.
+        /// Read statements from this file instead (`-`: standard input).
         #[arg(short = 'i', long = "infile")]
         infile: Option<PathBuf>,
-        /// The statements.
+        /// The statements; `-` reads them from standard input. They may begin with a `--`
+        /// comment.
+        #[arg(allow_hyphen_values = true)]
         sql: Option<String>,
     },
     /// Interactive shell (or run piped statements).
@@ -86,14 +89,71 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Run the built-in fake GitHub with the demo data until interrupted, printing the
-    /// environment that points a client at it (for the Datasette recipe in docs/bi.md).
-    #[command(name = "fake-server", hide = true)]
+    /// Run the built-in fake GitHub with the demo data (the data of --demo) until interrupted,
+    /// printing the `export` line that points a client at it: the SQLite extension, Datasette
+    /// or `github-sql serve` without a token (docs/extension.md).
+    #[command(name = "fake-server")]
     FakeServer,
 }
 
+/// What `--help` says about the variables that are not settings flags.
+const ENVIRONMENT_HELP: &str = "Environment:
+  GITHUB_TOKEN     The GitHub token (a personal access token, classic); GH_TOKEN, then
+                   STACKQL_GITHUB_PASSWORD, are read when it is unset or empty. Never a flag.
+  GITHUB_API_URL   The API base URL (default https://api.github.com; GitHub Enterprise
+                   Server: https://HOST/api/v3).
+Every setting above is also its environment variable; docs/configuration.md has the table.";
+
+/// One flag per `GITHUB_SQL_*` setting (`--timeout` for `GITHUB_SQL_TIMEOUT`), read from the
+/// variable when the flag is not given; the value is checked by the setting's own parser.
+fn setting_args() -> Vec<clap::Arg> {
+    github_sql::settings::SETTINGS
+        .iter()
+        .map(|s| {
+            let flag: &'static str = Box::leak(s.flag().into_boxed_str());
+            clap::Arg::new(flag)
+                .long(flag)
+                .env(s.name)
+                .global(true)
+                .value_name("VALUE")
+                .help_heading("Settings (a flag, or its environment variable)")
+                .help(format!(
+                    "{} Takes {}; default {}.",
+                    s.meaning,
+                    s.kind.takes(),
+                    s.default
+                ))
+                .value_parser(move |v: &str| {
+                    github_sql::settings::check(s, v).map(|()| v.to_string())
+                })
+        })
+        .collect()
+}
+
+/// A setting given as a flag becomes its environment variable, which is what the engine (and
+/// `serve`'s PostgreSQL) reads.
+fn export_settings(matches: &clap::ArgMatches) {
+    for s in github_sql::settings::SETTINGS {
+        let flag = s.flag();
+        if matches.value_source(&flag) == Some(clap::parser::ValueSource::CommandLine) {
+            if let Some(v) = matches.get_one::<String>(&flag) {
+                std::env::set_var(s.name, v);
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command()
+        .args(setting_args())
+        .after_help(ENVIRONMENT_HELP)
+        .get_matches();
+    export_settings(&matches);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     github_sql::logging::init();
     let result = run(cli);
     // Answers stored in the shared cache in the background are committed before exit.
@@ -110,6 +170,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> github_sql::Result<()> {
+    github_sql::settings::check_env()?;
     if let Command::FakeServer = cli.command {
         return fake_server();
     }
@@ -118,13 +179,19 @@ fn run(cli: Cli) -> github_sql::Result<()> {
             .map_err(|e| Error::Usage(e.to_string()))?;
         let verbs: Vec<String> = s.by_verb.iter().map(|(v, n)| format!("{v} {n}")).collect();
         eprintln!(
-            "generate: {} operations: {} services, {} resources, {} methods ({}); {} covered by the curated packages/registry documents; wrote {}",
+            "generate: {} operations: {} services, {} resources, {} methods ({}; {} for further envelope arrays); {} covered by the curated packages/registry documents; {} resources map rows to parameters ({} mappings), {} have envelope columns ({}), {} write paths split off; wrote {}",
             s.operations,
             s.services,
             s.resources,
             s.methods,
             verbs.join(", "),
+            s.envelope_methods,
             s.curated_operations,
+            s.mapped.0,
+            s.mapped.1,
+            s.envelopes.0,
+            s.envelopes.1,
+            s.split_writes,
             out.display()
         );
         return Ok(());
@@ -228,9 +295,18 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     }
     match cli.command {
         Command::Exec { infile, sql } => {
+            let stdin = || {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    Error::Usage(format!("exec -: cannot read standard input: {e}"))
+                })?;
+                Ok::<String, Error>(text)
+            };
             let script = match (infile, sql) {
+                (Some(path), None) if path.as_os_str() == "-" => stdin()?,
                 (Some(path), None) => std::fs::read_to_string(&path)
                     .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+                (None, Some(sql)) if sql == "-" => stdin()?,
                 (None, Some(sql)) => sql,
                 (Some(_), Some(_)) => {
                     return Err(Error::Usage("give either SQL or -i FILE, not both".into()))
@@ -349,8 +425,8 @@ async fn shutdown_signal() {
 fn fake_server() -> github_sql::Result<()> {
     let fake = FakeGitHub::demo()?;
     println!(
-        "export GITHUB_API_URL={} GITHUB_TOKEN=demo-token",
-        fake.base_url()
+        "export GITHUB_API_URL={url} GITHUB_TOKEN=demo-token GITHUB_SQL_REGISTRY_URL={url}",
+        url = fake.base_url()
     );
     std::io::stdout().flush()?;
     eprintln!(

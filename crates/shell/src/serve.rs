@@ -542,11 +542,13 @@ impl Cluster {
                 l = lit(n)
             );
         }
-        // The role may keep its own tables and materialized views (for dashboards) in its schema.
+        // The role may keep its own tables and materialized views (for dashboards) in its schema,
+        // first on the search path so an unqualified CREATE lands there; the service schemas
+        // follow, so their tables resolve by name.
         let _ = writeln!(
             sql,
             "CREATE SCHEMA IF NOT EXISTS {ROLE} AUTHORIZATION {ROLE};\n\
-             ALTER DATABASE {DATABASE} SET search_path = {}, {ROLE}, public;\n\
+             ALTER DATABASE {DATABASE} SET search_path = {ROLE}, {}, public;\n\
              REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
             schemas.join(", ")
         );

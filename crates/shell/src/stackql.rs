@@ -444,15 +444,23 @@ fn no_select_delete(r: &Resource) -> Error {
 /// else, or its parameters need rows to be listed: SQLite then runs the DELETE over the table's
 /// scan. Ambiguity is an error naming the methods.
 fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDelete>, Error> {
-    let Some(start) = tokens
-        .iter()
-        .position(|t| keyword(Some(t)) == Some(Keyword::WHERE))
-    else {
-        return Ok(None);
-    };
     let mut given: Vec<(String, Vec<Value>)> = Vec::new();
-    let mut i = start + 1;
-    loop {
+    let start = tokens
+        .iter()
+        .position(|t| keyword(Some(t)) == Some(Keyword::WHERE));
+    // No WHERE at all gives no parameters: a method that takes none (`DELETE /user/emails`)
+    // fits it; a DELETE with ORDER BY or LIMIT lists its rows.
+    let ends_at_table = tokens
+        .iter()
+        .position(|t| keyword(Some(t)) == Some(Keyword::FROM))
+        .map(|f| dotted(tokens, f + 1).1)
+        .is_some_and(|after| after == tokens.len());
+    let mut i = match start {
+        Some(w) => w + 1,
+        None if ends_at_table => tokens.len(),
+        None => return Ok(None),
+    };
+    while i < tokens.len() {
         let Some(Token::Word(w)) = tokens.get(i) else {
             return Ok(None);
         };
@@ -498,7 +506,7 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
             }
             _ => return Ok(None),
         };
-        if values.iter().any(|v| *v == Value::Null) {
+        if values.contains(&Value::Null) {
             return Ok(None);
         }
         if given.iter().any(|(n, _)| *n == param) {
@@ -513,6 +521,9 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
             Some(t) if keyword(Some(t)) == Some(Keyword::AND) => i += 1,
             Some(_) => return Ok(None),
         }
+    }
+    if start.is_some() && given.is_empty() {
+        return Ok(None);
     }
     let names: Vec<&str> = given
         .iter()
@@ -530,7 +541,13 @@ fn direct_delete(r: &Arc<Resource>, tokens: &[Token]) -> Result<Option<DirectDel
         Err(github_sql::write::ChooseError::NoMethod { .. }) if !r.select.is_empty() => {
             return Ok(None)
         }
-        Err(e) => return Err(github_sql::Error::Write(e.into())),
+        // Nothing lists this resource's rows either: say which WHERE a delete method takes.
+        Err(github_sql::write::ChooseError::NoMethod { .. }) => return Err(no_select_delete(r)),
+        Err(e) => {
+            return Err(github_sql::Error::from(
+                github_sql::scan::RowWriteError::from(e),
+            ))
+        }
     };
     if choice.needs_rows() {
         return Ok(None);
@@ -958,19 +975,24 @@ mod tests {
 
     #[test]
     fn delete_on_a_resource_without_select_calls_the_delete_method_its_where_names() {
-        // Two delete methods take (client_id, access_token): revoking a grant and a token. The
-        // statement cannot say which, so it is refused with both EXEC forms, nothing sent.
-        let err = classify_err(
-            "DELETE FROM github.apps.oauth_applications WHERE client_id = 'abc' AND data__access_token = 'tok'",
-        );
-        assert!(
-            err.contains("could mean any of 2 methods")
-                && err.contains("delete_authorization (DELETE /applications/{client_id}/grant)")
-                && err.contains("delete_token (DELETE /applications/{client_id}/token)")
-                && err.contains("EXEC github.apps.oauth_applications.delete_authorization")
-                && err.contains("nothing was sent"),
-            "{err}"
-        );
+        // Revoking a grant and revoking a token both take (client_id, access_token): the
+        // generator gives each its own resource (docs/generator.md, rule 8), so each DELETE
+        // names exactly one method.
+        for (table, want) in [
+            ("github.apps.oauth_applications", "delete_authorization"),
+            ("github.apps.oauth_applications_token", "delete_token"),
+        ] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE client_id = 'abc' AND data__access_token = 'tok'"
+            );
+            let Statement::Delete {
+                direct: Some(d), ..
+            } = classify_ok(&sql)
+            else {
+                panic!("{sql}: a direct delete")
+            };
+            assert_eq!(d.resource.methods[d.method].name, want, "{sql}");
+        }
         let err = classify_err("DELETE FROM oauth_applications WHERE client_id LIKE 'a%'");
         assert!(
             err.contains("DELETE FROM oauth_applications WHERE client_id = 'my-client-id' AND data__access_token = 'my-access-token'"),

@@ -360,7 +360,7 @@ pub fn explain(
             .find(|(_, t)| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case(w)))
             .map(|(at, _)| *at)
     };
-    let mut text = msg.clone();
+    let mut text = github_sql::error::hint(&msg);
     let mut offset = offset;
     if let Some(name) = msg.strip_prefix("no such table: ") {
         let bare = name.rsplit('.').next().unwrap_or(name);

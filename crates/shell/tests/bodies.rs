@@ -737,11 +737,12 @@ fn the_generated_provider_updates_and_creates_issues() {
 
 #[test]
 fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body() {
-    // github.apps.oauth_applications has no SELECT; its DELETEs take a body ({access_token}).
-    // Two of them take (client_id, access_token): revoking the grant and revoking the token. A
-    // DELETE cannot say which, so it is refused with both EXEC forms and nothing is sent.
+    // github.apps.oauth_applications has no SELECT; its DELETE takes a body ({access_token}).
+    // Revoking the token takes the same parameters, so it is the DELETE of its own resource,
+    // oauth_applications_token (docs/generator.md, rule 8): each statement names one method.
     let mut s = Store::new();
     s.add_json_route("DELETE", "/applications/abc/grant", JsonRoute::NoContent);
+    s.add_json_route("DELETE", "/applications/abc/token", JsonRoute::NoContent);
     let fake = FakeGitHub::start(s).expect("fake");
     let run = |sql: &str| {
         Command::new(env!("CARGO_BIN_EXE_github-sql"))
@@ -754,17 +755,26 @@ fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body()
             .output()
             .expect("runs")
     };
-    let out = run(
-        "DELETE FROM oauth_applications WHERE client_id = 'abc' AND data__access_token = 'tok'",
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("could mean any of 2 methods")
-            && err.contains("EXEC github.apps.oauth_applications.delete_token"),
-        "{err}"
-    );
-    assert!(sent(&fake).is_empty(), "an ambiguous DELETE sends nothing");
+    for (table, path) in [
+        ("oauth_applications", "/applications/abc/grant"),
+        ("oauth_applications_token", "/applications/abc/token"),
+    ] {
+        let out = run(&format!(
+            "DELETE FROM {table} WHERE client_id = 'abc' AND data__access_token = 'tok'"
+        ));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            sent(&fake),
+            vec![(
+                format!("DELETE {path}"),
+                Some(json!({"access_token": "tok"}))
+            )]
+        );
+    }
     let out = run(
         "EXEC github.apps.oauth_applications.delete_authorization @client_id='abc', @data__access_token='tok'",
     );
@@ -785,4 +795,119 @@ fn a_delete_on_a_resource_without_select_calls_its_delete_method_with_the_body()
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no SELECT"));
     assert!(sent(&fake).is_empty());
+}
+
+/// The schema fake over the generated provider's documents (every write answered with its
+/// documented status), and the shell pointed at both.
+fn generated_fake() -> (PathBuf, FakeGitHub) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../provider-spec-generated");
+    let services = dir.join("github/v00.00.00000/services");
+    let docs: Vec<Value> = std::fs::read_dir(&services)
+        .expect("services")
+        .flatten()
+        .map(|e| {
+            serde_yaml_ng::from_str(&std::fs::read_to_string(e.path()).expect("read"))
+                .expect("parses")
+        })
+        .collect();
+    (
+        dir,
+        FakeGitHub::with_schema_routes(Store::new(), docs).expect("fake"),
+    )
+}
+
+#[test]
+fn nullable_body_fields_are_sent_as_json_null_when_asked() {
+    let (dir, fake) = generated_fake();
+    let run = |sql: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_github-sql"))
+            .args(["exec", "-o", "csv", sql])
+            .env("GITHUB_SQL_PROVIDER_DIR", &dir)
+            .env("GITHUB_API_URL", fake.base_url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_SQL_WRITE_DELAY_MS", "0")
+            .env("GITHUB_SQL_JOURNAL", "off")
+            .output()
+            .expect("runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Branch protection: four required fields, each nullable (one of them a boolean).
+    let (ok, err) = run("EXEC github.repos.branch_protection_branch_protection.update_branch_protection @owner='octo', @repo='demo', @branch='main', @data__required_status_checks=null, @data__enforce_admins=null, @data__required_pull_request_reviews=null, @data__restrictions=null");
+    assert!(ok, "{err}");
+    assert_eq!(
+        sent(&fake),
+        vec![(
+            "PUT /repos/octo/demo/branches/main/protection".to_string(),
+            Some(json!({
+                "required_status_checks": null,
+                "enforce_admins": null,
+                "required_pull_request_reviews": null,
+                "restrictions": null
+            }))
+        )]
+    );
+    // The text 'null' for a field that is not text: the boolean as null, beside a value.
+    let (ok, err) = run("EXEC github.repos.branch_protection_branch_protection.update_branch_protection @owner='octo', @repo='demo', @branch='main', @data__required_status_checks='null', @data__enforce_admins='null', @data__required_pull_request_reviews='null', @data__restrictions='{\"users\":[],\"teams\":[]}'");
+    assert!(ok, "{err}");
+    assert_eq!(
+        sent(&fake),
+        vec![(
+            "PUT /repos/octo/demo/branches/main/protection".to_string(),
+            Some(json!({
+                "required_status_checks": null,
+                "enforce_admins": null,
+                "required_pull_request_reviews": null,
+                "restrictions": {"users": [], "teams": []}
+            }))
+        )]
+    );
+    // A nullable text field: NULL named in EXEC.
+    let (ok, err) = run("EXEC github.secret_scanning.custom_patterns.update_repo_custom_pattern @owner='octo', @repo='demo', @pattern_id=3, @data__custom_pattern_version=null, @data__pattern='[a-z]+'");
+    assert!(ok, "{err}");
+    assert_eq!(
+        sent(&fake),
+        vec![(
+            "PATCH /repos/octo/demo/secret-scanning/custom-patterns/3".to_string(),
+            Some(json!({"custom_pattern_version": null, "pattern": "[a-z]+"}))
+        )]
+    );
+    // Not nullable: refused by name, nothing sent.
+    let (ok, err) = run("EXEC github.repos.repository.create_for_authenticated_user @data__name='x', @data__private=null");
+    assert!(!ok);
+    assert!(err.contains("data__private must not be NULL"), "{err}");
+    let (ok, err) = run("EXEC github.repos.repository.create_for_authenticated_user @data__name='x', @data__private='null'");
+    assert!(!ok);
+    assert!(err.contains("data__private is not nullable"), "{err}");
+    assert_eq!(sent(&fake), vec![]);
+
+    // The same through SQLite's function and an UPDATE (where NULL means "not given").
+    let provider = Arc::new(github_sql::spec::load_dir(&dir).expect("generated provider loads"));
+    let engine = Engine::new(
+        provider,
+        ClientConfig::new(fake.base_url(), Some(Token::new(TOKEN)))
+            .with_write_delay(std::time::Duration::ZERO),
+    );
+    let conn = Connection::open_in_memory().expect("sqlite");
+    github_sql::register(&conn, &engine).expect("register");
+    conn.query_row(
+        "SELECT update_branch_protection('@owner', 'octo', '@repo', 'demo', '@branch', 'main', '@data__required_status_checks', NULL, '@data__enforce_admins', NULL, '@data__required_pull_request_reviews', NULL, '@data__restrictions', NULL)",
+        [],
+        |_| Ok(()),
+    )
+    .unwrap_or_else(|e| panic!("{}", error_text(&e)));
+    assert_eq!(
+        sent(&fake),
+        vec![(
+            "PUT /repos/octo/demo/branches/main/protection".to_string(),
+            Some(json!({
+                "required_status_checks": null,
+                "enforce_admins": null,
+                "required_pull_request_reviews": null,
+                "restrictions": null
+            }))
+        )]
+    );
 }

@@ -201,6 +201,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     .into();
     let mut functions: std::collections::BTreeSet<String> = [
         "github_sql_confirm_deletes",
+        "github_sql_download",
         "github_sql_last_stats",
         "github_sql_last_writes",
         "github_sql_version",
@@ -348,4 +349,114 @@ print(json.dumps(out))
     assert!(v["took"].as_f64().is_some_and(|t| t < 10.0), "{v}");
     assert_eq!(v["after"], 42, "the connection is usable afterwards");
     assert_eq!(slow.requests().len(), 1, "{v}");
+}
+
+/// docs/extension.md's "What it registers" lists what the library registers: per service its
+/// tables and EXEC functions, the totals, the metadata tables and the helper functions, as the
+/// loaded library reports them (`pragma_module_list`, `pragma_function_list`).
+#[test]
+fn extension_md_lists_what_it_registers() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/extension.md"),
+    )
+    .expect("extension.md");
+    let section = &doc[doc.find("## What it registers").expect("section")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let provider = github_sql::spec::load_embedded().expect("provider");
+
+    // The loaded library's own lists.
+    let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+    let names = |sql: &str| -> std::collections::BTreeSet<String> {
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .expect("query");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    let builtin = names("SELECT name FROM pragma_function_list");
+    // SAFETY: loading our own extension built by this crate.
+    unsafe {
+        conn.load_extension_enable().expect("enable");
+        conn.load_extension(extension(), None::<&str>)
+            .expect("load");
+    }
+    let modules = names("SELECT name FROM pragma_module_list");
+    let functions: std::collections::BTreeSet<String> =
+        names("SELECT name FROM pragma_function_list")
+            .difference(&builtin)
+            .cloned()
+            .collect();
+
+    let mut rows = Vec::new();
+    let (mut tables, mut execs) = (0, 0);
+    for s in &provider.services {
+        let resources: Vec<_> = provider
+            .resources()
+            .filter(|r| r.service == s.name)
+            .collect();
+        let fns: Vec<&str> = resources
+            .iter()
+            .flat_map(|r| r.exec.iter().map(|&m| r.methods[m].function.as_str()))
+            .collect();
+        for r in &resources {
+            assert!(
+                modules.contains(&r.qualified),
+                "{} is registered",
+                r.qualified
+            );
+        }
+        for f in &fns {
+            assert!(functions.contains(*f), "{f} is registered");
+        }
+        tables += resources.len();
+        execs += fns.len();
+        rows.push(format!(
+            "| `{}` | {} | {} |",
+            s.name,
+            resources.len(),
+            fns.len()
+        ));
+    }
+    let listed: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    assert_eq!(
+        listed, rows,
+        "docs/extension.md's table of services (| `service` | tables | EXEC functions |)"
+    );
+    assert!(
+        section.contains(&format!("{tables} tables for the whole REST API")),
+        "extension.md says {tables} tables"
+    );
+    assert!(
+        section.contains(&format!("{execs} functions")),
+        "extension.md says {execs} EXEC functions"
+    );
+    for meta in [
+        "github_sql_services",
+        "github_sql_resources",
+        "github_sql_methods",
+        "github_sql_columns",
+        "github_sql_unserved",
+        "github_sql_journal",
+    ] {
+        assert!(modules.contains(meta), "{meta} is registered");
+        assert!(
+            section.contains(&format!("`{meta}`")),
+            "extension.md names {meta}"
+        );
+    }
+    for helper in [
+        "github_sql_version",
+        "github_sql_last_writes",
+        "github_sql_confirm_deletes",
+        "regexp",
+    ] {
+        assert!(functions.contains(helper), "{helper} is registered");
+        assert!(
+            section.contains(&format!("`{helper}(")),
+            "extension.md names {helper}"
+        );
+    }
+    // Nothing else: the tables, their shared-name stubs, the metadata tables; the EXEC
+    // functions and the helpers.
+    assert_eq!(functions.len(), execs + 4, "{functions:?}");
 }

@@ -335,7 +335,13 @@ fn github_description_is_covered_and_loads() {
     let out = temp_dir("github");
     let s = github_sql_shell::generate::generate(&input, &out).expect("generate");
     assert_eq!(s.operations, all.len());
-    assert_eq!(s.methods + s.curated_operations, all.len());
+    // One method per operation, plus the further arrays of envelopes and the other media
+    // types of answers (docs/generator.md, rules 9 and 10).
+    assert_eq!(
+        s.methods - s.envelope_methods - s.media_methods + s.curated_operations,
+        all.len()
+    );
+    assert_eq!((s.envelope_methods, s.media_methods), (5, 8));
 
     // Every operation is the target of a method: generated, or in a curated document's paths.
     let provider = yaml(&out.join(VERSION_DIR).join("provider.yaml"));
@@ -428,4 +434,210 @@ fn github_description_is_covered_and_loads() {
     );
     assert!(text.contains("list_workflow_runs_for_repo,"), "{text}");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A small description for the rules of docs/generator.md that decide what a statement means:
+/// row → parameter mappings, envelopes, where writes go and when they are split.
+fn semantics_description() -> Value {
+    let path = |name: &str, t: &str| serde_json::json!({"name": name, "in": "path", "required": true, "schema": {"type": t}});
+    let ok = |schema: Value| serde_json::json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+    let none = serde_json::json!({"204": {"description": "No Content"}});
+    let r = |name: &str| serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+    let gh = |sub: &str| serde_json::json!({"category": "x", "subcategory": sub});
+    let op = |tag: &str, id: &str, sub: &str, params: Vec<Value>, responses: Value| {
+        serde_json::json!({"tags": [tag], "operationId": format!("{tag}/{id}"), "x-github": gh(sub),
+            "parameters": params, "responses": responses})
+    };
+    let (owner, repo, org) = (
+        path("owner", "string"),
+        path("repo", "string"),
+        path("org", "string"),
+    );
+    let mut git_ref = path("ref", "string");
+    git_ref["example"] = serde_json::json!("heads/feature-a");
+    git_ref["x-multi-segment"] = serde_json::json!(true);
+    serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"version": "1.1.4"},
+        "paths": {
+            "/orgs/{org}/actions/runners": {"get": op("actions", "list-runners", "self-hosted-runners",
+                vec![org.clone(), serde_json::json!({"name": "per_page", "in": "query", "schema": {"type": "integer"}})],
+                ok(serde_json::json!({"type": "object", "properties": {"total_count": {"type": "integer"},
+                    "runners": {"type": "array", "items": r("runner")}}})))},
+            "/orgs/{org}/actions/runners/{runner_id}": {
+                "get": op("actions", "get-runner", "self-hosted-runners", vec![org.clone(), path("runner_id", "integer")], ok(r("runner"))),
+                "delete": op("actions", "delete-runner", "self-hosted-runners", vec![org.clone(), path("runner_id", "integer")], none.clone())},
+            "/orgs/{org}/actions/runners/{runner_id}/labels": {"get": op("actions", "list-labels", "self-hosted-runners",
+                vec![org.clone(), path("runner_id", "integer")],
+                ok(serde_json::json!({"type": "object", "properties": {"total_count": {"type": "integer"},
+                    "labels": {"type": "array", "items": r("runner-label")}}})))},
+            "/orgs/{org}/actions/runners/{runner_id}/labels/{name}": {"delete": op("actions", "remove-label", "self-hosted-runners",
+                vec![org.clone(), path("runner_id", "integer"), path("name", "string")], none.clone())},
+            "/repos/{owner}/{repo}/git/refs/{ref}": {
+                "get": {"tags": ["git"], "operationId": "git/get-ref", "x-github": gh("refs"),
+                    "parameters": [owner.clone(), repo.clone(), git_ref.clone()],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": r("git-ref"),
+                        "examples": {"default": {"value": {"ref": "refs/heads/featureA", "node_id": "n"}}}}}}}},
+                "delete": op("git", "delete-ref", "refs", vec![owner.clone(), repo.clone(), git_ref], none.clone())},
+            "/repos/{owner}/{repo}/collaborators": {"get": op("repos", "list-collaborators", "collaborators",
+                vec![owner.clone(), repo.clone()], ok(serde_json::json!({"type": "array", "items": r("simple-user")})))},
+            "/repos/{owner}/{repo}/collaborators/{username}": {
+                "get": op("repos", "check-collaborator", "collaborators", vec![owner.clone(), repo.clone(), path("username", "string")], none.clone()),
+                "delete": op("repos", "remove-collaborator", "collaborators", vec![owner.clone(), repo.clone(), path("username", "string")], none.clone())},
+            "/user/starred": {"get": op("activity", "list-starred", "starring", vec![],
+                ok(serde_json::json!({"type": "array", "items": r("repository")})))},
+            "/user/starred/{owner}/{repo}": {"delete": op("activity", "unstar", "starring", vec![owner.clone(), repo.clone()], none.clone())},
+            "/orgs/{org}/members": {"get": op("orgs", "list-members", "members", vec![org.clone()],
+                ok(serde_json::json!({"type": "array", "items": r("simple-user")})))},
+            "/orgs/{org}/members/{username}": {"delete": op("orgs", "remove-member", "members", vec![org.clone(), path("username", "string")], none.clone())},
+            "/orgs/{org}/memberships/{username}": {
+                "get": op("orgs", "get-membership-for-user", "members", vec![org.clone(), path("username", "string")], ok(r("org-membership"))),
+                "delete": op("orgs", "remove-membership-for-user", "members", vec![org.clone(), path("username", "string")], none.clone())},
+            "/orgs/{org}/public_members": {"get": op("orgs", "list-public-members", "members", vec![org.clone()],
+                ok(serde_json::json!({"type": "array", "items": r("simple-user")})))},
+            "/orgs/{org}/public_members/{username}": {"delete": op("orgs", "remove-public-membership", "members", vec![org.clone(), path("username", "string")], none.clone())},
+            "/repos/{owner}/{repo}/traffic/clones": {"get": op("repos", "get-clones", "traffic", vec![owner.clone(), repo.clone()], ok(r("clone-traffic")))},
+            "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers": {"get": op("pulls", "list-requested-reviewers", "review-requests",
+                vec![owner.clone(), repo.clone(), path("pull_number", "integer")], ok(r("review-request")))},
+            "/repos/{owner}/{repo}/actions/runs/{run_id}": {
+                "get": op("actions", "get-workflow-run", "workflow-runs", vec![owner.clone(), repo.clone(), path("run_id", "integer")], ok(r("workflow-run"))),
+                "delete": op("actions", "delete-workflow-run", "workflow-runs", vec![owner.clone(), repo.clone(), path("run_id", "integer")], none.clone())},
+            "/repos/{owner}/{repo}/actions/runs/{run_id}/logs": {
+                "delete": op("actions", "delete-workflow-run-logs", "workflow-runs", vec![owner.clone(), repo.clone(), path("run_id", "integer")], none.clone())}
+        },
+        "components": {"schemas": {
+            "runner": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                "labels": {"type": "array", "items": r("runner-label")}}, "required": ["id", "name", "labels"]},
+            "runner-label": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+            "git-ref": {"type": "object", "properties": {"ref": {"type": "string"}, "node_id": {"type": "string"}}},
+            "simple-user": {"type": "object", "properties": {"login": {"type": "string"}, "id": {"type": "integer"}}},
+            "repository": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "owner": r("simple-user")}},
+            "org-membership": {"type": "object", "properties": {"state": {"type": "string"}, "user": r("simple-user")}},
+            "traffic": {"type": "object", "properties": {"timestamp": {"type": "string"}, "count": {"type": "integer"}, "uniques": {"type": "integer"}}},
+            "clone-traffic": {"type": "object", "required": ["count", "uniques", "clones"], "properties": {
+                "count": {"type": "integer"}, "uniques": {"type": "integer"}, "clones": {"type": "array", "items": r("traffic")}}},
+            "team": {"type": "object", "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}}},
+            "review-request": {"type": "object", "required": ["users", "teams"], "properties": {
+                "users": {"type": "array", "items": r("simple-user")}, "teams": {"type": "array", "items": r("team")}}},
+            "workflow-run": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+        }}
+    })
+}
+
+#[test]
+fn mappings_envelopes_and_write_splits_follow_the_rules() {
+    let (files, s) = github_sql_shell::generate::render(&semantics_description()).expect("renders");
+    let doc = |svc: &str| -> Value {
+        let text = &files
+            .iter()
+            .find(|(p, _)| p.ends_with(&format!("services/{svc}.yaml")))
+            .unwrap_or_else(|| panic!("{svc}"))
+            .1;
+        serde_yaml_ng::from_str(text).expect("yaml")
+    };
+    let resource_of = |svc: &str, method: &str| -> (String, Value) {
+        let d = doc(svc);
+        d["components"]["x-stackQL-resources"]
+            .as_object()
+            .expect("resources")
+            .iter()
+            .find(|(_, r)| r["methods"].get(method).is_some())
+            .map(|(n, r)| (n.clone(), r.clone()))
+            .unwrap_or_else(|| panic!("{method}"))
+    };
+    let mapping = |r: &Value| r["x-github-sql"]["paramFields"].clone();
+
+    // Runners: the runner's own id; the label delete goes to the labels (its collection),
+    // whose rows give the label's `name`: a runner's row never gives it.
+    let (runners, r) = resource_of("actions", "delete_runner");
+    assert_eq!(mapping(&r), serde_json::json!({"runner_id": "id"}));
+    let (labels, l) = resource_of("actions", "remove_label");
+    assert_ne!(runners, labels);
+    assert!(l["methods"].get("list_labels").is_some());
+    assert_eq!(mapping(&l), serde_json::json!({"name": "name"}));
+    // A git ref's `ref` field says refs/heads/…, the parameter heads/…: no mapping.
+    let (_, refs) = resource_of("git", "delete_ref");
+    assert!(refs["x-github-sql"].is_null(), "{refs}");
+    // Collaborators: username ← login; unstar: `owner` is an object, `repo` no field.
+    assert_eq!(
+        mapping(&resource_of("repos", "remove_collaborator").1),
+        serde_json::json!({"username": "login"})
+    );
+    assert!(resource_of("activity", "unstar").1["x-github-sql"]["paramFields"].is_null());
+    // Org members: each delete joins its own collection, so no two take (org, username).
+    let members = [
+        resource_of("orgs", "remove_member").0,
+        resource_of("orgs", "remove_membership_for_user").0,
+        resource_of("orgs", "remove_public_membership").0,
+    ];
+    assert_eq!(
+        members.iter().collect::<BTreeSet<_>>().len(),
+        3,
+        "{members:?}"
+    );
+    assert_eq!(
+        resource_of("orgs", "remove_member").1["methods"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        Some(vec![
+            "list_members".to_string(),
+            "remove_member".to_string()
+        ])
+    );
+    // A run's logs: a second DELETE taking (owner, repo, run_id) moves to its own resource.
+    let (runs, _) = resource_of("actions", "delete_workflow_run");
+    let (logs, _) = resource_of("actions", "delete_workflow_run_logs");
+    assert_eq!(
+        (runs.as_str(), logs.as_str()),
+        ("workflow_runs", "workflow_run_logs")
+    );
+    assert_eq!(s.split_writes, 1);
+
+    // Envelopes: traffic's days are rows, its totals columns named apart from the days'.
+    let (_, t) = resource_of("repos", "get_clones");
+    assert_eq!(
+        t["methods"]["get_clones"]["response"]["objectKey"],
+        "$.clones"
+    );
+    assert_eq!(
+        t["x-github-sql"]["envelopeFields"],
+        serde_json::json!({"envelope_count": "count", "envelope_uniques": "uniques"})
+    );
+    // Requested reviewers: users for the operation's method, teams for a second one.
+    let (users, u) = resource_of("pulls", "list_requested_reviewers");
+    let (teams, t) = resource_of("pulls", "list_requested_reviewers_teams");
+    assert_ne!(users, teams);
+    assert_eq!(
+        u["methods"]["list_requested_reviewers"]["response"]["objectKey"],
+        "$.users"
+    );
+    assert_eq!(
+        t["methods"]["list_requested_reviewers_teams"]["response"]["objectKey"],
+        "$.teams"
+    );
+    assert_eq!(s.envelope_methods, 1);
+    // A runner has an identity (`id`): its `labels` array is a field, not rows.
+    let (_, r) = resource_of("actions", "get_runner");
+    assert!(r["methods"]["get_runner"]["response"]["objectKey"].is_null());
+
+    // The output loads, with the mappings as the spec crate reads them.
+    let dir = temp_dir("semantics");
+    for (rel, text) in &files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    let provider = github_sql::spec::load_dir(&dir).expect("loads");
+    let c = provider
+        .resources()
+        .find(|r| r.methods.iter().any(|m| m.name == "remove_collaborator"))
+        .expect("collaborators");
+    assert_eq!(c.row_param("username"), Some("login"));
+    let t = provider
+        .resources()
+        .find(|r| r.methods.iter().any(|m| m.name == "get_clones"))
+        .expect("traffic");
+    assert!(t.columns.iter().any(|c| c.name == "envelope_count"
+        && c.source == github_sql::spec::ColumnSource::Envelope("count".into())));
+    let _ = std::fs::remove_dir_all(&dir);
 }

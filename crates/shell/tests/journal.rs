@@ -176,7 +176,7 @@ fn an_outcome_that_stays_unknown_stops_the_batch_and_says_so() {
         .expect_err("unknown");
     let msg = error_text(&err);
     assert!(msg.contains("0 failed, 1 unknown, 2 not sent"), "{msg}");
-    assert!(msg.contains("UNKNOWN whether GitHub deleted it"), "{msg}");
+    assert!(msg.contains("UNKNOWN whether GitHub did it"), "{msg}");
     assert!(
         msg.contains(&format!("journal: {}", path.display())),
         "{msg}"

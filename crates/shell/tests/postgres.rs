@@ -424,6 +424,154 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
     assert_eq!(pg.requests("DELETE").len().to_string(), n, "{err}");
 }
 
+/// psql with a script on stdin and these variables, without ON_ERROR_STOP (the script goes on
+/// after an error, as psql's ON_ERROR_ROLLBACK intends): (stdout, stderr).
+fn psql_vars(pg: &Pg, vars: &[&str], script: &str) -> (String, String) {
+    use std::io::Write;
+    let mut cmd = Command::new("/usr/bin/psql");
+    cmd.args(["-X", "-A", "-t"]);
+    for v in vars {
+        cmd.args(["-v", v]);
+    }
+    let mut child = cmd
+        .arg(&pg.url)
+        .current_dir(&pg.dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("psql");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn transactions_in_the_wrapper_take_back_what_was_rolled_back() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let hw = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    let listed = pg.ok(&format!("SELECT id {hw} ORDER BY id LIMIT 12"));
+    let ids: Vec<&str> = listed.lines().filter(|l| !l.trim().is_empty()).collect();
+    let path = |id: &str| format!("/user/packages/npm/hello-world/versions/{id}");
+    // ROLLBACK TO SAVEPOINT takes back what was queued after the savepoint.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {hw} AND id = {a};\nSAVEPOINT s;\nDELETE {hw} AND id = {b};\nROLLBACK TO SAVEPOINT s;\nCOMMIT;\n",
+        a = ids[0],
+        b = ids[1]
+    ));
+    assert!(ok, "{err}");
+    assert_eq!(pg.requests("DELETE"), vec![path(ids[0])], "{err}");
+    // A PL/pgSQL block whose exception handler caught an error: its DELETE is not sent.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {hw} AND id = {c};\n\
+         DO $$ BEGIN DELETE {hw} AND id = {d}; RAISE EXCEPTION 'changed my mind'; \
+         EXCEPTION WHEN others THEN NULL; END $$;\nCOMMIT;\n",
+        c = ids[2],
+        d = ids[3]
+    ));
+    assert!(ok, "{err}");
+    assert_eq!(pg.requests("DELETE"), vec![path(ids[2])], "{err}");
+    // psql's ON_ERROR_ROLLBACK: a statement that failed halfway (after queueing rows) is taken
+    // back whole; the rest of the transaction commits.
+    pg.fake.clear_requests();
+    let (_, err) = psql_vars(
+        &pg,
+        &["ON_ERROR_ROLLBACK=on"],
+        &format!(
+            "BEGIN;\nDELETE {hw} AND id = {e};\n\
+             DELETE {hw} AND id >= {f} AND (CASE WHEN id = {g} THEN 1 / 0 ELSE 1 END) = 1;\nCOMMIT;\n",
+            e = ids[4],
+            f = ids[5],
+            g = ids[10]
+        ),
+    );
+    assert!(err.contains("division by zero"), "{err}");
+    assert_eq!(pg.requests("DELETE"), vec![path(ids[4])], "{err}");
+    // A later statement of the transaction never sees the rows queued for deletion.
+    pg.fake.clear_requests();
+    let (out, err, ok) = pg.script(&format!(
+        "BEGIN;\nDELETE {hw} AND name LIKE '0.0.%';\nSELECT count(*) {hw};\nSELECT count(*) {hw} AND name LIKE '0.0.%';\nCOMMIT;\nSELECT count(*) {hw};\n"
+    ));
+    assert!(ok, "{err}");
+    let counts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.chars().all(|c| c.is_ascii_digit()) && !l.is_empty())
+        .collect();
+    // 130 versions, 3 deleted above (the oldest ids, all named 0.0.x), 6 more named 0.0.x.
+    assert_eq!(counts, ["121", "0", "121"], "{out}\n{err}");
+    assert_eq!(pg.requests("DELETE").len(), 6, "{err}");
+}
+
+#[test]
+fn one_commit_in_the_wrapper_is_one_decision_and_one_run() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let hw = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    // Two versions of one table, and a whole package of another (which deletes every version
+    // of it): the whole COMMIT needs confirming, and a refused COMMIT sends nothing of either.
+    pg.fake.clear_requests();
+    let script = format!(
+        "BEGIN;\nDELETE {hw} AND name IN ('0.0.1', '0.0.2');\n\
+         DELETE FROM org_packages WHERE org = 'octo-org' AND package_type = 'npm' AND name = 'design-system';\n"
+    );
+    let (_, err, ok) = pg.script(&format!("{script}COMMIT;\n"));
+    assert!(!ok, "deleting a package needs confirming");
+    assert!(
+        err.contains("Nothing was sent")
+            && err.contains("deletes every version of the package")
+            && err.contains("confirm_deletes = 3"),
+        "{err}"
+    );
+    assert!(
+        pg.requests("DELETE").is_empty(),
+        "{:?}",
+        pg.requests("DELETE")
+    );
+    // Confirmed: both tables, one run, one NOTICE.
+    let (_, err, ok) = pg.script(&format!(
+        "{script}SET LOCAL github_sql.confirm_deletes = 3;\nCOMMIT;\n"
+    ));
+    assert!(ok, "{err}");
+    assert_eq!(pg.requests("DELETE").len(), 3, "{err}");
+    let run_id = err
+        .split("run_id '")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap_or_else(|| panic!("the NOTICE names its run: {err}"))
+        .to_string();
+    assert_eq!(
+        pg.ok("SELECT count(DISTINCT run_id) FROM github_sql_journal"),
+        "1",
+        "one COMMIT over two tables is one run"
+    );
+    assert_eq!(
+        pg.ok(&format!(
+            "SELECT count(DISTINCT resource) FROM github_sql_journal WHERE run_id = '{run_id}'"
+        )),
+        "2"
+    );
+    // SET LOCAL is used up by its transaction: the next bulk COMMIT is refused again.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(&format!("BEGIN;\nDELETE {hw};\nCOMMIT;\n"));
+    assert!(!ok && err.contains("Nothing was sent"), "{err}");
+    assert!(pg.requests("DELETE").is_empty());
+}
+
 #[test]
 fn limit_is_pushed_down_only_when_it_cannot_shorten_the_result() {
     if !available() {
@@ -718,13 +866,16 @@ fn the_bi_role_can_read_no_credential_from_sql() {
     assert!(ok, "{out}");
     let (_, ok) = look("SHOW ALL", "SHOW ALL");
     assert!(ok);
-    // 3. Every function of the extension the role may call, with NULL arguments (errors are
-    // fine; what they say is searched too), and the ones that do work with real arguments.
+    // 3. Every function of the extension the role may call (its members, or by name when serve
+    // loaded a packaged script with no CREATE EXTENSION), with NULL arguments (errors are fine;
+    // what they say is searched too), and the ones that do work with real arguments.
     let calls = pg.ok(
         "SELECT format('SELECT %s(%s)', p.oid::regproc, \
                 coalesce((SELECT string_agg('NULL::' || format_type(t, NULL), ', ') FROM unnest(p.proargtypes) t), '')) \
-         FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass \
-         JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'github_sql' \
+         FROM pg_proc p \
+         WHERE (p.oid IN (SELECT d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid \
+                          WHERE d.classid = 'pg_proc'::regclass AND e.extname = 'github_sql') \
+                OR p.proname LIKE 'github\\_sql\\_%') \
            AND has_function_privilege(p.oid, 'EXECUTE') AND p.prorettype <> 'fdw_handler'::regtype",
     );
     let calls: Vec<&str> = calls.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -855,19 +1006,26 @@ fn tokens_are_hidden_from_the_roles_that_use_them() {
     let (out, err, ok) = superuser(&pg, &format!("SET ROLE alice; {mappings}"));
     assert!(ok, "{err}");
     assert_eq!(
-        out.trim(),
+        out.trim().lines().last().unwrap_or_default(),
         format!("alice:token={ALICE} public:NULL"),
         "alice sees her own token only"
     );
     let (out, err, ok) = superuser(&pg, &format!("SET ROLE bob; {mappings}"));
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), "alice:NULL public:NULL", "bob sees no token");
+    assert_eq!(
+        out.trim().lines().last().unwrap_or_default(),
+        "alice:NULL public:NULL",
+        "bob sees no token"
+    );
     // Each queries with its token: alice with hers, bob with the shared one.
     let count = "SELECT count(*) FROM own_packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
     for (role, token) in [("alice", ALICE), ("bob", SHARED)] {
         pg.fake.clear_requests();
         let (out, err, ok) = superuser(&pg, &format!("SET ROLE {role}; {count}"));
-        assert!(ok && out.trim() == "130", "{role}: {out} {err}");
+        assert!(
+            ok && out.trim().lines().last() == Some("130"),
+            "{role}: {out} {err}"
+        );
         let auth: Vec<Option<String>> = pg
             .fake
             .requests()
@@ -1174,4 +1332,465 @@ fn backends_share_the_cache_and_explain_analyze_counts_each_scans_requests() {
         .requests()
         .iter()
         .all(|r| r.if_none_match.is_none() && r.status == 200));
+}
+
+/// The generated provider's service documents (what the schema fake answers from).
+fn generated_docs() -> Vec<serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../provider-spec-generated/github/v00.00.00000/services");
+    std::fs::read_dir(&dir)
+        .expect("services")
+        .flatten()
+        .map(|e| {
+            serde_yaml_ng::from_str(&std::fs::read_to_string(e.path()).expect("read"))
+                .expect("yaml")
+        })
+        .collect()
+}
+
+#[test]
+fn a_get_wins_with_its_key_or_a_list_only_filter_and_envelopes_give_their_items() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // Routes the demo store lacks are answered from the documents' schemas.
+    pg.fake
+        .set_schema_routes(github_sql_fake::schema::SchemaFake::new(generated_docs()));
+    let schema = pg.fake.schema_routes().expect("schema routes");
+    let body = |path: &str, q: Option<&str>| {
+        schema
+            .answer("GET", path, q)
+            .and_then(|a| a.body)
+            .expect("an answer")
+    };
+    // A get's key and a list-only filter its row shows: one GET, the row checked in Postgres.
+    let state = body("/repos/o/r/issues/5", None)["state"]
+        .as_str()
+        .expect("state")
+        .to_string();
+    pg.fake.clear_requests();
+    let out = pg.ok(&format!(
+        "SELECT number, state FROM issues.issues WHERE owner = 'o' AND repo = 'r' AND issue_number = 5 AND state = '{state}'"
+    ));
+    assert_eq!(out, format!("5|{state}"));
+    assert_eq!(pg.gets(), vec!["/repos/o/r/issues/5".to_string()]);
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT number FROM issues.issues WHERE owner = 'o' AND repo = 'r' AND issue_number = 5 AND state = 'not-a-state'",
+    );
+    assert_eq!(out, "", "the filter is checked on the get's row");
+    assert_eq!(pg.gets(), vec!["/repos/o/r/issues/5".to_string()]);
+    // A key under its row's name: `id` is the comment's id, one GET.
+    pg.fake.clear_requests();
+    let out =
+        pg.ok("SELECT id FROM issues.comments WHERE owner = 'o' AND repo = 'r' AND id = 1077");
+    assert_eq!(out, "1077");
+    assert_eq!(
+        pg.gets(),
+        vec!["/repos/o/r/issues/comments/1077".to_string()]
+    );
+    // Search: the items are rows, the envelope's total_count a column.
+    let b = body("/search/issues", Some("per_page=100"));
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT number, total_count FROM search.issues_and_pull_requests WHERE q = 'repo:o/r' ORDER BY number",
+    );
+    let mut want: Vec<String> = b["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| format!("{}|{}", i["number"], b["total_count"]))
+        .collect();
+    want.sort_by_key(|l| l.split('|').next().and_then(|n| n.parse::<i64>().ok()));
+    assert_eq!(out, want.join("\n"));
+    assert_eq!(
+        pg.gets(),
+        vec!["/search/issues?q=repo%3Ao%2Fr&per_page=100".to_string()]
+    );
+    // A text answer is a JSON string; a download's redirect its location, nothing fetched.
+    let zen = schema
+        .answer("GET", "/zen", None)
+        .and_then(|a| a.text)
+        .expect("zen")
+        .1;
+    pg.fake.clear_requests();
+    let out = pg.ok("SELECT meta.get_zen() #>> '{}'");
+    assert_eq!(out, zen.trim_end());
+    pg.fake.clear_requests();
+    let out = pg.ok(
+        "SELECT repos.download_zipball_archive(owner => 'o', repo => 'r', ref => 'main')->>'location'",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{}/_downloads/repos/o/r/zipball/main",
+            github_sql_fake::other_host(&pg.fake.base_url())
+        )
+    );
+    assert_eq!(pg.gets(), vec!["/repos/o/r/zipball/main".to_string()]);
+}
+
+/// The shell's rows for a query on the demo, as cells (the table output parsed).
+fn shell_rows(sql: &str) -> Vec<Vec<String>> {
+    let out = Command::new(BIN)
+        .args(["--demo", "-o", "csv", "exec", sql])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .output()
+        .expect("github-sql");
+    assert!(
+        out.status.success(),
+        "{sql}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect()
+}
+
+/// psql's rows (`-A -t`: `|`-separated cells).
+fn pg_rows(pg: &Pg, sql: &str) -> Vec<Vec<String>> {
+    let (out, err, ok) = pg.psql(sql);
+    assert!(ok, "{sql}\nfailed: {err}");
+    assert!(!err.contains("WARNING"), "{sql}\nwarned: {err}");
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('|').map(String::from).collect())
+        .collect()
+}
+
+/// The README's "Across services" queries, in each dialect: the shell's (as README.md shows
+/// them) and PostgreSQL's (`->`/`->>` for json_extract, jsonb_array_elements_text for json_each,
+/// times formatted as GitHub writes them).
+fn across_services() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .expect("README.md");
+    let section = &readme[readme.find("\n## Across services\n").expect("section")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let shell: Vec<String> = section
+        .split("```sql\n")
+        .skip(1)
+        .map(|b| b[..b.find("\n```").expect("fence")].to_string())
+        .collect();
+    assert_eq!(
+        shell.len(),
+        3,
+        "three queries in README.md's Across services"
+    );
+    let failed = |cols: &str| {
+        format!(
+            "failed AS MATERIALIZED (
+  SELECT p.name AS package, 'sha-' || substr(w.head_sha, 1, 7) AS tag, {cols}
+  FROM packages.auth_user_packages AS p
+  JOIN actions.workflow_runs AS w
+    ON w.owner = p.repository->'owner'->>'login'
+   AND w.repo = p.repository->>'name'
+  WHERE p.package_type = 'container' AND w.conclusion = 'failure'
+)"
+        )
+    };
+    let archived = "SELECT p.package_type, p.name AS package, r.full_name,
+       to_char(r.pushed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS pushed_at
+FROM packages.auth_user_packages AS p
+JOIN repos.full_repository AS r
+  ON r.owner = p.repository->'owner'->>'login'
+ AND r.repo = p.repository->>'name'
+WHERE p.package_type IN ('npm', 'maven', 'container') AND r.archived = 1"
+        .to_string();
+    let images = format!(
+        "WITH {}
+SELECT f.package, v.id, t.tag, f.workflow, f.run_number, f.head_branch
+FROM packages.auth_user_versions AS v
+CROSS JOIN LATERAL jsonb_array_elements_text(v.metadata->'container'->'tags') AS t(tag)
+JOIN failed AS f ON f.package = v.package_name AND f.tag = t.tag
+WHERE v.package_type = 'container' AND v.package_name IN (SELECT package FROM failed)
+ORDER BY v.id",
+        failed("w.name AS workflow, w.run_number, w.head_branch")
+    );
+    let prune = format!(
+        "WITH {},
+archived AS MATERIALIZED (
+  SELECT p.package_type, p.name, r.full_name
+  FROM packages.auth_user_packages AS p
+  JOIN repos.full_repository AS r
+    ON r.owner = p.repository->'owner'->>'login'
+   AND r.repo = p.repository->>'name'
+  WHERE p.package_type IN ('npm', 'maven', 'container') AND r.archived = 1
+)
+SELECT v.package_name AS package, v.id, v.name AS version, 'failed run #' || f.run_number AS why
+FROM packages.auth_user_versions AS v
+JOIN failed AS f ON f.package = v.package_name
+ AND v.metadata->'container'->'tags' = jsonb_build_array(f.tag)
+WHERE v.package_type = 'container' AND v.package_name IN (SELECT package FROM failed)
+UNION ALL
+SELECT v.package_name, v.id, v.name, 'archived ' || a.full_name
+FROM archived AS a
+JOIN packages.auth_user_versions AS v
+  ON v.package_type = a.package_type AND v.package_name = a.name
+ORDER BY 1, 2",
+        failed("w.run_number")
+    );
+    shell.into_iter().zip([archived, images, prune]).collect()
+}
+
+/// The blocks of README.md and docs/*.md tagged `<!-- test: postgres -->`, with the output
+/// block after them when the tag is `postgres compare` (psql's `-A -t` output).
+fn postgres_doc_blocks() -> Vec<(String, String, Option<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut pages = vec![root.join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .expect("docs")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    let mut out = Vec::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page).expect("page");
+        let lines: Vec<&str> = text.lines().collect();
+        // The body of the fenced block opening at line `at`, and the line after its end.
+        let body = |at: usize| {
+            let end = lines[at + 1..]
+                .iter()
+                .position(|l| l.starts_with("```"))
+                .expect("closing fence");
+            (lines[at + 1..at + 1 + end].join("\n"), at + 2 + end)
+        };
+        for (i, l) in lines.iter().enumerate() {
+            let tag = l.trim();
+            if tag == "<!-- test: postgres -->" || tag == "<!-- test: postgres compare -->" {
+                let (sql, after) = body(i + 1);
+                let shown = (tag == "<!-- test: postgres compare -->").then(|| {
+                    let open = lines[after..]
+                        .iter()
+                        .position(|l| l.starts_with("```"))
+                        .expect("an output block")
+                        + after;
+                    body(open).0
+                });
+                out.push((format!("{}:{}", page.display(), i + 2), sql, shown));
+            }
+        }
+    }
+    out
+}
+
+/// Parameters in PostgreSQL answer as in the shell: parameter columns compare with their
+/// parameter (`owner` is the login, the repository's user object is `owner_object`), joins,
+/// LATERAL and correlated subqueries supply required parameters from the outer rows (IN
+/// fan-out included), and generic plans read `$1` of any type. Filters PostgreSQL applies itself
+/// are quiet, EXPLAIN speaks in words, hints are PostgreSQL's SQL, the role's schema comes first.
+/// Then every `postgres` block of the docs runs.
+#[test]
+fn parameters_joins_and_the_docs_postgres_blocks() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    // The shell's demo token has every scope; maven packages need repo too.
+    pg.fake
+        .set_token_policy(github_sql_fake::TokenPolicy::tokens(&[(
+            TOKEN,
+            &["read:packages", "delete:packages", "write:packages", "repo"],
+        )]));
+
+    // A parameter column is the parameter: text, the login given.
+    pg.fake.clear_requests();
+    assert_eq!(
+        pg.ok("SELECT full_name, owner, owner_object->>'login', pg_typeof(owner) FROM repos.full_repository WHERE owner = 'octocat' AND repo = 'app-lib'"),
+        "octocat/app-lib|octocat|octocat|text"
+    );
+    assert_eq!(pg.gets(), vec!["/repos/octocat/app-lib".to_string()]);
+
+    // The README's Across services queries give the shell's rows.
+    for (shell, postgres) in across_services() {
+        let want = shell_rows(&shell);
+        assert!(!want.is_empty(), "{shell}");
+        assert_eq!(pg_rows(&pg, &postgres), want, "{postgres}");
+    }
+
+    // A join supplies the versions table's package_name per package: a nested loop, one list of
+    // versions per npm package (hello-world's two pages, empty-pkg's one).
+    pg.fake.clear_requests();
+    let join = "FROM packages.auth_user_packages p JOIN packages.auth_user_versions v \
+                ON v.package_name = p.name AND v.package_type = p.package_type";
+    assert_eq!(
+        pg.ok(&format!(
+            "SELECT count(*), count(*) FILTER (WHERE p.name = 'hello-world') {join} WHERE p.package_type = 'npm'"
+        )),
+        "130|130"
+    );
+    let gets = pg.gets();
+    assert!(
+        gets.contains(&"/user/packages?package_type=npm&per_page=100".to_string())
+            && gets.contains(
+                &"/user/packages/npm/hello-world/versions?per_page=100&page=2".to_string()
+            )
+            && gets.contains(&"/user/packages/npm/empty-pkg/versions?per_page=100".to_string()),
+        "{gets:?}"
+    );
+    let plan = pg.ok(&format!(
+        "EXPLAIN SELECT v.name {join} WHERE p.package_type = 'npm'"
+    ));
+    assert!(plan.contains("Nested Loop"), "{plan}");
+    assert!(
+        plan.contains("once per value of package_name computed at execution"),
+        "{plan}"
+    );
+    // IN fan-out on the outer table, and the shell's rows.
+    let both = format!(
+        "SELECT p.package_type, p.name, v.id {join} WHERE p.package_type IN ('npm', 'maven') ORDER BY 3"
+    );
+    assert_eq!(
+        pg_rows(&pg, &both),
+        shell_rows(&both.replace("packages.", "github.packages."))
+    );
+    // LATERAL and a correlated subquery.
+    assert_eq!(
+        pg.ok(
+            "SELECT p.name, latest.name FROM packages.auth_user_packages p, \
+               LATERAL (SELECT v.name FROM packages.auth_user_versions v \
+                        WHERE v.package_type = p.package_type AND v.package_name = p.name \
+                        ORDER BY v.created_at DESC LIMIT 1) AS latest \
+               WHERE p.package_type = 'npm'"
+        ),
+        "hello-world|2.3.0"
+    );
+    assert_eq!(
+        pg.ok(
+            "SELECT p.name, (SELECT count(*) FROM packages.auth_user_versions v \
+               WHERE v.package_type = 'npm' AND v.package_name = p.name) \
+               FROM packages.auth_user_packages p WHERE p.package_type = 'npm' ORDER BY 1"
+        ),
+        "empty-pkg|0\nhello-world|130"
+    );
+    // A package without a repository gives a NULL owner: no row, no request for it.
+    pg.fake.clear_requests();
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM packages.auth_user_packages p JOIN repos.full_repository r \
+               ON r.owner = p.repository->'owner'->>'login' AND r.repo = p.repository->>'name' \
+               WHERE p.package_type = 'npm'"),
+        pg.ok("SELECT count(*) FROM packages.auth_user_packages WHERE package_type = 'npm' AND repository IS NOT NULL")
+    );
+    assert!(
+        pg.gets().iter().all(|g| !g.contains("/repos//")),
+        "{:?}",
+        pg.gets()
+    );
+
+    // Generic plans read their parameters, varchar and arrays included.
+    let (out, err, ok) = pg.script(
+        "SET plan_cache_mode = force_generic_plan;\n\
+         PREPARE g(varchar) AS SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = $1;\n\
+         EXECUTE g('hello-world');\nEXECUTE g('empty-pkg');\n\
+         PREPARE a(text[]) AS SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = ANY($1);\n\
+         EXECUTE a('{hello-world,empty-pkg}');\n\
+         EXPLAIN EXECUTE g('hello-world');\n",
+    );
+    assert!(ok, "{err}");
+    let counts: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(counts, ["130", "0", "130"], "{out}");
+    assert!(
+        out.contains("GET /user/packages/npm/{package_name}/versions")
+            && out.contains("once per value of package_name computed at execution"),
+        "a generic plan: {out}"
+    );
+
+    // Quiet: filters PostgreSQL applies itself print no WARNING.
+    for sql in [
+        "SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'container' AND package_name = 'octo/app' AND metadata->'container'->'tags' ? 'latest'",
+        "SELECT count(*) FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world' AND created_at > now() - interval '100 years'",
+    ] {
+        let (_, err, ok) = pg.psql(sql);
+        assert!(ok && !err.contains("WARNING"), "{sql}: {err}");
+    }
+    // EXPLAIN in words, not Rust's debug text.
+    let plan = pg.ok("EXPLAIN SELECT name FROM packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world' AND name LIKE '2.%'");
+    assert!(
+        !plan.contains("Qual {") && !plan.contains("Wrappers"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("GitHub requests: GET /user/packages/npm/hello-world/versions?per_page=100")
+            && plan.contains("Applied by GitHub: package_type, package_name"),
+        "{plan}"
+    );
+    // Hints are PostgreSQL's SQL: schema-qualified tables, functions with named arguments.
+    let (_, err, _) = pg.psql("SELECT * FROM packages.auth_user_versions WHERE package_name = 'x'");
+    assert!(
+        err.contains("SELECT * FROM packages.auth_user_versions WHERE package_name"),
+        "{err}"
+    );
+    let (_, err, _) = pg.psql(
+        "SELECT packages.restore_package_version_for_authenticated_user(package_type => 'npm', package_name => 'hello-world', package_version_id => NULL)",
+    );
+    assert!(
+        err.contains("SELECT packages.restore_package_version_for_authenticated_user(")
+            && err.contains("package_version_id => 123")
+            && !err.contains("EXEC "),
+        "{err}"
+    );
+    // A method without a response body returns the text ok.
+    assert_eq!(
+        pg.ok("SELECT r, pg_typeof(r) FROM packages.restore_package_version_for_authenticated_user(package_type => 'npm', package_name => 'hello-world', package_version_id => 201000108) AS r"),
+        "ok|text"
+    );
+    // The role's own schema comes first: an unqualified CREATE lands there, service tables resolve.
+    pg.ok("CREATE TABLE my_scratch (x int)");
+    assert_eq!(
+        pg.ok("SELECT schemaname FROM pg_tables WHERE tablename = 'my_scratch'"),
+        "github"
+    );
+    assert_eq!(
+        pg.ok("SELECT count(*) FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'empty-pkg'"),
+        "0"
+    );
+
+    // Every PostgreSQL block of the docs runs, quietly.
+    let blocks = postgres_doc_blocks();
+    assert!(blocks.len() >= 6, "{blocks:?}");
+    for (at, sql, shown) in blocks {
+        let (out, err, ok) = pg.script(&sql);
+        assert!(ok && !err.contains("WARNING"), "{at}:\n{sql}\n{err}");
+        if let Some(shown) = shown {
+            assert_eq!(out.trim_end(), shown.trim_end(), "{at}: the output shown");
+        }
+    }
+}
+
+/// A DELETE through the wrapper on the generated services sends the method its WHERE names, with
+/// the WHERE's values: a runner's own delete (never a label named after it) and a git ref by the
+/// WHERE's name (never the row's `refs/…`), at COMMIT.
+#[test]
+fn deletes_on_generated_services_send_the_method_the_where_names() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    pg.fake
+        .set_schema_routes(github_sql_fake::schema::SchemaFake::new(generated_docs()));
+    for (sql, want) in [
+        (
+            "DELETE FROM actions.self_hosted_runners WHERE org = 'acme' AND runner_id = 7",
+            "/orgs/acme/actions/runners/7",
+        ),
+        (
+            "DELETE FROM git.refs WHERE owner = 'o' AND repo = 'r' AND ref = 'feature'",
+            "/repos/o/r/git/refs/feature",
+        ),
+    ] {
+        pg.fake.clear_requests();
+        let (_, err, ok) = pg.script(&format!("BEGIN;\n{sql};\nCOMMIT;\n"));
+        assert!(ok, "{sql}: {err}");
+        assert_eq!(pg.requests("DELETE"), [want], "{sql}\n{err}");
+    }
 }

@@ -249,3 +249,44 @@ fn a_token_echoed_by_the_server_never_reaches_stdout_or_stderr() {
         .as_deref()
         .is_some_and(|a| a.contains(TOKEN)));
 }
+
+#[test]
+fn exec_takes_statements_that_begin_with_a_comment_and_reads_stdin_with_a_dash() {
+    // A leading `--` comment is SQL, not an option (docs/pruning.md's blocks begin so).
+    let o = demo(&["-o", "csv", "exec", "-- note\nSELECT 1 AS a"]);
+    assert_eq!(stdout(&o), "a\n1\n");
+    // Options after the statements still work.
+    let o = demo(&["exec", "-- note\nSELECT 2 AS b", "-o", "csv"]);
+    assert_eq!(stdout(&o), "b\n2\n");
+    // `exec -` and `exec -i -` read standard input.
+    for args in [
+        &["-o", "csv", "exec", "-"][..],
+        &["-o", "csv", "exec", "-i", "-"][..],
+    ] {
+        let mut child = Command::new(BIN)
+            .arg("--demo")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(
+                format!("-- first\nSELECT 3 AS c;\nSELECT count(*) AS n {APP};\n").as_bytes(),
+            )
+            .expect("writes");
+        let o = child.wait_with_output().expect("ends");
+        assert_eq!(
+            stdout(&o),
+            format!("c\n3\nn\n{}\n", app_versions()),
+            "{args:?}"
+        );
+    }
+    // A file and SQL together are refused.
+    let o = demo(&["exec", "-i", "x.sql", "SELECT 1"]);
+    assert!(!o.status.success());
+}

@@ -30,7 +30,8 @@
 //!   adds a column read from a nested key; a one-segment path (`media_type: mediaType`) renames
 //!   the top-level field's column instead.
 //! - **Token scopes per service.** `x-github-sql-scopes: {get: [read:packages], delete: […],
-//!   repoScopedPackageTypes: [maven]}` at the top of a service document: the scopes a 403 or a
+//!   extra: [{param: package_type, values: [maven], scope: repo, why: …}]}` at the top of a
+//!   service document: the scopes a 403 or a
 //!   missing token names for its methods (provider.yaml's `config.scopes` is the default).
 //! - **Computed columns.** `x-github-sql.computedColumns: {column: {from: …, description: …}}`
 //!   with `from` one of `body-sha256` (`sha256:<hex>` of the body: a manifest's digest),
@@ -283,7 +284,7 @@ struct Config {
     /// `per_page` parameter at its maximum (there is no provider-wide `pageSize`).
     per_method_page_size: bool,
     scopes: HashMap<String, Vec<String>>,
-    repo_scoped_types: Vec<String>,
+    extra_scopes: Vec<ExtraScope>,
 }
 
 fn read_config(config: &Value) -> Config {
@@ -302,7 +303,7 @@ fn read_config(config: &Value) -> Config {
     if let Some(k) = pag["requestToken"]["key"].as_str() {
         engine_params.push(k.to_string());
     }
-    let (scopes, repo_scoped_types) = read_scopes(&config["scopes"]);
+    let (scopes, extra_scopes) = read_scopes(&config["scopes"]);
     Config {
         pagination: Pagination {
             page_size,
@@ -310,13 +311,13 @@ fn read_config(config: &Value) -> Config {
         },
         per_method_page_size: false,
         scopes,
-        repo_scoped_types,
+        extra_scopes,
     }
 }
 
-/// Token scopes per HTTP method (`get: [read:packages]`) and the package types that also need
-/// `repo`, from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
-fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
+/// Token scopes per HTTP method (`get: [read:packages]`) and the scopes parameter values add
+/// (`extra`), from provider.yaml's `config.scopes` or a service document's `x-github-sql-scopes`.
+fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<ExtraScope>) {
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -329,12 +330,25 @@ fn read_scopes(v: &Value) -> (HashMap<String, Vec<String>>, Vec<String>) {
     let mut scopes = HashMap::new();
     if let Some(m) = v.as_object() {
         for (k, v) in m {
-            if k != "repoScopedPackageTypes" {
+            if k != "extra" {
                 scopes.insert(k.to_ascii_uppercase(), strings(v));
             }
         }
     }
-    (scopes, strings(&v["repoScopedPackageTypes"]))
+    let extra = v["extra"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(ExtraScope {
+                param: e["param"].as_str()?.to_string(),
+                values: strings(&e["values"]),
+                scope: e["scope"].as_str()?.to_string(),
+                why: e["why"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect();
+    (scopes, extra)
 }
 
 /// GitHub's paging query parameters, which the engine owns when a service pages by the Link header.
@@ -353,7 +367,7 @@ fn service_config(doc: &Doc<'_>, config: &Config) -> Result<Config, SpecError> {
     // service must not name the packages scopes.
     let mut config = config.clone();
     if doc.root["x-github-sql-scopes"].is_object() {
-        (config.scopes, config.repo_scoped_types) = read_scopes(&doc.root["x-github-sql-scopes"]);
+        (config.scopes, config.extra_scopes) = read_scopes(&doc.root["x-github-sql-scopes"]);
     }
     let pag = [
         doc.root.pointer("/x-stackQL-config/pagination"),
@@ -621,6 +635,7 @@ fn load_resource(
     }
     let mut methods = Vec::new();
     let mut item_schemas: HashMap<String, Value> = HashMap::new();
+    let mut envelopes: HashMap<String, Value> = HashMap::new();
     let mut not_served = |method: &str, verb: &str, reason: String| {
         unserved.push(Unserved {
             service: service.to_string(),
@@ -633,7 +648,10 @@ fn load_resource(
     for (mname, m) in ms {
         let verb = verb_of.get(mname).copied().unwrap_or("exec");
         match load_method(doc, &format!("{at}/methods/{mname}"), mname, m, config)? {
-            Ok((mut method, item)) => {
+            Ok((mut method, item, envelope)) => {
+                if let Some(e) = envelope {
+                    envelopes.insert(mname.clone(), e);
+                }
                 if let Some(item) = item {
                     if verb == "select" {
                         let mut props = Vec::new();
@@ -794,6 +812,46 @@ fn load_resource(
             source: ColumnSource::Path { field, rest },
         });
     }
+    // Fields of the object around a list's rows (`x-github-sql.envelopeFields`): typed by the
+    // first SELECT method whose envelope declares the field.
+    for (col, field) in r["x-github-sql"]["envelopeFields"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let loc = format!("{at}/x-github-sql/envelopeFields/{col}");
+        let field = field
+            .as_str()
+            .ok_or_else(|| doc.err(&loc, "expected the name of a field of the envelope"))?;
+        if columns.iter().any(|c| &c.name == col) {
+            return Err(doc.err(&loc, format!("a column named {col} exists already")));
+        }
+        let mut schema = None;
+        for &i in &select {
+            if let Some(e) = envelopes.get(&methods[i].name) {
+                let mut props = Vec::new();
+                row_properties(doc, doc.resolve(e, &loc)?, &loc, 0, &mut props)?;
+                if let Some((_, s)) = props.into_iter().find(|(f, _)| f.as_str() == field) {
+                    schema = Some(doc.resolve(s, &loc)?);
+                    break;
+                }
+            }
+        }
+        let Some(schema) = schema else {
+            return Err(doc.err(
+                &loc,
+                format!("no SELECT method with an objectKey has a field {field} around its rows"),
+            ));
+        };
+        columns.push(Column {
+            name: col.clone(),
+            sql_type: property_type(doc, schema, 0),
+            description: str_of(schema, "description"),
+            hidden: false,
+            timestamp: schema.get("format").and_then(Value::as_str) == Some("date-time"),
+            source: ColumnSource::Envelope(field.to_string()),
+        });
+    }
     let mut n_computed = 0;
     for (col, spec) in r["x-github-sql"]["computedColumns"]
         .as_object()
@@ -874,25 +932,43 @@ fn load_resource(
                 field: field.clone(),
             };
         }
-        if let Some(c) = columns.iter_mut().find(|c| c.name == p.name) {
-            // A parameter that is also a response field of the same name.
-            c.source = ColumnSource::ParamField {
-                param: p.name.clone(),
-                field: p.name.clone(),
-            };
-            continue;
+        if let Some(i) = columns.iter().position(|c| c.name == p.name) {
+            if columns[i].sql_type == SqlType::Json && p.sql_type != SqlType::Json {
+                // The response's field of that name is an object or array (a repository's
+                // `owner`) while the parameter is a value (a login): the column is the parameter,
+                // so `owner = 'octocat'` compares like-typed values in every front end, and the
+                // field moves to `<name>_object` (see `object_column_name`).
+                let renamed = object_column_name(&p.name, |n| columns.iter().any(|c| c.name == n));
+                columns[i].name = renamed;
+            } else {
+                // A parameter that is also a response field of the same name. A scalar field
+                // keeps its own type (a run's `workflow_id` is its workflow's number, which the
+                // parameter takes too, besides a file name).
+                columns[i].source = ColumnSource::ParamField {
+                    param: p.name.clone(),
+                    field: p.name.clone(),
+                };
+                continue;
+            }
         }
+        // A column reading another field (`comment_id` reads `id`) has that field's type.
+        let mut sql_type = p.sql_type;
         let source = match param_fields.get(&p.name) {
-            Some(field) => ColumnSource::ParamField {
-                param: p.name.clone(),
-                field: field.clone(),
-            },
+            Some(field) => {
+                if let Some(c) = columns.iter().find(|c| &c.name == field) {
+                    sql_type = c.sql_type;
+                }
+                ColumnSource::ParamField {
+                    param: p.name.clone(),
+                    field: field.clone(),
+                }
+            }
             None => ColumnSource::Param(p.name.clone()),
         };
         let is_hidden = !required_everywhere(&p.name);
         let col = Column {
             name: p.name.clone(),
-            sql_type: p.sql_type,
+            sql_type,
             description: p.description.clone(),
             timestamp: false,
             hidden: is_hidden,
@@ -1054,7 +1130,7 @@ fn load_resource(
         update,
         replace,
         pagination,
-        repo_scoped_types: config.repo_scoped_types.clone(),
+        extra_scopes: config.extra_scopes.clone(),
         notes,
         examples,
         server: None,
@@ -1064,6 +1140,17 @@ fn load_resource(
 }
 
 /// A column that echoes a parameter (what INSERT and UPDATE name to give it a value).
+/// The column name of a response field that an object-typed field gives up to a parameter of
+/// its name: `<name>_object` (`owner` → `owner_object`), with `_` appended while `taken` says
+/// the name is used.
+pub fn object_column_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut n = format!("{name}_object");
+    while taken(&n) {
+        n.push('_');
+    }
+    n
+}
+
 fn param_column(p: &Param, hidden: bool) -> Column {
     Column {
         name: p.name.clone(),
@@ -1191,6 +1278,7 @@ fn request_body(
                 default: s.get("default").and_then(scalar_string),
                 description: str_of(s, "description"),
                 multi_segment: false,
+                nullable: nullable(doc, s, at, 0)?,
             })
         })
         .collect::<Result<Vec<_>, SpecError>>()?;
@@ -1204,6 +1292,34 @@ fn request_body(
 }
 
 /// The named fields of a body schema and whether each is required (see [`request_body`]).
+/// Whether a schema allows `null`: OpenAPI 3.0's `nullable: true`, 3.1's `null` in a type list,
+/// or a `type: null` member of `anyOf`/`oneOf` (followed through `$ref`s and `allOf`).
+fn nullable(doc: &Doc<'_>, schema: &Value, at: &str, depth: usize) -> Result<bool, SpecError> {
+    if depth > 8 {
+        return Ok(false);
+    }
+    if schema["nullable"].as_bool() == Some(true) || schema["type"] == "null" {
+        return Ok(true);
+    }
+    if schema["type"]
+        .as_array()
+        .is_some_and(|ts| ts.iter().any(|t| t == "null"))
+    {
+        return Ok(true);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for m in schema[key].as_array().into_iter().flatten() {
+            let m = doc.resolve(m, at)?;
+            // Every member of allOf must allow null; one member of anyOf/oneOf is enough.
+            let n = nullable(doc, m, at, depth + 1)?;
+            if key != "allOf" && n {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 fn body_fields(
     doc: &Doc<'_>,
     schema: &Value,
@@ -1279,7 +1395,9 @@ fn body_fields(
 
 /// A method as loaded: the method and the schema of one row of its response (if it has a body),
 /// or why github-sql does not serve it.
-type LoadedMethod = Result<(Method, Option<Value>), String>;
+/// A method, the schema of one of its rows, and for a wrapped list the schema of the object
+/// around the rows (its envelope); or why it is not served.
+type LoadedMethod = Result<(Method, Option<Value>, Option<Value>), String>;
 
 /// Reads one method; also returns the schema of one row of its response, if it has a body.
 /// A method github-sql cannot serve (GraphQL, a request body) is `Ok(Err(reason))`; a broken
@@ -1373,6 +1491,7 @@ fn load_method(
                 && ["x-github-sql-multiSegment", "x-multi-segment"]
                     .iter()
                     .any(|k| p[*k].as_bool().unwrap_or(false)),
+            nullable: nullable(doc, schema, at, 0)?,
         });
     }
     let body = body.map(|(body, fields)| {
@@ -1404,10 +1523,21 @@ fn load_method(
         None => Value::Null,
     };
     let schema = response["content"][media]["schema"].clone();
-    let (returns, item) = if schema.is_null() {
+    let mut envelope = None;
+    let json = media == "application/json" || media.ends_with("+json");
+    let (returns, item) = if key.starts_with('3') {
+        // A download GitHub answers with a redirect to the file.
+        (Returns::Redirect, None)
+    } else if !json && response["content"].get(media).is_some() {
+        // Markdown as HTML, zen as plain text, a commit as a diff.
+        (Returns::Text, None)
+    } else if schema.is_null() {
         (Returns::Nothing, None)
     } else {
         let mut s = doc.resolve(&schema, at)?.clone();
+        if object_key.is_some() {
+            envelope = Some(s.clone());
+        }
         if let Some(k) = &object_key {
             for part in k.split('.').filter(|p| !p.is_empty()) {
                 s = doc.resolve(&s["properties"][part], at)?.clone();
@@ -1419,6 +1549,15 @@ fn load_method(
             (Returns::Object, Some(s))
         }
     };
+    // A response media type other than GitHub's default JSON is asked for (a commit as
+    // `application/vnd.github.diff`), unless the operation fixes its own `Accept`.
+    if media != "application/json"
+        && !headers
+            .iter()
+            .any(|(h, _)| h.eq_ignore_ascii_case("accept"))
+    {
+        headers.push(("Accept".to_string(), media.to_string()));
+    }
     let http_method = verb.to_ascii_uppercase();
     let page_size = match (&returns, config.per_method_page_size) {
         (Returns::Array, true) => page_size,
@@ -1444,6 +1583,7 @@ fn load_method(
             body,
         },
         item,
+        envelope,
     )))
 }
 
@@ -1786,7 +1926,14 @@ components:
         );
         let ty = |c: &str| r.columns[r.column_index(c).expect(c)].sql_type;
         assert_eq!(ty("actor"), SqlType::Json, "anyOf [null, object]");
-        assert_eq!(ty("owner"), SqlType::Json, "allOf [object]");
+        // `owner` is also a parameter: the object field is `owner_object`, the column `owner`
+        // the parameter's text.
+        assert_eq!(ty("owner_object"), SqlType::Json, "allOf [object]");
+        assert_eq!(ty("owner"), SqlType::Text, "the parameter's type");
+        assert_eq!(
+            r.columns[r.column_index("owner").expect("owner")].source,
+            ColumnSource::Param("owner".into())
+        );
         assert_eq!(ty("payload"), SqlType::Json, "properties without a type");
         assert_eq!(ty("attempt"), SqlType::Integer, "the first member's type");
         assert_eq!(ty("note"), SqlType::Text, "no type at all");

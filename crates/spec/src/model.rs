@@ -100,6 +100,9 @@ pub struct Param {
     /// A path parameter whose value may span several segments (`x-github-sql-multiSegment:
     /// true`, e.g. an image name `octo/app`): each `/`-separated part is encoded on its own.
     pub multi_segment: bool,
+    /// The schema allows `null` (`nullable: true`, a `null` type, or a `type: null` member of
+    /// `anyOf`/`oneOf`): a body field can be sent as JSON `null` (docs/writes.md).
+    pub nullable: bool,
 }
 
 impl Param {
@@ -130,8 +133,14 @@ pub enum Returns {
     Array,
     /// A single JSON object: one row.
     Object,
-    /// No body (204).
+    /// No body (204, 205).
     Nothing,
+    /// A body that is not JSON (`text/html`, `text/plain`, `application/vnd.github.diff`): the
+    /// text itself is the result.
+    Text,
+    /// A redirect (`302 Found`) to a file on another host (an archive, an artifact, logs): the
+    /// target's URL is the result, and the file is fetched only when asked for.
+    Redirect,
 }
 
 /// One method of a resource (a StackQL method bound to one OpenAPI operation).
@@ -216,6 +225,10 @@ pub enum ColumnSource {
     },
     /// Computed from the response, not read from a field (`x-github-sql.computedColumns`).
     Computed(Computed),
+    /// A field of the object that wraps a list's rows (`x-github-sql.envelopeFields`, e.g.
+    /// search's `total_count` around its `items`): the same on every row of one response, NULL
+    /// for methods whose answer has no such field.
+    Envelope(String),
 }
 
 /// A column computed from the whole response (`x-github-sql.computedColumns.<name>.from`).
@@ -251,7 +264,10 @@ impl Column {
     /// The parameter an equality constraint on this column supplies, if any.
     pub fn param(&self) -> Option<&str> {
         match &self.source {
-            ColumnSource::Field(_) | ColumnSource::Path { .. } | ColumnSource::Computed(_) => None,
+            ColumnSource::Field(_)
+            | ColumnSource::Path { .. }
+            | ColumnSource::Computed(_)
+            | ColumnSource::Envelope(_) => None,
             ColumnSource::Param(p) | ColumnSource::ParamField { param: p, .. } => Some(p),
         }
     }
@@ -308,8 +324,9 @@ pub struct Resource {
     pub replace: Vec<usize>,
     /// Pagination settings.
     pub pagination: Pagination,
-    /// Package types (values of a `package_type` parameter) that also need the `repo` scope.
-    pub repo_scoped_types: Vec<String>,
+    /// Scopes every method also needs when a parameter has certain values
+    /// (`x-github-sql-scopes.extra`: maven packages need `repo`).
+    pub extra_scopes: Vec<ExtraScope>,
     /// Prose sections for the reference page (`x-github-sql.notes`).
     pub notes: Vec<Note>,
     /// Example queries for the reference page (`x-github-sql.examples`).
@@ -338,6 +355,20 @@ pub struct SoftDelete {
     pub restore: String,
     /// How many days a deleted row can be restored.
     pub days: u32,
+}
+
+/// A scope every method of a service also needs when one of its parameters has one of `values`
+/// (`x-github-sql-scopes: {extra: [{param: package_type, values: [maven], scope: repo, why: …}]}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraScope {
+    /// The parameter (`package_type`).
+    pub param: String,
+    /// Its values that need the scope (`maven`).
+    pub values: Vec<String>,
+    /// The scope (`repo`).
+    pub scope: String,
+    /// Why, for the reference pages.
+    pub why: String,
 }
 
 /// How requests to a service's own server authenticate.

@@ -16,11 +16,12 @@ pub enum Error {
     #[error(transparent)]
     Http(#[from] http::HttpError),
     /// A COMMIT sent nothing (a bulk DELETE unconfirmed) or not everything (every row named).
+    /// Boxed: errors stay small.
     #[error(transparent)]
-    Commit(#[from] write::CommitError),
-    /// A write statement reaches no method, several, or a row lacks a parameter.
+    Commit(Box<write::CommitError>),
+    /// A write statement reaches no method, several, or a row lacks a parameter (boxed).
     #[error(transparent)]
-    Write(#[from] github_sql_engine::scan::RowWriteError),
+    Write(Box<github_sql_engine::scan::RowWriteError>),
     /// A dry run's COMMIT: nothing was sent (the front end shows what would have been).
     #[error("dry run: nothing was sent")]
     DryRun,
@@ -43,31 +44,53 @@ impl From<github_sql_engine::Error> for Error {
             E::Plan(e) => Error::Plan(e),
             E::Http(e) => Error::Http(e),
             E::Commit(e) => Error::Commit(e),
-            E::Choose(e) => Error::Write(e.into()),
+            E::Choose(e) => Error::Write(Box::new((*e).into())),
+            E::Row(r) => Error::Usage(r.to_string()),
             E::Io(e) => Error::Io(e),
             E::Usage(m) => Error::Usage(m),
             E::Journal(j) => Error::Usage(j.to_string()),
+            E::Setting(s) => Error::Usage(s.to_string()),
         }
     }
 }
 
-/// SQLite's own message without rusqlite's wrapping (`ModuleError`, error codes).
+impl From<github_sql_engine::settings::SettingError> for Error {
+    fn from(e: github_sql_engine::settings::SettingError) -> Self {
+        Error::Usage(e.to_string())
+    }
+}
+
+impl From<github_sql_engine::scan::RowWriteError> for Error {
+    fn from(e: github_sql_engine::scan::RowWriteError) -> Self {
+        Error::Write(Box::new(e))
+    }
+}
+
+/// SQLite's own message without rusqlite's wrapping (`ModuleError`, error codes, the offset of
+/// a prepare error), with [`hint`].
 fn sqlite_message(e: &rusqlite::Error) -> String {
     let msg = match e {
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
         rusqlite::Error::ModuleError(msg) => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         other => other.to_string(),
     };
-    if msg.starts_with("unsafe use of virtual table") {
-        // Our tables are DIRECTONLY (see vtab.rs); say how to proceed.
+    hint(&msg)
+}
+
+/// SQLite's message with what to do about it, where github-sql knows: a table used from a view
+/// or trigger stored in a database file (our tables are DIRECTONLY, see vtab.rs).
+pub fn hint(msg: &str) -> String {
+    if msg.starts_with("unsafe use of virtual table") && !msg.contains(ALLOW_VIEWS_HINT) {
         return format!(
             "{msg}: github-sql tables cannot be used from views or triggers stored in a database file; \
-             use a TEMP view, or set {}=1 if you trust the file",
-            github_sql_engine::engine::ALLOW_VIEWS_ENV
+             {ALLOW_VIEWS_HINT} if you trust the file"
         );
     }
-    msg
+    msg.to_string()
 }
+
+const ALLOW_VIEWS_HINT: &str = "use a TEMP view, or set GITHUB_SQL_ALLOW_VIEWS=1";
 
 impl From<Error> for rusqlite::Error {
     #[cold]

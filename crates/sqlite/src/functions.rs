@@ -215,9 +215,38 @@ fn send(
     // Ctrl-C or sqlite3_interrupt ends the pause before the call and its retry waits.
     let stop = state.stop(client.config().bounds.deadline);
     let body = exec::call_with(client, resource, method, &bound, &stop)?;
-    Ok(body
-        .map(|b| b.to_string())
-        .unwrap_or_else(|| "ok".to_string()))
+    Ok(match body {
+        // A text answer (HTML, plain text, a diff) is the text itself.
+        Some(serde_json::Value::String(text)) => text,
+        Some(b) => b.to_string(),
+        None => "ok".to_string(),
+    })
+}
+
+/// `github_sql_download(url)`: the bytes of the file a download's redirect points at (the
+/// `location` an EXEC of `download_zipball_archive`, `download_artifact`, … answers), as a BLOB.
+/// Fetched without the token, within `GITHUB_SQL_MAX_BODY_MB` ([`GitHubClient::download`]).
+///
+/// [`GitHubClient::download`]: github_sql_engine::http::GitHubClient::download
+pub fn register_download(
+    conn: &Connection,
+    engine: &Engine,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
+    let client = engine.client.clone();
+    // It reaches the network: never from a view or trigger in a database file.
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    conn.create_scalar_function("github_sql_download", 1, flags, move |ctx| {
+        let url: Option<String> = ctx.get(0)?;
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let stop = state.stop(client.config().bounds.deadline);
+        client
+            .download(&url, &stop)
+            .map(Some)
+            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(crate::Error::Http(e))))
+    })
 }
 
 /// `github_sql_last_writes()`: what the INSERT, UPDATE and REPLACE rows this connection sent

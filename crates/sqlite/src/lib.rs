@@ -6,7 +6,7 @@
 //! call it. Planning, fetching and decoding are the engine's (`github_sql_engine`, re-exported
 //! here so the Rust library reads as one crate).
 
-mod error;
+pub mod error;
 mod ext;
 mod functions;
 mod journal_table;
@@ -26,7 +26,7 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, spec, write, Engine, Value,
+    engine, exec, http, journal, logging, plan, rows, scan, settings, spec, write, Engine, Value,
 };
 pub use vtab::TableSpec;
 
@@ -72,6 +72,7 @@ pub fn register_with(
     functions::register_last_writes(conn, state.clone())?;
     functions::register_last_stats(conn, state.clone())?;
     rate_table::register(conn, engine.client.clone())?;
+    functions::register_download(conn, engine, state.clone())?;
     queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;
     meta::register(conn, &engine.provider)?;

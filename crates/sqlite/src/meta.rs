@@ -216,6 +216,7 @@ pub fn tables(p: &Arc<Provider>) -> Vec<(&'static str, StaticRows)> {
             "http_method",
             "path",
             "description",
+            "function",
         ],
         p,
         method_rows,
@@ -311,6 +312,12 @@ fn method_rows(p: &Provider) -> Vec<Vec<Value>> {
                 text(&m.http_method),
                 text(&m.path),
                 text(&m.summary),
+                // The SQL function the extension registers for it (methods reachable by EXEC).
+                if r.exec.contains(&i) {
+                    text(&m.function)
+                } else {
+                    Value::Null
+                },
             ]);
         }
     }

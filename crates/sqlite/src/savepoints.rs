@@ -27,9 +27,9 @@ pub(crate) const fn with_savepoints<T: QueueOwner + rusqlite::vtab::VTab<'static
     m: Module<'static, T>,
 ) -> Module<'static, T> {
     // SAFETY: `Module` is `#[repr(transparent)]` over `ffi::sqlite3_module` (plus a marker).
+    // (`Module` has no destructor: reading its bytes and letting it go is all there is.)
     let mut base: ffi::sqlite3_module =
         unsafe { std::ptr::read(&m as *const Module<'static, T> as *const ffi::sqlite3_module) };
-    std::mem::forget(m);
     base.iVersion = 2;
     base.xSavepoint = Some(x_savepoint::<T>);
     base.xRelease = Some(x_release::<T>);

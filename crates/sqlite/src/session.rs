@@ -26,6 +26,8 @@ pub struct ConnState {
     pub confirmed: AtomicU64,
     /// The transaction's queued writes, for every table of the connection.
     txn: Mutex<Transaction>,
+    /// Where a COMMIT's progress goes (the shell's bar); none in the extension.
+    progress: Mutex<Option<Arc<dyn github_sql_engine::write::Progress>>>,
     /// What the last COMMIT did (sent, refused, or a dry run's listing), until the front end
     /// takes it.
     last_commit: Mutex<Option<CommitNote>>,
@@ -122,6 +124,11 @@ impl ConnState {
         *lock(&self.interrupt) = check;
     }
 
+    /// Sets where a COMMIT's progress goes (the shell's progress bar).
+    pub fn set_progress(&self, p: Option<Arc<dyn github_sql_engine::write::Progress>>) {
+        *lock(&self.progress) = p;
+    }
+
     /// Runs `f` on the connection's transaction (its write queue).
     pub fn with_txn<R>(&self, f: impl FnOnce(&mut Transaction) -> R) -> R {
         f(&mut lock(&self.txn))
@@ -147,6 +154,7 @@ impl ConnState {
             confirmed: self.confirmed.load(Ordering::Relaxed),
             always: self.always_confirm.load(Ordering::Relaxed),
             dry_run: self.dry_run.load(Ordering::Relaxed),
+            progress: lock(&self.progress).clone(),
         };
         let stop = self.stop(deadline);
         let result = lock(&self.txn).commit(&options, &stop);

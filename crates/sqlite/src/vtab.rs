@@ -35,12 +35,11 @@ use rusqlite::vtab::{
     UpdateVTab, Updates, VTab, VTabConfig, VTabConnection, VTabCursor, VTabKind,
 };
 
-use github_sql_engine::exec::{self, QueuedWrite};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::rows::Row;
 use github_sql_engine::scan::{RowWriteError, Scan, ScanArgs, Table};
 use github_sql_engine::spec::ColumnSource;
-use github_sql_engine::write::{self, Rows, Target, Verb};
+use github_sql_engine::write::{self, Target, Verb};
 
 use crate::value::{from_sql, to_sql, SqlRef};
 
@@ -235,102 +234,21 @@ impl ResourceTable {
         values: &[(github_sql_engine::Value, bool)],
         base: Vec<(String, github_sql_engine::Value)>,
     ) -> crate::Result<()> {
-        use github_sql_engine::Value as V;
-        let resource = &self.spec.table.resource;
-        let candidates = match verb {
-            "INSERT" => &resource.insert,
-            "UPDATE" => &resource.update,
-            _ => &resource.replace,
-        };
-        if candidates.is_empty() {
-            return Err(PlanError::Unsupported {
-                table: resource.name.clone(),
-                verb: verb.into(),
-                supported: resource.supported_statements(),
-            }
-            .into());
-        }
-        let mut args: Vec<(String, V)> = base;
-        for (col, (v, unchanged)) in resource.columns.iter().zip(values) {
-            if *unchanged || *v == V::Null {
-                continue;
-            }
-            match col.param() {
-                Some(p) => match args.iter_mut().find(|(q, _)| q == p) {
-                    Some(a) => a.1 = v.clone(),
-                    None => args.push((p.to_string(), v.clone())),
-                },
-                // An UPDATE's other columns carry the row as read; only a SET changes them,
-                // and those are reported as changed.
-                None => {
-                    let body = format!("{}{}", github_sql_engine::spec::BODY_PREFIX, col.name);
-                    let hint = if resource.column_index(&body).is_some() {
-                        format!("to send it, use the body field {body}")
-                    } else {
-                        "the data__ columns (DESCRIBE EXTENDED lists them) are what it sends".into()
-                    };
-                    return Err(crate::Error::Usage(format!(
-                        "{verb} on {}: {} is a column GitHub answers with, not one it takes; {hint}; nothing was sent",
-                        resource.name, col.name
-                    )));
-                }
-            }
-        }
-        // The values the row carries choose the method, by the same rules as DELETE: every
-        // value is at hand (the WHERE's and the row's mapped fields, or what INSERT names).
-        let given: Vec<&str> = args
-            .iter()
-            .filter(|(_, v)| *v != V::Null)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let write_verb = match verb {
+        let verb = match verb {
             "INSERT" => Verb::Insert,
             "UPDATE" => Verb::Update,
             _ => Verb::Replace,
         };
-        let m = write::choose(resource, write_verb, &given, Rows::Direct)
-            .map_err(|e| crate::Error::Write(e.into()))?
-            .method;
-        let _ = candidates;
-        let method = &resource.methods[m];
-        // Parameters the chosen method does not take: an UPDATE's row carries the WHERE's
-        // (dropped); a body field, or a value an INSERT names, would be silently lost (refused).
-        let mut kept = Vec::new();
-        for (name, v) in args {
-            if method.param(&name).is_some() {
-                kept.push((name, v));
-            } else if verb != "UPDATE" || name.starts_with(github_sql_engine::spec::BODY_PREFIX) {
-                return Err(PlanError::UnknownArg {
-                    method: method.name.clone(),
-                    param: name,
-                    known: method.params.iter().map(|p| p.name.clone()).collect(),
-                }
-                .into());
-            }
-        }
-        match exec::bind_named(resource, method, &kept) {
-            Ok(_) => {}
-            Err(PlanError::MissingArgs { missing, .. }) => {
-                return Err(crate::Error::Usage(format!(
-                    "{verb} on {} ({}) needs {}: e.g. {}; nothing was sent",
-                    resource.name,
-                    method.name,
-                    missing.join(", "),
-                    exec::example_statement(resource, method, verb)
-                )))
-            }
-            Err(e) => return Err(e.into()),
-        }
-        self.spec.state.with_txn(|t| {
-            t.queue.push_write(
-                self.spec.table.clone(),
-                QueuedWrite {
-                    verb,
-                    method: m,
-                    args: kept,
-                },
-            )
-        });
+        // An UPDATE's columns its SET leaves alone carry no value (SQLite's no-change flag).
+        let values: Vec<Option<github_sql_engine::Value>> = values
+            .iter()
+            .map(|(v, unchanged)| (!*unchanged).then(|| v.clone()))
+            .collect();
+        let write = write::write_row(&self.spec.table.resource, verb, &values, base)
+            .map_err(github_sql_engine::Error::from)?;
+        self.spec
+            .state
+            .with_txn(|t| t.queue.push_write(self.spec.table.clone(), write));
         Ok(())
     }
 
@@ -358,7 +276,7 @@ impl UpdateVTab<'_> for ResourceTable {
             // A row whose DELETE cannot be planned fails the statement: nothing is queued.
             let target = match target {
                 Some(Ok(t)) => t,
-                Some(Err(e)) => return Err(crate::Error::Write(e).into()),
+                Some(Err(e)) => return Err(crate::Error::from(e).into()),
                 None => return Err(self.refuse("DELETE")),
             };
             let table = self.spec.table.clone();

@@ -9,7 +9,7 @@ use pgrx::{
     AllocatedByRust, AnyNumeric, FromDatum, IntoDatum, JsonB, PgBuiltInOids, PgOid,
     datum::Uuid,
     fcinfo,
-    pg_sys::{self, BuiltinOid, Datum, Expr, ExprState, Oid, bytea},
+    pg_sys::{self, BuiltinOid, Datum, Oid, bytea},
 };
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -472,23 +472,15 @@ pub enum Value {
     Array(Vec<Cell>),
 }
 
-// Struct for parameter expression value evaluation
-#[derive(Debug, Clone)]
-pub(super) struct ExprEval {
-    pub(super) expr: *mut Expr,
-    pub(super) expr_state: *mut ExprState,
-}
-
-unsafe impl Send for ExprEval {}
-
 /// Query parameter
 #[derive(Debug, Clone)]
 pub struct Param {
     /// parameter kind
     pub kind: pg_sys::ParamKind::Type,
 
-    /// if the parameter kind is `PARAM_EXTERN`, parameter id is from 1 to n,
-    /// otherwise the parameter id is zero
+    /// github-sql patch: the index of the value's expression in the plan's `fdw_exprs`, which
+    /// is evaluated at execution (a statement parameter, a subquery's parameter, a column of the
+    /// outer rows of a join)
     pub id: usize,
 
     /// parameter type OID
@@ -496,9 +488,6 @@ pub struct Param {
 
     /// parameter value which is evaluated during query execution
     pub eval_value: Arc<Mutex<Option<Value>>>,
-
-    // internal variables for expression evaluation
-    pub(super) expr_eval: ExprEval,
 }
 
 /// Query restrictions, a.k.a conditions in `WHERE` clause
@@ -900,6 +889,39 @@ pub trait ForeignDataWrapper<E: Into<ErrorReport>> {
         _options: &HashMap<String, String>,
     ) -> Result<(i64, i32), E> {
         Ok((0, 0))
+    }
+
+    /// github-sql patch: the cost of a scan with these quals (the relation's own, or with a
+    /// parameterized path's join clauses too), which returns `rows` rows. The planner picks the
+    /// cheapest plan, so a scan that cannot run (a required value missing) can price itself out
+    /// while its row estimate stays sane for the joins above it. Default: the rows.
+    fn path_cost(&mut self, _quals: &[Qual], rows: f64, _options: &HashMap<String, String>) -> f64 {
+        rows
+    }
+
+    /// github-sql patch: which of `quals` the scan applies exactly, one answer per qual in order.
+    /// Postgres does not check those clauses again on the rows the scan returns (a wrong `true`
+    /// returns wrong rows); the others it checks. Default: none, Postgres checks every clause.
+    fn exact_quals(&mut self, quals: &[Qual], _options: &HashMap<String, String>) -> Vec<bool> {
+        vec![false; quals.len()]
+    }
+
+    /// github-sql patch: what `EXPLAIN` shows for the scan, as `(label, text)` lines. Default:
+    /// the quals, columns, sorts and limit the scan is handed.
+    fn explain(
+        &mut self,
+        quals: &[Qual],
+        columns: &[Column],
+        sorts: &[Sort],
+        limit: &Option<Limit>,
+        _options: &HashMap<String, String>,
+    ) -> Vec<(String, String)> {
+        vec![
+            ("Wrappers".into(), format!("quals = {quals:?}")),
+            ("Wrappers".into(), format!("tgts = {columns:?}")),
+            ("Wrappers".into(), format!("sorts = {sorts:?}")),
+            ("Wrappers".into(), format!("limit = {limit:?}")),
+        ]
     }
 
     /// Called when begin executing a foreign scan

@@ -1,7 +1,7 @@
 use crate::prelude::*;
 use pgrx::pg_sys::Oid;
 use pgrx::{
-    FromDatum, PgBuiltInOids, PgOid,
+    FromDatum, PgBuiltInOids, PgOid, debug2,
     datum::{Array, Date, JsonB, Timestamp},
     is_a,
     list::List,
@@ -11,7 +11,6 @@ use pgrx::{
 use std::ffi::CStr;
 use std::ffi::c_void;
 use std::os::raw::c_int;
-use std::ptr;
 use std::sync::Mutex;
 
 use crate::interface::Param;
@@ -165,97 +164,150 @@ pub(crate) unsafe fn unnest_clause(node: *mut pg_sys::Node) -> *mut pg_sys::Node
     }
 }
 
+/// github-sql patch: where a qual's value comes from when it is not a constant. A statement
+/// parameter (`$1`), the parameter of a subquery (`(SELECT … WHERE v.x = outer.y)`), a stable
+/// expression (`now() - interval '1 day'`) and, on a parameterized path, an expression over the
+/// outer rows of a join are all evaluated at execution: each is kept here, and its qual's
+/// [`Param::id`] is its index (the plan's `fdw_exprs`).
+pub(crate) struct ValueExprs {
+    /// Whether values may read other relations (the clauses of a parameterized path).
+    pub(crate) outer: bool,
+    /// The expressions, in order of their quals.
+    pub(crate) exprs: Vec<*mut pg_sys::Node>,
+}
+
+impl ValueExprs {
+    pub(crate) fn new(outer: bool) -> Self {
+        ValueExprs {
+            outer,
+            exprs: Vec::new(),
+        }
+    }
+}
+
+/// Whether `node` is a Var of the scanned relation (a real column).
+unsafe fn is_own_var(node: *mut pg_sys::Node, baserel_ids: pg_sys::Relids) -> bool {
+    unsafe {
+        is_a(node, pg_sys::NodeTag::T_Var) && {
+            let var = node as *mut pg_sys::Var;
+            pg_sys::bms_is_member((*var).varno as c_int, baserel_ids) && (*var).varattno >= 1
+        }
+    }
+}
+
+/// github-sql patch: a value that can be computed at execution, before the scan starts: no Var of
+/// the scanned relation (nor of any other one unless `values.outer`), nothing volatile, no
+/// subplan. It is recorded in `values`; the returned parameter points at it.
+unsafe fn execution_value(
+    root: *mut pg_sys::PlannerInfo,
+    baserel_ids: pg_sys::Relids,
+    node: *mut pg_sys::Node,
+    values: &mut ValueExprs,
+) -> Option<Param> {
+    unsafe {
+        if node.is_null()
+            || pg_sys::contain_volatile_functions(node)
+            || pg_sys::contain_subplans(node)
+        {
+            return None;
+        }
+        let varnos = pg_sys::pull_varnos(root, node);
+        if pg_sys::bms_overlap(varnos, baserel_ids)
+            || (!values.outer && pg_sys::bms_num_members(varnos) > 0)
+        {
+            return None;
+        }
+        let kind = if is_a(node, pg_sys::NodeTag::T_Param) {
+            (*(node as *mut pg_sys::Param)).paramkind
+        } else {
+            pg_sys::ParamKind::PARAM_EXEC
+        };
+        values.exprs.push(node);
+        Some(Param {
+            kind,
+            id: values.exprs.len() - 1,
+            type_oid: pg_sys::exprType(node),
+            eval_value: Mutex::new(None).into(),
+        })
+    }
+}
+
 pub(crate) unsafe fn extract_from_op_expr(
-    _root: *mut pg_sys::PlannerInfo,
+    root: *mut pg_sys::PlannerInfo,
     baserel_id: pg_sys::Oid,
     baserel_ids: pg_sys::Relids,
     expr: *mut pg_sys::OpExpr,
+    values: &mut ValueExprs,
 ) -> Option<Qual> {
     unsafe {
         pgrx::memcx::current_context(|mcx| {
             if let Some(args) = List::<*mut c_void>::downcast_ptr_in_memcx((*expr).args, mcx) {
                 // only deal with binary operator
                 if args.len() != 2 {
-                    report_warning("only support binary operator expression");
+                    debug2!("only support binary operator expression");
                     return None;
                 }
 
                 // get operator
                 let opno = (*expr).opno;
-                let opr = get_operator(opno);
+                let mut opr = get_operator(opno);
                 if opr.is_null() {
-                    report_warning("operator is empty");
+                    debug2!("operator is empty");
                     return None;
                 }
 
                 let mut left = unnest_clause(*args.get(0).unwrap() as _);
                 let mut right = unnest_clause(*args.get(1).unwrap() as _);
 
-                // swap operands if needed
-                if is_a(right, pg_sys::NodeTag::T_Var)
-                    && !is_a(left, pg_sys::NodeTag::T_Var)
+                // github-sql patch: put the scanned relation's column on the left (a join
+                // clause may name it second), under the commutator's name
+                if is_own_var(right, baserel_ids)
+                    && !is_own_var(left, baserel_ids)
                     && (*opr).oprcom != Oid::INVALID
                 {
                     std::mem::swap(&mut left, &mut right);
+                    opr = get_operator((*opr).oprcom);
                 }
 
-                if is_a(left, pg_sys::NodeTag::T_Var) {
+                if is_own_var(left, baserel_ids) {
                     let left = left as *mut pg_sys::Var;
+                    let field = pg_sys::get_attname(baserel_id, (*left).varattno, false);
 
-                    if pg_sys::bms_is_member((*left).varno as c_int, baserel_ids)
-                        && (*left).varattno >= 1
+                    let (value, param) = if is_a(right, pg_sys::NodeTag::T_Const) {
+                        let right = right as *mut pg_sys::Const;
+                        (
+                            Cell::from_polymorphic_datum(
+                                (*right).constvalue,
+                                (*right).constisnull,
+                                (*right).consttype,
+                            ),
+                            None,
+                        )
+                    } else if let Some(param) =
+                        execution_value(root, baserel_ids, right, values)
                     {
-                        let field = pg_sys::get_attname(baserel_id, (*left).varattno, false);
+                        // a placeholder until the value is evaluated at execution
+                        (Some(Cell::I64(0)), Some(param))
+                    } else {
+                        (None, None)
+                    };
 
-                        let (value, param) = if is_a(right, pg_sys::NodeTag::T_Const) {
-                            let right = right as *mut pg_sys::Const;
-                            (
-                                Cell::from_polymorphic_datum(
-                                    (*right).constvalue,
-                                    (*right).constisnull,
-                                    (*right).consttype,
-                                ),
-                                None,
-                            )
-                        } else if is_a(right, pg_sys::NodeTag::T_Param) {
-                            // add a dummy value if this is query parameter, the actual value
-                            // will be extracted from execution state
-                            let right = right as *mut pg_sys::Param;
-                            let param = Param {
-                                kind: (*right).paramkind,
-                                id: (*right).paramid as _,
-                                type_oid: (*right).paramtype,
-                                eval_value: Mutex::new(None).into(),
-                                expr_eval: ExprEval {
-                                    expr: if (*right).paramkind == pg_sys::ParamKind::PARAM_EXEC {
-                                        right as _
-                                    } else {
-                                        ptr::null_mut()
-                                    },
-                                    expr_state: ptr::null_mut(),
-                                },
-                            };
-                            (Some(Cell::I64(0)), Some(param))
-                        } else {
-                            (None, None)
+                    if let Some(value) = value {
+                        let qual = Qual {
+                            field: CStr::from_ptr(field).to_str().unwrap().to_string(),
+                            operator: pgrx::name_data_to_str(&(*opr).oprname).to_string(),
+                            value: Value::Cell(value),
+                            use_or: false,
+                            param,
                         };
-
-                        if let Some(value) = value {
-                            let qual = Qual {
-                                field: CStr::from_ptr(field).to_str().unwrap().to_string(),
-                                operator: pgrx::name_data_to_str(&(*opr).oprname).to_string(),
-                                value: Value::Cell(value),
-                                use_or: false,
-                                param,
-                            };
-                            return Some(qual);
-                        }
+                        return Some(qual);
                     }
                 }
 
-                if let Some(stm) = pgrx::nodes::node_to_string(expr as _) {
-                    report_warning(&format!("unsupported operator expression in qual: {stm}",));
-                }
+                // github-sql patch: the scan filters nothing here; Postgres checks the clause
+                // itself, as it does every clause the wrapper does not apply exactly (DEBUG,
+                // not a WARNING with the planner's node tree).
+                debug2!("qual not pushed down: operator {}", pgrx::name_data_to_str(&(*opr).oprname));
             }
 
             None
@@ -293,11 +345,13 @@ pub(crate) unsafe fn extract_from_null_test(
     }
 }
 
+
 pub(crate) unsafe fn extract_from_scalar_array_op_expr(
-    _root: *mut pg_sys::PlannerInfo,
+    root: *mut pg_sys::PlannerInfo,
     baserel_id: pg_sys::Oid,
     baserel_ids: pg_sys::Relids,
     expr: *mut pg_sys::ScalarArrayOpExpr,
+    values: &mut ValueExprs,
 ) -> Option<Qual> {
     unsafe {
         pgrx::memcx::current_context(|mcx| {
@@ -317,36 +371,40 @@ pub(crate) unsafe fn extract_from_scalar_array_op_expr(
                 let left = unnest_clause(*args.get(0).unwrap() as _);
                 let right = unnest_clause(*args.get(1).unwrap() as _);
 
-                if is_a(left, pg_sys::NodeTag::T_Var) && is_a(right, pg_sys::NodeTag::T_Const) {
+                if is_own_var(left, baserel_ids) {
                     let left = left as *mut pg_sys::Var;
-                    let right = right as *mut pg_sys::Const;
-
-                    if pg_sys::bms_is_member((*left).varno as c_int, baserel_ids)
-                        && (*left).varattno >= 1
+                    let field = pg_sys::get_attname(baserel_id, (*left).varattno, false);
+                    let (value, param) = if is_a(right, pg_sys::NodeTag::T_Const) {
+                        let right = right as *mut pg_sys::Const;
+                        (
+                            form_array_from_datum(
+                                (*right).constvalue,
+                                (*right).constisnull,
+                                (*right).consttype,
+                            ),
+                            None,
+                        )
+                    } else if let Some(param) =
+                        // github-sql patch: `= ANY($1)` and arrays computed at execution
+                        execution_value(root, baserel_ids, right, values)
                     {
-                        let field = pg_sys::get_attname(baserel_id, (*left).varattno, false);
-
-                        let value: Option<Vec<Cell>> = form_array_from_datum(
-                            (*right).constvalue,
-                            (*right).constisnull,
-                            (*right).consttype,
-                        );
-                        if let Some(value) = value {
-                            let qual = Qual {
-                                field: CStr::from_ptr(field).to_str().unwrap().to_string(),
-                                operator: pgrx::name_data_to_str(&(*opr).oprname).to_string(),
-                                value: Value::Array(value),
-                                use_or: (*expr).useOr,
-                                param: None,
-                            };
-                            return Some(qual);
-                        }
+                        (Some(Vec::new()), Some(param))
+                    } else {
+                        (None, None)
+                    };
+                    if let Some(value) = value {
+                        let qual = Qual {
+                            field: CStr::from_ptr(field).to_str().unwrap().to_string(),
+                            operator: pgrx::name_data_to_str(&(*opr).oprname).to_string(),
+                            value: Value::Array(value),
+                            use_or: (*expr).useOr,
+                            param,
+                        };
+                        return Some(qual);
                     }
                 }
 
-                if let Some(stm) = pgrx::nodes::node_to_string(expr as _) {
-                    report_warning(&format!("only support const scalar array in qual: {stm}",));
-                }
+                debug2!("array qual not pushed down: operator {}", pgrx::name_data_to_str(&(*opr).oprname));
             }
 
             None
@@ -453,6 +511,38 @@ pub(crate) unsafe fn extract_from_boolean_test(
     }
 }
 
+
+/// One restriction clause as a qual, if it has a form the wrapper is handed (github-sql patch:
+/// shared by the relation's own restrictions and the clauses of a parameterized path).
+pub(crate) unsafe fn extract_qual(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    baserel_id: pg_sys::Oid,
+    expr: *mut pg_sys::Node,
+    values: &mut ValueExprs,
+) -> Option<Qual> {
+    unsafe {
+        let ids = (*baserel).relids;
+        if is_a(expr, pg_sys::NodeTag::T_OpExpr) {
+            extract_from_op_expr(root, baserel_id, ids, expr as _, values)
+        } else if is_a(expr, pg_sys::NodeTag::T_NullTest) {
+            extract_from_null_test(baserel_id, expr as _)
+        } else if is_a(expr, pg_sys::NodeTag::T_ScalarArrayOpExpr) {
+            extract_from_scalar_array_op_expr(root, baserel_id, ids, expr as _, values)
+        } else if is_a(expr, pg_sys::NodeTag::T_Var) {
+            extract_from_var(root, baserel_id, ids, expr as _)
+        } else if is_a(expr, pg_sys::NodeTag::T_BoolExpr) {
+            extract_from_bool_expr(root, baserel_id, ids, expr as _)
+        } else if is_a(expr, pg_sys::NodeTag::T_BooleanTest) {
+            extract_from_boolean_test(baserel_id, expr as _)
+        } else {
+            // github-sql patch: DEBUG, not a WARNING (Postgres checks the clause itself)
+            debug2!("qual not pushed down: node {:?}", (*expr).type_);
+            None
+        }
+    }
+}
+
 pub(crate) unsafe fn extract_quals(
     root: *mut pg_sys::PlannerInfo,
     baserel: *mut pg_sys::RelOptInfo,
@@ -461,37 +551,16 @@ pub(crate) unsafe fn extract_quals(
     unsafe {
         pgrx::memcx::current_context(|mcx| {
             let mut quals = Vec::new();
+            // Values are evaluated from the plan's own expressions (get_foreign_plan extracts
+            // the quals again); these are for estimates.
+            let mut values = ValueExprs::new(false);
 
             if let Some(conds) =
                 List::<*mut c_void>::downcast_ptr_in_memcx((*baserel).baserestrictinfo, mcx)
             {
                 for cond in conds.iter() {
                     let expr = (*(*cond as *mut pg_sys::RestrictInfo)).clause as *mut pg_sys::Node;
-                    let extracted = if is_a(expr, pg_sys::NodeTag::T_OpExpr) {
-                        extract_from_op_expr(root, baserel_id, (*baserel).relids, expr as _)
-                    } else if is_a(expr, pg_sys::NodeTag::T_NullTest) {
-                        extract_from_null_test(baserel_id, expr as _)
-                    } else if is_a(expr, pg_sys::NodeTag::T_ScalarArrayOpExpr) {
-                        extract_from_scalar_array_op_expr(
-                            root,
-                            baserel_id,
-                            (*baserel).relids,
-                            expr as _,
-                        )
-                    } else if is_a(expr, pg_sys::NodeTag::T_Var) {
-                        extract_from_var(root, baserel_id, (*baserel).relids, expr as _)
-                    } else if is_a(expr, pg_sys::NodeTag::T_BoolExpr) {
-                        extract_from_bool_expr(root, baserel_id, (*baserel).relids, expr as _)
-                    } else if is_a(expr, pg_sys::NodeTag::T_BooleanTest) {
-                        extract_from_boolean_test(baserel_id, expr as _)
-                    } else {
-                        if let Some(stm) = pgrx::nodes::node_to_string(expr) {
-                            report_warning(&format!("unsupported qual: {stm}",));
-                        }
-                        None
-                    };
-
-                    if let Some(qual) = extracted {
+                    if let Some(qual) = extract_qual(root, baserel, baserel_id, expr, &mut values) {
                         quals.push(qual);
                     }
                 }

@@ -2,7 +2,7 @@ use pgrx::FromDatum;
 use pgrx::{
     IntoDatum, PgSqlErrorCode, debug2,
     memcxt::PgMemoryContexts,
-    pg_sys::{Datum, MemoryContext, MemoryContextData, Oid, ParamKind},
+    pg_sys::{Datum, MemoryContext, MemoryContextData, Oid},
     prelude::*,
 };
 use std::collections::HashMap;
@@ -55,8 +55,12 @@ pub(crate) struct FdwState<E: Into<ErrorReport>, W: ForeignDataWrapper<E>> {
     values: Vec<Datum>,
     nulls: Vec<bool>,
     row: Row,
-    // fingerprint of current parameter values to detect rescan changes
-    param_fingerprint: String,
+    // github-sql patch: the states of the plan's `fdw_exprs` (the values of quals computed at
+    // execution), set up by begin_foreign_scan
+    param_states: Vec<*mut pg_sys::ExprState>,
+    // github-sql patch: the scan was begun with the current parameter values (a scan begins at
+    // its first row, once the outer rows of a join have set them, and again after a rescan)
+    started: bool,
     // github-sql patch: the memory contexts of the executed plans that point at this state; it
     // is dropped when the last of them goes (see `own_by_plan`)
     owners: Vec<pg_sys::MemoryContext>,
@@ -78,7 +82,8 @@ impl<E: Into<ErrorReport>, W: ForeignDataWrapper<E>> FdwState<E, W> {
             values: Vec::new(),
             nulls: Vec::new(),
             row: Row::new(),
-            param_fingerprint: String::new(),
+            param_states: Vec::new(),
+            started: false,
             owners: Vec::new(),
             _phantom: PhantomData,
         }
@@ -279,11 +284,11 @@ pub(super) extern "C-unwind" fn get_foreign_paths<
 >(
     root: *mut pg_sys::PlannerInfo,
     baserel: *mut pg_sys::RelOptInfo,
-    _foreigntableid: pg_sys::Oid,
+    foreigntableid: pg_sys::Oid,
 ) {
     debug2!("---> get_foreign_paths");
     unsafe {
-        let state = PgBox::<FdwState<E, W>>::from_pg((*baserel).fdw_private as _);
+        let state = &mut *((*baserel).fdw_private as *mut FdwState<E, W>);
 
         // get startup cost from foreign table options
         let startup_cost = state
@@ -296,9 +301,16 @@ pub(super) extern "C-unwind" fn get_foreign_paths<
                 }
             })
             .unwrap_or(0.0);
-        let total_cost = startup_cost + (*baserel).rows;
+        // github-sql patch: the wrapper prices the scan (default: its rows)
+        let rows = (*baserel).rows;
+        let total_cost = startup_cost
+            + match state.instance.as_mut() {
+                Some(i) => i.path_cost(&state.quals, rows, &state.opts),
+                None => rows,
+            };
 
         // create a ForeignPath node and add it as the only possible path
+        // (github-sql patch: parameterized by the relations a LATERAL reference needs)
         let path = pg_sys::create_foreignscan_path(
             root,
             baserel,
@@ -309,21 +321,172 @@ pub(super) extern "C-unwind" fn get_foreign_paths<
             startup_cost,
             total_cost,
             ptr::null_mut(), // no pathkeys
-            ptr::null_mut(), // no outer rel either
+            (*baserel).lateral_relids,
             ptr::null_mut(), // no extra plan
             #[cfg(any(feature = "pg17", feature = "pg18"))]
             ptr::null_mut(), // no restrict info
             ptr::null_mut(), // no fdw_private data
         );
         pg_sys::add_path(baserel, &mut ((*path).path));
+
+        // github-sql patch: parameterized paths. A join clause `col = <outer expression>` (from
+        // an equivalence class or the relation's join clauses) can be applied by the scan when
+        // the outer rows come first: a nested loop re-runs the scan per outer row with the
+        // value. The wrapper prices each such path with the clauses as quals; one that costs
+        // no less than the plain scan is not offered.
+        for required_outer in outer_candidates(root, baserel) {
+            let ppi = pg_sys::get_baserel_parampathinfo(root, baserel, required_outer);
+            if ppi.is_null() {
+                continue;
+            }
+            let mut values = ValueExprs::new(true);
+            let mut quals = state.quals.clone();
+            let before = quals.len();
+            pgrx::memcx::current_context(|mcx| {
+                if let Some(clauses) =
+                    pgrx::list::List::<*mut std::ffi::c_void>::downcast_ptr_in_memcx(
+                        (*ppi).ppi_clauses,
+                        mcx,
+                    )
+                {
+                    for rinfo in clauses.iter() {
+                        let clause = (*(*rinfo as *mut pg_sys::RestrictInfo)).clause;
+                        if let Some(q) = extract_qual(
+                            root,
+                            baserel,
+                            foreigntableid,
+                            clause as _,
+                            &mut values,
+                        ) {
+                            quals.push(q);
+                        }
+                    }
+                }
+            });
+            if quals.len() == before {
+                continue;
+            }
+            let Some(instance) = state.instance.as_mut() else {
+                continue;
+            };
+            let rows = match instance.get_rel_size(&quals, &state.tgts, &state.sorts, &None, &state.opts) {
+                Ok((rows, _)) => rows as f64,
+                Err(_) => continue,
+            };
+            let cost = startup_cost + instance.path_cost(&quals, rows, &state.opts);
+            if cost >= total_cost {
+                continue;
+            }
+            let path = pg_sys::create_foreignscan_path(
+                root,
+                baserel,
+                ptr::null_mut(),
+                rows,
+                #[cfg(feature = "pg18")]
+                0,
+                startup_cost,
+                cost,
+                ptr::null_mut(),
+                required_outer,
+                ptr::null_mut(),
+                #[cfg(any(feature = "pg17", feature = "pg18"))]
+                ptr::null_mut(),
+                ptr::null_mut(),
+            );
+            pg_sys::add_path(baserel, &mut ((*path).path));
+        }
+    }
+}
+
+/// github-sql patch: the sets of other relations whose rows could supply values to this
+/// relation's scan: each equivalence class joining one of its columns to another relation's
+/// expression, and each join clause that may move down to it; then all of them together. A
+/// relation that LATERAL-references this one cannot supply it (that would be a cycle).
+unsafe fn outer_candidates(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+) -> Vec<pg_sys::Relids> {
+    unsafe {
+        let mut out: Vec<pg_sys::Relids> = Vec::new();
+        let own = (*baserel).relids;
+        let add = |out: &mut Vec<pg_sys::Relids>, relids: pg_sys::Relids| {
+            let relids = pg_sys::bms_union(relids, (*baserel).lateral_relids);
+            let relids = pg_sys::bms_difference(relids, own);
+            if pg_sys::bms_num_members(relids) == 0
+                || pg_sys::bms_overlap(relids, (*baserel).lateral_referencers)
+                || out.iter().any(|r| pg_sys::bms_equal(*r, relids))
+            {
+                return;
+            }
+            out.push(relids);
+        };
+        pgrx::memcx::current_context(|mcx| {
+            use pgrx::list::List;
+            use std::ffi::c_void;
+            if (*baserel).has_eclass_joins {
+                if let Some(ecs) = List::<*mut c_void>::downcast_ptr_in_memcx((*root).eq_classes, mcx)
+                {
+                    for ec in ecs.iter() {
+                        let ec = *ec as *mut pg_sys::EquivalenceClass;
+                        if (*ec).ec_has_const
+                            || (*ec).ec_has_volatile
+                            || (*ec).ec_broken
+                            || !pg_sys::bms_is_subset(own, (*ec).ec_relids)
+                        {
+                            continue;
+                        }
+                        let Some(members) =
+                            List::<*mut c_void>::downcast_ptr_in_memcx((*ec).ec_members, mcx)
+                        else {
+                            continue;
+                        };
+                        let members: Vec<*mut pg_sys::EquivalenceMember> =
+                            members.iter().map(|m| *m as _).collect();
+                        let mine = members.iter().any(|m| {
+                            !(**m).em_is_child
+                                && pg_sys::bms_equal((**m).em_relids, own)
+                                && pgrx::is_a((**m).em_expr as _, pg_sys::NodeTag::T_Var)
+                        });
+                        if !mine {
+                            continue;
+                        }
+                        for m in &members {
+                            if !(**m).em_is_child
+                                && !(**m).em_is_const
+                                && !pg_sys::bms_overlap((**m).em_relids, own)
+                            {
+                                add(&mut out, (**m).em_relids);
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(clauses) =
+                List::<*mut c_void>::downcast_ptr_in_memcx((*baserel).joininfo, mcx)
+            {
+                for rinfo in clauses.iter() {
+                    let rinfo = *rinfo as *mut pg_sys::RestrictInfo;
+                    if pg_sys::join_clause_is_movable_to(rinfo, baserel) {
+                        add(&mut out, (*rinfo).clause_relids);
+                    }
+                }
+            }
+        });
+        if out.len() > 1 {
+            let all = out
+                .iter()
+                .fold(ptr::null_mut(), |acc, r| pg_sys::bms_union(acc, *r));
+            add(&mut out, all);
+        }
+        out
     }
 }
 
 #[pg_guard]
 pub(super) extern "C-unwind" fn get_foreign_plan<E: Into<ErrorReport>, W: ForeignDataWrapper<E>>(
-    _root: *mut pg_sys::PlannerInfo,
+    root: *mut pg_sys::PlannerInfo,
     baserel: *mut pg_sys::RelOptInfo,
-    _foreigntableid: pg_sys::Oid,
+    foreigntableid: pg_sys::Oid,
     _best_path: *mut pg_sys::ForeignPath,
     tlist: *mut pg_sys::List,
     scan_clauses: *mut pg_sys::List,
@@ -334,7 +497,9 @@ pub(super) extern "C-unwind" fn get_foreign_plan<E: Into<ErrorReport>, W: Foreig
         let mut state = PgBox::<FdwState<E, W>>::from_pg((*baserel).fdw_private as _);
 
         // make foreign scan plan
-        let scan_clauses = pg_sys::extract_actual_clauses(scan_clauses, false);
+        let restrictinfos = scan_clauses;
+        let mut scan_clauses = pg_sys::extract_actual_clauses(scan_clauses, false);
+        let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
 
         // Aggregate pushdown: state.aggregates was populated by upper.rs via the
         // shared FdwState pointer (input_rel.fdw_private and output_rel.fdw_private
@@ -354,6 +519,16 @@ pub(super) extern "C-unwind" fn get_foreign_plan<E: Into<ErrorReport>, W: Foreig
             // begin_scan and the tuple slot is the base-rel's row type.
             state.aggregates = Vec::new();
             state.group_by = Vec::new();
+        }
+
+        if !is_agg {
+            // github-sql patch: the quals again, from the clauses this path applies (a
+            // parameterized path adds the join clauses its outer rows supply); the values
+            // computed at execution become the plan's fdw_exprs; the clauses the wrapper applies
+            // exactly are not checked again.
+            let (local, exprs) = requalify(root, baserel, foreigntableid, restrictinfos, &mut state);
+            scan_clauses = local;
+            fdw_exprs = exprs;
         }
 
         let (final_tlist, agg_fdw_scan_tlist) = if is_agg {
@@ -438,12 +613,66 @@ pub(super) extern "C-unwind" fn get_foreign_plan<E: Into<ErrorReport>, W: Foreig
             final_tlist,
             scan_clauses,
             (*baserel).relid,
-            ptr::null_mut(),
+            fdw_exprs,
             fdw_private as _,
             agg_fdw_scan_tlist,
             ptr::null_mut(),
             outer_plan,
         )
+    }
+}
+
+/// github-sql patch: the quals of the restriction clauses a plan applies, the clauses Postgres
+/// must still check (those the wrapper does not apply exactly), and the expressions evaluated at
+/// execution (`fdw_exprs`; a qual's `Param::id` indexes it).
+unsafe fn requalify<E: Into<ErrorReport>, W: ForeignDataWrapper<E>>(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    foreigntableid: pg_sys::Oid,
+    restrictinfos: *mut pg_sys::List,
+    state: &mut FdwState<E, W>,
+) -> (*mut pg_sys::List, *mut pg_sys::List) {
+    unsafe {
+        let mut values = ValueExprs::new(true);
+        let mut quals = Vec::new();
+        let mut clauses: Vec<(*mut pg_sys::Expr, Option<usize>)> = Vec::new();
+        pgrx::memcx::current_context(|mcx| {
+            if let Some(list) = pgrx::list::List::<*mut std::ffi::c_void>::downcast_ptr_in_memcx(
+                restrictinfos,
+                mcx,
+            ) {
+                for rinfo in list.iter() {
+                    let rinfo = *rinfo as *mut pg_sys::RestrictInfo;
+                    if (*rinfo).pseudoconstant {
+                        continue;
+                    }
+                    let clause = (*rinfo).clause;
+                    let qual = extract_qual(root, baserel, foreigntableid, clause as _, &mut values);
+                    let index = qual.map(|q| {
+                        quals.push(q);
+                        quals.len() - 1
+                    });
+                    clauses.push((clause, index));
+                }
+            }
+        });
+        let exact = match state.instance.as_mut() {
+            Some(instance) => instance.exact_quals(&quals, &state.opts),
+            None => Vec::new(),
+        };
+        state.quals = quals;
+        let mut local: *mut pg_sys::List = ptr::null_mut();
+        for (clause, index) in clauses {
+            let applied = index.is_some_and(|i| exact.get(i).copied().unwrap_or(false));
+            if !applied {
+                local = pg_sys::lappend(local, clause as *mut std::ffi::c_void);
+            }
+        }
+        let mut exprs: *mut pg_sys::List = ptr::null_mut();
+        for e in values.exprs {
+            exprs = pg_sys::lappend(exprs, e as *mut std::ffi::c_void);
+        }
+        (local, exprs)
     }
 }
 
@@ -462,122 +691,124 @@ pub(super) extern "C-unwind" fn explain_foreign_scan<
             return;
         }
 
-        let state = PgBox::<FdwState<E, W>>::from_pg(fdw_state);
+        let mut state = PgBox::<FdwState<E, W>>::from_pg(fdw_state);
+        let state = &mut *state;
 
+        // github-sql patch: the wrapper says what the scan does (default: the quals, columns,
+        // sorts and limit, as upstream printed them)
+        let lines = match state.instance.as_mut() {
+            Some(instance) => instance.explain(
+                &state.quals,
+                &state.tgts,
+                &state.sorts,
+                &state.limit,
+                &state.opts,
+            ),
+            None => Vec::new(),
+        };
         let ctx = PgMemoryContexts::For(state.tmp_ctx);
-
-        let label = ctx.pstrdup("Wrappers");
-
-        let value = ctx.pstrdup(&format!("quals = {:?}", state.quals));
-        pg_sys::ExplainPropertyText(label, value, es);
-
-        let value = ctx.pstrdup(&format!("tgts = {:?}", state.tgts));
-        pg_sys::ExplainPropertyText(label, value, es);
-
-        let value = ctx.pstrdup(&format!("sorts = {:?}", state.sorts));
-        pg_sys::ExplainPropertyText(label, value, es);
-
-        let value = ctx.pstrdup(&format!("limit = {:?}", state.limit));
-        pg_sys::ExplainPropertyText(label, value, es);
-
-        if !state.aggregates.is_empty() {
-            let value = ctx.pstrdup(&format!("aggregates = {:?}", state.aggregates));
-            pg_sys::ExplainPropertyText(label, value, es);
-
-            let value = ctx.pstrdup(&format!("group_by = {:?}", state.group_by));
+        for (label, value) in lines {
+            let label = ctx.pstrdup(&label.replace('\0', " "));
+            let value = ctx.pstrdup(&value.replace('\0', " "));
             pg_sys::ExplainPropertyText(label, value, es);
         }
     }
 }
 
-// extract parameter value and assign it to qual in scan state
+/// github-sql patch: a datum as a cell: the types a [`Cell`] holds by value, else (varchar,
+/// bpchar, name, domains, enums, anything else) its text form from the type's output function.
+/// `None` for NULL.
+unsafe fn datum_to_cell(datum: Datum, isnull: bool, type_oid: Oid) -> Option<Cell> {
+    unsafe {
+        if isnull {
+            return None;
+        }
+        let by_value = matches!(
+            type_oid,
+            pg_sys::BOOLOID
+                | pg_sys::INT2OID
+                | pg_sys::INT4OID
+                | pg_sys::INT8OID
+                | pg_sys::FLOAT4OID
+                | pg_sys::FLOAT8OID
+                | pg_sys::TEXTOID
+                | pg_sys::DATEOID
+                | pg_sys::TIMESTAMPOID
+                | pg_sys::TIMESTAMPTZOID
+                | pg_sys::JSONBOID
+        );
+        if by_value {
+            if let Some(cell) = Cell::from_polymorphic_datum(datum, false, type_oid) {
+                return Some(cell);
+            }
+        }
+        let mut output: Oid = Oid::INVALID;
+        let mut varlena = false;
+        pg_sys::getTypeOutputInfo(type_oid, &mut output, &mut varlena);
+        let text = pg_sys::OidOutputFunctionCall(output, datum);
+        Some(Cell::String(
+            std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned(),
+        ))
+    }
+}
+
+/// github-sql patch: an array datum's elements as cells (NULL elements left out).
+unsafe fn array_to_cells(datum: Datum) -> Vec<Cell> {
+    unsafe {
+        let arr = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::ArrayType;
+        let elem = (*arr).elemtype;
+        let mut len: i16 = 0;
+        let mut byval = false;
+        let mut align: std::os::raw::c_char = 0;
+        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+        let mut elems: *mut Datum = ptr::null_mut();
+        let mut nulls: *mut bool = ptr::null_mut();
+        let mut n: c_int = 0;
+        pg_sys::deconstruct_array(arr, elem, len as _, byval, align, &mut elems, &mut nulls, &mut n);
+        (0..n.max(0) as usize)
+            .filter_map(|i| datum_to_cell(*elems.add(i), *nulls.add(i), elem))
+            .collect()
+    }
+}
+
+/// github-sql patch: evaluates the values computed at execution (the plan's fdw_exprs: statement
+/// parameters, subquery parameters, the outer rows of a join) into their quals. Called when the
+/// scan begins, once the executor has set them, never at executor start-up (a join's outer row
+/// is not there yet). A NULL leaves the qual's value empty (`eval_value` None; an `=` on it
+/// matches no row).
 unsafe fn assign_parameter_value<E: Into<ErrorReport>, W: ForeignDataWrapper<E>>(
     node: *mut pg_sys::ForeignScanState,
     state: &mut FdwState<E, W>,
 ) {
     unsafe {
-        let estate = (*node).ss.ps.state;
         let econtext = (*node).ss.ps.ps_ExprContext;
-
-        // assign parameter value to qual
-        for qual in &mut state.quals.iter_mut() {
-            if let Some(param) = &mut qual.param {
-                let mut current_value: Option<Value> = None;
-                match param.kind {
-                    ParamKind::PARAM_EXTERN => {
-                        // get parameter list in execution state
-                        let plist_info = (*estate).es_param_list_info;
-                        if !plist_info.is_null() {
-                            let params_cnt = (*plist_info).numParams as usize;
-                            if param.id > 0 && param.id <= params_cnt {
-                                let plist = (*plist_info).params.as_slice(params_cnt);
-                                let p: pg_sys::ParamExternData = plist[param.id - 1];
-                                if let Some(cell) =
-                                    Cell::from_polymorphic_datum(p.value, p.isnull, p.ptype)
-                                {
-                                    qual.value = Value::Cell(cell.clone());
-                                    current_value = Some(Value::Cell(cell));
-                                }
-                            }
-                        }
-                    }
-                    ParamKind::PARAM_EXEC => {
-                        // evaluate parameter value
-                        param.expr_eval.expr_state = pg_sys::ExecInitExpr(
-                            param.expr_eval.expr,
-                            node as *mut pg_sys::PlanState,
-                        );
-                        let mut isnull = false;
-                        if let Some(datum) = polyfill::exec_eval_expr(
-                            param.expr_eval.expr_state,
-                            econtext,
-                            &mut isnull,
-                        ) && let Some(cell) =
-                            Cell::from_polymorphic_datum(datum, isnull, param.type_oid)
-                        {
-                            qual.value = Value::Cell(cell.clone());
-                            current_value = Some(Value::Cell(cell));
-                        }
-                    }
-                    _ => {}
+        let row_ctx = (*econtext).ecxt_per_tuple_memory;
+        for qual in state.quals.iter_mut() {
+            let Some(param) = &qual.param else { continue };
+            let Some(&expr_state) = state.param_states.get(param.id) else {
+                continue;
+            };
+            let type_oid = param.type_oid;
+            let is_array = pg_sys::get_element_type(type_oid) != Oid::INVALID;
+            let value = PgMemoryContexts::For(row_ctx).switch_to(|_| {
+                let mut isnull = false;
+                let datum = polyfill::exec_eval_expr(expr_state, econtext, &mut isnull)?;
+                if isnull {
+                    None
+                } else if is_array {
+                    Some(Value::Array(array_to_cells(datum)))
+                } else {
+                    datum_to_cell(datum, false, type_oid).map(Value::Cell)
                 }
-
-                let mut eval_value = param
-                    .eval_value
-                    .lock()
-                    .expect("param.eval_value should be locked");
-                *eval_value = current_value;
+            });
+            if let Some(v) = &value {
+                qual.value = v.clone();
+            }
+            if let Ok(mut slot) = param.eval_value.lock() {
+                *slot = value;
             }
         }
     }
-}
-
-fn compute_param_fingerprint<E: Into<ErrorReport>, W: ForeignDataWrapper<E>>(
-    state: &FdwState<E, W>,
-) -> String {
-    state
-        .quals
-        .iter()
-        .filter_map(|qual| {
-            qual.param.as_ref().map(|param| {
-                let eval_value = match param.eval_value.lock() {
-                    Ok(value) => format!("{:?}", *value),
-                    Err(_) => "lock_error".to_string(),
-                };
-                format!(
-                    "{}|{}|{}|{}|{}|{}|{}",
-                    qual.field,
-                    qual.operator,
-                    qual.use_or,
-                    param.kind,
-                    param.id,
-                    param.type_oid,
-                    eval_value,
-                )
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(";")
 }
 
 #[pg_guard]
@@ -598,21 +829,25 @@ pub(super) extern "C-unwind" fn begin_foreign_scan<
         // the state, so it lives as long as the plan's memory, not the scan
         own_by_plan(state.as_ptr(), plan as *mut std::os::raw::c_void);
 
-        // assign parameter values to qual
-        assign_parameter_value(node, &mut state);
-        state.param_fingerprint = compute_param_fingerprint(&state);
+        // github-sql patch: the values computed at execution, from this plan's own fdw_exprs
+        // (the outer columns of a join are parameters there); evaluated when the scan begins
+        state.param_states.clear();
+        pgrx::memcx::current_context(|mcx| {
+            if let Some(exprs) = pgrx::list::List::<*mut std::ffi::c_void>::downcast_ptr_in_memcx(
+                (*plan).fdw_exprs,
+                mcx,
+            ) {
+                for e in exprs.iter() {
+                    state.param_states.push(pg_sys::ExecInitExpr(
+                        *e as *mut pg_sys::Expr,
+                        node as *mut pg_sys::PlanState,
+                    ));
+                }
+            }
+        });
+        state.started = false;
 
-        // begin scan if it is not EXPLAIN statement
         if eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as c_int <= 0 {
-            // choose aggregate scan or normal scan based on state
-            let result = if state.is_aggregate_scan() {
-                state.begin_aggregate_scan()
-            } else {
-                state.begin_scan()
-            };
-            // github-sql patch: the plan owns the state; an error leaves it for the plan's end
-            result.report_unwrap();
-
             // For aggregate upper-rel scans, scanrelid=0 so ss_currentRelation is
             // NULL. Use the number of output columns from state.tgts instead.
             let natts = if state.is_aggregate_scan() {
@@ -635,6 +870,25 @@ pub(super) extern "C-unwind" fn begin_foreign_scan<
     }
 }
 
+/// github-sql patch: begins the scan with the current parameter values, at its first row.
+unsafe fn start_scan<E: Into<ErrorReport>, W: ForeignDataWrapper<E>>(
+    node: *mut pg_sys::ForeignScanState,
+    state: &mut FdwState<E, W>,
+) {
+    unsafe {
+        assign_parameter_value(node, state);
+        state.started = true;
+        // choose aggregate scan or normal scan based on state
+        let result = if state.is_aggregate_scan() {
+            state.begin_aggregate_scan()
+        } else {
+            state.begin_scan()
+        };
+        // github-sql patch: the plan owns the state; an error leaves it for the plan's end
+        result.report_unwrap();
+    }
+}
+
 #[pg_guard]
 pub(super) extern "C-unwind" fn iterate_foreign_scan<
     E: Into<ErrorReport>,
@@ -647,8 +901,9 @@ pub(super) extern "C-unwind" fn iterate_foreign_scan<
     unsafe {
         let mut state = PgBox::<FdwState<E, W>>::from_pg((*node).fdw_state as _);
 
-        // evaluate parameter values
-        assign_parameter_value(node, &mut state);
+        if !state.started {
+            start_scan(node, &mut state);
+        }
 
         // clear slot
         let slot = (*node).ss.ss_ScanTupleSlot;
@@ -725,18 +980,20 @@ pub(super) extern "C-unwind" fn re_scan_foreign_scan<
         let fdw_state = (*node).fdw_state as *mut FdwState<E, W>;
         if !fdw_state.is_null() {
             let mut state = PgBox::<FdwState<E, W>>::from_pg(fdw_state);
-            assign_parameter_value(node, &mut state);
-            let next_fingerprint = compute_param_fingerprint(&state);
-            let result = if next_fingerprint != state.param_fingerprint {
-                state.param_fingerprint = next_fingerprint;
-                // end the active scan to release resources before restarting with new params
-                let _ = state.end_scan();
-                state.begin_scan()
-            } else {
-                state.re_scan()
-            };
-            // github-sql patch: the plan owns the state
-            result.report_unwrap();
+            // github-sql patch: the scan begins again at its next row, with the parameter
+            // values of then (a nested loop's next outer row); the wrapper's re_scan is for a
+            // rescan with the same values
+            if state.started {
+                let any_param = state.quals.iter().any(|q| q.param.is_some());
+                let result = if any_param {
+                    state.started = false;
+                    state.end_scan()
+                } else {
+                    state.re_scan()
+                };
+                // github-sql patch: the plan owns the state
+                result.report_unwrap();
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ use super::link::{parse_link_header, LinkRel};
 use super::pace::WriteSlot;
 use super::pace::{Pacer, RateFigures};
 use super::pages::INTERRUPT_POLL;
-use super::request::{Answer, Auth, CachePolicy, Paging, Pass, Request};
+use super::request::{Answer, Auth, CachePolicy, Paging, Pass, Redirects, Request};
 use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
 use super::stop::{InFlight, Stop};
@@ -52,6 +52,20 @@ pub(super) fn shared_http() -> &'static reqwest::Client {
             .connect_timeout(Duration::from_secs(10))
             // reqwest drops Authorization when a redirect changes host, port or scheme.
             .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}"))
+    })
+}
+
+/// The shared client for requests that answer redirects ([`Redirects::Answer`]): the same,
+/// following none (reqwest's redirect policy belongs to the client, not the request).
+fn shared_http_no_redirects() -> &'static reqwest::Client {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        reqwest::Client::builder()
+            .user_agent(UA)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("cannot build the HTTP client: {e}"))
     })
@@ -366,6 +380,7 @@ impl GitHubClient {
             paging: Paging::None,
             keep_headers: &[],
             pass: Pass::None,
+            redirects: Redirects::Follow,
         }
     }
 
@@ -532,6 +547,18 @@ impl GitHubClient {
     }
 
     fn send_unpaced(&self, req: &Request<'_>) -> Result<Sent, HttpError> {
+        let ans = self.exchange_blocking(req)?;
+        let body = answer_value(req.url, &ans)?;
+        Ok(Sent {
+            body,
+            status: ans.status,
+            request_id: ans.request_id,
+        })
+    }
+
+    /// [`GitHubClient::exchange`] on the caller's thread, asking the request's interrupt check
+    /// every [`INTERRUPT_POLL`] while it waits.
+    fn exchange_blocking(&self, req: &Request<'_>) -> Result<Answer, HttpError> {
         let write = req.is_write();
         let stop = &req.stop;
         stop.check(if write {
@@ -560,16 +587,37 @@ impl GitHubClient {
                 }
             }
         };
-        let body = if ans.body.iter().all(u8::is_ascii_whitespace) {
-            None
-        } else {
-            Some(parse_json(req.url, &ans.body)?)
+        Ok(ans)
+    }
+
+    /// Fetches the file a download's redirect points at (an archive, an artifact, logs: the
+    /// `location` of a [`Redirects::Answer`] answer) and returns its bytes. The target is
+    /// another host and its URL is signed, so the request goes without the token and without
+    /// GitHub's headers; it is not cached; the body bound (`GITHUB_SQL_MAX_BODY_MB`), retries,
+    /// the deadline and interrupts hold as for any request. Only `https` URLs are fetched (and
+    /// `http` on this machine, for tests).
+    pub fn download(&self, url: &str, stop: &Stop) -> Result<Vec<u8>, HttpError> {
+        let bad = |reason: &str| HttpError::BadDownload {
+            url: super::redact::redact(url),
+            reason: reason.to_string(),
         };
-        Ok(Sent {
-            body,
-            status: ans.status,
-            request_id: ans.request_id,
-        })
+        let u = Url::parse(url).map_err(|e| bad(&format!("not a URL ({e})")))?;
+        let local = matches!(
+            u.host(),
+            Some(url::Host::Domain("localhost"))
+                | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+                | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+        );
+        if !(u.scheme() == "https" || u.scheme() == "http" && local) {
+            return Err(bad("only https URLs are fetched"));
+        }
+        let req = self
+            .request("GET", &u)?
+            .auth(Auth::Anonymous)
+            .foreign_api()
+            .cache(CachePolicy::Bypass)
+            .stop(stop);
+        Ok(self.exchange_blocking(&req)?.body.to_vec())
     }
 
     /// A Link URL (resolved against the page's URL) is followed only on the client's own origin.
@@ -669,7 +717,11 @@ impl GitHubClient {
             if attempt > 1 {
                 ctl.check(&format!("retrying {method} {}", path_q(url)))?;
             }
-            let mut rb = shared_http()
+            let http = match req.redirects {
+                Redirects::Follow => shared_http(),
+                Redirects::Answer => shared_http_no_redirects(),
+            };
+            let mut rb = http
                 .request(method.clone(), url.clone())
                 .timeout(self.config.timeout)
                 .header(USER_AGENT, UA);
@@ -829,9 +881,12 @@ impl GitHubClient {
                     }
                 }
             }
+            // The media type and a redirect's target are always kept: what an answer that is not
+            // JSON is ([`GitHubClient::send_request`]).
             let kept = || -> Vec<(String, String)> {
                 req.keep_headers
                     .iter()
+                    .chain(&["content-type", "location"])
                     .filter_map(|h| {
                         headers
                             .get(*h)
@@ -840,6 +895,25 @@ impl GitHubClient {
                     })
                     .collect()
             };
+            if status.is_redirection() && req.redirects == Redirects::Answer {
+                // Not followed: the target (resolved against the request) is the answer.
+                let mut kept = kept();
+                for (k, v) in kept.iter_mut() {
+                    if k == "location" {
+                        if let Ok(to) = url.join(v) {
+                            *v = to.to_string();
+                        }
+                    }
+                }
+                return Ok(Answer {
+                    status: status.as_u16(),
+                    body: Arc::from(Vec::new()),
+                    link: None,
+                    headers: kept,
+                    request_id: request_id(&headers),
+                    from_cache: false,
+                });
+            }
             if status.is_success() {
                 let body: Arc<[u8]> = body.into();
                 let kept = kept();
@@ -1150,6 +1224,41 @@ fn transport_detail(e: &reqwest::Error) -> String {
         src = s.source();
     }
     super::redact::redact(&msg)
+}
+
+/// What an answer says, as JSON: its JSON body; the text of a body that is not JSON (`text/html`,
+/// `text/plain`, `application/vnd.github.diff`) as a string; for a redirect it was asked to
+/// answer, `{"status": 302, "location": "<target>"}`; nothing for an empty body (`204 No
+/// Content`, `205 Reset Content`). A body that is not JSON and not UTF-8 is refused: such a
+/// file is fetched with [`GitHubClient::download`].
+fn answer_value(url: &Url, ans: &Answer) -> Result<Option<Value>, HttpError> {
+    if (300..400).contains(&ans.status) {
+        let location = ans.header("location").unwrap_or_default();
+        return Ok(Some(
+            serde_json::json!({"status": ans.status, "location": location}),
+        ));
+    }
+    if ans.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let media = ans.header("content-type").map(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match media.as_deref() {
+        None | Some("") | Some("application/json") => parse_json(url, &ans.body).map(Some),
+        Some(m) if m.ends_with("+json") => parse_json(url, &ans.body).map(Some),
+        Some(m) => match std::str::from_utf8(&ans.body) {
+            Ok(text) => Ok(Some(Value::String(text.to_string()))),
+            Err(_) => Err(HttpError::NotText {
+                path: path_q(url),
+                media: m.to_string(),
+            }),
+        },
+    }
 }
 
 fn parse_json(url: &Url, body: &[u8]) -> Result<Value, HttpError> {

@@ -113,22 +113,16 @@ impl Default for Bounds {
 }
 
 impl Bounds {
-    /// The defaults, overridden by the environment (unparsable or zero values are ignored).
+    /// The defaults, overridden by the environment (values that are not valid are left to
+    /// [`crate::settings::check_env`], which the front ends call).
     pub fn from_env() -> Self {
+        use crate::settings::{count, duration};
         let d = Bounds::default();
-        let num = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .filter(|n| *n > 0)
-        };
         Bounds {
-            max_body: num(MAX_BODY_ENV).map_or(d.max_body, |m| m.saturating_mul(MIB)),
-            max_pages: num(MAX_PAGES_ENV).unwrap_or(d.max_pages),
-            max_scan_bytes: num(MAX_SCAN_ENV).map_or(d.max_scan_bytes, |m| m.saturating_mul(MIB)),
-            deadline: env_secs(DEADLINE_ENV)
-                .filter(|d| !d.is_zero())
-                .unwrap_or(d.deadline),
+            max_body: count(MAX_BODY_ENV).map_or(d.max_body, |m| m.saturating_mul(MIB)),
+            max_pages: count(MAX_PAGES_ENV).unwrap_or(d.max_pages),
+            max_scan_bytes: count(MAX_SCAN_ENV).map_or(d.max_scan_bytes, |m| m.saturating_mul(MIB)),
+            deadline: duration(DEADLINE_ENV).unwrap_or(d.deadline),
         }
     }
 }
@@ -185,20 +179,10 @@ impl RetryPolicy {
     }
 }
 
-fn env_secs(key: &str) -> Option<Duration> {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-}
-
 /// `GITHUB_SQL_CONCURRENCY`, at least 1 (default 8).
 pub fn concurrency_from_env() -> usize {
-    std::env::var(CONCURRENCY_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
+    crate::settings::count(CONCURRENCY_ENV)
+        .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(DEFAULT_CONCURRENCY)
 }
 
@@ -221,21 +205,19 @@ impl ClientConfig {
         let defaults = ClientConfig::new(base_url, token);
         ClientConfig {
             write_delay: super::pace::delay_from_env(),
-            timeout: env_secs(TIMEOUT_ENV)
-                .filter(|d| !d.is_zero())
-                .unwrap_or(defaults.timeout),
+            timeout: crate::settings::duration(TIMEOUT_ENV).unwrap_or(defaults.timeout),
             retry: RetryPolicy {
-                max_wait: env_secs(MAX_WAIT_ENV).unwrap_or(defaults.retry.max_wait),
+                max_wait: crate::settings::duration(MAX_WAIT_ENV)
+                    .unwrap_or(defaults.retry.max_wait),
                 ..RetryPolicy::default()
             },
-            cache: !std::env::var(CACHE_ENV)
-                .is_ok_and(|v| matches!(v.trim(), "off" | "0" | "false" | "no")),
+            cache: crate::settings::choice(CACHE_ENV) != Some("off"),
             concurrency: concurrency_from_env(),
             bounds: Bounds::from_env(),
             journal: crate::journal::path_from_env(),
             store: store_from_env(),
             cache_max_bytes: cache_max_bytes_from_env(),
-            cache_max_age: env_secs(CACHE_MAX_AGE_ENV).filter(|d| !d.is_zero()),
+            cache_max_age: crate::settings::duration(CACHE_MAX_AGE_ENV).filter(|d| !d.is_zero()),
             pacing: Pacing::from_env(),
             journal_off: crate::journal::why_off(),
             ..defaults
@@ -336,8 +318,7 @@ pub enum CacheStore {
 /// `GITHUB_SQL_CACHE` and `GITHUB_SQL_CACHE_DIR`: `memory` keeps the cache in the process; else
 /// it goes to the cache directory (in memory when there is none: no `HOME`).
 pub fn store_from_env() -> CacheStore {
-    let mode = std::env::var(CACHE_ENV).unwrap_or_default();
-    if mode.trim().eq_ignore_ascii_case("memory") {
+    if crate::settings::choice(CACHE_ENV) == Some("memory") {
         return CacheStore::Memory;
     }
     match cache_dir_from_env() {
@@ -360,10 +341,7 @@ pub fn cache_dir_from_env() -> Option<std::path::PathBuf> {
 }
 
 fn cache_max_bytes_from_env() -> u64 {
-    std::env::var(CACHE_MAX_MB_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|n| *n > 0)
+    crate::settings::count(CACHE_MAX_MB_ENV)
         .unwrap_or(DEFAULT_CACHE_MAX_MB)
         .saturating_mul(MIB)
 }
@@ -403,10 +381,8 @@ impl Pacing {
     pub fn from_env() -> Self {
         let d = Pacing::default();
         Pacing {
-            points: std::env::var(POINTS_ENV)
-                .ok()
-                .and_then(|v| v.trim().parse::<u32>().ok())
-                .unwrap_or(d.points),
+            points: crate::settings::count(POINTS_ENV)
+                .map_or(d.points, |n| u32::try_from(n).unwrap_or(u32::MAX)),
             ..d
         }
     }

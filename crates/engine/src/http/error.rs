@@ -142,6 +142,22 @@ pub enum HttpError {
         /// What was wrong.
         detail: String,
     },
+    /// An answer that is neither JSON nor text (an archive): a file to fetch, not a value.
+    #[error("GitHub's answer for {path} is {media}, not JSON or text; fetch such a file from the URL its redirect gives with github_sql_download(url)")]
+    NotText {
+        /// Request path.
+        path: String,
+        /// The answer's media type.
+        media: String,
+    },
+    /// A download URL github-sql does not fetch.
+    #[error("github_sql_download({url}): {reason}; give the https URL a download's redirect answered with (its `location`)")]
+    BadDownload {
+        /// The URL given (redacted).
+        url: String,
+        /// Why not.
+        reason: String,
+    },
     /// A Link header pointed away from the API host.
     #[error(
         "GitHub's Link header points at another host ({url}); refusing to follow it with the token"
@@ -182,6 +198,19 @@ impl HttpError {
             HttpError::Transport { .. } | HttpError::Interrupted => true,
             _ => false,
         }
+    }
+
+    /// Whether an interrupt or the statement's deadline ended a wait before (or instead of a
+    /// retry of) a write: GitHub has not processed it.
+    pub fn not_processed(&self) -> bool {
+        matches!(
+            self,
+            HttpError::Interrupted
+                | HttpError::Bound {
+                    bound: "statement deadline",
+                    ..
+                }
+        )
     }
 }
 

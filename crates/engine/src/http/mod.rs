@@ -32,7 +32,7 @@ pub use estimate::WriteEstimate;
 pub use link::{parse_link_header, LinkRel};
 pub use pace::{RateFigures, WriteSlot, DEFAULT_WRITE_DELAY, RATE_COLUMNS, WRITE_DELAY_ENV};
 pub use redact::{redact, register_secret};
-pub use request::{Answer, Auth, CachePolicy, Paging, Pass, Request};
+pub use request::{Answer, Auth, CachePolicy, Paging, Pass, Redirects, Request};
 pub use runtime::{block_on, runtime};
 pub use stop::{Deadline, Stop};
 pub use tally::{Stats, Tally};

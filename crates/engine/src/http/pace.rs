@@ -73,13 +73,10 @@ pub fn acquire_checked(delay: Duration, stop: &Stop) -> Result<WriteSlot, HttpEr
     Ok(WriteSlot { _guard: last })
 }
 
-/// The delay from the environment (unparsable values fall back to the default).
+/// The delay from the environment (the default when unset; a value that is not valid is
+/// [`crate::settings::check_env`]'s error).
 pub fn delay_from_env() -> Duration {
-    std::env::var(WRITE_DELAY_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_WRITE_DELAY)
+    crate::settings::duration(WRITE_DELAY_ENV).unwrap_or(DEFAULT_WRITE_DELAY)
 }
 
 /// A request's cost in secondary-limit points: 1 for GET, HEAD and OPTIONS, 5 otherwise.

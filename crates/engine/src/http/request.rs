@@ -71,6 +71,19 @@ pub enum Paging {
     Link,
 }
 
+/// What the loop does with a redirect (`3xx` with a `Location`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Redirects {
+    /// Follow it (up to five; the `Authorization` header is dropped when the host, port or
+    /// scheme changes): a renamed repository's `301`.
+    #[default]
+    Follow,
+    /// Answer it: the [`Answer`] has the 3xx status and its `location` header, and nothing more
+    /// is fetched. A download's `302` points at the file on another host; the file is fetched
+    /// only when asked for, without the token ([`GitHubClient::download`](super::GitHubClient::download)).
+    Answer,
+}
+
 /// Which error statuses the caller handles itself: the loop returns them as an [`Answer`]
 /// (after its retries) instead of turning them into an [`HttpError`](super::HttpError).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +139,8 @@ pub struct Request<'a> {
     pub keep_headers: &'static [&'static str],
     /// Error statuses answered rather than raised.
     pub pass: Pass,
+    /// Whether a redirect is followed or answered.
+    pub redirects: Redirects,
 }
 
 impl<'a> Request<'a> {
@@ -188,6 +203,12 @@ impl<'a> Request<'a> {
     /// Answers these error statuses instead of raising them.
     pub fn pass(mut self, pass: Pass) -> Self {
         self.pass = pass;
+        self
+    }
+
+    /// Answers a redirect with its `Location` instead of following it.
+    pub fn answer_redirects(mut self) -> Self {
+        self.redirects = Redirects::Answer;
         self
     }
 

@@ -100,7 +100,7 @@ impl Choice {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChooseError {
     /// The table has no method for the verb.
-    #[error("{table} has no {verb} method; it supports {supported}")]
+    #[error("{table} supports {supported}; {verb} is not supported")]
     Unsupported {
         /// Table name.
         table: String,
@@ -110,7 +110,7 @@ pub enum ChooseError {
         supported: String,
     },
     /// Several methods fit equally.
-    #[error("{verb} on {table} with {given} could mean any of {} methods: {}; nothing was sent. Say which one with EXEC: {}", .methods.len(), .methods.join("; "), .exec_forms.join(" or "))]
+    #[error("{verb} on {table} with {given} could mean any of {} methods: {}; nothing was sent. Say which one: {}", .methods.len(), .methods.join("; "), .exec_forms.join(" or "))]
     Ambiguous {
         /// Table name.
         table: String,
@@ -275,6 +275,7 @@ mod tests {
             default: None,
             description: String::new(),
             multi_segment: false,
+            nullable: false,
         }
     }
 
@@ -337,7 +338,7 @@ mod tests {
             update: Vec::new(),
             replace: Vec::new(),
             pagination: Default::default(),
-            repo_scoped_types: Vec::new(),
+            extra_scopes: Vec::new(),
             notes: Vec::new(),
             examples: Vec::new(),
             server: None,

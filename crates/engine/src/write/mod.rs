@@ -18,11 +18,13 @@
 pub mod choose;
 pub mod confirm;
 pub mod queue;
+pub mod row;
 pub mod send;
 
 pub use choose::{choose, Choice, ChooseError, Rows, Source, Verb};
 pub use confirm::{confirm_over_from_env, Confirmation, CONFIRM_OVER_ENV, DEFAULT_CONFIRM_OVER};
 pub use queue::{Batch, Hidden, Kind, Queued, Target, WriteQueue};
+pub use row::{write_row, RowError};
 pub use send::{CommitFailure, CommitReport, Described, Stopped};
 
 use crate::http::Stop;
@@ -53,11 +55,23 @@ pub enum CommitError {
     NeedsConfirmation(Confirmation),
     /// Some rows failed or were not sent (every one is named).
     #[error(transparent)]
-    Failed(#[from] CommitFailure),
+    Failed(Box<CommitFailure>),
+}
+
+/// Progress of a COMMIT's deletes, for a front end that shows it (the shell's progress bar):
+/// the engine only reports.
+pub trait Progress: Send + Sync {
+    /// `total` DELETE requests are about to be sent.
+    fn begin(&self, _total: usize) {}
+    /// One was answered.
+    fn step(&self) {}
+    /// The run ended; `stopped` says why when it stopped early ("interrupted", "the statement
+    /// deadline passed").
+    fn end(&self, _stopped: Option<&str>) {}
 }
 
 /// A front end's settings for a COMMIT.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct CommitOptions {
     /// The bulk threshold (`GITHUB_SQL_CONFIRM_OVER`).
     pub threshold: usize,
@@ -68,6 +82,19 @@ pub struct CommitOptions {
     pub always: bool,
     /// Check and list, send nothing (`--dry-run`).
     pub dry_run: bool,
+    /// Where progress goes, if anywhere.
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for CommitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommitOptions")
+            .field("threshold", &self.threshold)
+            .field("confirmed", &self.confirmed)
+            .field("always", &self.always)
+            .field("dry_run", &self.dry_run)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One connection's (or backend's) transaction: its queue and what the last COMMIT did.
@@ -123,5 +150,7 @@ pub fn commit_batch(
             return Err(CommitError::NeedsConfirmation(c));
         }
     }
-    Ok(Committed::Sent(send::send(&batch, stop)?))
+    send::send(&batch, stop, options.progress.as_deref())
+        .map(Committed::Sent)
+        .map_err(CommitError::Failed)
 }

@@ -126,6 +126,8 @@ pub struct CommitFailure {
     pub total: usize,
     /// Whether every row was a DELETE (the summary then speaks of rows deleted).
     pub deletes_only: bool,
+    /// The tables of the COMMIT, in queue order.
+    pub tables: Vec<String>,
     /// (row, message) for each failed row.
     pub failed: Vec<(String, String)>,
     /// (row, message) for a write whose outcome could not be established (it may have happened).
@@ -134,8 +136,9 @@ pub struct CommitFailure {
     pub not_sent: Vec<(String, Vec<String>)>,
     /// The run was stopped before its next request (boxed: errors stay small).
     pub stopped: Option<Box<Stopped>>,
-    /// How to undo what was deleted, when the table's rows stay restorable.
-    pub restore_hint: Option<Box<str>>,
+    /// How to undo what was deleted, when the table's rows stay restorable (boxed: errors stay
+    /// small).
+    pub restore_hint: Option<Box<RestoreHint>>,
     /// What was done, and the journal (boxed: errors stay small).
     pub report: Box<CommitReport>,
 }
@@ -153,18 +156,7 @@ impl CommitFailure {
 
     fn render(&self) -> String {
         let done = self.report.deleted_count() + self.report.writes.len();
-        let tables: Vec<&str> = self
-            .report
-            .deleted
-            .iter()
-            .map(|(t, _)| t.as_str())
-            .chain(self.not_sent.iter().map(|(t, _)| t.as_str()))
-            .fold(Vec::new(), |mut v, t| {
-                if !v.contains(&t) {
-                    v.push(t);
-                }
-                v
-            });
+        let tables: Vec<&str> = self.tables.iter().map(String::as_str).collect();
         let what = if self.deletes_only {
             format!("DELETE on {} deleted", tables.join(" and "))
         } else {
@@ -204,25 +196,15 @@ impl CommitFailure {
             ));
         }
         if let (Some(hint), true) = (&self.restore_hint, self.report.deleted_count() > 0) {
-            s.push_str(&format!("\n{hint}"));
+            s.push_str(&format!(
+                "\nGitHub keeps what it deleted restorable for {} days: {} (or SELECT {}(…) in SQLite).",
+                hint.days, hint.exec, hint.function
+            ));
         }
         s.push('\n');
         s.push_str(&self.report.tail());
         s
     }
-}
-
-/// An interrupt or the deadline ended a wait before (or instead of a retry of) a write: GitHub
-/// has not processed it.
-pub(crate) fn not_processed(e: &HttpError) -> bool {
-    matches!(
-        e,
-        HttpError::Interrupted
-            | HttpError::Bound {
-                bound: "statement deadline",
-                ..
-            }
-    )
 }
 
 /// Whether a failure would repeat for every remaining row.
@@ -281,24 +263,32 @@ fn verify(
     }
 }
 
+/// How to undo a failed run's deletes: data, so each front end writes the call in its own
+/// syntax (the shell's EXEC here; the wrapper rewrites it as its SQL function).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreHint {
+    /// Days a deleted row stays restorable.
+    pub days: u32,
+    /// The restore call for the first row deleted, as the shell writes it (`EXEC …`).
+    pub exec: String,
+    /// The method's SQL function (SQLite).
+    pub function: String,
+}
+
 /// The restore hint of a resource whose deleted rows stay restorable, with a deleted row's
 /// arguments filled in.
-fn restore_hint(resource: &Resource, first: Option<&Target>) -> Option<Box<str>> {
+fn restore_hint(resource: &Resource, first: Option<&Target>) -> Option<Box<RestoreHint>> {
     let sd = resource.soft_delete.as_ref()?;
     let method = resource.methods.iter().find(|m| m.name == sd.restore)?;
-    Some(
-        format!(
-            "GitHub keeps what it deleted restorable for {} days: {} (or SELECT {}(…) in SQLite).",
-            sd.days,
-            exec::example_exec_with(
-                resource,
-                method,
-                first.map(|t| t.args.as_slice()).unwrap_or(&[])
-            ),
-            method.function
-        )
-        .into_boxed_str(),
-    )
+    Some(Box::new(RestoreHint {
+        days: sd.days,
+        exec: exec::example_exec_with(
+            resource,
+            method,
+            first.map(|t| t.args.as_slice()).unwrap_or(&[]),
+        ),
+        function: method.function.clone(),
+    }))
 }
 
 /// The journal's location and, when it is off, why.
@@ -313,7 +303,11 @@ fn journal_of(batch: &Batch) -> (Option<String>, Option<String>) {
 
 /// Sends a committed batch under the statement's [`Stop`]: the writes, then the deletes, with one
 /// run id. The confirmation rule has been checked by the caller.
-pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
+pub fn send(
+    batch: &Batch,
+    stop: &Stop,
+    progress: Option<&dyn crate::write::Progress>,
+) -> Result<CommitReport, Box<CommitFailure>> {
     let (journal, journal_off) = journal_of(batch);
     let mut report = CommitReport {
         run_id: journal::new_run_id(),
@@ -380,15 +374,15 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             Err(e) => {
                 let stop_now = match &e {
                     crate::Error::Http(h) => {
-                        if not_processed(h) {
+                        if h.not_processed() {
                             halted = Some(stopped(h));
                         }
-                        stops_the_rest(h) || not_processed(h)
+                        stops_the_rest(h) || h.not_processed()
                     }
                     crate::Error::Journal(_) => true,
                     _ => false,
                 };
-                if stop_now && matches!(&e, crate::Error::Http(h) if not_processed(h)) {
+                if stop_now && matches!(&e, crate::Error::Http(h) if h.not_processed()) {
                     note_unsent(&resource.name, name);
                 } else {
                     failed.push((name, e.to_string()));
@@ -400,7 +394,9 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
 
     // DELETE rows, in order.
     let deletes: Vec<(&crate::write::queue::Queued, &Target)> = batch.deletes().collect();
-    let mut bar = crate::progress::DeletionBar::new(deletes.len());
+    if let Some(p) = progress {
+        p.begin(deletes.len());
+    }
     let mut first_deleted: Option<(&Resource, &Target)> = None;
     for (q, t) in &deletes {
         let resource = &q.table.resource;
@@ -457,6 +453,7 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             continue;
         }
         let result = client.request(&method.http_method, &url).and_then(|req| {
+            // The method's fixed headers go out on writes too (one request path).
             let req = req
                 .headers(&method.headers)
                 .scopes(&scopes)
@@ -471,7 +468,7 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
         };
         let outcome = match result {
             Ok(_) => Outcome::Deleted(None),
-            Err(e) if not_processed(&e) => {
+            Err(e) if e.not_processed() => {
                 halted = Some(stopped(&e));
                 let _ = w.outcome(status, None, "failed", Some(format!("not done: {e}")));
                 stop_all = true;
@@ -493,7 +490,9 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
                 message: e.to_string(),
             },
         };
-        bar.inc();
+        if let Some(p) = progress {
+            p.step();
+        }
         let journaled = match &outcome {
             Outcome::Deleted(how) => w.outcome(status, request_id, "deleted", how.clone()),
             Outcome::Unknown(m) => w.outcome(status, request_id, "unknown", Some(m.clone())),
@@ -523,24 +522,32 @@ pub fn send(batch: &Batch, stop: &Stop) -> Result<CommitReport, CommitFailure> {
             stop_all = true;
         }
     }
-    bar.finish(halted.as_ref().map(|h| match h {
-        Stopped::Interrupted => "interrupted",
-        Stopped::Deadline(_) => "the statement deadline passed",
-    }));
+    if let Some(p) = progress {
+        p.end(halted.as_ref().map(|h| match h {
+            Stopped::Interrupted => "interrupted",
+            Stopped::Deadline(_) => "the statement deadline passed",
+        }));
+    }
     if failed.is_empty() && unknown.is_empty() && not_sent.is_empty() && halted.is_none() {
         return Ok(report);
     }
     let restore = first_deleted.and_then(|(r, t)| restore_hint(r, Some(t)));
-    Err(CommitFailure {
+    Err(Box::new(CommitFailure {
         total,
         deletes_only: batch.writes().next().is_none(),
+        tables: batch.entries.iter().fold(Vec::new(), |mut v, q| {
+            if !v.contains(&q.table.resource.name) {
+                v.push(q.table.resource.name.clone());
+            }
+            v
+        }),
         failed,
         unknown,
         not_sent,
         stopped: halted.map(Box::new),
         restore_hint: restore,
         report: Box::new(report),
-    })
+    }))
 }
 
 /// One request a dry run's COMMIT would send.

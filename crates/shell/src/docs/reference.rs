@@ -436,7 +436,17 @@ fn columns(r: &Resource, p: &mut String) {
                     "An `=` on it fills the `{param}` parameter; read from the response's `{field}`."
                 ))
             }
+            ColumnSource::Envelope(f) => add(&format!(
+                "The `{f}` of the object around the rows: the same on every row of one answer."
+            )),
             _ => {}
+        }
+        if let ColumnSource::ParamField { param, field } = &c.source {
+            if r.row_param(param) == Some(field.as_str()) && *field == c.name {
+                add(&format!(
+                    "A row gives its `{param}` parameter (`paramFields`)."
+                ));
+            }
         }
         if c.param().is_some_and(|q| required.contains(&q)) {
             add("Required in WHERE.");
@@ -455,7 +465,8 @@ fn methods(r: &Resource, p: &mut String) {
     if r.select.len() > 1 {
         p.push_str(
             "A SELECT uses the first SELECT method, in this order, whose required parameters \
-             its WHERE gives with `=` or `IN`.\n\n",
+             its WHERE gives with `=` or `IN`, and which sends or shows on its rows every other \
+             parameter the WHERE gives ([docs/shell.md](../../shell.md#which-method-a-select-uses)).\n\n",
         );
     }
     p.push_str(

@@ -7,6 +7,7 @@
 //! copied in as they are. Output is deterministic: sorted paths, components, resources and
 //! methods, and no timestamps.
 
+mod mapping;
 mod naming;
 mod refs;
 mod verbs;
@@ -92,6 +93,19 @@ pub struct Summary {
     pub methods: usize,
     /// Generated methods per SQL verb (`exec` for those in no `sqlVerbs` list).
     pub by_verb: BTreeMap<String, usize>,
+    /// Of the methods, those serving a further array of an envelope with several (a
+    /// comparison's `files` beside its `commits`): the only operations with two methods.
+    pub envelope_methods: usize,
+    /// Of the methods, those asking for another media type of an operation's answer
+    /// (`get_commit_diff`): EXEC methods whose `response.mediaType` the engine sends as `Accept`.
+    pub media_methods: usize,
+    /// Resources with a row → parameter mapping (`x-github-sql.paramFields`), and mappings.
+    pub mapped: (usize, usize),
+    /// Resources with envelope columns (`x-github-sql.envelopeFields`), and columns.
+    pub envelopes: (usize, usize),
+    /// Groups of non-SELECT methods moved to a resource of their own so that no two DELETE,
+    /// UPDATE or REPLACE methods of a resource need the same parameters.
+    pub split_writes: usize,
 }
 
 /// One operation, with what the rules made of it.
@@ -104,6 +118,9 @@ struct Op {
     /// Path parameters and required query parameters: what a WHERE must give.
     required: BTreeSet<String>,
     shape: verbs::Shape,
+    /// A method for a further array of an envelope (not the operation's own method): it does
+    /// not count towards which group keeps a base name (rule 4).
+    extra: bool,
 }
 
 /// Removes `examples` from media-type objects (`content.<media>.examples`) and parameters:
@@ -270,7 +287,7 @@ pub fn render(doc: &Value) -> Result<(Vec<(String, String)>, Summary), GenerateE
                 op["parameters"] = Value::Array(shared.iter().cloned().chain(own).collect());
             }
             let shape = verbs::shape(doc, http, &op);
-            let required = op["parameters"]
+            let required: BTreeSet<String> = op["parameters"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -278,15 +295,54 @@ pub fn render(doc: &Value) -> Result<(Vec<(String, String)>, Summary), GenerateE
                 .filter(|p| p["in"] == "path" || (p["in"] == "query" && p["required"] == true))
                 .filter_map(|p| p["name"].as_str().map(String::from))
                 .collect();
-            by_service.entry(service).or_default().push(Op {
+            let method = naming::method_name(op["operationId"].as_str(), http, path);
+            // An envelope with several arrays of rows: a SELECT method for each further array,
+            // after the operation's own method.
+            let more: Vec<Op> = shape
+                .more_arrays
+                .iter()
+                .map(|(key, row_schema)| Op {
+                    path: path.clone(),
+                    http: http.to_string(),
+                    method: format!("{method}_{}", naming::ident(key)),
+                    op: op.clone(),
+                    base: base.clone(),
+                    shape: shape.for_array(key, row_schema.clone()),
+                    required: required.clone(),
+                    extra: true,
+                })
+                .collect();
+            summary.envelope_methods += more.len();
+            // Each other media type of the answer (a commit as a diff or a patch): an EXEC
+            // method asking for it.
+            let media: Vec<Op> = shape
+                .other_media
+                .iter()
+                .map(|m| Op {
+                    path: path.clone(),
+                    http: http.to_string(),
+                    method: format!("{method}_{}", verbs::media_word(m)),
+                    op: op.clone(),
+                    base: base.clone(),
+                    shape: shape.for_media(m),
+                    required: required.clone(),
+                    extra: true,
+                })
+                .collect();
+            summary.media_methods += media.len();
+            let list = by_service.entry(service).or_default();
+            list.push(Op {
                 path: path.clone(),
                 http: http.to_string(),
-                method: naming::method_name(op["operationId"].as_str(), http, path),
+                method,
                 op,
                 base,
                 shape,
                 required,
+                extra: false,
             });
+            list.extend(more);
+            list.extend(media);
         }
     }
     let tag_text: BTreeMap<String, String> = doc["tags"]
@@ -386,7 +442,8 @@ fn service_document(
     source_version: &str,
     summary: &mut Summary,
 ) -> String {
-    let assigned = assign_resources(service, ops);
+    let (assigned, split) = assign_resources(service, ops);
+    summary.split_writes += split;
     // Paths, in sorted order, with this service's operations only.
     let mut paths = Map::new();
     for op in ops {
@@ -463,17 +520,31 @@ fn service_document(
                 .collect();
             sql_verbs.insert(v.to_string(), Value::Array(list));
         }
-        res_map.insert(
-            rname.clone(),
-            json!({
-                "id": format!("github.{service}.{rname}"),
-                "name": rname,
-                "title": rname.replace('_', " "),
-                "description": described,
-                "methods": methods.into_iter().collect::<Map<String, Value>>(),
-                "sqlVerbs": sql_verbs,
-            }),
-        );
+        let mut resource = json!({
+            "id": format!("github.{service}.{rname}"),
+            "name": rname,
+            "title": rname.replace('_', " "),
+            "description": described,
+            "methods": methods.into_iter().collect::<Map<String, Value>>(),
+            "sqlVerbs": sql_verbs,
+        });
+        let mut ext = Map::new();
+        let param_fields = mapping::param_fields(doc, ops, idx);
+        if !param_fields.is_empty() {
+            summary.mapped.0 += 1;
+            summary.mapped.1 += param_fields.len();
+            ext.insert("paramFields".into(), json!(param_fields));
+        }
+        let envelope = mapping::envelope_fields(doc, ops, idx);
+        if !envelope.is_empty() {
+            summary.envelopes.0 += 1;
+            summary.envelopes.1 += envelope.len();
+            ext.insert("envelopeFields".into(), json!(envelope));
+        }
+        if !ext.is_empty() {
+            resource["x-github-sql"] = Value::Object(ext);
+        }
+        res_map.insert(rname.clone(), resource);
         summary.resources += 1;
     }
     components.insert("x-stackQL-resources".into(), Value::Object(res_map));
@@ -512,14 +583,18 @@ fn service_document(
 ///    is inline, keep the base name; every other group becomes a resource named after its
 ///    schema ([`naming::schema_resource`]), else `<base>_<schema>`, else with `_2`, `_3`, ….
 /// 3. SELECT methods of one resource with the same required parameters are split (see below).
-/// 4. Any other operation joins the resource of the SELECT method on the same path, else its base.
-fn assign_resources(service: &str, ops: &[Op]) -> Vec<String> {
+/// 4. Any other operation joins the resource of the SELECT method on the same path, else of the
+///    list of the collection it addresses an item of, else its base.
+/// 5. DELETE, UPDATE and REPLACE methods of one resource that need the same parameters are
+///    split ([`split_writes`]).
+fn assign_resources(service: &str, ops: &[Op]) -> (Vec<String>, usize) {
     let mut taken: BTreeSet<String> = ops.iter().map(|o| o.base.clone()).collect();
     // base → row schema → count of SELECT methods.
     let mut groups: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for o in ops.iter().filter(|o| o.shape.verb == Verb::Select) {
         if let Some(s) = &o.shape.row_schema {
-            *groups.entry(&o.base).or_default().entry(s).or_default() += 1;
+            let n = groups.entry(&o.base).or_default().entry(s).or_default();
+            *n += usize::from(!o.extra);
         }
     }
     let mut renamed: BTreeMap<(&str, &str), String> = BTreeMap::new();
@@ -571,20 +646,105 @@ fn assign_resources(service: &str, ops: &[Op]) -> Vec<String> {
             );
         }
     }
+    // Other operations join the resource of the SELECT method on their path (an envelope's own
+    // method, not its further arrays), else of the list whose path is theirs without its
+    // trailing `{param}` segments: the collection they address an item of.
     let mut by_path: BTreeMap<&str, String> = BTreeMap::new();
+    let mut lists: BTreeMap<&str, String> = BTreeMap::new();
     for (i, o) in ops.iter().enumerate() {
         if o.shape.verb == Verb::Select {
-            by_path.insert(&o.path, out[i].clone());
+            by_path.entry(&o.path).or_insert_with(|| out[i].clone());
+            if o.shape.list {
+                lists.entry(&o.path).or_insert_with(|| out[i].clone());
+            }
         }
     }
     for (i, o) in ops.iter().enumerate() {
         if o.shape.verb != Verb::Select {
-            if let Some(r) = by_path.get(o.path.as_str()) {
+            let joined = by_path
+                .get(o.path.as_str())
+                .or_else(|| collection_of(&o.path).and_then(|c| lists.get(c)));
+            if let Some(r) = joined {
                 out[i] = r.clone();
             }
         }
     }
-    out
+    let split = split_writes(ops, &mut out, &mut taken);
+    (out, split)
+}
+
+/// `path` without its trailing `/{param}` segments, when it has at least one.
+fn collection_of(path: &str) -> Option<&str> {
+    let mut p = path;
+    while let Some((head, last)) = p.rsplit_once('/') {
+        if last.starts_with('{') && last.ends_with('}') {
+            p = head;
+        } else {
+            break;
+        }
+    }
+    (p.len() < path.len()).then_some(p)
+}
+
+/// No two DELETE, UPDATE or REPLACE methods of one resource may need the same parameters (path
+/// and required query parameters): a WHERE could not tell them apart. Within a resource, the
+/// other operations are taken path by path — the paths of its SELECT methods first, then the
+/// rest in order — and a path whose DELETE, UPDATE or REPLACE method needs what a method of the
+/// same verb already kept needs moves, with every other operation on it, to a resource of its
+/// own, named after that method ([`naming::method_resource`]). Returns how many paths moved.
+fn split_writes(ops: &[Op], out: &mut [String], taken: &mut BTreeSet<String>) -> usize {
+    let writes = [Verb::Delete, Verb::Update, Verb::Replace];
+    let mut select_paths: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+    for (i, o) in ops.iter().enumerate() {
+        if o.shape.verb == Verb::Select {
+            select_paths
+                .entry(out[i].clone())
+                .or_default()
+                .insert(&o.path);
+        } else {
+            groups
+                .entry(out[i].clone())
+                .or_default()
+                .entry(&o.path)
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut moved = 0;
+    for (resource, paths) in groups {
+        let home = select_paths.get(&resource);
+        let mut order: Vec<&str> = paths.keys().copied().collect();
+        order.sort_by_key(|p| (!home.is_some_and(|h| h.contains(p)), *p));
+        let mut kept: BTreeSet<(Verb, &BTreeSet<String>)> = BTreeSet::new();
+        for path in order {
+            let idx = &paths[path];
+            let clashing = idx.iter().copied().find(|&i| {
+                writes.contains(&ops[i].shape.verb)
+                    && kept.contains(&(ops[i].shape.verb, &ops[i].required))
+            });
+            match clashing {
+                Some(first) => {
+                    let name = naming::unique(
+                        taken,
+                        &naming::method_resource(&ops[first].method, &resource),
+                    );
+                    for &i in idx {
+                        out[i] = name.clone();
+                    }
+                    moved += 1;
+                }
+                None => {
+                    for &i in idx {
+                        if writes.contains(&ops[i].shape.verb) {
+                            kept.insert((ops[i].shape.verb, &ops[i].required));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    moved
 }
 
 /// Writes `files` under `out`, first removing service documents left from an earlier run.

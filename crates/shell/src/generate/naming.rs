@@ -50,12 +50,13 @@ pub fn schema_resource(schema: &str, service: &str) -> String {
     }
 }
 
-/// Names for a resource made of one SELECT method of `resource` (when two of its SELECT methods
-/// need the same parameters): the method name without a leading `list_` or `get_`
+/// Names for a resource made of one method of `resource` (when two of its SELECT methods, or two
+/// of its DELETE, UPDATE or REPLACE methods, need the same parameters): the method name without
+/// a leading verb (`list_`, `get_`, `delete_`, `remove_`, `update_`, `set_`)
 /// (`list_public_events_for_user` → `public_events_for_user`), prefixed with the resource when
 /// what is left starts with `for_` or is a single word; then `<resource>_<that>`.
 pub fn method_resource(method: &str, resource: &str) -> Vec<String> {
-    let rest = ["list_", "get_"]
+    let rest = ["list_", "get_", "delete_", "remove_", "update_", "set_"]
         .iter()
         .find_map(|p| method.strip_prefix(p))
         .filter(|r| !r.is_empty())

@@ -1,4 +1,5 @@
-//! The bulk DELETE's progress bar. The rate counts the intervals between completed requests, so
+//! The bulk DELETE's progress bar: the shell's [`github_sql::write::Progress`] (the engine
+//! reports progress through that trait and draws nothing itself). The rate counts the intervals between completed requests, so
 //! writes paced one per second show 1.00/s (indicatif's own estimate counts the first, immediate
 //! request as if it had taken time, and showed 2.08/s); an interrupted batch leaves the bar where
 //! it stopped, on its own line, instead of clearing it.
@@ -11,6 +12,30 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct DeletionBar {
     bar: ProgressBar,
     first_done: Option<Instant>,
+}
+
+/// The shell's progress for a COMMIT's deletes: a [`DeletionBar`] per COMMIT.
+#[derive(Default)]
+pub struct Bars {
+    bar: std::sync::Mutex<Option<DeletionBar>>,
+}
+
+impl github_sql::write::Progress for Bars {
+    fn begin(&self, total: usize) {
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(DeletionBar::new(total));
+    }
+
+    fn step(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            b.inc();
+        }
+    }
+
+    fn end(&self, stopped: Option<&str>) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            b.finish(stopped);
+        }
+    }
 }
 
 impl DeletionBar {
