@@ -166,6 +166,12 @@ impl FakeGitHub {
         self.shared.rate_now()
     }
 
+    /// Spends `n` of the primary window's requests, as another client of the same user would:
+    /// the next answers report that much less remaining (at most the whole limit).
+    pub fn spend_primary(&self, n: u32) {
+        self.shared.spend_primary(n);
+    }
+
     /// Replaces the token policy (default [`TokenPolicy::AnyToken`]).
     pub fn set_token_policy(&self, p: TokenPolicy) {
         *lock(&self.shared.policy) = p;

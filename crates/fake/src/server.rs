@@ -115,6 +115,14 @@ impl Shared {
         (RATE_LIMIT, r.used, r.reset)
     }
 
+    /// Counts `n` more requests against the primary window, as if another client of the same
+    /// user had spent them.
+    pub(super) fn spend_primary(&self, n: u32) {
+        self.rate_now();
+        let mut r = lock(&self.rate);
+        r.used = r.used.saturating_add(n).min(RATE_LIMIT);
+    }
+
     /// Whether the request just logged goes over the enforced secondary limit.
     fn over_secondary(&self, log: &[LoggedRequest]) -> bool {
         let Some((points, window)) = *lock(&self.secondary) else {

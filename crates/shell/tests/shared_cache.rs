@@ -605,3 +605,69 @@ fn a_bulk_write_is_estimated_against_the_remaining_budget_before_it_is_sent() {
     assert_eq!(fake.requests().len(), 1, "no second GET /rate_limit");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A COMMIT whose requests do not fit the primary budget GitHub has left is refused before
+/// anything is sent, saying when it could run; one that fits is sent. The check is the engine's
+/// (every front end commits through it), from the figures the DELETE's own listing brought.
+#[test]
+fn a_delete_over_the_remaining_budget_is_refused_before_anything_is_sent() {
+    let fake = FakeGitHub::start(store()).expect("fake");
+    let dir = temp_dir("budget");
+    // Another client of the same user left 15 requests; the listing of big spends 3 of them.
+    let (limit, _, _) = fake.primary_used();
+    fake.spend_primary(limit - 15);
+    let o = exec(&fake, &dir, &format!("DELETE {BIG}"), &[]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("250 requests") && err.contains("against 12 of 5000 core requests left"),
+        "{err}"
+    );
+    assert!(
+        err.contains("it fits after the reset at") && err.contains("Nothing was sent"),
+        "{err}"
+    );
+    let log = fake.requests();
+    assert!(log.iter().all(|r| r.method == "GET"), "{log:?}");
+    assert_eq!(
+        fake.with_store(|s| s.package("npm", "big").map(|p| p.versions.len())),
+        Some(250)
+    );
+    // Two rows fit what is left: sent (small keeps a version, as GitHub requires).
+    let ids = rows(&exec(
+        &fake,
+        &dir,
+        &format!("SELECT id {SMALL} ORDER BY id"),
+        &[],
+    ));
+    fake.clear_requests();
+    let o = exec(
+        &fake,
+        &dir,
+        &format!("DELETE {SMALL} AND id IN ({}, {})", ids[0], ids[1]),
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .count(),
+        2
+    );
+    // More than one window holds: never in one window, whatever the reset.
+    let mut s = Store::new();
+    s.add_package("npm", "huge").add_versions(5200);
+    let fake = FakeGitHub::start(s).expect("fake");
+    let o = exec(
+        &fake,
+        &dir,
+        "DELETE FROM github.packages.auth_user_versions WHERE package_type = 'npm' AND package_name = 'huge'",
+        &[],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("does not fit in one window of 5000"), "{err}");
+    assert!(fake.requests().iter().all(|r| r.method == "GET"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -181,6 +181,10 @@ impl ConnState {
                 );
                 (CommitNote::Refused(c), Err(crate::Error::Usage(msg)))
             }
+            // Nothing was sent: the error says what the COMMIT needs and when it could run.
+            Err(e @ CommitError::OverBudget(_)) => {
+                return Err(github_sql_engine::Error::from(e).into());
+            }
             Err(CommitError::Failed(f)) => {
                 self.add_writes(f.report.writes.clone());
                 (

@@ -104,27 +104,48 @@ impl GitHubClient {
         count: u64,
         stop: &Stop,
     ) -> Result<WriteEstimate, HttpError> {
-        let m = HttpMethod::from_bytes(method.as_bytes()).unwrap_or(HttpMethod::DELETE);
-        let resource = "core";
-        let known = |c: &GitHubClient| -> Option<RateFigures> {
-            c.rate_limits()
-                .into_iter()
-                .find(|r| r.resource == resource && r.reset > now_epoch())
+        if let Some(known) = self.estimate_writes_known(method, count) {
+            return Ok(known);
+        }
+        let budget = match self.refresh_rate_limits(stop) {
+            Ok(_) => self.known_budget(),
+            Err(e @ HttpError::Interrupted) => return Err(e),
+            // No figures (a server without rate limits): say so rather than fail.
+            Err(e) => {
+                tracing::debug!("GET /rate_limit failed: {e}");
+                None
+            }
         };
-        let budget = match known(self) {
-            Some(b) => Some(b),
-            None => match self.refresh_rate_limits(stop) {
-                Ok(_) => known(self),
-                Err(e @ HttpError::Interrupted) => return Err(e),
-                // No figures (a server without rate limits): say so rather than fail.
-                Err(e) => {
-                    tracing::debug!("GET /rate_limit failed: {e}");
-                    None
-                }
-            },
-        };
-        Ok(estimate(self, &m, count, resource, budget))
+        Ok(estimate(self, &write_method(method), count, BUDGET, budget))
     }
+
+    /// [`GitHubClient::estimate_writes`] from the figures already known (the last answers of
+    /// every process sharing the cache directory), sending nothing; `None` when none are known.
+    pub fn estimate_writes_known(&self, method: &str, count: u64) -> Option<WriteEstimate> {
+        let budget = self.known_budget()?;
+        Some(estimate(
+            self,
+            &write_method(method),
+            count,
+            BUDGET,
+            Some(budget),
+        ))
+    }
+
+    /// The primary budget's figures, when known and not yet reset.
+    fn known_budget(&self) -> Option<RateFigures> {
+        self.rate_limits()
+            .into_iter()
+            .find(|r| r.resource == BUDGET && r.reset > now_epoch())
+    }
+}
+
+/// The rate-limit resource REST writes count against.
+const BUDGET: &str = "core";
+
+/// The method a write is sent with (`DELETE` when the name is not one).
+fn write_method(method: &str) -> HttpMethod {
+    HttpMethod::from_bytes(method.as_bytes()).unwrap_or(HttpMethod::DELETE)
 }
 
 fn estimate(
