@@ -6,14 +6,17 @@
 //! [`rows`] (decoded rows) → the front ends, which live in their own crates: `github_sql` (SQLite
 //! virtual tables and the loadable extension), `github_sql_shell` (the `github-sql` command) and
 //! the Postgres foreign data wrapper. [`exec`] sends the calls that are not scans (EXEC methods);
-//! [`write`] plans writes, queues them per transaction and sends them at COMMIT. Nothing here knows SQLite or Postgres: values cross the
-//! boundary as [`Value`].
+//! [`write`] plans writes, queues them per transaction and sends them at COMMIT; [`examples`]
+//! are the statements errors suggest, as data each front end writes in its own SQL. Nothing here
+//! knows SQLite or Postgres: values cross the boundary as [`Value`].
 
 pub mod engine;
 pub mod error;
+pub mod examples;
 pub mod exec;
 pub mod http;
 pub mod journal;
+pub mod kind;
 pub mod logging;
 pub mod plan;
 pub mod rows;

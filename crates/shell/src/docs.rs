@@ -575,7 +575,7 @@ fn exec_section(r: &Resource, line: &mut impl FnMut(&str)) {
         line(&text);
         line("");
         line("```sql");
-        line(&format!("{};", github_sql::exec::example_exec(r, m)));
+        line(&format!("{};", github_sql::examples::example_exec(r, m)));
         line(&format!("SELECT {}({sig});", m.name));
         line("```");
         line("");

@@ -318,7 +318,7 @@ fn schema(session: &crate::Session, table: Option<&str>) -> crate::Result<String
         {
             continue;
         }
-        let sql = r.create_table_sql();
+        let sql = github_sql::ddl::create_table_sql(r);
         let body = sql.strip_prefix("CREATE TABLE x").unwrap_or(&sql);
         out.push(format!("CREATE TABLE {}{body}; -- {}", r.name, r.id));
     }

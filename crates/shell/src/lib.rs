@@ -317,7 +317,7 @@ impl Session {
     /// GitHub's answers to sent writes (the created or changed objects), as rows.
     fn present_writes(
         &self,
-        results: Vec<github_sql::exec::WriteResult>,
+        results: Vec<github_sql::write::WriteResult>,
         out: &mut dyn Write,
     ) -> crate::Result<()> {
         let bodies: Vec<serde_json::Value> = results.into_iter().filter_map(|r| r.body).collect();
@@ -552,7 +552,7 @@ impl Session {
         let method = &d.resource.methods[d.method];
         for args in &d.calls {
             // Checked now: a bad value is an error before anything is queued.
-            github_sql::exec::bind_named(&d.resource, method, args)?;
+            github_sql::plan::bind_named(&d.resource, method, args)?;
         }
         self.state.with_txn(|t| {
             for args in &d.calls {
@@ -571,7 +571,7 @@ impl Session {
 
     fn exec(&self, call: &stackql::ExecCall) -> crate::Result<Outcome> {
         let (resource, method) = (&call.resource, &call.resource.methods[call.method]);
-        let bound = github_sql::exec::bind_named(resource, method, &call.args)?;
+        let bound = github_sql::plan::bind_named(resource, method, &call.args)?;
         if self.dry_run {
             let req = github_sql::exec::describe_call(&self.engine.client, method, &bound)?;
             return Ok(Outcome::DryRun {

@@ -537,7 +537,7 @@ impl Cluster {
                 "CREATE SCHEMA IF NOT EXISTS {n};\n\
                  DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = {l} AND c.relkind = 'f') THEN IMPORT FOREIGN SCHEMA {n} FROM SERVER github INTO {n}; END IF; END $$;\n\
                  GRANT USAGE ON SCHEMA {n} TO {ROLE};\n\
-                 GRANT SELECT, DELETE ON ALL TABLES IN SCHEMA {n} TO {ROLE};\n\
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {n} TO {ROLE};\n\
                  GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {n} TO {ROLE};",
                 l = lit(n)
             );

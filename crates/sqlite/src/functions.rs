@@ -198,7 +198,7 @@ fn send(
     args: &[(String, github_sql_engine::Value)],
     state: &crate::session::ConnState,
 ) -> crate::Result<String> {
-    let bound = exec::bind_named(resource, method, args)?;
+    let bound = github_sql_engine::plan::bind_named(resource, method, args)?;
     if state.dry_run.load(std::sync::atomic::Ordering::Relaxed) {
         let req = exec::describe_call(client, method, &bound)?;
         let body = bound

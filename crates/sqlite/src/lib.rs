@@ -6,6 +6,7 @@
 //! call it. Planning, fetching and decoding are the engine's (`github_sql_engine`, re-exported
 //! here so the Rust library reads as one crate).
 
+pub mod ddl;
 pub mod error;
 mod ext;
 mod functions;
@@ -26,7 +27,8 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    engine, exec, http, journal, logging, plan, rows, scan, settings, spec, write, Engine, Value,
+    engine, examples, exec, http, journal, logging, plan, rows, scan, settings, spec, write,
+    Engine, Value,
 };
 pub use vtab::TableSpec;
 

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use github_sql_engine::exec::WriteResult;
+use github_sql_engine::write::WriteResult;
 use github_sql_engine::write::{
     CommitError, CommitOptions, CommitReport, Committed, Confirmation, Transaction,
 };

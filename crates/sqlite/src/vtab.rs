@@ -124,7 +124,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                     "github-sql module registered without its resource".into(),
                 )
             })?;
-            let sql = CString::new(spec.table.resource.create_table_sql())?;
+            let sql = CString::new(crate::ddl::create_table_sql(&spec.table.resource))?;
             if !spec.allow_in_views {
                 db.config(VTabConfig::DirectOnly)?;
             }

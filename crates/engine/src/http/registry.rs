@@ -34,7 +34,7 @@ use super::client::{is_loopback, GitHubClient, RawPage};
 use super::config::ClientConfig;
 use super::error::HttpError;
 use super::request::{Answer, Auth, CachePolicy, Pass, Request};
-use crate::error::ErrorKind;
+use crate::kind::ErrorKind;
 use crate::rows::sha256_digest;
 use crate::spec::{Server, ServerAuth};
 

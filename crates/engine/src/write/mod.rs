@@ -26,8 +26,8 @@ pub mod send;
 pub use choose::{choose, Choice, ChooseError, Rows, Source, Verb};
 pub use confirm::{confirm_over_from_env, Confirmation, CONFIRM_OVER_ENV, DEFAULT_CONFIRM_OVER};
 pub use queue::{Batch, Hidden, Kind, Queued, Target, WriteQueue};
-pub use row::{write_row, RowError};
-pub use send::{CommitFailure, CommitReport, Described, Stopped};
+pub use row::{write_row, QueuedWrite, RowError};
+pub use send::{CommitFailure, CommitReport, Described, Stopped, WriteResult};
 
 use crate::http::{GitHubClient, Stop, WriteEstimate};
 

@@ -17,9 +17,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::exec::QueuedWrite;
 use crate::scan::Table;
 use crate::value::Value;
+use crate::write::QueuedWrite;
 
 /// A row to delete: the method chosen for the statement and its arguments.
 #[derive(Clone, Debug, PartialEq)]
