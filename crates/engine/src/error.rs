@@ -126,6 +126,7 @@ impl Error {
             },
             Error::Commit(c) => match c.as_ref() {
                 crate::write::CommitError::NeedsConfirmation(_) => ErrorKind::NeedsConfirmation,
+                crate::write::CommitError::OverBudget(_) => ErrorKind::RateLimited,
                 crate::write::CommitError::Failed(f) if f.interrupted() => ErrorKind::Cancelled,
                 crate::write::CommitError::Failed(_) => ErrorKind::Upstream,
             },

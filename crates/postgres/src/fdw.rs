@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use github_sql_engine::http::pages::InterruptCheck;
 use github_sql_engine::http::pages::Start;
-use github_sql_engine::http::HttpError;
+use github_sql_engine::http::{HttpError, Tally};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::scan::{self, Scan, ScanArgs, Table};
 use github_sql_engine::spec::{Resource, Returns};
@@ -65,6 +65,9 @@ pub(crate) struct GithubSqlFdw {
     modify_table: Option<Arc<Table>>,
     /// Planning found the query's LIMIT safe to send to GitHub (see [`crate::limit`]).
     limit_ok: bool,
+    /// What this node's scans cost GitHub, from `begin_scan` on (EXPLAIN ANALYZE prints it;
+    /// plain EXPLAIN never begins the scan, so it stays `None`).
+    tally: Option<Arc<Tally>>,
 }
 
 /// True while Postgres wants the statement to stop: a cancel (`pg_cancel_backend`, Ctrl-C in
@@ -380,6 +383,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             modifying: None,
             modify_table: None,
             limit_ok: false,
+            tally: None,
         })
     }
 
@@ -485,6 +489,10 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                 format!("{want} rows (page size, and no page past them)"),
             ));
         }
+        // Under EXPLAIN ANALYZE the scan ran: what it cost GitHub.
+        if let Some(tally) = &self.tally {
+            lines.push(("GitHub requests made".into(), tally.stats().to_string()));
+        }
         lines
     }
 
@@ -498,6 +506,13 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
     ) -> Result<(), FdwError> {
         // Errors are raised, never returned (see error::raise).
         let table = self.table(options).unwrap_or_else(|e| raise(e));
+        // The node's own counters (re-scans included), for EXPLAIN ANALYZE.
+        let tally = Arc::new(Tally::default());
+        let table = Arc::new(Table::new(
+            table.resource.clone(),
+            table.client.with_tally(tally.clone()),
+        ));
+        self.tally = Some(tally);
         let mut planned = plan_scan(&table.resource, quals, !sorts.is_empty(), Values::Executing)
             .unwrap_or_else(|e| raise(e.into()));
         planned.args.want = self.wanted(limit);
@@ -585,6 +600,8 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
 
     fn end_scan(&mut self) -> Result<(), FdwError> {
         self.scan = None;
+        // What the scan stored in the shared cache is there for the next backend.
+        github_sql_engine::http::disk::flush(std::time::Duration::from_secs(5));
         Ok(())
     }
 

@@ -334,6 +334,11 @@ fn send_pending() {
                 c.count
             )
         ),
+        Err(e @ CommitError::OverBudget(_)) => pgrx::ereport!(
+            PgLogLevel::ERROR,
+            PgSqlErrorCode::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+            e.to_string()
+        ),
         Err(CommitError::Failed(mut failure)) => {
             // The restore hint in PostgreSQL's SQL (the function, named arguments).
             let pg_hint = failure.restore_hint.take().map(|h| {

@@ -156,7 +156,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     github_sql::logging::init();
-    match run(cli) {
+    let result = run(cli);
+    // Answers stored in the shared cache in the background are committed before exit.
+    github_sql::http::disk::flush(std::time::Duration::from_secs(5));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // `github-sql exec … | head` is a normal end.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

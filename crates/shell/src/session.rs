@@ -203,6 +203,11 @@ impl Session {
         &self.engine
     }
 
+    /// What the last statement cost GitHub: requests, 304s, bytes, points.
+    pub fn last_stats(&self) -> github_sql::http::Stats {
+        self.state.last_stats()
+    }
+
     /// The connection's github-sql state (its write queue, confirmation and settings).
     pub fn state(&self) -> &std::sync::Arc<github_sql::session::ConnState> {
         &self.state

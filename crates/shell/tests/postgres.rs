@@ -1292,6 +1292,48 @@ print("pk", insp.get_pk_constraint("auth_user_versions", schema="packages")["con
     assert!(stdout.contains("pk []"), "{stdout}");
 }
 
+#[test]
+fn backends_share_the_cache_and_explain_analyze_counts_each_scans_requests() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let npm = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    // One backend reads the two pages; the next backend (a new psql) revalidates them: two 304s.
+    assert_eq!(pg.ok(&format!("SELECT count(*) {npm}")), "130");
+    pg.fake.clear_requests();
+    let plan = pg.ok(&format!("EXPLAIN ANALYZE SELECT count(*) {npm}"));
+    assert!(
+        plan.contains("GitHub requests made: 2 requests (2 × 304, 0 from the cache)"),
+        "{plan}"
+    );
+    assert!(plan.contains("0 against the rate limit"), "{plan}");
+    let log = pg.fake.requests();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log
+        .iter()
+        .all(|r| r.status == 304 && r.if_none_match.is_some()));
+    // The server option turns it off (a new backend reads it); a bad value is refused.
+    let (_, err, ok) = superuser(&pg, "ALTER SERVER github OPTIONS (ADD cache 'sometimes')");
+    assert!(
+        !ok && err.contains("memory (this backend only) or off"),
+        "{err}"
+    );
+    let (_, err, ok) = superuser(&pg, "ALTER SERVER github OPTIONS (ADD cache 'off')");
+    assert!(ok, "{err}");
+    pg.fake.clear_requests();
+    let plan = pg.ok(&format!("EXPLAIN ANALYZE SELECT count(*) {npm}"));
+    assert!(
+        plan.contains("GitHub requests made: 2 requests (0 × 304, 0 from the cache)"),
+        "{plan}"
+    );
+    assert!(pg
+        .fake
+        .requests()
+        .iter()
+        .all(|r| r.if_none_match.is_none() && r.status == 200));
+}
+
 /// The generated provider's service documents (what the schema fake answers from).
 fn generated_docs() -> Vec<serde_json::Value> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

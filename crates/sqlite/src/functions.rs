@@ -275,6 +275,19 @@ pub fn register_last_writes(
     })
 }
 
+/// `github_sql_last_stats()`: what the connection's last statement cost GitHub, as JSON:
+/// `requests`, `not_modified` (304s), `bodies`, `cached` (served without a request), `bytes`,
+/// `points` (secondary-limit points) and `primary` (requests counted against the rate limit).
+pub fn register_last_stats(
+    conn: &Connection,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    conn.create_scalar_function("github_sql_last_stats", 0, flags, move |_| {
+        Ok(state.last_stats().to_json().to_string())
+    })
+}
+
 /// `github_sql_confirm_deletes(n)`: the next COMMIT (or autocommit DELETE) of this connection may
 /// delete up to `n` rows even when the bulk rule asks for confirmation; answers `n`.
 pub fn register_confirm(

@@ -13,6 +13,7 @@ mod functions;
 mod journal_table;
 mod meta;
 mod queue_table;
+mod rate_table;
 mod savepoints;
 pub mod session;
 pub mod value;
@@ -32,7 +33,8 @@ pub use github_sql_engine::{
 pub use vtab::TableSpec;
 
 /// Registers one eponymous table per resource of the engine's provider, one SQL function per
-/// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
+/// EXEC method, the metadata tables (`github_sql_methods`, …), `github_sql_rate_limit`,
+/// `github_sql_last_stats()` and `github_sql_version()`.
 pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
     let state = session::ConnState::new();
     // SAFETY: the handle is only used to ask SQLite's interrupt flag while this connection runs.
@@ -49,6 +51,11 @@ pub fn register_with(
 ) -> rusqlite::Result<()> {
     const MODULE: &Module<'static, vtab::ResourceTable> =
         &savepoints::with_savepoints(Module::update_module_with_tx());
+    // The connection's requests count into its own tally (`github_sql_last_stats()`).
+    let engine = &Engine {
+        client: engine.client.with_tally(state.tally()),
+        ..engine.clone()
+    };
     for resource in engine.provider.resources() {
         let spec = Arc::new(TableSpec {
             table: Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
@@ -65,6 +72,8 @@ pub fn register_with(
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state.clone())?;
     functions::register_last_writes(conn, state.clone())?;
+    functions::register_last_stats(conn, state.clone())?;
+    rate_table::register(conn, engine.client.clone())?;
     functions::register_download(conn, engine, state.clone())?;
     queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;

@@ -24,6 +24,14 @@ pub fn start() -> crate::Result<(FakeGitHub, ClientConfig)> {
             .journal
             .clone()
             .filter(|_| github_sql::journal::explicitly_configured()),
+        // Demo answers stay in the process unless GITHUB_SQL_CACHE(_DIR) asks for the disk.
+        store: if std::env::var_os(github_sql::http::CACHE_ENV).is_some()
+            || std::env::var_os(github_sql::http::CACHE_DIR_ENV).is_some()
+        {
+            env.store.clone()
+        } else {
+            github_sql::http::CacheStore::Memory
+        },
         journal_off: (!github_sql::journal::explicitly_configured())
             .then(|| {
                 format!(

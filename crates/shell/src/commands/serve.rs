@@ -368,6 +368,17 @@ impl Cluster {
             }
             vec![(github_sql::journal::JOURNAL_ENV, journal.as_os_str())]
         };
+        // Every backend shares one response cache. Run as root, PostgreSQL's `postgres` user
+        // cannot use root's home: the cache goes beside the cluster unless
+        // GITHUB_SQL_CACHE_DIR names one.
+        let cache_dir = o.data_dir.join("cache");
+        let mut journal_env = journal_env;
+        if is_root() && std::env::var_os(github_sql::http::CACHE_DIR_ENV).is_none() {
+            std::fs::create_dir_all(&cache_dir)?;
+            set_mode(&cache_dir, 0o700)?;
+            chown_postgres(&cache_dir)?;
+            journal_env.push((github_sql::http::CACHE_DIR_ENV, cache_dir.as_os_str()));
+        }
         // The backends need no token from their environment (the wrapper reads the user
         // mapping): start the server without the variables that hold one.
         let secret_env = secret_env_vars(provider);

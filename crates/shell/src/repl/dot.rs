@@ -8,7 +8,7 @@ use crate::repl::script::{Flow, Shell};
 /// Every command word, for completion and `help`.
 pub const DOT_COMMANDS: &[&str] = &[
     ".exit", ".headers", ".help", ".mode", ".once", ".output", ".pager", ".quit", ".read",
-    ".schema", ".tables", ".timer",
+    ".schema", ".stats", ".tables", ".timer",
 ];
 
 /// psql's commands that the shell knows.
@@ -39,6 +39,8 @@ pub enum Command {
     Expanded(Option<String>),
     /// `.timer on|off`, `\timing [on|off]`.
     Timer(Option<String>),
+    /// `.stats on|off`: what each statement cost GitHub.
+    Stats(Option<String>),
     /// `.pager [command|off]`.
     Pager(Option<String>),
     /// `.once FILE`.
@@ -79,6 +81,7 @@ pub fn parse(line: &str) -> Option<Command> {
             "mode" => Command::Mode(arg()),
             "headers" | "header" => Command::Headers(arg()),
             "timer" => Command::Timer(arg()),
+            "stats" => Command::Stats(arg()),
             "pager" => Command::Pager(arg()),
             "once" => Command::Once(arg()),
             "output" | "out" => Command::Output(arg()),
@@ -200,6 +203,13 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
         Command::Timer(a) => {
             shell.timer = switch("timer", a.as_deref())?.unwrap_or(!shell.timer);
             eprintln!("Timing is {}.", if shell.timer { "on" } else { "off" });
+        }
+        Command::Stats(a) => {
+            shell.stats = switch("stats", a.as_deref())?.unwrap_or(!shell.stats);
+            eprintln!(
+                "GitHub request figures are {}.",
+                if shell.stats { "on" } else { "off" }
+            );
         }
         Command::Pager(a) => {
             let d = &mut shell.session.display;
