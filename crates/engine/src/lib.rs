@@ -23,6 +23,7 @@ pub mod rows;
 pub mod scan;
 pub mod settings;
 pub mod spec;
+pub mod table;
 pub mod value;
 pub mod write;
 

@@ -12,12 +12,14 @@ use std::sync::Arc;
 
 use crate::exec;
 use crate::http::pages::{Batch, Fetch, InterruptCheck, PageStream, Start};
-use crate::http::{Deadline, GitHubClient, HttpError, Stop};
+use crate::http::{Deadline, HttpError, Stop};
 use crate::plan::{self, Bound};
 use crate::rows::{Row, RowDecoder};
 use crate::spec::{ColumnSource, Method, Resource, Returns};
 use crate::value::Value;
 use crate::write::{self, Choice, ChooseError, Hidden, Rows, Target, Verb};
+
+pub use crate::table::Table;
 
 /// Why a scan could not start or go on. The engine's [`crate::Error`] takes each as it is.
 #[derive(Debug, thiserror::Error)]
@@ -48,38 +50,6 @@ pub struct ScanArgs {
     pub params: Vec<(String, Vec<Value>)>,
     /// Rows wanted (LIMIT + OFFSET), when a LIMIT was pushed down.
     pub want: Option<u64>,
-}
-
-/// A resource as a front end serves it: the declaration, its decoder and the client.
-#[derive(Debug)]
-pub struct Table {
-    /// The resource.
-    pub resource: Arc<Resource>,
-    /// Response fields → columns.
-    pub decoder: RowDecoder,
-    /// The GitHub client.
-    pub client: GitHubClient,
-}
-
-impl Table {
-    /// A table for this resource and client.
-    pub fn new(resource: Arc<Resource>, client: GitHubClient) -> Self {
-        let decoder = RowDecoder::new(&resource);
-        // A service with its own server (the registry) gets a client for that server.
-        let client = match &resource.server {
-            Some(server) => {
-                let url =
-                    crate::http::registry::server_url(&resource.service, server, client.config());
-                client.with_base_url(&url)
-            }
-            None => client,
-        };
-        Table {
-            resource,
-            decoder,
-            client,
-        }
-    }
 }
 
 /// A group key ([`write::confirm::group_key`]) and the rows a complete scan read for it.

@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use github_sql_engine::http::pages::InterruptCheck;
 use github_sql_engine::http::pages::Start;
 use github_sql_engine::http::{HttpError, Tally};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
@@ -23,11 +22,12 @@ use github_sql_engine::scan::{self, Scan, ScanArgs, Table};
 use github_sql_engine::spec::{Resource, Returns};
 use github_sql_engine::write::Verb;
 use github_sql_engine::Value;
-use pgrx::pg_sys::{self, Oid};
+use pgrx::pg_sys::Oid;
 use supabase_wrappers::prelude::*;
 
 use crate::cells::{to_cell, to_value};
 use crate::error::{raise, FdwError};
+use crate::interrupt::interrupt_check;
 use crate::{ddl, error, limit, servers, writes};
 
 /// The cost of a scan that cannot run (the WHERE lacks a required parameter): steers the
@@ -68,17 +68,6 @@ pub(crate) struct GithubSqlFdw {
     /// What this node's scans cost GitHub, from `begin_scan` on (EXPLAIN ANALYZE prints it;
     /// plain EXPLAIN never begins the scan, so it stays `None`).
     tally: Option<Arc<Tally>>,
-}
-
-/// True while Postgres wants the statement to stop: a cancel (`pg_cancel_backend`, Ctrl-C in
-/// psql, `statement_timeout`) or termination. Other interrupts (catalog catch-up, barriers) also
-/// set `InterruptPending` but must not end a scan; Postgres serves them at its next check.
-pub(crate) fn interrupt_check() -> InterruptCheck {
-    // SAFETY: plain reads of sig_atomic_t flags that signal handlers set.
-    Arc::new(|| unsafe {
-        std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::QueryCancelPending)) != 0
-            || std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::ProcDiePending)) != 0
-    })
 }
 
 /// When a qual's value is read: at planning only the presence of a value computed at execution

@@ -301,7 +301,7 @@ fn send_pending() {
         .map(|q| q.table.client.config().bounds.deadline)
         .unwrap_or_else(|| github_sql_engine::http::Bounds::default().deadline);
     let stop = github_sql_engine::http::Stop {
-        interrupt: Some(crate::fdw::interrupt_check()),
+        interrupt: Some(crate::interrupt::interrupt_check()),
         deadline: Some(github_sql_engine::http::Deadline::from_now(deadline)),
     };
     // The queue is empty now: the commit decides what happens to the batch.
