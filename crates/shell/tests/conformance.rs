@@ -20,6 +20,7 @@
 //!
 //! Run: `cargo test -p github-sql-shell --test conformance -- --nocapture` (prints the counts).
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! request log: whole `github-sql` processes as users run them, and in-process connections
 //! where a test must act between a request and its answer.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! (their own names, columns, enums, page size, DELETE and EXEC methods) works with no Rust
 //! written for it, in the library, the shell binary and the docs generator.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::path::Path;
