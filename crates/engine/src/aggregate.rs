@@ -80,13 +80,13 @@ impl MultiScan {
                 hidden(&member.table),
             ) {
                 Ok(s) => started.push((member.name.clone(), s)),
-                Err(e) => m.failed(&member.name, e, skip)?,
+                Err(e) => m.failed(&member.name, e.into(), skip)?,
             }
         }
         for (name, mut scan) in started {
             match scan.ready() {
                 Ok(()) => m.scans.push((name, scan)),
-                Err(e) => m.failed(&name, e, skip)?,
+                Err(e) => m.failed(&name, e.into(), skip)?,
             }
         }
         m.settle();
@@ -146,9 +146,9 @@ impl MultiScan {
                 Some(aggregate) => crate::Error::Member {
                     aggregate,
                     connection: name.clone(),
-                    source: Box::new(e),
+                    source: Box::new(e.into()),
                 },
-                None => e,
+                None => e.into(),
             });
         }
         self.settle();

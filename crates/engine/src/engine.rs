@@ -66,6 +66,21 @@ impl Engine {
         self
     }
 
+    /// The same engine with every client (the default's and each named connection's) counting
+    /// into `tally`: a front end's connection counts what its statements cost.
+    pub fn with_tally(&self, tally: Arc<crate::http::Tally>) -> Engine {
+        Engine {
+            client: self.client.with_tally(Arc::clone(&tally)),
+            clients: Arc::new(
+                self.clients
+                    .iter()
+                    .map(|(n, c)| (n.clone(), c.with_tally(Arc::clone(&tally))))
+                    .collect(),
+            ),
+            ..self.clone()
+        }
+    }
+
     /// A client per named connection that is not an aggregator (built once, in
     /// [`Engine::with_connections`]; clones share their tokens and counters).
     pub fn connection_clients(&self) -> Vec<(String, GitHubClient)> {

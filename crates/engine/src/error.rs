@@ -1,6 +1,8 @@
 //! The engine's error type: each layer's enum under one roof. Front ends convert it at their
 //! edge (an SQLite error message, a Postgres ERROR with a SQLSTATE) using [`Error::kind`].
 
+pub use crate::kind::ErrorKind;
+
 /// Any github-sql failure. Every message names the cause and the fix, never the token.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -50,6 +52,26 @@ pub enum Error {
     Setting(Box<crate::settings::SettingError>),
 }
 
+impl From<crate::exec::ExecError> for Error {
+    fn from(e: crate::exec::ExecError) -> Self {
+        match e {
+            crate::exec::ExecError::Plan(p) => Error::Plan(p),
+            crate::exec::ExecError::Http(h) => Error::Http(h),
+            crate::exec::ExecError::Journal(j) => Error::Journal(j),
+        }
+    }
+}
+
+impl From<crate::scan::ScanError> for Error {
+    fn from(e: crate::scan::ScanError) -> Self {
+        match e {
+            crate::scan::ScanError::Plan(p) => Error::Plan(p),
+            crate::scan::ScanError::Http(h) => Error::Http(h),
+            fan_out @ crate::scan::ScanError::FanOut(_) => Error::Usage(fan_out.to_string()),
+        }
+    }
+}
+
 impl From<crate::write::CommitError> for Error {
     fn from(e: crate::write::CommitError) -> Self {
         Error::Commit(Box::new(e))
@@ -73,41 +95,6 @@ impl From<crate::settings::SettingError> for Error {
         // Boxed: the error stays small for the results that carry it.
         Error::Setting(Box::new(e))
     }
-}
-
-/// What kind of failure an error is, for front ends that report a code (Postgres's SQLSTATE).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// A required parameter or argument is missing (WHERE, EXEC).
-    MissingParameter,
-    /// A value is invalid for its parameter.
-    BadValue,
-    /// The statement or verb is not supported.
-    NotSupported,
-    /// No token, or GitHub rejected it (401).
-    Unauthenticated,
-    /// The token lacks a scope (403).
-    Forbidden,
-    /// GitHub's rate limit is exhausted.
-    RateLimited,
-    /// GitHub answered 404.
-    NotFound,
-    /// GitHub or the network failed, or answered something unexpected.
-    Upstream,
-    /// The configuration (provider document, GITHUB_API_URL) is unusable.
-    Config,
-    /// A front end's usage error.
-    Usage,
-    /// A file or stream failed.
-    Io,
-    /// The statement was interrupted (a cancel, a timeout, Ctrl-C).
-    Cancelled,
-    /// A bug in github-sql.
-    Internal,
-    /// A bulk write the user has not confirmed; nothing was sent.
-    NeedsConfirmation,
-    /// A write statement could mean several methods; nothing was sent.
-    Ambiguous,
 }
 
 impl Error {
@@ -154,6 +141,7 @@ impl Error {
             },
             Error::Commit(c) => match c.as_ref() {
                 crate::write::CommitError::NeedsConfirmation(_) => ErrorKind::NeedsConfirmation,
+                crate::write::CommitError::OverBudget(_) => ErrorKind::RateLimited,
                 crate::write::CommitError::Failed(f) if f.interrupted() => ErrorKind::Cancelled,
                 crate::write::CommitError::Failed(_) => ErrorKind::Upstream,
             },

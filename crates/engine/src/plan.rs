@@ -331,7 +331,7 @@ pub fn plan_select(
             example: resource
                 .exec
                 .first()
-                .map(|&m| crate::exec::example_exec(resource, &resource.methods[m]))
+                .map(|&m| crate::examples::example_exec(resource, &resource.methods[m]))
                 .unwrap_or_else(|| "nothing".into()),
         });
     }
@@ -669,7 +669,7 @@ pub fn bind(
         if let Some(field) = p.body_field() {
             let json = match v {
                 // Named with NULL (EXEC, a function's '@name' argument): JSON null for a field
-                // the description marks nullable ([`crate::exec::bind_named`] refuses others).
+                // the description marks nullable ([`crate::plan::bind_named`] refuses others).
                 Value::Null if p.nullable => serde_json::Value::Null,
                 Value::Null => return Ok(None),
                 v => body_value(p, v)?,
@@ -812,6 +812,52 @@ fn render(v: &Value) -> String {
         Value::Text(t) => format!("{t:?}"),
         Value::Blob(_) => "a blob".into(),
     }
+}
+
+/// Checks named arguments against the method: unknown names, missing required ones, NULLs,
+/// types and enums. Nothing is sent.
+pub fn bind_named(
+    resource: &Resource,
+    method: &Method,
+    args: &[(String, Value)],
+) -> Result<Bound, PlanError> {
+    for (name, _) in args {
+        if method.param(name).is_none() {
+            return Err(PlanError::UnknownArg {
+                method: method.name.clone(),
+                param: name.clone(),
+                known: method.params.iter().map(|p| p.name.clone()).collect(),
+            });
+        }
+    }
+    let missing: Vec<String> = resource
+        .call_order(method)
+        .iter()
+        .filter(|p| p.required && !args.iter().any(|(n, _)| n == &p.name))
+        .map(|p| p.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(PlanError::MissingArgs {
+            method: method.name.clone(),
+            missing,
+            example: crate::examples::example_exec(resource, method),
+        });
+    }
+    // A body field named with NULL is sent as JSON null when its schema is nullable.
+    let null_ok = |n: &str| {
+        method
+            .param(n)
+            .is_some_and(|p| p.nullable && p.location == crate::spec::ParamLocation::Body)
+    };
+    if let Some((name, _)) = args.iter().find(|(n, v)| *v == Value::Null && !null_ok(n)) {
+        return Err(PlanError::NullArg {
+            param: name.clone(),
+        });
+    }
+    let names: Vec<String> = args.iter().map(|(n, _)| n.clone()).collect();
+    let values: Vec<Value> = args.iter().map(|(_, v)| v.clone()).collect();
+    bind(method, &names, values)?
+        .ok_or_else(|| PlanError::Internal("NULL after the NULL check".into()))
 }
 
 #[cfg(test)]

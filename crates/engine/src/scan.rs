@@ -12,12 +12,31 @@ use std::sync::Arc;
 
 use crate::exec;
 use crate::http::pages::{Batch, Fetch, InterruptCheck, PageStream, Start};
-use crate::http::{Deadline, GitHubClient, HttpError, Stop};
+use crate::http::{Deadline, HttpError, Stop};
 use crate::plan::{self, Bound};
 use crate::rows::{Row, RowDecoder};
 use crate::spec::{ColumnSource, Method, Resource, Returns};
 use crate::value::Value;
 use crate::write::{self, Choice, ChooseError, Hidden, Rows, Target, Verb};
+
+pub use crate::table::Table;
+
+/// Why a scan could not start or go on. The engine's [`crate::Error`] takes each as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The arguments cannot be bound to the method.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// GitHub or the network failed, or the statement was stopped.
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
+    /// IN lists that multiply into more requests than a scan sends.
+    #[error("the IN lists ask for more than {0} separate requests; narrow them")]
+    FanOut(usize),
+}
+
+/// A scan's result.
+pub type Result<T, E = ScanError> = std::result::Result<T, E>;
 
 /// Most sources one scan may fan out to (IN lists multiply).
 pub const MAX_SOURCES: usize = 1000;
@@ -31,38 +50,6 @@ pub struct ScanArgs {
     pub params: Vec<(String, Vec<Value>)>,
     /// Rows wanted (LIMIT + OFFSET), when a LIMIT was pushed down.
     pub want: Option<u64>,
-}
-
-/// A resource as a front end serves it: the declaration, its decoder and the client.
-#[derive(Debug)]
-pub struct Table {
-    /// The resource.
-    pub resource: Arc<Resource>,
-    /// Response fields → columns.
-    pub decoder: RowDecoder,
-    /// The GitHub client.
-    pub client: GitHubClient,
-}
-
-impl Table {
-    /// A table for this resource and client.
-    pub fn new(resource: Arc<Resource>, client: GitHubClient) -> Self {
-        let decoder = RowDecoder::new(&resource);
-        // A service with its own server (the registry) gets a client for that server.
-        let client = match &resource.server {
-            Some(server) => {
-                let url =
-                    crate::http::registry::server_url(&resource.service, server, client.config());
-                client.with_base_url(&url)
-            }
-            None => client,
-        };
-        Table {
-            resource,
-            decoder,
-            client,
-        }
-    }
 }
 
 /// A group key ([`write::confirm::group_key`]) and the rows a complete scan read for it.
@@ -133,7 +120,7 @@ impl std::fmt::Debug for Scan {
 /// The requests a scan starts with, one per source, with what each binds: what EXPLAIN shows.
 /// A source with a NULL argument is left out (`x = NULL` matches nothing), so nothing is sent
 /// for it. Nothing is sent here at all.
-pub fn requests(table: &Table, args: &ScanArgs) -> crate::Result<Vec<(Bound, Start)>> {
+pub fn requests(table: &Table, args: &ScanArgs) -> Result<Vec<(Bound, Start)>> {
     let resource = &table.resource;
     let method = resource
         .methods
@@ -220,14 +207,14 @@ impl Scan {
         table: Arc<Table>,
         args: &ScanArgs,
         interrupt: Option<InterruptCheck>,
-    ) -> crate::Result<Scan> {
+    ) -> Result<Scan> {
         Scan::start_with(table, args, Stop::interrupt(interrupt))
     }
 
     /// [`Scan::start`] under a statement's [`Stop`]: with a deadline, the scan fails when the
     /// statement's `GITHUB_SQL_DEADLINE` passes (every scan of a join or IN fan-out shares it);
     /// without one, the deadline counts from this scan's start.
-    pub fn start_with(table: Arc<Table>, args: &ScanArgs, stop: Stop) -> crate::Result<Scan> {
+    pub fn start_with(table: Arc<Table>, args: &ScanArgs, stop: Stop) -> Result<Scan> {
         Scan::start_hiding(table, args, stop, Hidden::default())
     }
 
@@ -238,7 +225,7 @@ impl Scan {
         args: &ScanArgs,
         stop: Stop,
         hidden: Hidden,
-    ) -> crate::Result<Scan> {
+    ) -> Result<Scan> {
         let mut scan = Scan::start_deferred(table, args, stop, hidden)?;
         scan.ready()?;
         Ok(scan)
@@ -252,7 +239,7 @@ impl Scan {
         args: &ScanArgs,
         stop: Stop,
         hidden: Hidden,
-    ) -> crate::Result<Scan> {
+    ) -> Result<Scan> {
         let planned = requests(&table, args)?;
         stop.check("starting a scan")?;
         let resource = &table.resource;
@@ -299,7 +286,7 @@ impl Scan {
     }
 
     /// Waits for the first row (or the end) of a scan started with [`Scan::start_deferred`].
-    pub fn ready(&mut self) -> crate::Result<()> {
+    pub fn ready(&mut self) -> Result<()> {
         self.refill()
     }
 
@@ -309,7 +296,7 @@ impl Scan {
     }
 
     /// Takes batches until a row is available or every source is exhausted.
-    fn refill(&mut self) -> crate::Result<()> {
+    fn refill(&mut self) -> Result<()> {
         while self.rows.is_empty() {
             match self.stream.next_batch(self.interrupt.as_ref()) {
                 None => {
@@ -336,7 +323,7 @@ impl Scan {
     }
 
     /// Moves to the next row (fetching the next page when this one is used up).
-    pub fn advance(&mut self) -> crate::Result<()> {
+    pub fn advance(&mut self) -> Result<()> {
         self.rows.pop_front();
         self.refill()
     }
@@ -567,14 +554,12 @@ fn field_column(resource: &Resource, field: &str) -> Option<usize> {
 }
 
 /// Every combination of the arguments' values (one per source), refusing absurd fan-outs.
-pub fn combinations(lists: &[Vec<Value>]) -> crate::Result<Vec<Vec<Value>>> {
+pub fn combinations(lists: &[Vec<Value>]) -> Result<Vec<Vec<Value>>> {
     let total = lists
         .iter()
         .try_fold(1usize, |acc, l| acc.checked_mul(l.len()));
     if total.is_none_or(|t| t > MAX_SOURCES) {
-        return Err(crate::Error::Usage(format!(
-            "the IN lists ask for more than {MAX_SOURCES} separate requests; narrow them"
-        )));
+        return Err(ScanError::FanOut(MAX_SOURCES));
     }
     let mut out: Vec<Vec<Value>> = vec![Vec::new()];
     for list in lists {
@@ -593,11 +578,7 @@ pub fn combinations(lists: &[Vec<Value>]) -> crate::Result<Vec<Vec<Value>>> {
 }
 
 /// A page's rows, decoded straight into column values where the reader is.
-fn decode(
-    decoder: &RowDecoder,
-    batch: &Batch,
-    object_key: Option<&str>,
-) -> crate::Result<Vec<Row>> {
+fn decode(decoder: &RowDecoder, batch: &Batch, object_key: Option<&str>) -> Result<Vec<Row>> {
     let page = &batch.page;
     let resp = crate::rows::Response {
         body: &page.body,

@@ -2,7 +2,7 @@
 //! does, and the one parser each kind of value has. docs/configuration.md and the binary's
 //! `--help` show this table; a test checks that they list every setting.
 //!
-//! The readers ([`count`], [`seconds`], [`millis`], [`switch`]) give `None` for a variable that is
+//! The readers ([`count`], [`seconds`], [`millis`], [`switch`], [`choice`]) give `None` for a variable that is
 //! unset or not valid, so the code that reads a setting falls back to its default; the front
 //! ends call [`check_env`] when they start, which turns a value that is not valid into an error
 //! naming the variable and what it takes (`GITHUB_SQL_CONCURRENCY=0`, `GITHUB_SQL_CACHE=maybe`).
@@ -26,6 +26,13 @@ pub enum Kind {
     Millis,
     /// On or off.
     Switch,
+    /// One of a few words, each meaning one of the setting's values.
+    Choice {
+        /// Each word (matched without regard to case) and the value it means.
+        words: &'static [(&'static str, &'static str)],
+        /// The words in a sentence, for `--help`, docs/configuration.md and errors.
+        takes: &'static str,
+    },
     /// A `tracing` filter.
     LogFilter,
     /// An http(s) URL.
@@ -44,6 +51,7 @@ impl Kind {
             Kind::Seconds { zero: false } => "a number of seconds greater than 0",
             Kind::Millis => "a whole number of milliseconds, 0 or more",
             Kind::Switch => "on, 1, true or yes; off, 0, false or no",
+            Kind::Choice { takes, .. } => takes,
             Kind::LogFilter => {
                 "a level (error, warn, info, debug, trace) or tracing directives such as github_sql=debug"
             }
@@ -88,15 +96,36 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         name: "GITHUB_SQL_CACHE",
-        kind: Kind::Switch,
-        default: "on",
-        meaning: "Conditional requests: keeps ETags and bodies in memory and revalidates with If-None-Match.",
+        kind: Kind::Choice {
+            words: CACHE_WORDS,
+            takes: "disk, memory or off (on, 1, true and yes mean disk; 0, false and no mean off)",
+        },
+        default: "disk",
+        meaning: "The response cache: disk shares it and the pacing state with every process through the cache directory; memory keeps it in the process; off sends no conditional requests.",
+    },
+    Setting {
+        name: "GITHUB_SQL_CACHE_DIR",
+        kind: Kind::Text,
+        default: "$XDG_CACHE_HOME/github-sql, else ~/.cache/github-sql",
+        meaning: "Where the shared cache lives (the directory made 0700, its files 0600).",
+    },
+    Setting {
+        name: "GITHUB_SQL_CACHE_MAX_AGE",
+        kind: Kind::Seconds { zero: true },
+        default: "unset (every GET is revalidated)",
+        meaning: "Answers validated less than this long ago are served without a request (for dashboards); 0 is unset.",
+    },
+    Setting {
+        name: "GITHUB_SQL_CACHE_MAX_MB",
+        kind: Kind::Count { min: 1 },
+        default: "256",
+        meaning: "The cache's size bound in MiB; least recently used answers go first (in memory at most 64).",
     },
     Setting {
         name: "GITHUB_SQL_CONCURRENCY",
         kind: Kind::Count { min: 1 },
         default: "8",
-        meaning: "Read requests in flight at once: per scan, and in the whole process (read once, at the first request).",
+        meaning: "Read requests in flight at once per scan (a list of up to 20 pages goes out whole after its first page); the process keeps to GitHub's 100.",
     },
     Setting {
         name: "GITHUB_SQL_CONFIG",
@@ -171,6 +200,12 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "A `cargo pgrx package` directory that `github-sql serve` loads the wrapper from.",
     },
     Setting {
+        name: "GITHUB_SQL_POINTS_PER_MINUTE",
+        kind: Kind::Count { min: 0 },
+        default: "900",
+        meaning: "GitHub's secondary limit the client paces itself by, shared across processes (a GET is 1 point, a write 5); 0 turns pacing by points off.",
+    },
+    Setting {
         name: "GITHUB_SQL_PROVIDER_DIR",
         kind: Kind::Text,
         default: "unset (the embedded provider)",
@@ -196,6 +231,20 @@ pub const SETTINGS: &[Setting] = &[
     },
 ];
 
+/// `GITHUB_SQL_CACHE`'s words and what each means ([`choice`] gives the meaning).
+const CACHE_WORDS: &[(&str, &str)] = &[
+    ("disk", "disk"),
+    ("memory", "memory"),
+    ("off", "off"),
+    ("on", "disk"),
+    ("1", "disk"),
+    ("true", "disk"),
+    ("yes", "disk"),
+    ("0", "off"),
+    ("false", "off"),
+    ("no", "off"),
+];
+
 /// A setting whose value is not one it takes.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{name}={value:?} is not valid: {name} takes {takes}")]
@@ -218,6 +267,7 @@ enum Parsed {
     Count(u64),
     Seconds(Duration),
     Switch(bool),
+    Choice(&'static str),
     Other,
 }
 
@@ -241,6 +291,12 @@ fn parse(kind: Kind, value: &str) -> Option<Option<Parsed>> {
             "off" | "0" | "false" | "no" => false,
             _ => return None,
         }),
+        Kind::Choice { words, .. } => Parsed::Choice(
+            words
+                .iter()
+                .find(|(w, _)| w.eq_ignore_ascii_case(v))
+                .map(|(_, meaning)| *meaning)?,
+        ),
         Kind::LogFilter => {
             tracing_subscriber::EnvFilter::try_new(crate::logging::directives(Some(v))).ok()?;
             Parsed::Other
@@ -310,6 +366,15 @@ pub fn switch(name: &str) -> Option<bool> {
     }
 }
 
+/// A setting of a few words (`GITHUB_SQL_CACHE`): what the word set means; `None` when unset or
+/// not valid.
+pub fn choice(name: &str) -> Option<&'static str> {
+    match read(name)? {
+        Parsed::Choice(c) => Some(c),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +395,9 @@ mod tests {
             ("GITHUB_SQL_MAX_WAIT", "-1"),
             ("GITHUB_SQL_REGISTRY_URL", "ftp://x"),
             ("GITHUB_SQL_ALLOW_VIEWS", "sure"),
+            ("GITHUB_SQL_CACHE_MAX_MB", "0"),
+            ("GITHUB_SQL_CACHE_MAX_AGE", "soon"),
+            ("GITHUB_SQL_POINTS_PER_MINUTE", "-5"),
         ] {
             let e = check(s(name), bad).expect_err(bad);
             let text = e.to_string();
@@ -349,6 +417,10 @@ mod tests {
             ("GITHUB_SQL_MAX_WAIT", "0"),
             ("GITHUB_SQL_CACHE", "off"),
             ("GITHUB_SQL_CACHE", "YES"),
+            ("GITHUB_SQL_CACHE", "Memory"),
+            ("GITHUB_SQL_CACHE", "disk"),
+            ("GITHUB_SQL_CACHE_MAX_AGE", "0"),
+            ("GITHUB_SQL_POINTS_PER_MINUTE", "0"),
             ("GITHUB_SQL_LOG", "debug"),
             ("GITHUB_SQL_LOG", "github_sql=debug,hyper=warn"),
             ("GITHUB_SQL_WRITE_DELAY_MS", "0"),
@@ -357,6 +429,24 @@ mod tests {
             ("GITHUB_SQL_TIMEOUT", ""),
         ] {
             check(s(name), good).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn cache_words_mean_disk_memory_or_off() {
+        let kind = s("GITHUB_SQL_CACHE").kind;
+        for (word, want) in [
+            ("disk", "disk"),
+            ("ON", "disk"),
+            ("1", "disk"),
+            ("memory", "memory"),
+            ("off", "off"),
+            ("no", "off"),
+        ] {
+            match parse(kind, word) {
+                Some(Some(Parsed::Choice(c))) => assert_eq!(c, want, "{word}"),
+                _ => panic!("{word} is a cache word"),
+            }
         }
     }
 

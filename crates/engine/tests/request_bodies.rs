@@ -206,7 +206,7 @@ components:
     assert_eq!(empty.body_json(m("list")), None);
     // Examples that name the body fields.
     assert_eq!(
-        github_sql_engine::exec::example_statement(r, create, "INSERT"),
+        github_sql_engine::examples::example_statement(r, create, "INSERT"),
         "INSERT INTO x (data__n, data__name) VALUES (123, 'my-name')"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -97,7 +97,7 @@ fn a_methods_fixed_headers_go_out_on_rest_reads_and_writes() {
         .iter()
         .find(|m| m.name == "star")
         .expect("star");
-    let bound = github_sql_engine::exec::bind_named(&resource, star, &[]).expect("bind");
+    let bound = github_sql_engine::plan::bind_named(&resource, star, &[]).expect("bind");
     github_sql_engine::exec::call_with(&client, &resource, star, &bound, &Stop::default())
         .expect("call");
     let log: Vec<(String, Option<String>, Option<String>)> = fake

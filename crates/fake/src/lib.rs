@@ -4,8 +4,9 @@
 //! package versions) for the authenticated user (`/user/packages`), organizations
 //! (`/orgs/{org}/packages`) and other users (`/users/{username}/packages`) on
 //! `127.0.0.1:<random port>` from its own thread and tokio runtime, GitHub-faithful in the
-//! parts a client sees: JSON shapes, basic-error bodies, `Link` pagination, rate-limit headers,
-//! token scopes, `%2F` in container names. Tests can inject faults and latency, swap the token
+//! parts a client sees: JSON shapes, basic-error bodies, `Link` pagination, rate-limit headers
+//! (a `304` and `GET /rate_limit` cost nothing), conditional requests (`ETag`, `304`), token
+//! scopes, `%2F` in container names; the request log keeps each request's time and points. Tests can inject faults and latency, swap the token
 //! policy, edit the data while it runs and read the request log.
 //!
 //! Beyond packages, [`FakeGitHub::with_schema_routes`] answers any GET that some OpenAPI service
@@ -172,6 +173,25 @@ impl FakeGitHub {
         lock(&self.shared.faults).clear();
     }
 
+    /// Enforces a secondary limit: more than `points` points (GET 1, other methods 5) within
+    /// any `window` are answered `403` "You have exceeded a secondary rate limit" with
+    /// `Retry-After`, as GitHub does (default: none).
+    pub fn set_secondary_limit(&self, points: u32, window: Duration) {
+        *lock(&self.shared.secondary) = Some((points, window));
+    }
+
+    /// The primary limit's window as the fake counts it: `(limit, used, reset)`. A `304` and
+    /// `GET /rate_limit` do not count, as on GitHub.
+    pub fn primary_used(&self) -> (u32, u32, i64) {
+        self.shared.rate_now()
+    }
+
+    /// Spends `n` of the primary window's requests, as another client of the same user would:
+    /// the next answers report that much less remaining (at most the whole limit).
+    pub fn spend_primary(&self, n: u32) {
+        self.shared.spend_primary(n);
+    }
+
     /// Replaces the token policy (default [`TokenPolicy::AnyToken`]).
     pub fn set_token_policy(&self, p: TokenPolicy) {
         *lock(&self.shared.policy) = p;
@@ -242,6 +262,12 @@ pub struct LoggedRequest {
     pub api_version: Option<String>,
     /// `If-None-Match` header (a conditional request).
     pub if_none_match: Option<String>,
+    /// `If-Modified-Since` header (a conditional request).
+    pub if_modified_since: Option<String>,
+    /// When it arrived, in milliseconds since the fake started.
+    pub at_ms: u64,
+    /// GitHub's secondary-limit points for it: 1 for GET, HEAD and OPTIONS, 5 otherwise.
+    pub points: u32,
     /// Status the fake answered with (0 until it answered).
     pub status: u16,
     /// The request body as text (`None` when empty), as the client sent it.

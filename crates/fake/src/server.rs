@@ -68,6 +68,9 @@ pub(super) struct Shared {
     pub(super) app: Mutex<Option<super::app::AppState>>,
     rate: Mutex<Rate>,
     seq: AtomicU64,
+    /// `(points, window)` of an enforced secondary limit.
+    pub(super) secondary: Mutex<Option<(u32, Duration)>>,
+    started: std::time::Instant,
 }
 
 /// Primary rate-limit window.
@@ -100,18 +103,59 @@ impl Shared {
                 reset: now_epoch() + 3600,
             }),
             seq: AtomicU64::new(0),
+            secondary: Mutex::new(None),
+            started: std::time::Instant::now(),
         }
     }
 
-    /// Counts one request against the hourly window (which rolls over after `reset`).
-    fn rate_tick(&self) -> RateSnapshot {
+    /// The primary window now, without counting a request.
+    pub(super) fn rate_now(&self) -> (u32, u32, i64) {
+        let mut r = lock(&self.rate);
+        if now_epoch() >= r.reset {
+            r.used = 0;
+            r.reset = now_epoch() + 3600;
+        }
+        (RATE_LIMIT, r.used, r.reset)
+    }
+
+    /// Counts `n` more requests against the primary window, as if another client of the same
+    /// user had spent them.
+    pub(super) fn spend_primary(&self, n: u32) {
+        self.rate_now();
+        let mut r = lock(&self.rate);
+        r.used = r.used.saturating_add(n).min(RATE_LIMIT);
+    }
+
+    /// Whether the request just logged goes over the enforced secondary limit.
+    fn over_secondary(&self, log: &[LoggedRequest]) -> bool {
+        let Some((points, window)) = *lock(&self.secondary) else {
+            return false;
+        };
+        let Some(last) = log.last() else {
+            return false;
+        };
+        let from = last.at_ms.saturating_sub(window.as_millis() as u64);
+        let spent: u32 = log
+            .iter()
+            .rev()
+            .take_while(|r| r.at_ms >= from)
+            .map(|r| r.points)
+            .sum();
+        spent > points
+    }
+
+    /// Counts one request against the hourly window (which rolls over after `reset`); `count`
+    /// false for what GitHub does not count (a `304`, `GET /rate_limit`).
+    fn rate_tick(&self, count: bool) -> RateSnapshot {
         let mut r = lock(&self.rate);
         let now = now_epoch();
         if now >= r.reset {
             r.used = 0;
             r.reset = now + 3600;
         }
-        r.used = r.used.saturating_add(1);
+        if count {
+            r.used = r.used.saturating_add(1);
+        }
         RateSnapshot {
             remaining: RATE_LIMIT.saturating_sub(r.used),
             used: r.used,
@@ -171,19 +215,29 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         .unwrap_or_default();
     let req = Request::from_parts(parts, Body::from(bytes.clone()));
     let mut logged = LoggedRequest::from_parts(&req);
+    logged.at_ms = s.started.elapsed().as_millis() as u64;
     if !bytes.is_empty() {
         logged.body = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
-    let log_index = {
+    let (log_index, over_secondary) = {
         let mut log = lock(&s.log);
         log.push(logged.clone());
-        log.len() - 1
+        (log.len() - 1, s.over_secondary(&log))
     };
-    let rate = s.rate_tick();
     let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
     let latency = *lock(&s.latency);
 
-    let fault = s.take_fault(&logged);
+    let fault = if over_secondary {
+        Some(
+            Fault::error(
+                403,
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            )
+            .header("retry-after", "60"),
+        )
+    } else {
+        s.take_fault(&logged)
+    };
     let faulted = fault.is_some();
     let mut resp = if let Some(f) = fault {
         if f.after_handling {
@@ -201,6 +255,12 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     } else {
         next.run(req).await
     };
+    if !faulted && logged.method == "GET" && resp.status() == StatusCode::OK {
+        resp = with_etag(resp, logged.if_none_match.as_deref()).await;
+    }
+    // GitHub counts neither a 304 nor `GET /rate_limit` against the primary limit.
+    let rate =
+        s.rate_tick(resp.status() != StatusCode::NOT_MODIFIED && logged.path != "/rate_limit");
 
     let h = resp.headers_mut();
     let request_id = format!(
@@ -230,9 +290,6 @@ async fn front(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
             h.entry(k).or_insert(v);
         }
     }
-    if !faulted && logged.method == "GET" && resp.status() == StatusCode::OK {
-        resp = with_etag(resp, logged.if_none_match.as_deref()).await;
-    }
     if let Some(entry) = lock(&s.log).get_mut(log_index) {
         entry.status = resp.status().as_u16();
     }
@@ -254,6 +311,33 @@ fn app_answer(s: &Shared, req: &LoggedRequest) -> Option<Response> {
     super::app::check_token(state, &req.method, &req.path, auth)
         .err()
         .map(|r| *r)
+}
+
+/// `GET /rate_limit` as GitHub answers it (unless the schema routes answer it): every resource of the description's example, `core`
+/// with the fake's own window (the others as the example has them, their reset moved to the
+/// fake's), and the deprecated `rate` copy of `core`.
+fn rate_limit_response(s: &Shared) -> Response {
+    let (limit, used, reset) = s.rate_now();
+    let core = json!({"limit": limit, "used": used, "remaining": limit.saturating_sub(used), "reset": reset});
+    let other = |limit: u32| json!({"limit": limit, "used": 0, "remaining": limit, "reset": reset});
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "resources": {
+                "core": core,
+                "search": other(30),
+                "graphql": other(5000),
+                "integration_manifest": other(5000),
+                "source_import": other(100),
+                "actions_runner_registration": other(10000),
+                "scim": other(15000),
+                "dependency_snapshots": other(100),
+                "code_search": other(10),
+                "code_scanning_autofix": other(10),
+            },
+            "rate": core,
+        }),
+    )
 }
 
 /// Conditional requests as GitHub answers them: a strong ETag over the body, and `304 Not
@@ -297,6 +381,12 @@ impl LoggedRequest {
             accept: header("accept"),
             api_version: header("x-github-api-version"),
             if_none_match: header("if-none-match"),
+            if_modified_since: header("if-modified-since"),
+            at_ms: 0,
+            points: match req.method().as_str() {
+                "GET" | "HEAD" | "OPTIONS" => 1,
+                _ => 5,
+            },
             status: 0,
             body: None,
             content_type: header("content-type"),
@@ -499,6 +589,9 @@ fn schema_route(s: &Shared, method: &str, uri: &Uri, headers: &HeaderMap) -> Res
         .as_deref()
         .and_then(|f| f.answer_accept(method, uri.path(), uri.query(), accept))
     else {
+        if method == "GET" && uri.path() == "/rate_limit" {
+            return rate_limit_response(s);
+        }
         return error(StatusCode::NOT_FOUND, "Not Found", DOC_ROOT);
     };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);

@@ -27,12 +27,16 @@ pub fn pg_type(c: &Column) -> &'static str {
     }
 }
 
-/// The column whose value identifies a row for DELETE (`rowid_column`): `id` when the resource
-/// has one, else its first column.
+/// Whether the table takes INSERT or UPDATE: then its body fields are columns too.
+fn writable(r: &Resource) -> bool {
+    !r.insert.is_empty() || !r.update.is_empty()
+}
+
+/// The column whose value identifies a row for DELETE and UPDATE (`rowid_column`): `id` when the
+/// resource has one, else its first column. Every table names one: supabase-wrappers asks for it
+/// before the wrapper sees the statement, and only then can a verb the table does not take be
+/// refused in words (an INSERT needs one named too).
 pub fn rowid_column(r: &Resource) -> Option<&str> {
-    if r.delete.is_empty() {
-        return None;
-    }
     r.columns
         .iter()
         .find(|c| c.name == "id")
@@ -42,11 +46,12 @@ pub fn rowid_column(r: &Resource) -> Option<&str> {
 
 /// `CREATE FOREIGN TABLE` for a resource.
 pub fn create_table(schema: &str, server: &str, r: &Resource) -> String {
-    // Body fields are for writes, which the wrapper refuses: BI tools should not list them.
+    // Body fields are what INSERT and UPDATE send: a table that takes neither leaves them out,
+    // so BI tools do not list columns that are always NULL.
     let cols: Vec<String> = r
         .columns
         .iter()
-        .filter(|c| !r.is_body_only(c))
+        .filter(|c| writable(r) || !r.is_body_only(c))
         .map(|c| format!("{} {}", ident(&c.name), pg_type(c)))
         .collect();
     let mut options = vec![format!("{RESOURCE_OPTION} {}", literal(&r.id))];

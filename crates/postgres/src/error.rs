@@ -20,6 +20,18 @@ pub enum FdwError {
     Value(String),
 }
 
+impl From<github_sql_engine::exec::ExecError> for FdwError {
+    fn from(e: github_sql_engine::exec::ExecError) -> Self {
+        FdwError::Engine(e.into())
+    }
+}
+
+impl From<github_sql_engine::scan::ScanError> for FdwError {
+    fn from(e: github_sql_engine::scan::ScanError) -> Self {
+        FdwError::Engine(e.into())
+    }
+}
+
 impl From<github_sql_engine::plan::PlanError> for FdwError {
     fn from(e: github_sql_engine::plan::PlanError) -> Self {
         FdwError::Engine(e.into())
@@ -83,6 +95,26 @@ pub fn for_postgres(e: FdwError) -> FdwError {
         }
         return FdwError::Engine(EngineError::Choose(c));
     }
+    // A row missing a value: the example INSERT or UPDATE names the table as it is here.
+    if let FdwError::Engine(EngineError::Row(mut r)) = e {
+        if let github_sql_engine::write::RowError::Missing { table, example, .. } = r.as_mut() {
+            if let Some(res) = crate::servers::provider()
+                .ok()
+                .and_then(|p| p.resource_by_name(table).cloned())
+            {
+                let ours = format!("{}.{}", res.service, res.resource_name);
+                for verb in ["INTO", "UPDATE"] {
+                    *example = example.replacen(
+                        &format!("{verb} {table} "),
+                        &format!("{verb} {ours} "),
+                        1,
+                    );
+                }
+                *table = ours;
+            }
+        }
+        return FdwError::Engine(EngineError::Row(r));
+    }
     let FdwError::Engine(EngineError::Plan(p)) = e else {
         return e;
     };
@@ -136,6 +168,17 @@ pub fn for_postgres(e: FdwError) -> FdwError {
                 supported,
             }
         }
+        PlanError::Unsupported {
+            table,
+            verb,
+            supported,
+        } => PlanError::Unsupported {
+            table: provider
+                .resource_by_name(&table)
+                .map_or(table, |r| format!("{}.{}", r.service, r.resource_name)),
+            verb,
+            supported,
+        },
         other => other,
     };
     FdwError::Engine(EngineError::Plan(p))
@@ -168,7 +211,7 @@ fn exec_example(provider: &Provider, shell: &str) -> Option<String> {
                 .iter()
                 .find(|(n, _)| *n == p.name)
                 .map(|(_, v)| v.to_string())
-                .unwrap_or_else(|| github_sql_engine::exec::example_value(p, None));
+                .unwrap_or_else(|| github_sql_engine::examples::example_value(p, None));
             format!("{} => {value}", p.name)
         })
         .collect();

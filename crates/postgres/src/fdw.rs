@@ -15,18 +15,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use github_sql_engine::http::pages::InterruptCheck;
 use github_sql_engine::http::pages::Start;
-use github_sql_engine::http::HttpError;
+use github_sql_engine::http::{HttpError, Tally};
 use github_sql_engine::plan::{self, Constraint, Op, PlanError, Verdict};
 use github_sql_engine::scan::{self, Scan, ScanArgs, Table};
 use github_sql_engine::spec::{Resource, Returns};
+use github_sql_engine::write::Verb;
 use github_sql_engine::Value;
-use pgrx::pg_sys::{self, Oid};
+use pgrx::pg_sys::Oid;
 use supabase_wrappers::prelude::*;
 
 use crate::cells::{to_cell, to_value};
 use crate::error::{raise, FdwError};
+use crate::interrupt::interrupt_check;
 use crate::{ddl, error, limit, servers, writes};
 
 /// The cost of a scan that cannot run (the WHERE lacks a required parameter): steers the
@@ -58,21 +59,15 @@ pub(crate) struct GithubSqlFdw {
     advance: bool,
     /// Under a DELETE: the resource column that is the rowid (decided on the first row).
     recording: Option<Option<usize>>,
-    /// The resource a DELETE modifies.
+    /// The resource a write statement modifies.
     modifying: Option<String>,
+    /// Its table, for the columns of INSERT and UPDATE rows.
+    modify_table: Option<Arc<Table>>,
     /// Planning found the query's LIMIT safe to send to GitHub (see [`crate::limit`]).
     limit_ok: bool,
-}
-
-/// True while Postgres wants the statement to stop: a cancel (`pg_cancel_backend`, Ctrl-C in
-/// psql, `statement_timeout`) or termination. Other interrupts (catalog catch-up, barriers) also
-/// set `InterruptPending` but must not end a scan; Postgres serves them at its next check.
-pub(crate) fn interrupt_check() -> InterruptCheck {
-    // SAFETY: plain reads of sig_atomic_t flags that signal handlers set.
-    Arc::new(|| unsafe {
-        std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::QueryCancelPending)) != 0
-            || std::ptr::read_volatile(std::ptr::addr_of!(pg_sys::ProcDiePending)) != 0
-    })
+    /// What this node's scans cost GitHub, from `begin_scan` on (EXPLAIN ANALYZE prints it;
+    /// plain EXPLAIN never begins the scan, so it stays `None`).
+    tally: Option<Arc<Tally>>,
 }
 
 /// When a qual's value is read: at planning only the presence of a value computed at execution
@@ -277,6 +272,39 @@ impl GithubSqlFdw {
         Ok(Arc::new(Table::new(resource, client)))
     }
 
+    /// An INSERT or UPDATE row's values by resource column: `None` for a column the row does not
+    /// carry or leaves NULL. A column the table does not know is an error naming it.
+    fn row_values(&self, row: &Row) -> Result<Vec<Option<Value>>, FdwError> {
+        let Some(table) = self.modify_table.as_ref() else {
+            return Err(FdwError::Setup("a write outside a modify statement".into()));
+        };
+        let resource = &table.resource;
+        let mut values = vec![None; resource.columns.len()];
+        for (name, cell) in row.cols.iter().zip(&row.cells) {
+            let Some(i) = resource.column_index(name) else {
+                return Err(FdwError::Setup(format!(
+                    "column {name} is not a column of {}; re-create the table with IMPORT FOREIGN SCHEMA",
+                    resource.name
+                )));
+            };
+            values[i] = cell.as_ref().map(to_value);
+        }
+        Ok(values)
+    }
+
+    /// Plans one INSERT or UPDATE row and queues it for the commit (nothing is sent now).
+    fn queue_write(
+        &self,
+        verb: Verb,
+        values: &[Option<Value>],
+        rowid: Option<&str>,
+    ) -> Result<(), FdwError> {
+        let Some(resource) = self.modifying.as_deref() else {
+            return Err(FdwError::Setup("a write outside a modify statement".into()));
+        };
+        writes::queue_write(resource, verb, values, rowid).map_err(queue_error)
+    }
+
     /// Rows the scan needs when its LIMIT may be pushed down (LIMIT + OFFSET, at least 1).
     fn wanted(&self, limit: &Option<Limit>) -> Option<u64> {
         let l = limit.as_ref().filter(|_| self.limit_ok)?;
@@ -295,6 +323,22 @@ impl GithubSqlFdw {
             Err(e) => fail(e.into()),
         }
         self.last = Some((table, args));
+    }
+}
+
+/// Where a REPLACE method is reached here: PostgreSQL has no REPLACE statement (and no
+/// `ON CONFLICT` on foreign tables), so the method is its SQL function.
+const REPLACE_HERE: &str = " (REPLACE: call the method's SQL function)";
+
+/// A queued write's refusal as the wrapper's error (its hints in PostgreSQL's SQL).
+fn queue_error(e: writes::QueueError) -> FdwError {
+    match e {
+        writes::QueueError::Row(r) => FdwError::Engine(match r {
+            github_sql_engine::scan::RowWriteError::Choose(c) => c.into(),
+            other => github_sql_engine::Error::Usage(other.to_string()),
+        }),
+        writes::QueueError::Write(w) => FdwError::Engine(w.into()),
+        other => FdwError::Setup(other.to_string()),
     }
 }
 
@@ -326,7 +370,9 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             advance: false,
             recording: None,
             modifying: None,
+            modify_table: None,
             limit_ok: false,
+            tally: None,
         })
     }
 
@@ -432,6 +478,10 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                 format!("{want} rows (page size, and no page past them)"),
             ));
         }
+        // Under EXPLAIN ANALYZE the scan ran: what it cost GitHub.
+        if let Some(tally) = &self.tally {
+            lines.push(("GitHub requests made".into(), tally.stats().to_string()));
+        }
         lines
     }
 
@@ -445,6 +495,13 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
     ) -> Result<(), FdwError> {
         // Errors are raised, never returned (see error::raise).
         let table = self.table(options).unwrap_or_else(|e| raise(e));
+        // The node's own counters (re-scans included), for EXPLAIN ANALYZE.
+        let tally = Arc::new(Tally::default());
+        let table = Arc::new(Table::new(
+            table.resource.clone(),
+            table.client.with_tally(tally.clone()),
+        ));
+        self.tally = Some(tally);
         let mut planned = plan_scan(&table.resource, quals, !sorts.is_empty(), Values::Executing)
             .unwrap_or_else(|e| raise(e.into()));
         planned.args.want = self.wanted(limit);
@@ -503,8 +560,21 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                     .then(|| ddl::rowid_column(resource).and_then(|c| resource.column_index(c)))
                     .flatten()
             });
-            if let (Some(rowid), Some(target)) = (recording, scan.delete_target()) {
-                writes::remember(&resource.id, scan.value(rowid).render(), target, scan.id());
+            if let Some(rowid) = recording {
+                let params = if resource.update.is_empty() {
+                    Vec::new()
+                } else {
+                    scan.row_params()
+                };
+                writes::remember(
+                    &resource.id,
+                    scan.value(rowid).render(),
+                    writes::Remembered {
+                        delete: scan.delete_target(),
+                        params,
+                        scan: scan.id(),
+                    },
+                );
             }
         }
         Ok(Some(()))
@@ -519,34 +589,49 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
 
     fn end_scan(&mut self) -> Result<(), FdwError> {
         self.scan = None;
+        // What the scan stored in the shared cache is there for the next backend.
+        github_sql_engine::http::disk::flush(std::time::Duration::from_secs(5));
         Ok(())
     }
 
     fn begin_modify(&mut self, options: &HashMap<String, String>) -> Result<(), FdwError> {
         let table = self.table(options)?;
-        if table.resource.delete.is_empty() {
+        // The statement's verb (vendor patch 12): a verb the table does not take is refused
+        // before its scan reads anything.
+        let verb = options.get("wrappers.operation").map(String::as_str);
+        let (takes, keyword) = match verb {
+            Some("INSERT") => (!table.resource.insert.is_empty(), "INSERT"),
+            Some("UPDATE") => (!table.resource.update.is_empty(), "UPDATE"),
+            _ => (!table.resource.delete.is_empty(), "DELETE"),
+        };
+        if !takes {
+            let mut supported = table.resource.supported_statements();
+            if !table.resource.replace.is_empty() {
+                supported.push_str(REPLACE_HERE);
+            }
             return Err(PlanError::Unsupported {
                 table: table.resource.name.clone(),
-                verb: "DELETE".into(),
-                supported: table.resource.supported_statements(),
+                verb: keyword.into(),
+                supported,
             }
             .into());
         }
         self.modifying = Some(table.resource.id.clone());
+        self.modify_table = Some(table.clone());
         writes::begin_modify(table);
         Ok(())
     }
 
-    fn insert(&mut self, _row: &Row) -> Result<(), FdwError> {
-        Err(FdwError::Setup(
-            "github-sql foreign tables take SELECT and DELETE; INSERT is not supported here (EXEC methods, request bodies included, are SQL functions; `github-sql exec` and the SQLite extension run INSERT with data__ fields)".into(),
-        ))
+    fn insert(&mut self, row: &Row) -> Result<(), FdwError> {
+        let values = self.row_values(row)?;
+        self.queue_write(Verb::Insert, &values, None)
     }
 
-    fn update(&mut self, _rowid: &Cell, _new_row: &Row) -> Result<(), FdwError> {
-        Err(FdwError::Setup(
-            "github-sql foreign tables take SELECT and DELETE; UPDATE is not supported here (EXEC methods, request bodies included, are SQL functions; `github-sql exec` and the SQLite extension run UPDATE with data__ fields)".into(),
-        ))
+    fn update(&mut self, rowid: &Cell, new_row: &Row) -> Result<(), FdwError> {
+        // The row holds the SET's columns only (PostgreSQL 14 and later hand over just those).
+        let values = self.row_values(new_row)?;
+        let key = to_value(rowid).render();
+        self.queue_write(Verb::Update, &values, Some(&key))
     }
 
     fn delete(&mut self, rowid: &Cell) -> Result<(), FdwError> {
@@ -554,16 +639,11 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
             return Err(FdwError::Setup("DELETE outside a modify scan".into()));
         };
         let key = to_value(rowid).render();
-        writes::queue(resource, &key).map_err(|e| match e {
-            writes::QueueError::Row(r) => FdwError::Engine(match r {
-                github_sql_engine::scan::RowWriteError::Choose(c) => c.into(),
-                other => github_sql_engine::Error::Usage(other.to_string()),
-            }),
-            other => FdwError::Setup(other.to_string()),
-        })
+        writes::queue(resource, &key).map_err(queue_error)
     }
 
     fn end_modify(&mut self) -> Result<(), FdwError> {
+        self.modify_table = None;
         if let Some(resource) = self.modifying.take() {
             writes::end_modify(&resource);
         }

@@ -20,6 +20,7 @@ mod ddl;
 mod error;
 mod fdw;
 mod functions;
+mod interrupt;
 mod journal;
 mod limit;
 mod servers;

@@ -25,6 +25,12 @@ use crate::error::FdwError;
 
 /// Server option: the API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
 pub const API_URL_OPTION: &str = "api_url";
+/// Server option: where the server's answers are cached: `disk` (the default, shared by every
+/// backend and process of the same OS user), `memory` (this backend only) or `off`.
+pub const CACHE_OPTION: &str = "cache";
+/// Server option: the cache directory (default `$XDG_CACHE_HOME/github-sql` or
+/// `~/.cache/github-sql` of the user the server runs as, or `GITHUB_SQL_CACHE_DIR`).
+pub const CACHE_DIR_OPTION: &str = "cache_dir";
 /// User-mapping option: the role's token.
 pub const TOKEN_OPTION: &str = "token";
 /// User-mapping option: a GitHub App's id (with [`PRIVATE_KEY_OPTION`]).
@@ -62,6 +68,17 @@ pub fn validate_options(
     let Some(catalog) = catalog else {
         return Ok(());
     };
+    for (name, value) in options.iter().flatten().filter_map(|o| o.split_once('=')) {
+        if catalog == B::ForeignServerRelationId.value()
+            && name == CACHE_OPTION
+            && cache_setting(value).is_none()
+        {
+            return Err(FdwError::Setup(format!(
+                "server option {CACHE_OPTION} is {value:?}: use disk (shared by every backend), \
+                 memory (this backend only) or off"
+            )));
+        }
+    }
     let names = options
         .iter()
         .flatten()
@@ -84,11 +101,15 @@ pub fn validate_options(
                      readable by every role"
                 )));
             }
-            if name != API_URL_OPTION && !name.ends_with("_url") {
+            if name != API_URL_OPTION
+                && !name.ends_with("_url")
+                && name != CACHE_OPTION
+                && name != CACHE_DIR_OPTION
+            {
                 return Err(FdwError::Setup(format!(
                     "unknown server option {name}: a github_sql server takes {API_URL_OPTION} \
-                     (https://HOST/api/v3 for GitHub Enterprise Server) and <service>_url \
-                     (registry_url)"
+                     (https://HOST/api/v3 for GitHub Enterprise Server), <service>_url \
+                     (registry_url), {CACHE_OPTION} (disk, memory or off) and {CACHE_DIR_OPTION}"
                 )));
             }
         } else if catalog == B::UserMappingRelationId.value() {
@@ -111,6 +132,40 @@ pub fn validate_options(
         }
     }
     Ok(())
+}
+
+/// The `cache` option's value: `Some(None)` off, `Some(Some(disk?))`; `None` when unknown.
+fn cache_setting(value: &str) -> Option<Option<bool>> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "off" => Some(None),
+        "memory" => Some(Some(false)),
+        "disk" => Some(Some(true)),
+        _ => None,
+    }
+}
+
+/// The client configuration with the server's cache options applied.
+fn with_cache_options(mut config: ClientConfig, options: &HashMap<String, String>) -> ClientConfig {
+    use github_sql_engine::http::{cache_dir_from_env, CacheStore};
+    let dir = options
+        .get(CACHE_DIR_OPTION)
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| std::path::PathBuf::from(d.trim()));
+    match options.get(CACHE_OPTION).and_then(|v| cache_setting(v)) {
+        Some(None) => config.cache = false,
+        Some(Some(false)) => config.store = CacheStore::Memory,
+        Some(Some(true)) => {
+            if let Some(d) = dir.or_else(cache_dir_from_env) {
+                config.store = CacheStore::Disk(d);
+            }
+        }
+        None => {
+            if let Some(d) = dir {
+                config.store = CacheStore::Disk(d);
+            }
+        }
+    }
+    config
 }
 
 /// The provider document embedded at build time, parsed once per backend.
@@ -286,16 +341,19 @@ pub fn client(
     if let Some(c) = CLIENTS.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(c);
     }
-    let mut config = ClientConfig {
-        base_url: base_url.trim_end_matches('/').to_string(),
-        token: None,
-        // The backend's environment holds no credential: only the mapping's count.
-        app: None,
-        credential_error: None,
-        // Each server is a connection: its own budget and cache identity.
-        connection: Some(server_name.to_string()),
-        ..ClientConfig::from_env()
-    };
+    let mut config = with_cache_options(
+        ClientConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token: None,
+            // The backend's environment holds no credential: only the mapping's count.
+            app: None,
+            credential_error: None,
+            // Each server is a connection: its own budget and cache identity.
+            connection: Some(server_name.to_string()),
+            ..ClientConfig::from_env()
+        },
+        server_options,
+    );
     match credential {
         Credential::Token(t) => config.token = Some(Token::new(t)),
         Credential::App {

@@ -1,6 +1,8 @@
 //! Writes, transactionally, through the engine's one write queue (`github_sql_engine::write`),
-//! kept per backend: the scan under a DELETE remembers each row's DELETE (the method the
-//! statement reaches and its arguments) by its rowid, `delete()` queues it, PostgreSQL's
+//! kept per backend: the scan under a DELETE or UPDATE remembers each row's DELETE (the method
+//! the statement reaches and its arguments) and parameters by its rowid, `delete()` queues the
+//! DELETE, `insert()` and `update()` plan their row with the engine's row planner (the same
+//! `write_row` the SQLite extension uses: the same method choice and refusals), PostgreSQL's
 //! subtransaction callbacks mark and take back (SAVEPOINT / ROLLBACK TO, a PL/pgSQL exception
 //! handler, psql's `ON_ERROR_ROLLBACK`), and pre-commit checks the bulk rule over every table and
 //! sends everything under one run id — exactly as the SQLite front end does. ROLLBACK (or any
@@ -19,19 +21,33 @@ use std::sync::Arc;
 
 use github_sql_engine::scan::{RowWriteError, Table};
 use github_sql_engine::write::{
-    self, CommitError, CommitOptions, Committed, Hidden, Target, Transaction,
+    self, CommitError, CommitOptions, Committed, Hidden, RowError, Target, Transaction, Verb,
 };
+use github_sql_engine::Value;
 use pgrx::pg_sys;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+/// What a scan under a write remembered of one row, by its rowid: the row's DELETE (the method
+/// the statement reaches and its arguments), its parameters (an UPDATE's base: the WHERE's
+/// values and the row's mapped fields) and the scan that read it.
+#[derive(Clone)]
+pub struct Remembered {
+    /// The row's DELETE, when the table takes DELETE.
+    pub delete: Option<Result<Target, RowWriteError>>,
+    /// The row's parameters, when the table takes UPDATE.
+    pub params: Vec<(String, Value)>,
+    /// The scan's id.
+    pub scan: u64,
+}
 
 #[derive(Default)]
 struct State {
     /// The transaction's queue.
     txn: Transaction,
-    /// Resources whose scans run under a DELETE in this statement (set by begin_modify).
+    /// Resources written in this statement (set by begin_modify).
     modifying: HashMap<String, Arc<Table>>,
-    /// (resource id, rowid text) → the row's DELETE and the scan that read it.
-    targets: HashMap<(String, String), (Result<Target, RowWriteError>, u64)>,
+    /// (resource id, rowid text) → what the scan under the write read of that row.
+    targets: HashMap<(String, String), Remembered>,
     /// Open subtransactions, innermost last: the queue's savepoint levels.
     subs: Vec<pg_sys::SubTransactionId>,
 }
@@ -40,7 +56,7 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
-/// A DELETE on this resource begins: its scan should remember targets.
+/// A write on this resource begins: its scan should remember rows.
 pub fn begin_modify(table: Arc<Table>) {
     STATE.with(|s| {
         s.borrow_mut()
@@ -49,22 +65,17 @@ pub fn begin_modify(table: Arc<Table>) {
     });
 }
 
-/// Whether scans of this resource feed a DELETE.
+/// Whether scans of this resource feed a write.
 pub fn is_modifying(resource_id: &str) -> bool {
     STATE.with(|s| s.borrow().modifying.contains_key(resource_id))
 }
 
-/// Remembers a scanned row's DELETE under its rowid.
-pub fn remember(
-    resource_id: &str,
-    rowid: String,
-    target: Result<Target, RowWriteError>,
-    scan: u64,
-) {
+/// Remembers what a scan under a write read of a row, under its rowid.
+pub fn remember(resource_id: &str, rowid: String, row: Remembered) {
     STATE.with(|s| {
         s.borrow_mut()
             .targets
-            .insert((resource_id.to_string(), rowid), (target, scan))
+            .insert((resource_id.to_string(), rowid), row)
     });
 }
 
@@ -93,40 +104,87 @@ fn confirmed_rows() -> u64 {
     value.trim().parse().unwrap_or(0)
 }
 
-/// Why a DELETE's row cannot be queued: nothing is.
+/// Why a row cannot be queued: nothing is.
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     /// No scan of this statement read the row.
-    #[error("DELETE of row {0}, which this statement's scan did not read; nothing was sent")]
-    Unknown(String),
-    /// The statement reaches no method (or several), or the row lacks a parameter.
+    #[error("{0} of row {1}, which this statement's scan did not read; nothing was sent")]
+    Unknown(&'static str, String),
+    /// The statement reaches no delete method (or several), or the row lacks a parameter.
     #[error(transparent)]
     Row(#[from] RowWriteError),
+    /// An INSERT or UPDATE row reaches no method (or several), or lacks a value.
+    #[error(transparent)]
+    Write(#[from] RowError),
+}
+
+/// The table a write of this statement modifies.
+fn modifying(
+    s: &State,
+    resource_id: &str,
+    verb: &'static str,
+    rowid: &str,
+) -> Result<Arc<Table>, QueueError> {
+    s.modifying
+        .get(resource_id)
+        .cloned()
+        .ok_or_else(|| QueueError::Unknown(verb, rowid.to_string()))
 }
 
 /// Queues the delete of the row with this rowid.
 pub fn queue(resource_id: &str, rowid: &str) -> Result<(), QueueError> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
-        let Some((target, scan)) = s
+        let remembered = s
             .targets
             .get(&(resource_id.to_string(), rowid.to_string()))
             .cloned()
-        else {
-            return Err(QueueError::Unknown(rowid.to_string()));
+            .ok_or_else(|| QueueError::Unknown("DELETE", rowid.to_string()))?;
+        let table = modifying(&s, resource_id, "DELETE", rowid)?;
+        let Some(target) = remembered.delete else {
+            return Err(QueueError::Write(RowError::Unsupported(
+                github_sql_engine::plan::PlanError::Unsupported {
+                    table: table.resource.name.clone(),
+                    verb: "DELETE".into(),
+                    supported: table.resource.supported_statements(),
+                },
+            )));
         };
-        let target = target?;
-        let table = s
-            .modifying
-            .get(resource_id)
-            .cloned()
-            .ok_or_else(|| QueueError::Unknown(rowid.to_string()))?;
-        s.txn.queue.push_delete(table, target, Some(scan));
+        s.txn
+            .queue
+            .push_delete(table, target?, Some(remembered.scan));
         Ok(())
     })
 }
 
-/// The DELETE statement ended: its rows stay queued, the rowid map is no longer needed.
+/// Plans one INSERT or UPDATE row with the engine's row planner and queues it for the commit.
+/// `values` are the statement's values by resource column (`None`: not given); an UPDATE's
+/// `rowid` names the scanned row whose parameters the values complete.
+pub fn queue_write(
+    resource_id: &str,
+    verb: Verb,
+    values: &[Option<Value>],
+    rowid: Option<&str>,
+) -> Result<(), QueueError> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let keyword = verb.keyword();
+        let table = modifying(&s, resource_id, keyword, rowid.unwrap_or_default())?;
+        let base = match rowid {
+            Some(id) => s
+                .targets
+                .get(&(resource_id.to_string(), id.to_string()))
+                .map(|r| r.params.clone())
+                .ok_or_else(|| QueueError::Unknown(keyword, id.to_string()))?,
+            None => Vec::new(),
+        };
+        let write = write::write_row(&table.resource, verb, values, base)?;
+        s.txn.queue.push_write(table, write);
+        Ok(())
+    })
+}
+
+/// The write statement ended: its rows stay queued, the rowid map is no longer needed.
 pub fn end_modify(resource_id: &str) {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
@@ -243,7 +301,7 @@ fn send_pending() {
         .map(|q| q.table.client.config().bounds.deadline)
         .unwrap_or_else(|| github_sql_engine::http::Bounds::default().deadline);
     let stop = github_sql_engine::http::Stop {
-        interrupt: Some(crate::fdw::interrupt_check()),
+        interrupt: Some(crate::interrupt::interrupt_check()),
         deadline: Some(github_sql_engine::http::Deadline::from_now(deadline)),
     };
     // The queue is empty now: the commit decides what happens to the batch.
@@ -275,6 +333,11 @@ fn send_pending() {
                 "{c}. Nothing was sent: to delete them, run SET LOCAL github_sql.confirm_deletes = {} in the transaction before COMMIT",
                 c.count
             )
+        ),
+        Err(e @ CommitError::OverBudget(_)) => pgrx::ereport!(
+            PgLogLevel::ERROR,
+            PgSqlErrorCode::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+            e.to_string()
         ),
         Err(CommitError::Failed(mut failure)) => {
             // The restore hint in PostgreSQL's SQL (the function, named arguments).

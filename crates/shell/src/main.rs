@@ -1,15 +1,14 @@
 //! `github-sql`: the shell binary. `main` is tiny; `run` does the work.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use github_sql::http::{ClientConfig, Token};
+use github_sql::http::ClientConfig;
 use github_sql::{Engine, Error};
-use github_sql_fake::FakeGitHub;
+use github_sql_shell::commands;
 use github_sql_shell::output::OutputFormat;
 use github_sql_shell::{run_exec, run_repl, Session};
 
@@ -48,6 +47,7 @@ enum Command {
     },
     /// Interactive shell (or run piped statements).
     Shell,
+    #[cfg(feature = "demo")]
     /// Write one reference page per resource (docs/tables/<resource>.md) from the provider
     /// document, running its examples against the demo data. With --reference, write pages for
     /// every resource of a provider directory instead (docs/reference/, index by service).
@@ -59,7 +59,7 @@ enum Command {
         /// provider-spec-generated): <out>/README.md, <out>/<service>/README.md and
         /// <out>/<service>/<resource>.md. Nothing is run.
         #[arg(long, value_name = "DIR", num_args = 0..=1,
-              default_missing_value = github_sql_shell::docs::reference::DEFAULT_PROVIDER)]
+              default_missing_value = github_sql_shell::commands::docs::reference::DEFAULT_PROVIDER)]
         reference: Option<PathBuf>,
     },
     /// Run a PostgreSQL server with the github_sql foreign data wrapper for BI tools (psql,
@@ -69,7 +69,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
         /// Port to listen on.
-        #[arg(long, default_value_t = github_sql_shell::serve::DEFAULT_PORT)]
+        #[arg(long, default_value_t = github_sql_shell::commands::serve::DEFAULT_PORT)]
         port: u16,
         /// Where the cluster lives (created on first start).
         #[arg(long = "data-dir", value_name = "DIR")]
@@ -92,6 +92,7 @@ enum Command {
     /// Run the built-in fake GitHub with the demo data (the data of --demo) until interrupted,
     /// printing the `export` line that points a client at it: the SQLite extension, Datasette
     /// or `github-sql serve` without a token (docs/extension.md).
+    #[cfg(feature = "demo")]
     #[command(name = "fake-server")]
     FakeServer,
 }
@@ -155,7 +156,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     github_sql::logging::init();
-    match run(cli) {
+    let result = run(cli);
+    // Answers stored in the shared cache in the background are committed before exit.
+    github_sql::http::disk::flush(std::time::Duration::from_secs(5));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // `github-sql exec … | head` is a normal end.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -168,94 +172,38 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> github_sql::Result<()> {
     github_sql::settings::check_env()?;
-    if let Command::FakeServer = cli.command {
-        return fake_server();
-    }
-    if let Command::Generate { from, out } = &cli.command {
-        let s = github_sql_shell::generate::generate(from, out)
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        let verbs: Vec<String> = s.by_verb.iter().map(|(v, n)| format!("{v} {n}")).collect();
-        eprintln!(
-            "generate: {} operations: {} services, {} resources, {} methods ({}; {} for further envelope arrays); {} covered by the curated packages/registry documents; {} resources map rows to parameters ({} mappings), {} have envelope columns ({}), {} write paths split off; wrote {}",
-            s.operations,
-            s.services,
-            s.resources,
-            s.methods,
-            verbs.join(", "),
-            s.envelope_methods,
-            s.curated_operations,
-            s.mapped.0,
-            s.mapped.1,
-            s.envelopes.0,
-            s.envelopes.1,
-            s.split_writes,
-            out.display()
-        );
-        return Ok(());
-    }
-    if let Command::Docs {
-        out,
-        reference: Some(dir),
-    } = &cli.command
-    {
-        use github_sql_shell::docs::reference;
-        let out = out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(reference::DEFAULT_OUT));
-        let provider = github_sql::spec::load_dir(dir)?;
-        let written =
-            reference::write_reference(&provider, &out).map_err(|e| Error::Usage(e.to_string()))?;
-        eprintln!(
-            "docs: wrote {} reference pages for {} resources of {} to {}",
-            written.len(),
-            provider.resources().count(),
-            dir.display(),
-            out.display()
-        );
-        return Ok(());
+    match &cli.command {
+        #[cfg(feature = "demo")]
+        Command::FakeServer => return commands::demo::fake_server(),
+        Command::Generate { from, out } => return commands::generate::run(from, out),
+        #[cfg(feature = "demo")]
+        Command::Docs {
+            out,
+            reference: Some(dir),
+        } => return commands::docs::run_reference(dir, out.clone()),
+        _ => {}
     }
     let provider = Arc::new(github_sql::spec::load_from_env()?);
+    #[cfg(feature = "demo")]
     if let Command::Docs { out, .. } = &cli.command {
-        let out = out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(github_sql_shell::docs::DEFAULT_OUT));
-        let written = github_sql_shell::docs::write_all(&provider, &out)
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        eprintln!("docs: wrote {} pages to {}", written.len(), out.display());
-        return Ok(());
+        return commands::docs::run_pages(&provider, out.clone());
     }
     // The fake must outlive the session in demo mode.
+    #[cfg(feature = "demo")]
     let (_fake, config) = if cli.demo {
-        let fake = FakeGitHub::demo()?;
-        eprintln!(
-            "demo: sample data from the built-in fake GitHub at {}",
-            fake.base_url()
-        );
-        // Everything else (write pacing) still comes from the environment.
-        // Demo deletes go to the journal only when GITHUB_SQL_JOURNAL asks for one.
-        let env = ClientConfig::from_env();
-        let config = ClientConfig {
-            base_url: fake.base_url(),
-            token: Some(Token::new("demo-token")),
-            journal: env
-                .journal
-                .clone()
-                .filter(|_| github_sql::journal::explicitly_configured()),
-            journal_off: (!github_sql::journal::explicitly_configured())
-                .then(|| {
-                    format!(
-                        "the demo journals only when {} names a file",
-                        github_sql::journal::JOURNAL_ENV
-                    )
-                })
-                .or(env.journal_off.clone()),
-            ..env
-        }
-        // The fake serves the registry (/v2/) on the same address.
-        .with_server("registry", fake.base_url());
+        let (fake, config) = commands::demo::start()?;
         (Some(fake), config)
     } else {
         (None, ClientConfig::from_env())
+    };
+    #[cfg(not(feature = "demo"))]
+    let config = if cli.demo {
+        return Err(Error::Usage(
+            "--demo: this github-sql was built without the demo feature (cargo build --features demo)"
+                .into(),
+        ));
+    } else {
+        ClientConfig::from_env()
     };
     if let Command::Serve {
         host,
@@ -265,7 +213,7 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     } = &cli.command
     {
         let connections = load_connections(&config)?;
-        return serve(
+        return commands::serve::serve(
             &provider,
             &config,
             &connections,
@@ -287,34 +235,12 @@ fn run(cli: Cli) -> github_sql::Result<()> {
     }
     match cli.command {
         Command::Exec { infile, sql } => {
-            let stdin = || {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-                    Error::Usage(format!("exec -: cannot read standard input: {e}"))
-                })?;
-                Ok::<String, Error>(text)
-            };
-            let script = match (infile, sql) {
-                (Some(path), None) if path.as_os_str() == "-" => stdin()?,
-                (Some(path), None) => std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
-                (None, Some(sql)) if sql == "-" => stdin()?,
-                (None, Some(sql)) => sql,
-                (Some(_), Some(_)) => {
-                    return Err(Error::Usage("give either SQL or -i FILE, not both".into()))
-                }
-                (None, None) => {
-                    return Err(Error::Usage(
-                        "exec needs SQL, e.g. github-sql exec \"SELECT …\", or -i FILE".into(),
-                    ))
-                }
-            };
+            let script = commands::exec::script(infile, sql)?;
             run_exec(&mut session, &script)?;
         }
         Command::Shell => run_repl(&mut session)?,
         // Handled before a session exists.
-        Command::Docs { .. } => {}
-        Command::Serve { .. } | Command::FakeServer | Command::Generate { .. } => {}
+        _ => {}
     }
     Ok(())
 }
@@ -339,150 +265,4 @@ fn load_connections(
             None => connections,
         },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn serve(
-    provider: &github_sql::spec::Provider,
-    config: &ClientConfig,
-    connections: &github_sql::connections::Connections,
-    host: &str,
-    port: u16,
-    data_dir: Option<PathBuf>,
-    password_env: Option<&str>,
-) -> github_sql::Result<()> {
-    use github_sql_shell::serve::{default_data_dir, Cluster, ServeOptions};
-    let usage = |e: github_sql_shell::serve::ServeError| Error::Usage(e.to_string());
-    let password = match password_env {
-        Some(var) => Some(
-            std::env::var(var)
-                .ok()
-                .filter(|p| !p.is_empty())
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--password-env {var}: the variable {var} is not set or empty"
-                    ))
-                })?,
-        ),
-        None => None,
-    };
-    // The demo's token is the fake's; otherwise the user's, from the environment.
-    let token = if config
-        .token
-        .as_ref()
-        .is_some_and(|t| *t == Token::new("demo-token"))
-    {
-        Some("demo-token".to_string())
-    } else {
-        github_sql::http::TOKEN_ENVS
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
-    };
-    let app_mapping = |app: &github_sql::http::AppAuth| github_sql_shell::serve::AppMapping {
-        app_id: app.app_id().to_string(),
-        private_key: app.reveal_key().to_string(),
-        installation_id: app.installation(),
-    };
-    let app = config.app.as_ref().map(app_mapping);
-    if token.is_none() && app.is_none() {
-        eprintln!("github-sql serve: no GITHUB_TOKEN/GH_TOKEN set: queries will ask for one (CREATE USER MAPPING … OPTIONS (token …))");
-    }
-    let mut named = Vec::new();
-    let mut aggregates = Vec::new();
-    for c in &connections.list {
-        match c {
-            github_sql::connections::Connection::Single { name, config } => {
-                if let Some(e) = &config.credential_error {
-                    eprintln!("github-sql serve: connection {name}: {e}; its tables will ask for credentials");
-                }
-                named.push(github_sql_shell::serve::ServeConnection {
-                    name: name.clone(),
-                    api_url: config.base_url.clone(),
-                    token: config.token.as_ref().map(|t| t.reveal().to_string()),
-                    app: config.app.as_ref().map(app_mapping),
-                })
-            }
-            github_sql::connections::Connection::Aggregate { name, members, .. } => {
-                aggregates.push((name.clone(), members.clone()))
-            }
-        }
-    }
-    let options = ServeOptions {
-        host: host.to_string(),
-        port,
-        data_dir: data_dir.unwrap_or_else(default_data_dir),
-        password,
-        api_url: config.base_url.clone(),
-        servers: config.servers.clone().into_iter().collect(),
-        token,
-        app,
-        connections: named,
-        aggregates,
-        secret_vars: connections.secret_vars.clone(),
-    };
-    let cluster = Cluster::start(provider, &options).map_err(usage)?;
-    let shown = match &cluster.new_password {
-        Some(_) => cluster.url.clone(),
-        None if password_env.is_some() => cluster.url.replace(
-            &format!(
-                ":{}@",
-                std::env::var(password_env.unwrap_or_default()).unwrap_or_default()
-            ),
-            ":<password>@",
-        ),
-        None => format!(
-            "{} (the password is in {})",
-            cluster.url.split(':').take(2).collect::<Vec<_>>().join(":")
-                + ":<password>@"
-                + cluster.url.split('@').nth(1).unwrap_or(""),
-            options.data_dir.join("password").display()
-        ),
-    };
-    eprintln!(
-        "github-sql serve: PostgreSQL with the github_sql wrapper is listening on {host}:{port}; database github, role github, schemas: {}",
-        provider.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-    );
-    println!("{shown}");
-    std::io::stdout().flush()?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(shutdown_signal());
-    cluster.stop();
-    eprintln!("github-sql serve: stopped");
-    Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(t) => t,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-}
-
-fn fake_server() -> github_sql::Result<()> {
-    let fake = FakeGitHub::demo()?;
-    println!(
-        "export GITHUB_API_URL={url} GITHUB_TOKEN=demo-token GITHUB_SQL_REGISTRY_URL={url}",
-        url = fake.base_url()
-    );
-    std::io::stdout().flush()?;
-    eprintln!(
-        "fake GitHub with the demo data at {}; Ctrl-C stops it",
-        fake.base_url()
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(shutdown_signal());
-    drop(fake);
-    Ok(())
 }

@@ -3,6 +3,7 @@
 //! the shell, over a small StackQL-layout fixture (tests/fixtures/bodies) and the fake. What is
 //! asserted is what reaches the wire: the method, the path and the exact JSON body.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

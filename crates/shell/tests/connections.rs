@@ -466,6 +466,29 @@ fn the_sqlite_front_end_names_each_connection_with_a_prefix() {
         .query_row("SELECT github_sql_skipped()", [], |r| r.get(0))
         .expect("skipped");
     assert!(skipped.contains("\"connection\":\"bad\""), "{skipped}");
+    // Each connection's budget is its own: github_sql_rate_limit asks GitHub with each one's
+    // token and names the connection of each row.
+    fake.clear_requests();
+    let listed: Vec<String> = conn
+        .prepare("SELECT DISTINCT connection FROM github_sql_rate_limit WHERE resource = 'core' AND connection IS NOT NULL ORDER BY 1")
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .expect("rate limits");
+    assert!(
+        listed.contains(&"one".to_string()) && listed.contains(&"two".to_string()),
+        "{listed:?}"
+    );
+    let asked: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/rate_limit")
+        .filter_map(|r| r.authorization)
+        .collect();
+    for t in [ONE, TWO] {
+        assert!(asked.iter().any(|a| a.ends_with(t)), "{asked:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -657,7 +657,7 @@ fn settings_are_documented_and_checked() {
         (
             "GITHUB_SQL_CACHE",
             "maybe",
-            "on, 1, true or yes; off, 0, false or no",
+            "disk, memory or off (on, 1, true and yes mean disk; 0, false and no mean off)",
         ),
         (
             "GITHUB_SQL_LOG",

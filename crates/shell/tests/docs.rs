@@ -32,7 +32,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 fn committed_pages_match_the_provider_document() {
     let provider = Arc::new(github_sql::spec::load_embedded().expect("provider"));
     let out = temp_dir("check");
-    github_sql_shell::docs::write_all(&provider, &out).expect("pages generate");
+    github_sql_shell::commands::docs::write_all(&provider, &out).expect("pages generate");
     let fresh = md_files(&out);
     let existing = md_files(&committed());
     let hint = "run `cargo run -- docs` (github-sql docs) and commit docs/tables";
@@ -63,7 +63,7 @@ fn github_sql_docs_writes_the_pages_and_removes_stale_ones() {
     let stale = out.join("gone_resource.md");
     std::fs::write(
         &stale,
-        format!("{} old -->\n", github_sql_shell::docs::MARKER),
+        format!("{} old -->\n", github_sql_shell::commands::docs::MARKER),
     )
     .expect("write");
     let own = out.join("notes.md");
@@ -156,7 +156,7 @@ fn links(text: &str) -> Vec<String> {
 #[test]
 fn committed_reference_pages_match_the_generated_provider() {
     let provider = generated_provider();
-    let fresh = github_sql_shell::docs::reference::render_reference(&provider);
+    let fresh = github_sql_shell::commands::docs::reference::render_reference(&provider);
     let committed_dir = docs_root().join("reference");
     let hint = "run `cargo run -- docs --reference provider-spec-generated --out docs/reference` and commit docs/reference";
     let want: BTreeSet<PathBuf> = fresh.iter().map(|(p, _)| p.clone()).collect();
@@ -186,7 +186,7 @@ fn committed_reference_pages_match_the_generated_provider() {
 
 #[test]
 fn every_resource_has_a_page_the_index_links_and_no_link_is_broken() {
-    use github_sql_shell::docs::reference::{curated_page, render_reference};
+    use github_sql_shell::commands::docs::reference::{curated_page, render_reference};
     let provider = generated_provider();
     let fresh = render_reference(&provider);
     let pages: BTreeSet<PathBuf> = fresh.iter().map(|(p, _)| p.clone()).collect();
@@ -233,7 +233,7 @@ fn every_resource_has_a_page_the_index_links_and_no_link_is_broken() {
     let mut checked = 0;
     for (rel, text) in &fresh {
         assert!(
-            text.starts_with(github_sql_shell::docs::reference::MARKER),
+            text.starts_with(github_sql_shell::commands::docs::reference::MARKER),
             "{}",
             rel.display()
         );
@@ -281,7 +281,7 @@ fn every_resource_has_a_page_the_index_links_and_no_link_is_broken() {
 #[test]
 fn reference_pages_show_names_methods_and_examples() {
     let provider = generated_provider();
-    let fresh = github_sql_shell::docs::reference::render_reference(&provider);
+    let fresh = github_sql_shell::commands::docs::reference::render_reference(&provider);
     let page = |p: &str| {
         fresh
             .iter()
@@ -336,7 +336,7 @@ fn github_sql_docs_reference_writes_the_tree_and_removes_stale_pages() {
     let stale = stale_dir.join("gone.md");
     std::fs::write(
         &stale,
-        format!("{}\n", github_sql_shell::docs::reference::MARKER),
+        format!("{}\n", github_sql_shell::commands::docs::reference::MARKER),
     )
     .expect("write");
     let own = out.join("notes.md");
@@ -351,7 +351,8 @@ fn github_sql_docs_reference_writes_the_tree_and_removes_stale_pages() {
         .expect("runs");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
-    let files = github_sql_shell::docs::reference::render_reference(&generated_provider()).len();
+    let files =
+        github_sql_shell::commands::docs::reference::render_reference(&generated_provider()).len();
     assert!(
         stderr.contains(&format!("docs: wrote {files} reference pages for ")),
         "{stderr}"

@@ -89,7 +89,7 @@ fn methods(out: &Path) -> BTreeMap<String, String> {
 #[test]
 fn fixture_gives_the_stated_resources_methods_and_verbs() {
     let out = temp_dir("fixture");
-    let s = github_sql_shell::generate::generate(Path::new(FIXTURE), &out).expect("generate");
+    let s = github_sql_generator::generate(Path::new(FIXTURE), &out).expect("generate");
     assert_eq!((s.operations, s.methods, s.curated_operations), (21, 21, 0));
     let got = methods(&out);
     let want: BTreeMap<String, String> = [
@@ -201,10 +201,10 @@ fn fixture_gives_the_stated_resources_methods_and_verbs() {
 
     // Deterministic: a second run, into another folder and into the same one, is identical.
     let again = temp_dir("fixture-again");
-    github_sql_shell::generate::generate(Path::new(FIXTURE), &again).expect("generate again");
+    github_sql_generator::generate(Path::new(FIXTURE), &again).expect("generate again");
     assert_eq!(tree(&out), tree(&again));
     let before = tree(&out);
-    github_sql_shell::generate::generate(Path::new(FIXTURE), &out).expect("generate over");
+    github_sql_generator::generate(Path::new(FIXTURE), &out).expect("generate over");
     assert_eq!(before, tree(&out));
 
     // The engine loads it: every generated method is served or listed as unserved.
@@ -333,7 +333,7 @@ fn github_description_is_covered_and_loads() {
         }
     }
     let out = temp_dir("github");
-    let s = github_sql_shell::generate::generate(&input, &out).expect("generate");
+    let s = github_sql_generator::generate(&input, &out).expect("generate");
     assert_eq!(s.operations, all.len());
     // One method per operation, plus the further arrays of envelopes and the other media
     // types of answers (docs/generator.md, rules 9 and 10).
@@ -526,7 +526,7 @@ fn semantics_description() -> Value {
 
 #[test]
 fn mappings_envelopes_and_write_splits_follow_the_rules() {
-    let (files, s) = github_sql_shell::generate::render(&semantics_description()).expect("renders");
+    let (files, s) = github_sql_generator::render(&semantics_description()).expect("renders");
     let doc = |svc: &str| -> Value {
         let text = &files
             .iter()

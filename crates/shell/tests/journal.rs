@@ -1,6 +1,7 @@
 //! The write journal, ambiguous write outcomes and the bulk-delete rule, in the SQLite front end
 //! and the shell binary, against the fake's request log.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::path::PathBuf;

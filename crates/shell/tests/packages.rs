@@ -3,6 +3,7 @@
 //! two. Each test runs the same checks for every owner, against the fake GitHub, and asserts the
 //! requests it sent.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use common::{env, error_text, Env, TOKEN};

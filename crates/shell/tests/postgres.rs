@@ -731,12 +731,12 @@ fn the_whole_rest_api_is_there_with_request_bodies_as_function_arguments() {
             Some(serde_json::json!({"enable_debug_logging": true}))
         )]
     );
-    // Body-only columns stay out of the foreign tables; the role cannot INSERT (writes with a
-    // body are the functions above), and nothing is sent.
+    // A table that takes INSERT has its body fields as columns; the role may INSERT, and a row
+    // missing a required field is refused naming it, with nothing sent.
     let (cols, err, ok) = pg.script("\\d issues.issues\n");
     assert!(ok, "{err}");
     assert!(
-        cols.contains("issue_number") && !cols.contains("data__title"),
+        cols.contains("issue_number") && cols.contains("data__title"),
         "{cols}"
     );
     pg.fake.clear_requests();
@@ -744,7 +744,7 @@ fn the_whole_rest_api_is_there_with_request_bodies_as_function_arguments() {
         pg.psql("INSERT INTO issues.issues (owner, repo) VALUES ('octocat', 'octo-web')");
     assert!(!ok);
     assert!(
-        err.contains("permission denied for foreign table issues"),
+        err.contains("data__title") && err.contains("INSERT INTO issues.issues ("),
         "{err}"
     );
     assert!(pg.fake.requests().is_empty());
@@ -1447,6 +1447,48 @@ fn serve_makes_a_server_and_schemas_per_connection_and_aggregator_views() {
     );
 }
 
+#[test]
+fn backends_share_the_cache_and_explain_analyze_counts_each_scans_requests() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let npm = "FROM auth_user_versions WHERE package_type = 'npm' AND package_name = 'hello-world'";
+    // One backend reads the two pages; the next backend (a new psql) revalidates them: two 304s.
+    assert_eq!(pg.ok(&format!("SELECT count(*) {npm}")), "130");
+    pg.fake.clear_requests();
+    let plan = pg.ok(&format!("EXPLAIN ANALYZE SELECT count(*) {npm}"));
+    assert!(
+        plan.contains("GitHub requests made: 2 requests (2 × 304, 0 from the cache)"),
+        "{plan}"
+    );
+    assert!(plan.contains("0 against the rate limit"), "{plan}");
+    let log = pg.fake.requests();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log
+        .iter()
+        .all(|r| r.status == 304 && r.if_none_match.is_some()));
+    // The server option turns it off (a new backend reads it); a bad value is refused.
+    let (_, err, ok) = superuser(&pg, "ALTER SERVER github OPTIONS (ADD cache 'sometimes')");
+    assert!(
+        !ok && err.contains("memory (this backend only) or off"),
+        "{err}"
+    );
+    let (_, err, ok) = superuser(&pg, "ALTER SERVER github OPTIONS (ADD cache 'off')");
+    assert!(ok, "{err}");
+    pg.fake.clear_requests();
+    let plan = pg.ok(&format!("EXPLAIN ANALYZE SELECT count(*) {npm}"));
+    assert!(
+        plan.contains("GitHub requests made: 2 requests (0 × 304, 0 from the cache)"),
+        "{plan}"
+    );
+    assert!(pg
+        .fake
+        .requests()
+        .iter()
+        .all(|r| r.if_none_match.is_none() && r.status == 200));
+}
+
 /// The generated provider's service documents (what the schema fake answers from).
 fn generated_docs() -> Vec<serde_json::Value> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1906,4 +1948,104 @@ fn deletes_on_generated_services_send_the_method_the_where_names() {
         assert!(ok, "{sql}: {err}");
         assert_eq!(pg.requests("DELETE"), [want], "{sql}\n{err}");
     }
+}
+
+/// The method calls a test's statements sent: `METHOD path` and the JSON body.
+fn writes_sent(pg: &Pg) -> Vec<(String, Option<serde_json::Value>)> {
+    pg.fake
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| (format!("{} {}", r.method, r.path), r.json()))
+        .collect()
+}
+
+/// INSERT and UPDATE through the wrapper plan their rows with the engine's row planner (the one
+/// the SQLite extension uses) and go through the same transactional queue as DELETE: body fields
+/// are columns of a table that takes them, nothing is sent before COMMIT, ROLLBACK and a
+/// rolled-back savepoint send nothing, an UPDATE completes the scanned row's parameters with its
+/// SET, a bad row is refused naming the column and the fix, and a verb the table does not take
+/// is refused before its scan reads a page.
+#[test]
+fn inserts_and_updates_in_the_wrapper_send_what_their_rows_name_at_commit() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    pg.fake
+        .set_schema_routes(github_sql_fake::schema::SchemaFake::new(generated_docs()));
+
+    // Queued until COMMIT; ROLLBACK and ROLLBACK TO send nothing.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(
+        "BEGIN;\nINSERT INTO repos.repos (org, data__name) VALUES ('acme', 'gone');\nROLLBACK;\n\
+         BEGIN;\nSAVEPOINT s;\nINSERT INTO repos.repos (org, data__name) VALUES ('acme', 'gone-too');\n\
+         ROLLBACK TO s;\nINSERT INTO repos.repos (org, data__name, data__visibility) VALUES ('acme', 'y', 'private');\n\
+         SELECT 'before commit', count(*) FROM repos.repos WHERE owner = 'o' AND repo = 'r';\nCOMMIT;\n",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        writes_sent(&pg),
+        [(
+            "POST /orgs/acme/repos".to_string(),
+            Some(serde_json::json!({"name": "y", "visibility": "private"}))
+        )]
+    );
+    assert!(err.contains("COMMIT sent 1 request to GitHub"), "{err}");
+
+    // UPDATE: the WHERE's row, completed by the SET's body fields.
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(
+        "UPDATE issues.comments SET data__body = 'edited' WHERE owner = 'o' AND repo = 'r' AND id = 1077;\n",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        writes_sent(&pg),
+        [(
+            "PATCH /repos/o/r/issues/comments/1077".to_string(),
+            Some(serde_json::json!({"body": "edited"}))
+        )]
+    );
+
+    // Refusals name the column or the missing field, in this front end's SQL; nothing is sent.
+    pg.fake.clear_requests();
+    let (_, err, ok) =
+        pg.script("INSERT INTO repos.repos (org, data__private) VALUES ('acme', 1);\n");
+    assert!(!ok);
+    assert!(
+        err.contains("data__name") && err.contains("INSERT INTO repos.repos (org, data__name)"),
+        "{err}"
+    );
+    let (_, err, ok) = pg.script("INSERT INTO repos.repos (org, name) VALUES ('acme', 'x');\n");
+    assert!(!ok);
+    assert!(
+        err.contains("name is a column GitHub answers with") && err.contains("data__name"),
+        "{err}"
+    );
+    // RETURNING: supabase-wrappers has no way to hand GitHub's answer back.
+    let (_, err, ok) =
+        pg.script("INSERT INTO repos.repos (org, data__name) VALUES ('acme', 'x') RETURNING id;\n");
+    assert!(!ok);
+    assert!(err.contains("RETURNING is not supported"), "{err}");
+    assert!(writes_sent(&pg).is_empty(), "{:?}", writes_sent(&pg));
+
+    // A verb the table does not take: refused before its scan lists anything.
+    pg.fake.clear_requests();
+    for (sql, verb) in [
+        ("DELETE FROM activity.feeds", "DELETE"),
+        ("UPDATE activity.feeds SET current_user_url = 'x'", "UPDATE"),
+        (
+            "INSERT INTO activity.feeds (current_user_url) VALUES ('x')",
+            "INSERT",
+        ),
+    ] {
+        let (_, err, ok) = pg.script(&format!("{sql};\n"));
+        assert!(!ok, "{sql}");
+        assert!(
+            err.contains(&format!("{verb} is not supported"))
+                && err.contains("activity.feeds supports SELECT"),
+            "{sql}: {err}"
+        );
+    }
+    assert!(pg.fake.requests().is_empty(), "{:?}", pg.fake.requests());
 }

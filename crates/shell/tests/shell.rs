@@ -1,6 +1,7 @@
 //! The `github-sql` binary: exec with each output format, files, the piped shell, exit codes,
 //! errors on stderr, no token in any output.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

@@ -391,3 +391,37 @@ fn mistyped_names_are_named_with_a_caret() {
         stderr(&e)
     );
 }
+
+#[test]
+fn stats_and_timing_show_what_each_statement_cost_github() {
+    let o = piped(
+        &[],
+        &format!(
+            ".stats on\nSELECT count(*) {APP};\nSELECT count(*) {APP};\n.stats off\n\\timing on\nSELECT 1;\n"
+        ),
+        &[],
+    );
+    ok(&o);
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("GitHub: ")).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    // The first read fetches the list; the same read again is revalidated: a 304, no body.
+    assert!(
+        lines[0].starts_with("GitHub: 1 request (0 × 304, 0 from the cache)"),
+        "{err}"
+    );
+    assert!(
+        lines[0].ends_with("1 point, 1 against the rate limit"),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "GitHub: 1 request (1 × 304, 0 from the cache), 0 B, 1 point, 0 against the rate limit"
+        ),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with("Run Time: real ") && lines[2].ends_with("; GitHub: 0 requests (0 × 304, 0 from the cache), 0 B, 0 points, 0 against the rate limit"),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 //! (their own names, columns, enums, page size, DELETE and EXEC methods) works with no Rust
 //! written for it, in the library, the shell binary and the docs generator.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::path::Path;
@@ -190,10 +191,10 @@ fn a_new_style_resource_from_a_test_document() {
 fn the_docs_generator_reads_any_document() {
     let provider = Arc::new(github_sql::spec::load_dir(fixture()).expect("fixture loads"));
     // Resources with examples get a page in docs/tables; every resource gets a reference page.
-    let pages = github_sql_shell::docs::render_all(&provider).expect("pages render");
+    let pages = github_sql_shell::commands::docs::render_all(&provider).expect("pages render");
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, vec!["tiny_org_packages.md"]);
-    let reference = github_sql_shell::docs::reference::render_reference(&provider);
+    let reference = github_sql_shell::commands::docs::reference::render_reference(&provider);
     assert!(
         reference.iter().any(
             |(path, text)| path.ends_with("tiny_versions.md") && text.contains("tiny_versions")

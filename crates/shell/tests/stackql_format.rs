@@ -4,6 +4,7 @@
 //! two services sharing a resource name (qualified tables, an ambiguity error), EXEC names
 //! shared by two services, basic auth, and what is not served listed by SHOW UNSERVED.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

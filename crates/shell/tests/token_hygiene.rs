@@ -1,6 +1,7 @@
 //! The token never appears in any output, error or log: every error path is run with logging at
 //! TRACE into a buffer, and the token is looked for in all of it.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::io::Write;

@@ -5,6 +5,7 @@
 //! and a dry run reports exactly what the real run sends. A property test compares running
 //! random prune scripts statement by statement with running them in one transaction.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use common::{env_with, error_text, Env};

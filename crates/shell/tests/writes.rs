@@ -1,6 +1,7 @@
 //! DELETE (transactional, paced, partial failures), EXEC restore (function and shell), refusals,
 //! metadata statements and the trust level, against the fake GitHub.
 
+#[path = "../../sqlite/tests/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

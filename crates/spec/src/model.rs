@@ -436,24 +436,6 @@ impl Resource {
             .map(|(_, f)| f.as_str())
     }
 
-    /// The `CREATE TABLE` statement SQLite's `sqlite3_declare_vtab` receives.
-    pub fn create_table_sql(&self) -> String {
-        let cols: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| {
-                let hidden = if c.hidden { " HIDDEN" } else { "" };
-                format!(
-                    "\"{}\" {}{}",
-                    c.name.replace('"', "\"\""),
-                    c.sql_type.decl(),
-                    hidden
-                )
-            })
-            .collect();
-        format!("CREATE TABLE x({})", cols.join(", "))
-    }
-
     /// A column that only carries a request body field (`data__name`) to INSERT/UPDATE/REPLACE:
     /// no SELECT method reads or takes it. Front ends without hidden columns (Postgres) leave it
     /// out of the table.

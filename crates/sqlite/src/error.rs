@@ -56,6 +56,18 @@ impl From<github_sql_engine::Error> for Error {
     }
 }
 
+impl From<github_sql_engine::exec::ExecError> for Error {
+    fn from(e: github_sql_engine::exec::ExecError) -> Self {
+        github_sql_engine::Error::from(e).into()
+    }
+}
+
+impl From<github_sql_engine::scan::ScanError> for Error {
+    fn from(e: github_sql_engine::scan::ScanError) -> Self {
+        github_sql_engine::Error::from(e).into()
+    }
+}
+
 impl From<github_sql_engine::settings::SettingError> for Error {
     fn from(e: github_sql_engine::settings::SettingError) -> Self {
         Error::Usage(e.to_string())

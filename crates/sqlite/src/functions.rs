@@ -198,7 +198,7 @@ fn send(
     args: &[(String, github_sql_engine::Value)],
     state: &crate::session::ConnState,
 ) -> crate::Result<String> {
-    let bound = exec::bind_named(resource, method, args)?;
+    let bound = github_sql_engine::plan::bind_named(resource, method, args)?;
     if state.dry_run.load(std::sync::atomic::Ordering::Relaxed) {
         let req = exec::describe_call(client, method, &bound)?;
         let body = bound
@@ -272,6 +272,19 @@ pub fn register_last_writes(
             })
             .collect();
         Ok(serde_json::Value::Array(rows).to_string())
+    })
+}
+
+/// `github_sql_last_stats()`: what the connection's last statement cost GitHub, as JSON:
+/// `requests`, `not_modified` (304s), `bodies`, `cached` (served without a request), `bytes`,
+/// `points` (secondary-limit points) and `primary` (requests counted against the rate limit).
+pub fn register_last_stats(
+    conn: &Connection,
+    state: Arc<crate::session::ConnState>,
+) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
+    conn.create_scalar_function("github_sql_last_stats", 0, flags, move |_| {
+        Ok(state.last_stats().to_json().to_string())
     })
 }
 

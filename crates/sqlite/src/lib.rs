@@ -6,12 +6,14 @@
 //! call it. Planning, fetching and decoding are the engine's (`github_sql_engine`, re-exported
 //! here so the Rust library reads as one crate).
 
+pub mod ddl;
 pub mod error;
 mod ext;
 mod functions;
 mod journal_table;
 mod meta;
 mod queue_table;
+mod rate_table;
 mod savepoints;
 pub mod session;
 pub mod value;
@@ -25,13 +27,14 @@ use rusqlite::Connection;
 pub use error::{Error, Result};
 pub use ext::sqlite3_githubsql_init;
 pub use github_sql_engine::{
-    aggregate, connections, engine, exec, http, journal, logging, plan, rows, scan, settings, spec,
-    write, Engine, Value,
+    aggregate, connections, engine, examples, exec, http, journal, logging, plan, rows, scan,
+    settings, spec, write, Engine, Value,
 };
 pub use vtab::{AggregateSpec, TableSpec};
 
 /// Registers one eponymous table per resource of the engine's provider, one SQL function per
-/// EXEC method, the metadata tables (`github_sql_methods`, …) and `github_sql_version()`.
+/// EXEC method, the metadata tables (`github_sql_methods`, …), `github_sql_rate_limit`,
+/// `github_sql_last_stats()` and `github_sql_version()`.
 pub fn register(conn: &Connection, engine: &Engine) -> rusqlite::Result<()> {
     let state = session::ConnState::new();
     // SAFETY: the handle is only used to ask SQLite's interrupt flag while this connection runs.
@@ -46,6 +49,8 @@ pub fn register_with(
     engine: &Engine,
     state: Arc<session::ConnState>,
 ) -> rusqlite::Result<()> {
+    // The connection's requests count into its own tally (`github_sql_last_stats()`).
+    let engine = &engine.with_tally(state.tally());
     for resource in engine.provider.resources() {
         let mut spec = TableSpec::new(
             Arc::new(scan::Table::new(resource.clone(), engine.client.clone())),
@@ -59,6 +64,8 @@ pub fn register_with(
     functions::register(conn, engine, state.clone())?;
     functions::register_confirm(conn, state.clone())?;
     functions::register_last_writes(conn, state.clone())?;
+    functions::register_last_stats(conn, state.clone())?;
+    rate_table::register(conn, engine.client.clone(), engine.connection_clients())?;
     functions::register_download(conn, engine, state.clone())?;
     queue_table::register(conn, state)?;
     journal_table::register(conn, engine.client.config().journal.clone())?;

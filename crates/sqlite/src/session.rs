@@ -3,17 +3,17 @@
 //! tables the transaction touches), the bulk-delete confirmation, and what the last COMMIT did
 //! (for the shell).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use github_sql_engine::exec::WriteResult;
+use github_sql_engine::write::WriteResult;
 use github_sql_engine::write::{
     CommitError, CommitOptions, CommitReport, Committed, Confirmation, Transaction,
 };
 use std::time::{Duration, Instant};
 
 use github_sql_engine::http::pages::InterruptCheck;
-use github_sql_engine::http::{Deadline, Stop};
+use github_sql_engine::http::{Deadline, Stats, Stop, Tally};
 
 /// One connection's github-sql state.
 #[derive(Default)]
@@ -50,6 +50,25 @@ pub struct ConnState {
     skip: std::sync::atomic::AtomicU8,
     /// Members aggregators left out because they failed, until the front end takes them.
     skipped: Mutex<Vec<github_sql_engine::aggregate::Skipped>>,
+    /// What this connection's requests cost: its tables and functions count here.
+    tally: Arc<Tally>,
+    /// The counters when the running (or last) statement started.
+    stats_mark: Mutex<Stats>,
+    /// Cursors of github-sql tables open now: where the extension sees statements start.
+    open_cursors: AtomicUsize,
+}
+
+/// Held by an open cursor ([`ConnState::cursor_opened`]).
+pub struct CursorMark(Arc<ConnState>);
+
+impl Drop for CursorMark {
+    fn drop(&mut self) {
+        // The statement's last cursor: what it stored in the shared cache in the background
+        // is committed before the statement ends (the next process reads it).
+        if self.0.open_cursors.fetch_sub(1, Ordering::Relaxed) == 1 {
+            github_sql_engine::http::disk::flush(std::time::Duration::from_secs(5));
+        }
+    }
 }
 
 /// Write results kept per connection.
@@ -223,6 +242,10 @@ impl ConnState {
                 );
                 (CommitNote::Refused(c), Err(crate::Error::Usage(msg)))
             }
+            // Nothing was sent: the error says what the COMMIT needs and when it could run.
+            Err(e @ CommitError::OverBudget(_)) => {
+                return Err(github_sql_engine::Error::from(e).into());
+            }
             Err(CommitError::Failed(f)) => {
                 self.add_writes(f.report.writes.clone());
                 (
@@ -251,6 +274,31 @@ impl ConnState {
     /// not the opening of cursors, says when statements start.
     pub fn begin_statement(&self) {
         lock(&self.clock).start = Some(Instant::now());
+        *lock(&self.stats_mark) = self.tally.stats();
+    }
+
+    /// The counters this connection's requests go to.
+    pub fn tally(&self) -> Arc<Tally> {
+        Arc::clone(&self.tally)
+    }
+
+    /// A cursor of a github-sql table opened. Without a front end saying when statements
+    /// start ([`ConnState::begin_statement`]), the first cursor opened while none is open
+    /// starts a statement's figures (a COMMIT's writes and EXEC calls count into the statement
+    /// that ran last).
+    pub fn cursor_opened(self: &Arc<Self>) -> CursorMark {
+        if self.open_cursors.fetch_add(1, Ordering::Relaxed) == 0
+            && lock(&self.clock).start.is_none()
+        {
+            *lock(&self.stats_mark) = self.tally.stats();
+        }
+        CursorMark(Arc::clone(self))
+    }
+
+    /// What the running (or last) statement's requests cost: `github_sql_last_stats()`, the
+    /// shell's `.stats on`.
+    pub fn last_stats(&self) -> Stats {
+        self.tally.stats().since(&lock(&self.stats_mark))
     }
 
     /// The running statement's deadline: from the start the front end gave, else from

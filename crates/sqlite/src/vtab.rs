@@ -188,7 +188,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
                     "github-sql module registered without its resource".into(),
                 )
             })?;
-            let mut sql = spec.table.resource.create_table_sql();
+            let mut sql = crate::ddl::create_table_sql(&spec.table.resource);
             if spec.aggregate.is_some() {
                 sql.pop();
                 sql.push_str(&format!(
@@ -289,6 +289,7 @@ unsafe impl<'vtab> VTab<'vtab> for ResourceTable {
 
     fn open(&'vtab mut self) -> rusqlite::Result<ResourceCursor<'vtab>> {
         Ok(ResourceCursor {
+            _mark: self.spec.state.cursor_opened(),
             opened: std::time::Instant::now(),
             base: ffi::sqlite3_vtab_cursor::default(),
             spec: self.spec.clone(),
@@ -500,6 +501,8 @@ pub struct ResourceCursor<'vtab> {
     rowid: Cell<Option<i64>>,
     /// When SQLite opened the cursor: its statement's start, for `GITHUB_SQL_DEADLINE`.
     opened: std::time::Instant,
+    /// Counts the cursor open (where a statement's request figures start).
+    _mark: crate::session::CursorMark,
     phantom: PhantomData<&'vtab ResourceTable>,
 }
 

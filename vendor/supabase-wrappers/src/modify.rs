@@ -486,6 +486,15 @@ pub(super) extern "C-unwind" fn begin_foreign_modify<
             "wrappers.ftable_oid".into(),
             (*ftable).relid.to_u32().to_string(),
         );
+        // github-sql patch: the statement's verb, so a wrapper can refuse a verb the table
+        // does not take before its scan reads anything.
+        let operation = match (*mtstate).operation {
+            pg_sys::CmdType::CMD_INSERT => "INSERT",
+            pg_sys::CmdType::CMD_UPDATE => "UPDATE",
+            pg_sys::CmdType::CMD_DELETE => "DELETE",
+            _ => "OTHER",
+        };
+        opts.insert("wrappers.operation".into(), operation.into());
 
         // Create the FdwModifyState with fresh data
         let mut state = FdwModifyState::<E, W> {

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{
-    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT, WWW_AUTHENTICATE,
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, IF_MODIFIED_SINCE, IF_NONE_MATCH, USER_AGENT,
+    WWW_AUTHENTICATE,
 };
 use reqwest::{Method as HttpMethod, StatusCode};
 use serde_json::Value;
@@ -16,15 +17,18 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::cache;
-use super::config::{concurrency_from_env, ClientConfig};
+use super::cache::{Cache, Lookup};
+use super::config::ClientConfig;
 use super::error::HttpError;
 use super::link::{parse_link_header, LinkRel};
 use super::pace::WriteSlot;
+use super::pace::{Pacer, RateFigures};
 use super::pages::INTERRUPT_POLL;
 use super::request::{Answer, Auth, CachePolicy, Paging, Pass, Redirects, Request};
 use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
 use super::stop::{InFlight, Stop};
+use super::tally::{Stats, Tally};
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment, so `/`, `?`,
 /// `#` and `%` in a package name stay inside their segment (`team/app` → `team%2Fapp`).
@@ -67,10 +71,11 @@ fn shared_http_no_redirects() -> &'static reqwest::Client {
     })
 }
 
-/// Reads in flight, process-wide (`GITHUB_SQL_CONCURRENCY`, read once).
+/// Reads in flight, process-wide: GitHub's limit of concurrent requests (100); each scan keeps
+/// to `GITHUB_SQL_CONCURRENCY` of them, a short known list to 20 ([`super::pages`]).
 pub(super) fn read_slots() -> &'static Semaphore {
     static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| Semaphore::new(concurrency_from_env()))
+    SLOTS.get_or_init(|| Semaphore::new(super::config::Pacing::default().in_flight))
 }
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
@@ -165,8 +170,13 @@ fn basic_credentials(user: &str, password: &str) -> String {
 pub struct GitHubClient {
     config: ClientConfig,
     base: Result<Url, String>,
-    /// Requests sent by this client and its clones (the server logs it per query).
-    sent: Arc<AtomicU64>,
+    /// What this client and its clones sent and got (the server logs it per query; front ends
+    /// give a connection or a scan its own, [`GitHubClient::with_tally`]).
+    tally: Arc<Tally>,
+    /// Where answers are cached.
+    cache: Cache,
+    /// GitHub's limits, shared through the cache directory.
+    pacer: Pacer,
     /// Whose cache entries this client reads and writes ([`cache::identity`]).
     identity: Arc<str>,
 }
@@ -204,17 +214,46 @@ impl GitHubClient {
             Some(app) => app_identity(&config.base_url, app, app.installation()),
             None => cache::identity(&config.base_url, config.token.as_ref().map(|t| t.expose())),
         };
+        let cache = Cache::for_config(&config);
+        let pacer = Pacer::new(
+            cache.db().cloned(),
+            Arc::clone(&identity),
+            config.pacing.clone(),
+            config.timeout,
+        );
         GitHubClient {
             config,
             base,
-            sent: Arc::default(),
+            tally: Arc::default(),
+            cache,
+            pacer,
             identity,
         }
     }
 
     /// How many HTTP requests this client (and its clones) has sent so far, retries included.
     pub fn requests_sent(&self) -> u64 {
-        self.sent.load(Ordering::Relaxed)
+        self.tally.stats().requests
+    }
+
+    /// What this client (and its clones sharing its tally) sent and got so far; a statement's
+    /// figures are the difference of two snapshots ([`Stats::since`]).
+    pub fn stats(&self) -> Stats {
+        self.tally.stats()
+    }
+
+    /// The same client counting into `tally` (a connection's, a scan's) instead.
+    pub fn with_tally(&self, tally: Arc<Tally>) -> GitHubClient {
+        GitHubClient {
+            tally,
+            ..self.clone()
+        }
+    }
+
+    /// The last rate-limit figures per resource for this client's token, from the answers of
+    /// every process sharing the cache directory (see [`GitHubClient::refresh_rate_limits`]).
+    pub fn rate_limits(&self) -> Vec<RateFigures> {
+        self.pacer.rates()
     }
 
     /// The configuration in use.
@@ -235,7 +274,7 @@ impl GitHubClient {
         let mut config = self.config.clone();
         config.base_url = base_url.trim().trim_end_matches('/').to_string();
         GitHubClient {
-            sent: Arc::clone(&self.sent),
+            tally: Arc::clone(&self.tally),
             ..GitHubClient::new(config)
         }
     }
@@ -658,10 +697,11 @@ impl GitHubClient {
         })
     }
 
-    /// The one request loop: attempts, waits and retries per [`retry::decide`], the concurrency
-    /// cap for reads, the body bound, the cache (conditional requests, immutable entries) and
-    /// the invalidation a write causes. Waits between attempts ask `ctl`; a stop or the deadline
-    /// also prevents the next attempt.
+    /// The one request loop: attempts, waits and retries per [`retry::decide`], pacing by
+    /// GitHub's limits ([`super::pace`]), the concurrency cap for reads, the body bound, the
+    /// cache (conditional requests, immutable entries, the freshness window), the invalidation a
+    /// write causes, and the accounting of every request. Waits ask `ctl`; a stop or the
+    /// deadline also prevents the next attempt.
     async fn exchange(&self, req: &Request<'_>, ctl: &InFlight) -> Result<Answer, HttpError> {
         let url = req.url;
         let method = &req.method;
@@ -676,34 +716,45 @@ impl GitHubClient {
             }
             _ => Arc::clone(&self.identity),
         };
-        let key = (req.cache != CachePolicy::Bypass && !is_write)
-            .then(|| cache::Key::new(&identity, accept, url));
         // A 401 on an installation token is answered once by a fresh token (it expired or was
         // revoked between the check and the answer).
         let mut renewed = false;
-        let cached = key.as_ref().and_then(cache::get);
-        if let Some(c) = cached.as_ref().filter(|c| c.etag.is_none()) {
-            if req.cache == CachePolicy::Immutable {
-                tracing::debug!(
-                    path = url.path(),
-                    "served from the cache (content-addressed)"
-                );
-                return Ok(Answer {
-                    status: 200,
-                    body: c.body.clone(),
-                    link: c.link.clone(),
-                    headers: c.headers.clone(),
-                    request_id: None,
-                    from_cache: true,
-                });
+        // GitHub's own API: paced by its limits, its answers carry the rate-limit figures.
+        let github = req.api_headers;
+        let key = (req.cache != CachePolicy::Bypass && !is_write)
+            .then(|| cache::Key::new(&identity, accept, url));
+        let (mut etag, mut last_modified, mut held) = (None, None, None);
+        if let Some(k) = &key {
+            match self.cache.lookup(k).await {
+                Lookup::Fresh(e) => {
+                    tracing::debug!(path = url.path(), "served from the cache");
+                    self.tally.served_from_cache();
+                    return Ok(Answer {
+                        status: 200,
+                        body: e.body,
+                        link: e.link,
+                        headers: e.headers,
+                        request_id: None,
+                        from_cache: true,
+                    });
+                }
+                Lookup::Stale {
+                    etag: t,
+                    last_modified: m,
+                    held: h,
+                } if req.cache == CachePolicy::Revalidate => {
+                    (etag, last_modified, held) = (t, m, h);
+                }
+                _ => {}
             }
         }
-        let validator = cached
-            .as_ref()
-            .filter(|_| req.cache == CachePolicy::Revalidate)
-            .and_then(|c| c.etag.clone());
         // Serialized once; every attempt sends the same bytes.
         let payload: Option<Vec<u8>> = req.body.map(|b| b.to_string().into_bytes());
+        let points = if github {
+            super::pace::points(method)
+        } else {
+            0
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -736,21 +787,29 @@ impl GitHubClient {
                 }
                 rb = rb.header(k.as_str(), v.as_str());
             }
-            if let Some(etag) = &validator {
-                rb = rb.header(IF_NONE_MATCH, etag.as_str());
+            if let Some(t) = &etag {
+                rb = rb.header(IF_NONE_MATCH, t.as_str());
+            }
+            if let Some(m) = &last_modified {
+                rb = rb.header(IF_MODIFIED_SINCE, m.as_str());
             }
             if let Some(b) = &payload {
                 rb = rb
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(b.clone());
             }
+            let ticket = if github {
+                Some(self.pacer.admit(method, url, ctl).await?)
+            } else {
+                None
+            };
             let permit = if is_write {
                 None
             } else {
                 read_slots().acquire().await.ok()
             };
             REQUESTS.fetch_add(1, Ordering::Relaxed);
-            self.sent.fetch_add(1, Ordering::Relaxed);
+            self.tally.sent(points);
             tracing::debug!(method = %method, path = url.path(), query = url.query().unwrap_or(""), attempt, "GitHub request");
             let max_body = req.max_body;
             let result = async {
@@ -777,6 +836,17 @@ impl GitHubClient {
             }
             .await;
             drop(permit);
+            let rate = match &result {
+                Ok((_, h, _, _)) if github => RateFigures::from_headers(h),
+                _ => None,
+            };
+            if let Ok((status, _, body, _)) = &result {
+                self.tally
+                    .answered(status.as_u16(), body.len(), rate.is_some());
+            }
+            if let Some(t) = ticket {
+                super::pace::release(t, &self.pacer, rate).await;
+            }
             if let Ok((_, _, _, true)) = &result {
                 return Err(HttpError::Bound {
                     bound: "response body size",
@@ -833,16 +903,30 @@ impl GitHubClient {
                 .then(|| headers.get("link").and_then(|v| v.to_str().ok()))
                 .flatten()
                 .map(String::from);
-            if status == StatusCode::NOT_MODIFIED {
-                if let Some(c) = &cached {
-                    return Ok(Answer {
-                        status: 200,
-                        body: c.body.clone(),
-                        link: c.link.clone().or(link),
-                        headers: c.headers.clone(),
-                        request_id: request_id(&headers),
-                        from_cache: true,
-                    });
+            if status == StatusCode::NOT_MODIFIED && (etag.is_some() || last_modified.is_some()) {
+                let stored = match &key {
+                    Some(k) => self.cache.revalidated(k, held.take()).await,
+                    None => None,
+                };
+                match stored {
+                    Some(c) => {
+                        return Ok(Answer {
+                            status: 200,
+                            body: c.body,
+                            link: c.link.or(link),
+                            headers: c.headers,
+                            request_id: request_id(&headers),
+                            from_cache: true,
+                        })
+                    }
+                    None => {
+                        // The entry went while the request was out (evicted, or a write in
+                        // another process invalidated it): ask again, unconditionally.
+                        tracing::debug!(path = url.path(), "cached entry gone after a 304");
+                        (etag, last_modified) = (None, None);
+                        attempt -= 1;
+                        continue;
+                    }
                 }
             }
             // The media type and a redirect's target are always kept: what an answer that is not
@@ -882,18 +966,29 @@ impl GitHubClient {
                 let body: Arc<[u8]> = body.into();
                 let kept = kept();
                 if is_write {
-                    cache::invalidate_for_write(url);
+                    self.cache.invalidate(url).await;
                 } else if let (Some(key), CachePolicy::Revalidate) = (key, req.cache) {
-                    if let Some(etag) = headers.get("etag").and_then(|v| v.to_str().ok()) {
-                        cache::put(
-                            key,
-                            cache::Entry {
-                                etag: Some(etag.to_string()),
-                                body: body.clone(),
-                                link: link.clone(),
-                                headers: kept.clone(),
-                            },
-                        );
+                    let header = |n| {
+                        headers
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .map(String::from)
+                    };
+                    let (etag, last_modified) = (header("etag"), header("last-modified"));
+                    if etag.is_some() || last_modified.is_some() {
+                        self.cache
+                            .store(
+                                key,
+                                cache::Entry {
+                                    etag,
+                                    last_modified,
+                                    immutable: false,
+                                    body: body.clone(),
+                                    link: link.clone(),
+                                    headers: kept.clone(),
+                                },
+                            )
+                            .await;
                     }
                 }
                 return Ok(Answer {
@@ -974,6 +1069,53 @@ impl GitHubClient {
                 }
             }
         }
+    }
+
+    /// Keeps a content-addressed answer (checked by the caller) under `url` as an immutable
+    /// entry: served without a request from then on.
+    pub(crate) async fn store_immutable(
+        &self,
+        url: &Url,
+        accept: &str,
+        body: Arc<[u8]>,
+        headers: Vec<(String, String)>,
+    ) {
+        let key = cache::Key::new(&self.identity, accept, url);
+        self.cache
+            .store(key, cache::immutable_entry(body, headers))
+            .await;
+    }
+
+    /// Asks GitHub for every rate-limit resource's figures (`GET /rate_limit`, which does not
+    /// count against the primary limit) and keeps them: what `github_sql_rate_limit` shows.
+    pub fn refresh_rate_limits(&self, stop: &Stop) -> Result<Vec<RateFigures>, HttpError> {
+        let url = self.url_for("/rate_limit", &[], &[])?;
+        let req = self.get_request(&url).cache(CachePolicy::Bypass).stop(stop);
+        let sent = self.send_request(&req)?;
+        let now = super::disk::now_ms();
+        let rates: Vec<RateFigures> = sent
+            .body
+            .as_ref()
+            .and_then(|b| b.get("resources"))
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(name, r)| {
+                        let n = |k: &str| r.get(k).and_then(Value::as_u64);
+                        Some(RateFigures {
+                            resource: name.clone(),
+                            limit: n("limit")?,
+                            remaining: n("remaining")?,
+                            used: n("used").unwrap_or(0),
+                            reset: n("reset").unwrap_or(0),
+                            seen_at: now,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.pacer.record_all(rates);
+        Ok(self.rate_limits())
     }
 }
 

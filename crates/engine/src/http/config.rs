@@ -67,6 +67,17 @@ pub struct ClientConfig {
     pub bounds: Bounds,
     /// Where mutating requests are journaled (`GITHUB_SQL_JOURNAL`); `None` = no journal.
     pub journal: Option<std::path::PathBuf>,
+    /// Where the response cache, the rate-limit figures and the pacing windows live
+    /// (`GITHUB_SQL_CACHE=memory|disk`, `GITHUB_SQL_CACHE_DIR`); `cache` still turns the cache
+    /// off.
+    pub store: CacheStore,
+    /// Largest total size of cached answers, in bytes (`GITHUB_SQL_CACHE_MAX_MB`, default 256).
+    pub cache_max_bytes: u64,
+    /// Answers younger than this are served without a request (`GITHUB_SQL_CACHE_MAX_AGE`,
+    /// seconds; off by default: every GET is revalidated).
+    pub cache_max_age: Option<Duration>,
+    /// GitHub's secondary limits the client paces itself by.
+    pub pacing: Pacing,
     /// Why there is no journal, for the summaries (`GITHUB_SQL_JOURNAL=off`, the demo's fake).
     pub journal_off: Option<String>,
     /// GitHub App credentials: requests authenticate with installation tokens obtained with
@@ -135,7 +146,8 @@ impl Bounds {
 pub const TIMEOUT_ENV: &str = "GITHUB_SQL_TIMEOUT";
 /// Environment variable: the longest wait for a rate limit to reset, in seconds.
 pub const MAX_WAIT_ENV: &str = "GITHUB_SQL_MAX_WAIT";
-/// Environment variable: `off` disables conditional requests.
+/// Environment variable: `off` disables the cache and conditional requests; `memory` keeps it
+/// in the process; `disk` (the default) shares it through the cache directory.
 pub const CACHE_ENV: &str = "GITHUB_SQL_CACHE";
 /// Environment variable: concurrent page reads (default 8).
 pub const CONCURRENCY_ENV: &str = "GITHUB_SQL_CONCURRENCY";
@@ -221,10 +233,14 @@ impl ClientConfig {
                     .unwrap_or(defaults.retry.max_wait),
                 ..RetryPolicy::default()
             },
-            cache: crate::settings::switch(CACHE_ENV).unwrap_or(true),
+            cache: crate::settings::choice(CACHE_ENV) != Some("off"),
             concurrency: concurrency_from_env(),
             bounds: Bounds::from_env(),
             journal: crate::journal::path_from_env(),
+            store: store_from_env(),
+            cache_max_bytes: cache_max_bytes_from_env(),
+            cache_max_age: crate::settings::duration(CACHE_MAX_AGE_ENV).filter(|d| !d.is_zero()),
+            pacing: Pacing::from_env(),
             journal_off: crate::journal::why_off(),
             ..defaults
         }
@@ -250,6 +266,11 @@ impl ClientConfig {
             app: None,
             connection: None,
             credential_error: None,
+            // Likewise only `from_env` shares a cache on disk.
+            store: CacheStore::Memory,
+            cache_max_bytes: DEFAULT_CACHE_MAX_MB * MIB,
+            cache_max_age: None,
+            pacing: Pacing::default(),
         }
     }
 
@@ -262,6 +283,12 @@ impl ClientConfig {
     /// Whether requests have credentials to send (a token or a GitHub App).
     pub fn has_credentials(&self) -> bool {
         self.token.is_some() || self.app.is_some()
+    }
+
+    /// The same configuration with its cache (and shared pacing state) in `dir`.
+    pub fn with_cache_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.store = CacheStore::Disk(dir.into());
+        self
     }
 
     /// The same configuration with a service's own server at `url` (tests and `--demo` point
@@ -299,5 +326,100 @@ impl ClientConfig {
     pub fn with_write_delay(mut self, delay: Duration) -> Self {
         self.write_delay = delay;
         self
+    }
+}
+
+/// Environment variable: the directory of the shared cache (default `$XDG_CACHE_HOME/github-sql`,
+/// else `~/.cache/github-sql`).
+pub const CACHE_DIR_ENV: &str = "GITHUB_SQL_CACHE_DIR";
+/// Environment variable: the cache's size bound in MiB (default 256).
+pub const CACHE_MAX_MB_ENV: &str = "GITHUB_SQL_CACHE_MAX_MB";
+/// Environment variable: seconds an answer is served without asking GitHub (default: none).
+pub const CACHE_MAX_AGE_ENV: &str = "GITHUB_SQL_CACHE_MAX_AGE";
+/// Environment variable: secondary-limit points per minute (default 900; `0` turns pacing by
+/// points off, for a GitHub Enterprise Server without secondary limits).
+pub const POINTS_ENV: &str = "GITHUB_SQL_POINTS_PER_MINUTE";
+/// The cache's default size bound, in MiB.
+pub const DEFAULT_CACHE_MAX_MB: u64 = 256;
+
+/// Where the cache lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheStore {
+    /// In this process only.
+    Memory,
+    /// In a database in this directory, shared by every process that names it.
+    Disk(std::path::PathBuf),
+}
+
+/// `GITHUB_SQL_CACHE` and `GITHUB_SQL_CACHE_DIR`: `memory` keeps the cache in the process; else
+/// it goes to the cache directory (in memory when there is none: no `HOME`).
+pub fn store_from_env() -> CacheStore {
+    if crate::settings::choice(CACHE_ENV) == Some("memory") {
+        return CacheStore::Memory;
+    }
+    match cache_dir_from_env() {
+        Some(dir) => CacheStore::Disk(dir),
+        None => CacheStore::Memory,
+    }
+}
+
+/// `GITHUB_SQL_CACHE_DIR`, else `$XDG_CACHE_HOME/github-sql`, else `~/.cache/github-sql`.
+pub fn cache_dir_from_env() -> Option<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    if let Some(d) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    Some(base.join("github-sql"))
+}
+
+fn cache_max_bytes_from_env() -> u64 {
+    crate::settings::count(CACHE_MAX_MB_ENV)
+        .unwrap_or(DEFAULT_CACHE_MAX_MB)
+        .saturating_mul(MIB)
+}
+
+/// GitHub's secondary rate limits, which the client paces itself by (octokit's throttling
+/// plugin does the same, per process; here every process with the same token shares them
+/// through the cache directory).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pacing {
+    /// Points per window: a GET, HEAD or OPTIONS costs 1, any other method 5 (GitHub: 900 per
+    /// minute for the REST API). `0` = no pacing by points.
+    pub points: u32,
+    /// Content-creating requests (POST) per window (GitHub: 80 per minute).
+    pub creates: u32,
+    /// Content-creating requests per hour (GitHub: 500).
+    pub creates_per_hour: u32,
+    /// The window the two figures above count in (one minute; shorter in tests).
+    pub window: Duration,
+    /// Requests in flight at once (GitHub: 100).
+    pub in_flight: usize,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            points: 900,
+            creates: 80,
+            creates_per_hour: 500,
+            window: Duration::from_secs(60),
+            in_flight: 100,
+        }
+    }
+}
+
+impl Pacing {
+    /// GitHub's figures, with `GITHUB_SQL_POINTS_PER_MINUTE` read.
+    pub fn from_env() -> Self {
+        let d = Pacing::default();
+        Pacing {
+            points: crate::settings::count(POINTS_ENV)
+                .map_or(d.points, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            ..d
+        }
     }
 }

@@ -2,8 +2,9 @@
 //! order, with pages fetched concurrently.
 //!
 //! After a list's first page, when `Link rel="last"` gives the page count, pages 2..=last are
-//! requested at once (at most `concurrency` in flight for this scan; the process-wide cap is in
-//! the client) and delivered in page order; without `last`, `rel="next"` is followed. The first
+//! requested at once (all of them for a list of up to [`BURST_PAGES`] pages, else at most
+//! `concurrency` in flight for this scan; the process-wide cap is in the client) and delivered
+//! in page order; without `last`, `rel="next"` is followed. The first
 //! pages (or single objects) of the IN fan-out go out concurrently too. A bounded channel between
 //! the producer task and the SQLite cursor keeps memory at O(pages in flight); dropping the
 //! stream (SQLite stopped reading) cancels whatever is still in flight.
@@ -112,7 +113,7 @@ impl PageStream {
     pub fn start_until(fetch: Fetch, starts: Vec<Start>, deadline: Deadline) -> PageStream {
         // Room for a whole wave of pages: a reader busy decoding must not hold back the next
         // requests (the buffer is still bounded by the concurrency, not by the list's length).
-        let (tx, rx) = mpsc::channel(fetch.client.config().concurrency.max(1));
+        let (tx, rx) = mpsc::channel(fetch.client.config().concurrency.max(BURST_PAGES as usize));
         let task = runtime().spawn(produce(fetch, starts, tx, deadline));
         PageStream { rx, task }
     }
@@ -432,6 +433,7 @@ async fn produce_bounded(
         }
         if let Some(range) = rest {
             // Reserved in full above; counted here only for the byte bound.
+            let cap = burst(cap, range.len());
             if !in_order(fr, source, range.urls(), cap, &tx, budget).await {
                 return;
             }
@@ -466,6 +468,21 @@ async fn produce_bounded(
                 Err(e) => return fail(e).await,
             }
         }
+    }
+}
+
+/// Pages of a list fetched all at once once its first page names the last: a list of up to
+/// this many pages takes two round trips.
+pub const BURST_PAGES: u64 = 20;
+
+/// How many of a known range of `pages` go out at once: all of them for a list of up to
+/// [`BURST_PAGES`] (GitHub allows 100 concurrent requests; with HTTP/2 they share one
+/// connection), else the scan's `GITHUB_SQL_CONCURRENCY`. A concurrency of 1 means one at a time.
+fn burst(cap: usize, pages: u64) -> usize {
+    if cap > 1 && pages < BURST_PAGES {
+        cap.max(pages as usize)
+    } else {
+        cap
     }
 }
 

@@ -30,12 +30,11 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::Value;
 use url::Url;
 
-use super::cache::Key;
 use super::client::{is_loopback, GitHubClient, RawPage};
 use super::config::ClientConfig;
 use super::error::HttpError;
 use super::request::{Answer, Auth, CachePolicy, Pass, Request};
-use crate::error::ErrorKind;
+use crate::kind::ErrorKind;
 use crate::rows::sha256_digest;
 use crate::spec::{Server, ServerAuth};
 
@@ -302,11 +301,14 @@ pub async fn get(
             }
         }
         if config.cache && !(ans.from_cache && by_digest.is_some()) {
-            super::cache::store_immutable(
-                Key::new(client.identity(), base.accept(), &digest_url(url, &actual)),
-                ans.body.clone(),
-                ans.headers.clone(),
-            );
+            client
+                .store_immutable(
+                    &digest_url(url, &actual),
+                    base.accept(),
+                    ans.body.clone(),
+                    ans.headers.clone(),
+                )
+                .await;
         }
     }
     client.page_of(url, ans)

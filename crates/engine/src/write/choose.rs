@@ -254,7 +254,7 @@ pub fn choose(
             .collect(),
         exec_forms: top
             .iter()
-            .map(|&m| crate::exec::example_exec(resource, &resource.methods[m]))
+            .map(|&m| crate::examples::example_exec(resource, &resource.methods[m]))
             .collect(),
     })
 }

@@ -12,6 +12,8 @@
 //!                                                                      │ COMMIT
 //!                                   confirm::check (all tables) ◄──────┘
 //!                                          │ ok
+//!                                   budget (GitHub's primary limit left)
+//!                                          │ fits
 //!                                   send::send (one run id) ──► CommitReport | CommitFailure
 //! ```
 
@@ -24,10 +26,10 @@ pub mod send;
 pub use choose::{choose, Choice, ChooseError, Rows, Source, Verb};
 pub use confirm::{confirm_over_from_env, Confirmation, CONFIRM_OVER_ENV, DEFAULT_CONFIRM_OVER};
 pub use queue::{Batch, Hidden, Kind, Queued, Target, WriteQueue};
-pub use row::{write_row, RowError};
-pub use send::{CommitFailure, CommitReport, Described, Stopped};
+pub use row::{write_row, QueuedWrite, RowError};
+pub use send::{CommitFailure, CommitReport, Described, Stopped, WriteResult};
 
-use crate::http::Stop;
+use crate::http::{GitHubClient, Stop, WriteEstimate};
 
 /// How a COMMIT ended.
 #[derive(Debug)]
@@ -53,6 +55,13 @@ pub enum CommitError {
     /// A bulk DELETE without the user's say-so: nothing was sent.
     #[error("{0}. Nothing was sent")]
     NeedsConfirmation(Confirmation),
+    /// The COMMIT's requests do not fit the primary rate-limit budget GitHub has left: nothing
+    /// was sent. The estimate says when they could (boxed: errors stay small).
+    #[error(
+        "the COMMIT needs {}. Nothing was sent: run it again after the reset, or send fewer rows per COMMIT (narrow the WHERE)",
+        .0.message()
+    )]
+    OverBudget(Box<WriteEstimate>),
     /// Some rows failed or were not sent (every one is named).
     #[error(transparent)]
     Failed(Box<CommitFailure>),
@@ -150,7 +159,39 @@ pub fn commit_batch(
             return Err(CommitError::NeedsConfirmation(c));
         }
     }
+    if let Some(estimate) = over_budget(&batch, options.threshold, stop) {
+        return Err(CommitError::OverBudget(Box::new(estimate)));
+    }
     send::send(&batch, stop, options.progress.as_deref())
         .map(Committed::Sent)
         .map_err(CommitError::Failed)
+}
+
+/// The estimate of a batch that cannot finish within GitHub's primary budget, checked before
+/// anything is sent; `None` when it fits or nothing is known. Every row is one write request
+/// (5 secondary points), counted per API. The figures are the last answers' (every process
+/// sharing the cache directory keeps them); a bulk batch (over the confirmation threshold)
+/// with none known asks `GET /rate_limit`, which GitHub does not count. An interrupt of that
+/// request is left to [`send::send`], which stops before its first request.
+fn over_budget(batch: &Batch, threshold: usize, stop: &Stop) -> Option<WriteEstimate> {
+    let mut apis: Vec<(&GitHubClient, u64)> = Vec::new();
+    for q in &batch.entries {
+        let client = &q.table.client;
+        match apis
+            .iter_mut()
+            .find(|(c, _)| c.config().base_url == client.config().base_url)
+        {
+            Some((_, n)) => *n += 1,
+            None => apis.push((client, 1)),
+        }
+    }
+    apis.into_iter().find_map(|(client, n)| {
+        let bulk = usize::try_from(n).map_or(true, |n| n > threshold);
+        let estimate = if bulk {
+            client.estimate_writes("DELETE", n, stop).ok()
+        } else {
+            client.estimate_writes_known("DELETE", n)
+        };
+        estimate.filter(|e| !e.fits)
+    })
 }

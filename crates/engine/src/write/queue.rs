@@ -17,9 +17,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::exec::QueuedWrite;
-use crate::scan::Table;
+use crate::table::Table;
 use crate::value::Value;
+use crate::write::QueuedWrite;
 
 /// A row to delete: the method chosen for the statement and its arguments.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,7 +77,7 @@ pub struct Queued {
     pub table: Arc<Table>,
     /// What to send.
     pub kind: Kind,
-    /// The scan that listed the row ([`crate::scan::Scan::id`]); `None` for a direct DELETE.
+    /// The id of the scan that listed the row; `None` for a direct DELETE.
     pub scan: Option<u64>,
 }
 

@@ -3,7 +3,6 @@
 //! ([`crate::write::choose`]), and whether the call can be bound. Nothing is sent here; a row that
 //! could not be sent is refused now, naming the column or parameter and the fix.
 
-use crate::exec::{self, QueuedWrite};
 use crate::plan::PlanError;
 use crate::spec::{Resource, BODY_PREFIX};
 use crate::value::Value;
@@ -116,7 +115,7 @@ pub fn write_row(
             }));
         }
     }
-    match exec::bind_named(resource, method, &kept) {
+    match crate::plan::bind_named(resource, method, &kept) {
         Ok(_) => {}
         Err(PlanError::MissingArgs { missing, .. }) => {
             return Err(RowError::Missing {
@@ -124,7 +123,7 @@ pub fn write_row(
                 table: resource.name.clone(),
                 method: method.name.clone(),
                 missing,
-                example: exec::example_statement(resource, method, keyword),
+                example: crate::examples::example_statement(resource, method, keyword),
             })
         }
         Err(e) => return Err(RowError::Bind(e)),
@@ -134,4 +133,15 @@ pub fn write_row(
         method: m,
         args: kept,
     })
+}
+
+/// One row of an INSERT, UPDATE or REPLACE, queued until its transaction commits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedWrite {
+    /// `INSERT`, `UPDATE` or `REPLACE`.
+    pub verb: &'static str,
+    /// Index into the resource's methods.
+    pub method: usize,
+    /// Arguments by parameter name (path and query parameters, `data__` body fields).
+    pub args: Vec<(String, Value)>,
 }

@@ -10,7 +10,7 @@
 
 use serde_json::Value as Json;
 
-use crate::exec::{self, WriteResult};
+use crate::exec;
 use crate::http::{GitHubClient, HttpError, Stop};
 use crate::journal;
 use crate::spec::Resource;
@@ -282,7 +282,7 @@ fn restore_hint(resource: &Resource, first: Option<&Target>) -> Option<Box<Resto
     let method = resource.methods.iter().find(|m| m.name == sd.restore)?;
     Some(Box::new(RestoreHint {
         days: sd.days,
-        exec: exec::example_exec_with(
+        exec: crate::examples::example_exec_with(
             resource,
             method,
             first.map(|t| t.args.as_slice()).unwrap_or(&[]),
@@ -341,7 +341,7 @@ pub fn send(
             failed.push((format!("row {}", i + 1), "internal: no such method".into()));
             continue;
         };
-        let bound = match exec::bind_named(resource, method, &w.args) {
+        let bound = match crate::plan::bind_named(resource, method, &w.args) {
             Ok(b) => b,
             Err(e) => {
                 failed.push((
@@ -373,16 +373,16 @@ pub fn send(
             }
             Err(e) => {
                 let stop_now = match &e {
-                    crate::Error::Http(h) => {
+                    exec::ExecError::Http(h) => {
                         if h.not_processed() {
                             halted = Some(stopped(h));
                         }
                         stops_the_rest(h) || h.not_processed()
                     }
-                    crate::Error::Journal(_) => true,
+                    exec::ExecError::Journal(_) => true,
                     _ => false,
                 };
-                if stop_now && matches!(&e, crate::Error::Http(h) if h.not_processed()) {
+                if stop_now && matches!(&e, exec::ExecError::Http(h) if h.not_processed()) {
                     note_unsent(&resource.name, name);
                 } else {
                     failed.push((name, e.to_string()));
@@ -422,8 +422,8 @@ pub fn send(
             }
         };
         let method = &resource.methods[t.method];
-        let prepared = exec::bind_named(resource, method, &t.args)
-            .map_err(crate::Error::from)
+        let prepared = crate::plan::bind_named(resource, method, &t.args)
+            .map_err(exec::ExecError::from)
             .and_then(|b| {
                 let url = exec::url_of(client, method, &b)?;
                 Ok((
@@ -586,8 +586,8 @@ pub fn describe(batch: &Batch) -> Vec<Described> {
         let Some(m) = resource.methods.get(method) else {
             continue;
         };
-        let request = exec::bind_named(resource, m, args)
-            .map_err(crate::Error::from)
+        let request = crate::plan::bind_named(resource, m, args)
+            .map_err(exec::ExecError::from)
             .and_then(|b| {
                 let req = exec::describe_call(&q.table.client, m, &b)?;
                 Ok(match b.body_json(m) {
@@ -628,4 +628,21 @@ pub fn summarize(requests: &[Described]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// What one sent write answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteResult {
+    /// The table.
+    pub table: String,
+    /// `INSERT`, `UPDATE` or `REPLACE`.
+    pub verb: &'static str,
+    /// The method called.
+    pub method: String,
+    /// `POST /user/repos`.
+    pub request: String,
+    /// HTTP status.
+    pub status: u16,
+    /// GitHub's JSON answer (the created object, typically), if any.
+    pub body: Option<Json>,
 }

@@ -1,5 +1,7 @@
 //! Result formats for the shell: one trait, one file per format.
 
+pub mod pager;
+
 mod csv;
 mod json;
 mod line;

@@ -191,6 +191,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
         "github_sql_columns",
         "github_sql_journal",
         "github_sql_methods",
+        "github_sql_rate_limit",
         "github_sql_queue",
         "github_sql_resources",
         "github_sql_services",
@@ -201,6 +202,7 @@ print(json.dumps({"modules": modules, "functions": functions, "rows": rows, "err
     let mut functions: std::collections::BTreeSet<String> = [
         "github_sql_confirm_deletes",
         "github_sql_download",
+        "github_sql_last_stats",
         "github_sql_last_writes",
         "github_sql_version",
         "regexp",
@@ -435,6 +437,7 @@ fn extension_md_lists_what_it_registers() {
         "github_sql_columns",
         "github_sql_unserved",
         "github_sql_journal",
+        "github_sql_rate_limit",
     ] {
         assert!(modules.contains(meta), "{meta} is registered");
         assert!(
@@ -442,12 +445,15 @@ fn extension_md_lists_what_it_registers() {
             "extension.md names {meta}"
         );
     }
-    for helper in [
+    let helpers = [
         "github_sql_version",
         "github_sql_last_writes",
+        "github_sql_last_stats",
         "github_sql_confirm_deletes",
+        "github_sql_download",
         "regexp",
-    ] {
+    ];
+    for helper in helpers {
         assert!(functions.contains(helper), "{helper} is registered");
         assert!(
             section.contains(&format!("`{helper}(")),
@@ -456,5 +462,5 @@ fn extension_md_lists_what_it_registers() {
     }
     // Nothing else: the tables, their shared-name stubs, the metadata tables; the EXEC
     // functions and the helpers.
-    assert_eq!(functions.len(), execs + 4, "{functions:?}");
+    assert_eq!(functions.len(), execs + helpers.len(), "{functions:?}");
 }

@@ -575,9 +575,35 @@ fn exec_section(r: &Resource, line: &mut impl FnMut(&str)) {
         line(&text);
         line("");
         line("```sql");
-        line(&format!("{};", github_sql::exec::example_exec(r, m)));
+        line(&format!("{};", github_sql::examples::example_exec(r, m)));
         line(&format!("SELECT {}({sig});", m.name));
         line("```");
         line("");
     }
+}
+
+/// `github-sql docs --reference DIR`: a page for every resource of the provider directory `dir`
+/// (nothing is run), under `out` (default [`reference::DEFAULT_OUT`]).
+pub fn run_reference(dir: &Path, out: Option<PathBuf>) -> crate::Result<()> {
+    let out = out.unwrap_or_else(|| PathBuf::from(reference::DEFAULT_OUT));
+    let provider = github_sql::spec::load_dir(dir)?;
+    let written = reference::write_reference(&provider, &out)
+        .map_err(|e| crate::Error::Usage(e.to_string()))?;
+    eprintln!(
+        "docs: wrote {} reference pages for {} resources of {} to {}",
+        written.len(),
+        provider.resources().count(),
+        dir.display(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `github-sql docs`: one page per curated resource under `out` (default [`DEFAULT_OUT`]), its
+/// examples run against the demo data.
+pub fn run_pages(provider: &Arc<Provider>, out: Option<PathBuf>) -> crate::Result<()> {
+    let out = out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
+    let written = write_all(provider, &out).map_err(|e| crate::Error::Usage(e.to_string()))?;
+    eprintln!("docs: wrote {} pages to {}", written.len(), out.display());
+    Ok(())
 }

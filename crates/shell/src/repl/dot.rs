@@ -3,12 +3,12 @@
 //! a statement, with or without a trailing `;`.
 
 use crate::output::{Expanded, OutputFormat};
-use crate::script::{Flow, Shell};
+use crate::repl::script::{Flow, Shell};
 
 /// Every command word, for completion and `help`.
 pub const DOT_COMMANDS: &[&str] = &[
     ".exit", ".headers", ".help", ".mode", ".once", ".output", ".pager", ".quit", ".read",
-    ".schema", ".tables", ".timer",
+    ".schema", ".stats", ".tables", ".timer",
 ];
 
 /// psql's commands that the shell knows.
@@ -39,6 +39,8 @@ pub enum Command {
     Expanded(Option<String>),
     /// `.timer on|off`, `\timing [on|off]`.
     Timer(Option<String>),
+    /// `.stats on|off`: what each statement cost GitHub.
+    Stats(Option<String>),
     /// `.pager [command|off]`.
     Pager(Option<String>),
     /// `.once FILE`.
@@ -79,6 +81,7 @@ pub fn parse(line: &str) -> Option<Command> {
             "mode" => Command::Mode(arg()),
             "headers" | "header" => Command::Headers(arg()),
             "timer" => Command::Timer(arg()),
+            "stats" => Command::Stats(arg()),
             "pager" => Command::Pager(arg()),
             "once" => Command::Once(arg()),
             "output" | "out" => Command::Output(arg()),
@@ -133,7 +136,7 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
     match cmd {
         Command::Quit => return Ok(Flow::Quit),
         Command::Help(topic) => {
-            let text = crate::help::topic(&provider, &topic);
+            let text = crate::repl::help::topic(&provider, &topic);
             shell.with_output(|_, out| Ok(writeln!(out, "{text}")?))?;
         }
         Command::Tables(pattern) => {
@@ -201,6 +204,13 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
             shell.timer = switch("timer", a.as_deref())?.unwrap_or(!shell.timer);
             eprintln!("Timing is {}.", if shell.timer { "on" } else { "off" });
         }
+        Command::Stats(a) => {
+            shell.stats = switch("stats", a.as_deref())?.unwrap_or(!shell.stats);
+            eprintln!(
+                "GitHub request figures are {}.",
+                if shell.stats { "on" } else { "off" }
+            );
+        }
         Command::Pager(a) => {
             let d = &mut shell.session.display;
             match a.as_deref() {
@@ -212,7 +222,9 @@ pub fn run(shell: &mut Shell<'_>, cmd: Command) -> crate::Result<Flow> {
                 ),
                 Some("off") => d.pager = None,
                 Some("on") => {
-                    d.pager = Some(crate::pager::pager_from_env().unwrap_or_else(|| "less".into()))
+                    d.pager = Some(
+                        crate::output::pager::pager_from_env().unwrap_or_else(|| "less".into()),
+                    )
                 }
                 Some(cmd) => d.pager = Some(cmd.to_string()),
             }
@@ -308,7 +320,7 @@ fn schema(session: &crate::Session, table: Option<&str>) -> crate::Result<String
         {
             continue;
         }
-        let sql = r.create_table_sql();
+        let sql = github_sql::ddl::create_table_sql(r);
         let body = sql.strip_prefix("CREATE TABLE x").unwrap_or(&sql);
         out.push(format!("CREATE TABLE {}{body}; -- {}", r.name, r.id));
     }

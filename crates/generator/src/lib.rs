@@ -24,15 +24,15 @@ pub const VERSION: &str = "v00.00.00000";
 
 /// The curated provider document and its services, copied into the output as they are.
 const CURATED_PROVIDER: &str =
-    include_str!("../../../../provider-spec/github/v00.00.00000/provider.yaml");
+    include_str!("../../../provider-spec/github/v00.00.00000/provider.yaml");
 const CURATED_SERVICES: &[(&str, &str)] = &[
     (
         "packages.yaml",
-        include_str!("../../../../provider-spec/github/v00.00.00000/services/packages.yaml"),
+        include_str!("../../../provider-spec/github/v00.00.00000/services/packages.yaml"),
     ),
     (
         "registry.yaml",
-        include_str!("../../../../provider-spec/github/v00.00.00000/services/registry.yaml"),
+        include_str!("../../../provider-spec/github/v00.00.00000/services/registry.yaml"),
     ),
 ];
 

@@ -12,7 +12,7 @@ use rustyline::{Context, Helper};
 
 use github_sql::spec::{Provider, Resource};
 
-use crate::dot::{BACKSLASH_COMMANDS, DOT_COMMANDS, MODES};
+use crate::repl::dot::{BACKSLASH_COMMANDS, DOT_COMMANDS, MODES};
 
 /// SQL and StackQL keywords offered where a keyword may go.
 pub const KEYWORDS: &[&str] = &[
@@ -124,7 +124,7 @@ pub fn candidates(
         && matches!(first, "HELP" | "\\?" | ".HELP")
         && words.len() == 1
     {
-        out.extend(crate::help::TOPICS.iter().map(|s| s.to_string()));
+        out.extend(crate::repl::help::TOPICS.iter().map(|s| s.to_string()));
     } else if let Some(p) = prefix.strip_prefix('@') {
         let _ = p;
         if let Some((r, m)) = exec_method(provider, &whole) {

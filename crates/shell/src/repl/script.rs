@@ -6,7 +6,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-use crate::{dot, rewrite, Session};
+use crate::repl::dot;
+use crate::{rewrite, Session};
 
 /// Whether to keep reading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,8 +70,10 @@ pub struct Shell<'s> {
     pub(crate) output: Option<std::fs::File>,
     /// `.once FILE`: the next result goes there.
     pub(crate) once: Option<std::fs::File>,
-    /// `.timer on`: the time of each statement on stderr.
+    /// `.timer on`: the time of each statement on stderr, with what it cost GitHub.
     pub timer: bool,
+    /// `.stats on`: what each statement cost GitHub (requests, 304s, bytes, points) on stderr.
+    pub stats: bool,
     /// Whether stdout is a terminal (for the pager and automatic vertical output).
     terminal: bool,
     pub(crate) depth: usize,
@@ -85,6 +88,7 @@ impl<'s> Shell<'s> {
             output: None,
             once: None,
             timer: false,
+            stats: false,
             terminal,
             depth: 0,
         }
@@ -162,8 +166,14 @@ impl<'s> Shell<'s> {
         for stmt in rewrite::split_statements(text) {
             let started = Instant::now();
             let r = self.with_output(|session, out| session.run_statement(&stmt, out));
+            let cost = self.session.last_stats();
             if self.timer {
-                eprintln!("Run Time: real {:.3} s", started.elapsed().as_secs_f64());
+                eprintln!(
+                    "Run Time: real {:.3} s; GitHub: {cost}",
+                    started.elapsed().as_secs_f64()
+                );
+            } else if self.stats {
+                eprintln!("GitHub: {cost}");
             }
             r?;
         }

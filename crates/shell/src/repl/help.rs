@@ -15,7 +15,8 @@ Commands (at the start of a line; no ';' needed):
   .headers on|off               column names in table and CSV output
   \\x [on|off|auto]             vertical output (auto: when a table is wider than the terminal)
   .pager [COMMAND|off]          page results wider or taller than the terminal ($PAGER)
-  .timer on|off  \\timing [on|off]   time each statement
+  .timer on|off  \\timing [on|off]   time each statement (and what it cost GitHub)
+  .stats on|off                 requests, 304s, bytes and points of each statement
   .once FILE                    the next result goes to FILE
   .output [FILE]                results go to FILE (no FILE: back to the screen)
   .read FILE  \\i FILE          run the statements and commands in FILE
@@ -169,5 +170,6 @@ Output:
                          terminal vertical
   .pager less -S | off   page wide or long results ($GITHUB_SQL_PAGER or $PAGER picks one)
   .once FILE / .output FILE   send the next / every result to FILE (.output alone: screen)
-  .timer on|off, \\timing  time each statement
+  .timer on|off, \\timing  time each statement (and what it cost GitHub)
+  .stats on|off  requests, 304s, bytes and points of each statement
 The pager and automatic vertical output are off when output is not a terminal.";

@@ -1,21 +1,26 @@
 //! `github-sql shell`: line editing, history and tab completion on a terminal; the same commands
 //! and statements read from a pipe.
 
+pub mod complete;
+pub mod dot;
+pub mod help;
+pub mod script;
+
 use std::io::{IsTerminal, Read};
 
 use rustyline::error::ReadlineError;
 use rustyline::{CompletionType, Config, Editor};
 
-use super::complete::ShellHelper;
-use super::script::{Flow, Shell};
-use super::Session;
+use self::complete::ShellHelper;
+use self::script::{Flow, Shell};
+use crate::Session;
 
 /// `github-sql exec`: the statements and commands of a script, as a piped shell runs them; on a
 /// terminal, wide results page or turn vertical as in the shell.
 pub fn run_exec(session: &mut Session, script: &str) -> crate::Result<()> {
     let terminal = std::io::stdout().is_terminal();
     if terminal && session.display.pager.is_none() {
-        session.display.pager = crate::pager::pager_from_env();
+        session.display.pager = crate::output::pager::pager_from_env();
     }
     Shell::new(session, terminal).run_input(script)?;
     Ok(())
@@ -27,7 +32,7 @@ pub fn run_repl(session: &mut Session) -> crate::Result<()> {
     let stdin = std::io::stdin();
     let terminal = std::io::stdout().is_terminal();
     if terminal && session.display.pager.is_none() {
-        session.display.pager = crate::pager::pager_from_env();
+        session.display.pager = crate::output::pager::pager_from_env();
     }
     if !stdin.is_terminal() {
         crate::install_ctrl_c(session);

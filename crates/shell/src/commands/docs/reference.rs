@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use github_sql::exec::example_exec;
+use github_sql::examples::example_exec;
 use github_sql::plan::example_where;
 use github_sql::spec::{ColumnSource, Param, Provider, Resource, Service, Unserved};
 

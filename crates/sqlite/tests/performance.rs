@@ -140,4 +140,11 @@ fn the_cache_can_be_turned_off() {
         .requests()
         .iter()
         .all(|r| r.if_none_match.is_none() && r.status == 200));
+    assert!(
+        e.fake
+            .requests()
+            .iter()
+            .all(|r| r.if_modified_since.is_none()),
+        "no conditional header of any kind"
+    );
 }

@@ -438,6 +438,17 @@ impl Cluster {
             }
             vec![(github_sql::journal::JOURNAL_ENV, journal.as_os_str())]
         };
+        // Every backend shares one response cache. Run as root, PostgreSQL's `postgres` user
+        // cannot use root's home: the cache goes beside the cluster unless
+        // GITHUB_SQL_CACHE_DIR names one.
+        let cache_dir = o.data_dir.join("cache");
+        let mut journal_env = journal_env;
+        if is_root() && std::env::var_os(github_sql::http::CACHE_DIR_ENV).is_none() {
+            std::fs::create_dir_all(&cache_dir)?;
+            set_mode(&cache_dir, 0o700)?;
+            chown_postgres(&cache_dir)?;
+            journal_env.push((github_sql::http::CACHE_DIR_ENV, cache_dir.as_os_str()));
+        }
         // The backends need no token from their environment (the wrapper reads the user
         // mapping): start the server without the variables that hold one.
         let mut secret_env = secret_env_vars(provider);
@@ -597,7 +608,7 @@ impl Cluster {
                 "CREATE SCHEMA IF NOT EXISTS {n};\n\
                  DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = {l} AND c.relkind = 'f') THEN IMPORT FOREIGN SCHEMA {n} FROM SERVER github INTO {n}; END IF; END $$;\n\
                  GRANT USAGE ON SCHEMA {n} TO {ROLE};\n\
-                 GRANT SELECT, DELETE ON ALL TABLES IN SCHEMA {n} TO {ROLE};\n\
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {n} TO {ROLE};\n\
                  GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {n} TO {ROLE};",
                 l = lit(n)
             );
@@ -756,4 +767,116 @@ fn find_package(dir: &Path) -> Option<(PathBuf, PathBuf)> {
 fn set_mode(p: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+}
+
+/// `github-sql serve`: starts the cluster, prints its URL, and stops it cleanly on Ctrl-C or
+/// SIGTERM. The token is the user's (or the demo's), never a flag.
+pub fn serve(
+    provider: &github_sql::spec::Provider,
+    config: &github_sql::http::ClientConfig,
+    connections: &github_sql::connections::Connections,
+    host: &str,
+    port: u16,
+    data_dir: Option<PathBuf>,
+    password_env: Option<&str>,
+) -> crate::Result<()> {
+    let usage = |e: ServeError| crate::Error::Usage(e.to_string());
+    let password = match password_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| {
+                    crate::Error::Usage(format!(
+                        "--password-env {var}: the variable {var} is not set or empty"
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    // The demo's token is the fake's; otherwise the user's, from the environment.
+    let token = if config
+        .token
+        .as_ref()
+        .is_some_and(|t| *t == github_sql::http::Token::new("demo-token"))
+    {
+        Some("demo-token".to_string())
+    } else {
+        github_sql::http::TOKEN_ENVS
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()))
+    };
+    let app_mapping = |app: &github_sql::http::AppAuth| AppMapping {
+        app_id: app.app_id().to_string(),
+        private_key: app.reveal_key().to_string(),
+        installation_id: app.installation(),
+    };
+    let app = config.app.as_ref().map(app_mapping);
+    if token.is_none() && app.is_none() {
+        eprintln!("github-sql serve: no GITHUB_TOKEN/GH_TOKEN set: queries will ask for one (CREATE USER MAPPING … OPTIONS (token …))");
+    }
+    let mut named = Vec::new();
+    let mut aggregates = Vec::new();
+    for c in &connections.list {
+        match c {
+            github_sql::connections::Connection::Single { name, config } => {
+                if let Some(e) = &config.credential_error {
+                    eprintln!("github-sql serve: connection {name}: {e}; its tables will ask for credentials");
+                }
+                named.push(ServeConnection {
+                    name: name.clone(),
+                    api_url: config.base_url.clone(),
+                    token: config.token.as_ref().map(|t| t.reveal().to_string()),
+                    app: config.app.as_ref().map(app_mapping),
+                })
+            }
+            github_sql::connections::Connection::Aggregate { name, members, .. } => {
+                aggregates.push((name.clone(), members.clone()))
+            }
+        }
+    }
+    let options = ServeOptions {
+        host: host.to_string(),
+        port,
+        data_dir: data_dir.unwrap_or_else(default_data_dir),
+        password,
+        api_url: config.base_url.clone(),
+        servers: config.servers.clone().into_iter().collect(),
+        token,
+        app,
+        connections: named,
+        aggregates,
+        secret_vars: connections.secret_vars.clone(),
+    };
+    let cluster = Cluster::start(provider, &options).map_err(usage)?;
+    let shown = match &cluster.new_password {
+        Some(_) => cluster.url.clone(),
+        None if password_env.is_some() => cluster.url.replace(
+            &format!(
+                ":{}@",
+                std::env::var(password_env.unwrap_or_default()).unwrap_or_default()
+            ),
+            ":<password>@",
+        ),
+        None => format!(
+            "{} (the password is in {})",
+            cluster.url.split(':').take(2).collect::<Vec<_>>().join(":")
+                + ":<password>@"
+                + cluster.url.split('@').nth(1).unwrap_or(""),
+            options.data_dir.join("password").display()
+        ),
+    };
+    eprintln!(
+        "github-sql serve: PostgreSQL with the github_sql wrapper is listening on {host}:{port}; database github, role github, schemas: {}",
+        provider.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    println!("{shown}");
+    std::io::stdout().flush()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(super::shutdown_signal());
+    cluster.stop();
+    eprintln!("github-sql serve: stopped");
+    Ok(())
 }
