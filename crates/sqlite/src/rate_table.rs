@@ -4,45 +4,22 @@
 //! not answer it (a GitHub Enterprise Server with rate limits off), it shows the figures the last
 //! answers of any process sharing the cache directory carried.
 
-use std::borrow::Cow;
-use std::ffi::{c_int, CStr, CString};
-use std::marker::PhantomData;
+use std::sync::Arc;
 
-use rusqlite::ffi;
-use rusqlite::vtab::{
-    Context, CreateVTab, Filters, IndexInfo, Module, VTab, VTabConfig, VTabConnection, VTabCursor,
-    VTabKind,
-};
+use rusqlite::vtab::{Module, VTabConfig};
 use rusqlite::Connection;
 
-use github_sql_engine::http::{GitHubClient, RateFigures, Stop, RATE_COLUMNS};
+use github_sql_engine::http::{GitHubClient, Stop, RATE_COLUMNS};
 
-use crate::value::to_sql;
-use crate::vtab::guard;
+use crate::listing::{Listing, ListingTable};
 
-#[repr(C)]
-struct RateTable {
-    base: ffi::sqlite3_vtab,
-    client: GitHubClient,
-}
+/// The figures of a client's token.
+pub(crate) struct RateLimits(GitHubClient);
 
-unsafe impl<'vtab> VTab<'vtab> for RateTable {
-    type Aux = GitHubClient;
-    type Cursor = RateCursor<'vtab>;
+impl Listing for RateLimits {
+    const NAME: &'static str = "github_sql_rate_limit";
 
-    fn connect(
-        db: &mut VTabConnection,
-        aux: Option<&Self::Aux>,
-        _: &[u8],
-        _: &[u8],
-        _: &[u8],
-        _: &[&[u8]],
-    ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
-        // It sends a request with the token: not from views stored in a database file.
-        db.config(VTabConfig::DirectOnly)?;
-        let client = aux.cloned().ok_or_else(|| {
-            rusqlite::Error::ModuleError("rate-limit table without a client".into())
-        })?;
+    fn columns(&self) -> String {
         let cols: Vec<String> = RATE_COLUMNS
             .iter()
             .map(|c| {
@@ -53,94 +30,36 @@ unsafe impl<'vtab> VTab<'vtab> for RateTable {
                 format!("\"{c}\" {ty}")
             })
             .collect();
-        let sql = CString::new(format!("CREATE TABLE x({})", cols.join(", ")))?;
-        Ok((
-            Cow::Owned(sql),
-            RateTable {
-                base: ffi::sqlite3_vtab::default(),
-                client,
-            },
-        ))
+        cols.join(", ")
     }
 
-    fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
-        info.set_estimated_cost(10.0);
-        Ok(true)
+    fn config(&self) -> Option<VTabConfig> {
+        // It sends a request with the token: not from views stored in a database file.
+        Some(VTabConfig::DirectOnly)
     }
 
-    fn open(&'vtab mut self) -> rusqlite::Result<RateCursor<'vtab>> {
-        Ok(RateCursor {
-            base: ffi::sqlite3_vtab_cursor::default(),
-            client: self.client.clone(),
-            rows: Vec::new(),
-            row: 0,
-            phantom: PhantomData,
-        })
-    }
-}
-
-impl CreateVTab<'_> for RateTable {
-    const KIND: VTabKind = VTabKind::Eponymous;
-}
-
-#[repr(C)]
-struct RateCursor<'vtab> {
-    base: ffi::sqlite3_vtab_cursor,
-    client: GitHubClient,
-    rows: Vec<RateFigures>,
-    row: usize,
-    phantom: PhantomData<&'vtab RateTable>,
-}
-
-unsafe impl VTabCursor for RateCursor<'_> {
-    fn filter(&mut self, _: c_int, _: Option<&str>, _: &Filters<'_>) -> rusqlite::Result<()> {
-        guard(|| {
-            self.row = 0;
-            self.rows = if self.client.config().token.is_some() {
-                match self.client.refresh_rate_limits(&Stop::default()) {
-                    Ok(rows) => rows,
-                    Err(e) => {
-                        tracing::debug!("GET /rate_limit failed, showing the last figures: {e}");
-                        self.client.rate_limits()
-                    }
+    fn rows(&self) -> rusqlite::Result<Vec<Vec<github_sql_engine::Value>>> {
+        let client = &self.0;
+        let figures = if client.config().token.is_some() {
+            match client.refresh_rate_limits(&Stop::default()) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::debug!("GET /rate_limit failed, showing the last figures: {e}");
+                    client.rate_limits()
                 }
-            } else {
-                self.client.rate_limits()
-            };
-            Ok(())
-        })
-    }
-
-    fn next(&mut self) -> rusqlite::Result<()> {
-        self.row += 1;
-        Ok(())
-    }
-
-    fn eof(&self) -> bool {
-        self.row >= self.rows.len()
-    }
-
-    fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
-        guard(|| {
-            let v = usize::try_from(i)
-                .ok()
-                .and_then(|i| {
-                    self.rows
-                        .get(self.row)
-                        .and_then(|r| r.values().into_iter().nth(i))
-                })
-                .unwrap_or(github_sql_engine::Value::Null);
-            ctx.set_result(to_sql(v))
-        })
-    }
-
-    fn rowid(&self) -> rusqlite::Result<i64> {
-        Ok(i64::try_from(self.row).unwrap_or(i64::MAX))
+            }
+        } else {
+            client.rate_limits()
+        };
+        Ok(figures
+            .iter()
+            .map(|f| f.values().into_iter().collect())
+            .collect())
     }
 }
 
 /// Registers `github_sql_rate_limit` for `client`'s token.
 pub fn register(conn: &Connection, client: GitHubClient) -> rusqlite::Result<()> {
-    const MODULE: &Module<'static, RateTable> = &Module::read_only_module();
-    conn.create_module("github_sql_rate_limit", MODULE, Some(client))
+    const MODULE: &Module<'static, ListingTable<RateLimits>> = &Module::read_only_module();
+    conn.create_module(RateLimits::NAME, MODULE, Some(Arc::new(RateLimits(client))))
 }
