@@ -133,45 +133,20 @@ pub fn requests(table: &Table, args: &ScanArgs) -> Result<Vec<(Bound, Start)>> {
         let Some(bound) = plan::bind_select(resource, method, &names, combo)? else {
             continue;
         };
-        let path: Vec<(&str, &str)> = bound
-            .path
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let multi: Vec<&str> = method
-            .params
-            .iter()
-            .filter(|p| p.multi_segment)
-            .map(|p| p.name.as_str())
-            .collect();
-        let mut query: Vec<(&str, String)> = bound
-            .query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
         let start = match method.returns {
             Returns::Array => {
                 // The page size is the REST API's; a service with its own server has its own.
-                if let Some((k, size)) = method
+                let page_size = method
                     .page_size
                     .as_ref()
                     .filter(|_| resource.server.is_none())
-                {
-                    let size = args.want.map_or(*size as u64, |w| w.clamp(1, *size as u64));
-                    query.push((k.as_str(), size.to_string()));
-                }
-                Start::List(
-                    table
-                        .client
-                        .url_for_segments(&method.path, &path, &query, &multi)?,
-                )
+                    .map(|(k, size)| {
+                        let size = args.want.map_or(*size as u64, |w| w.clamp(1, *size as u64));
+                        (k.as_str(), size.to_string())
+                    });
+                Start::List(exec::url_with(&table.client, method, &bound, page_size)?)
             }
-            _ => Start::Object(table.client.url_for_segments(
-                &method.path,
-                &path,
-                &query,
-                &multi,
-            )?),
+            _ => Start::Object(exec::url_with(&table.client, method, &bound, None)?),
         };
         out.push((bound, start));
     }

@@ -11,6 +11,7 @@ pub mod error;
 mod ext;
 mod functions;
 mod journal_table;
+mod listing;
 mod meta;
 mod queue_table;
 mod rate_table;

@@ -8,51 +8,25 @@
 //! table lists each connection's figures, its name in the last column, `connection` (NULL for
 //! the environment's token).
 
-use std::borrow::Cow;
-use std::ffi::{c_int, CStr, CString};
-use std::marker::PhantomData;
+use std::sync::Arc;
 
-use rusqlite::ffi;
-use rusqlite::vtab::{
-    Context, CreateVTab, Filters, IndexInfo, Module, VTab, VTabConfig, VTabConnection, VTabCursor,
-    VTabKind,
-};
+use rusqlite::vtab::{Module, VTabConfig};
 use rusqlite::Connection;
 
-use github_sql_engine::http::{GitHubClient, RateFigures, Stop, RATE_COLUMNS};
+use github_sql_engine::http::{GitHubClient, Stop, RATE_COLUMNS};
 
-use crate::value::to_sql;
-use crate::vtab::guard;
-
-/// The clients whose figures the table shows: the default's, then each named connection's.
-type Clients = Vec<GitHubClient>;
+use crate::listing::{Listing, ListingTable};
 
 /// The extra column after [`RATE_COLUMNS`]: the connection a row's budget belongs to.
 const CONNECTION_COLUMN: &str = "connection";
 
-#[repr(C)]
-struct RateTable {
-    base: ffi::sqlite3_vtab,
-    clients: Clients,
-}
+/// The figures of each client's credentials: the default's, then each named connection's.
+pub(crate) struct RateLimits(Vec<GitHubClient>);
 
-unsafe impl<'vtab> VTab<'vtab> for RateTable {
-    type Aux = Clients;
-    type Cursor = RateCursor<'vtab>;
+impl Listing for RateLimits {
+    const NAME: &'static str = "github_sql_rate_limit";
 
-    fn connect(
-        db: &mut VTabConnection,
-        aux: Option<&Self::Aux>,
-        _: &[u8],
-        _: &[u8],
-        _: &[u8],
-        _: &[&[u8]],
-    ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
-        // It sends a request with the token: not from views stored in a database file.
-        db.config(VTabConfig::DirectOnly)?;
-        let clients = aux.cloned().ok_or_else(|| {
-            rusqlite::Error::ModuleError("rate-limit table without a client".into())
-        })?;
+    fn columns(&self) -> String {
         let cols: Vec<String> = RATE_COLUMNS
             .iter()
             .chain(&[CONNECTION_COLUMN])
@@ -64,101 +38,43 @@ unsafe impl<'vtab> VTab<'vtab> for RateTable {
                 format!("\"{c}\" {ty}")
             })
             .collect();
-        let sql = CString::new(format!("CREATE TABLE x({})", cols.join(", ")))?;
-        Ok((
-            Cow::Owned(sql),
-            RateTable {
-                base: ffi::sqlite3_vtab::default(),
-                clients,
-            },
-        ))
+        cols.join(", ")
     }
 
-    fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
-        info.set_estimated_cost(10.0);
-        Ok(true)
+    fn config(&self) -> Option<VTabConfig> {
+        // It sends a request with the token: not from views stored in a database file.
+        Some(VTabConfig::DirectOnly)
     }
 
-    fn open(&'vtab mut self) -> rusqlite::Result<RateCursor<'vtab>> {
-        Ok(RateCursor {
-            base: ffi::sqlite3_vtab_cursor::default(),
-            clients: self.clients.clone(),
-            rows: Vec::new(),
-            row: 0,
-            phantom: PhantomData,
-        })
-    }
-}
-
-impl CreateVTab<'_> for RateTable {
-    const KIND: VTabKind = VTabKind::Eponymous;
-}
-
-#[repr(C)]
-struct RateCursor<'vtab> {
-    base: ffi::sqlite3_vtab_cursor,
-    clients: Clients,
-    /// Each row's figures and its connection.
-    rows: Vec<(RateFigures, Option<String>)>,
-    row: usize,
-    phantom: PhantomData<&'vtab RateTable>,
-}
-
-unsafe impl VTabCursor for RateCursor<'_> {
-    fn filter(&mut self, _: c_int, _: Option<&str>, _: &Filters<'_>) -> rusqlite::Result<()> {
-        guard(|| {
-            self.row = 0;
-            self.rows = Vec::new();
-            for client in &self.clients {
-                let figures = if client.config().has_credentials() {
-                    match client.refresh_rate_limits(&Stop::default()) {
-                        Ok(rows) => rows,
-                        Err(e) => {
-                            tracing::debug!(
-                                connection = client.connection().unwrap_or(""),
-                                "GET /rate_limit failed, showing the last figures: {e}"
-                            );
-                            client.rate_limits()
-                        }
+    fn rows(&self) -> rusqlite::Result<Vec<Vec<github_sql_engine::Value>>> {
+        let mut rows = Vec::new();
+        for client in &self.0 {
+            let figures = if client.config().has_credentials() {
+                match client.refresh_rate_limits(&Stop::default()) {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::debug!(
+                            connection = client.connection().unwrap_or(""),
+                            "GET /rate_limit failed, showing the last figures: {e}"
+                        );
+                        client.rate_limits()
                     }
-                } else {
-                    client.rate_limits()
-                };
-                let connection = client.connection().map(String::from);
-                self.rows
-                    .extend(figures.into_iter().map(|f| (f, connection.clone())));
-            }
-            Ok(())
-        })
-    }
-
-    fn next(&mut self) -> rusqlite::Result<()> {
-        self.row += 1;
-        Ok(())
-    }
-
-    fn eof(&self) -> bool {
-        self.row >= self.rows.len()
-    }
-
-    fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
-        guard(|| {
-            let v = usize::try_from(i)
-                .ok()
-                .and_then(|i| {
-                    let (figures, connection) = self.rows.get(self.row)?;
-                    if i == RATE_COLUMNS.len() {
-                        return connection.clone().map(github_sql_engine::Value::Text);
-                    }
-                    figures.values().into_iter().nth(i)
-                })
-                .unwrap_or(github_sql_engine::Value::Null);
-            ctx.set_result(to_sql(v))
-        })
-    }
-
-    fn rowid(&self) -> rusqlite::Result<i64> {
-        Ok(i64::try_from(self.row).unwrap_or(i64::MAX))
+                }
+            } else {
+                client.rate_limits()
+            };
+            let connection = client
+                .connection()
+                .map_or(github_sql_engine::Value::Null, |c| {
+                    github_sql_engine::Value::Text(c.to_string())
+                });
+            rows.extend(figures.iter().map(|f| {
+                let mut row: Vec<github_sql_engine::Value> = f.values();
+                row.push(connection.clone());
+                row
+            }));
+        }
+        Ok(rows)
     }
 }
 
@@ -169,7 +85,7 @@ pub fn register(
     client: GitHubClient,
     connections: Vec<(String, GitHubClient)>,
 ) -> rusqlite::Result<()> {
-    const MODULE: &Module<'static, RateTable> = &Module::read_only_module();
+    const MODULE: &Module<'static, ListingTable<RateLimits>> = &Module::read_only_module();
     let default = client.connection().map(String::from);
     let mut clients = vec![client];
     clients.extend(
@@ -178,5 +94,9 @@ pub fn register(
             .filter(|(name, _)| Some(name) != default.as_ref())
             .map(|(_, c)| c),
     );
-    conn.create_module("github_sql_rate_limit", MODULE, Some(clients))
+    conn.create_module(
+        RateLimits::NAME,
+        MODULE,
+        Some(Arc::new(RateLimits(clients))),
+    )
 }

@@ -39,18 +39,29 @@ pub(crate) fn url_of(
     method: &Method,
     bound: &Bound,
 ) -> Result<url::Url, HttpError> {
+    url_with(client, method, bound, None)
+}
+
+/// The URL of a method's request with these bound values, plus one more query pair (a scan's
+/// page size). A multi-segment parameter (a git ref `heads/x`, a contents path) keeps its
+/// slashes; any other value stays one path segment.
+pub(crate) fn url_with(
+    client: &GitHubClient,
+    method: &Method,
+    bound: &Bound,
+    extra: Option<(&str, String)>,
+) -> Result<url::Url, HttpError> {
     let path: Vec<(&str, &str)> = bound
         .path
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let query: Vec<(&str, String)> = bound
+    let mut query: Vec<(&str, String)> = bound
         .query
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    // A multi-segment parameter (a git ref `heads/x`, a contents path) keeps its slashes, as
-    // it does when a scan reads it.
+    query.extend(extra);
     let multi: Vec<&str> = method
         .params
         .iter()

@@ -22,9 +22,9 @@ pub type Result<T, E = ExecError> = std::result::Result<T, E>;
 mod call;
 mod journaled;
 
-pub(crate) use call::url_of;
 pub use call::{
     call, call_in_run, call_named, call_with, describe_call, outcome_unknown, scopes_for,
 };
+pub(crate) use call::{url_of, url_with};
 pub use journaled::journal_params;
 pub(crate) use journaled::JournalWrite;

@@ -23,10 +23,10 @@ use super::error::HttpError;
 use super::link::{parse_link_header, LinkRel};
 use super::pace::WriteSlot;
 use super::pace::{Pacer, RateFigures};
-use super::pages::INTERRUPT_POLL;
 use super::request::{Answer, Auth, CachePolicy, Paging, Pass, Redirects, Request};
 use super::retry::{self, Decision, Outcome, RateLimit};
 use super::runtime::block_on;
+use super::stop::INTERRUPT_POLL;
 use super::stop::{InFlight, Stop};
 use super::tally::{Stats, Tally};
 
@@ -39,8 +39,6 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 const API_VERSION: &str = "2022-11-28";
-/// GitHub's JSON media type, the REST API's default `Accept`.
-pub(super) const GITHUB_JSON: &str = "application/vnd.github+json";
 pub(super) const UA: &str = concat!("github-sql/", env!("CARGO_PKG_VERSION"));
 
 /// The one HTTP client of the process: its connection pool is shared by every SQLite connection.

@@ -3,6 +3,16 @@
 use std::fmt;
 use std::time::Duration;
 
+/// Environment variable overriding the delay between writes, in milliseconds.
+pub const WRITE_DELAY_ENV: &str = "GITHUB_SQL_WRITE_DELAY_MS";
+/// GitHub's guidance: at least one second between mutating requests.
+pub const DEFAULT_WRITE_DELAY: Duration = Duration::from_millis(1000);
+
+/// The delay from the environment (the default when unset; a value that is not valid is
+/// [`crate::settings::check_env`]'s error).
+pub fn delay_from_env() -> Duration {
+    crate::settings::duration(WRITE_DELAY_ENV).unwrap_or(DEFAULT_WRITE_DELAY)
+}
 /// Environment variables read for the token, in order of preference.
 pub const TOKEN_ENVS: [&str; 3] = ["GITHUB_TOKEN", "GH_TOKEN", "STACKQL_GITHUB_PASSWORD"];
 /// Environment variable for the API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
@@ -110,7 +120,7 @@ pub struct Bounds {
     /// Most body bytes one scan reads.
     pub max_scan_bytes: u64,
     /// Longest time a statement may take (its scans and a DELETE's requests), from its start
-    /// as the front end gives it ([`crate::http::Deadline`]), else from a scan's start.
+    /// as the front end gives it (the statement's deadline), else from a scan's start.
     pub deadline: Duration,
 }
 
@@ -226,7 +236,7 @@ impl ClientConfig {
         ClientConfig {
             app,
             credential_error,
-            write_delay: super::pace::delay_from_env(),
+            write_delay: delay_from_env(),
             timeout: crate::settings::duration(TIMEOUT_ENV).unwrap_or(defaults.timeout),
             retry: RetryPolicy {
                 max_wait: crate::settings::duration(MAX_WAIT_ENV)
@@ -253,7 +263,7 @@ impl ClientConfig {
             base_url,
             token,
             basic_user: None,
-            write_delay: super::pace::DEFAULT_WRITE_DELAY,
+            write_delay: DEFAULT_WRITE_DELAY,
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             cache: true,

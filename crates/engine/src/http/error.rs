@@ -1,5 +1,7 @@
 //! What can go wrong talking to GitHub, each message naming the cause and the fix.
 
+use crate::kind::ErrorKind;
+
 /// A failed GitHub call. Messages never contain the token.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -187,7 +189,7 @@ pub enum HttpError {
     /// The container registry's part of a request failed (handshake, digest check, a manifest
     /// that must exist).
     #[error(transparent)]
-    Registry(#[from] super::registry::RegistryError),
+    Registry(#[from] RegistryError),
 }
 
 impl HttpError {
@@ -320,6 +322,81 @@ impl HttpError {
             ),
         };
         HttpError::Forbidden { message, need }
+    }
+}
+
+/// What went wrong in the registry's part of a request. Messages never contain a token.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// A 401 without a Bearer challenge the client can answer.
+    #[error("the container registry refused {path} (401) without a usable `WWW-Authenticate: Bearer realm=…` challenge ({detail}); check GITHUB_SQL_REGISTRY_URL points at a registry (https://ghcr.io, or your GHES container host)")]
+    NoChallenge {
+        /// Request path.
+        path: String,
+        /// What the challenge lacked.
+        detail: String,
+    },
+    /// The challenge's realm is on another host: the token is not sent there.
+    #[error("the container registry's token realm {realm} is not on the registry's host {host}; refusing to send the GitHub token there (set GITHUB_SQL_REGISTRY_URL to the registry that issues its own tokens)")]
+    ForeignRealm {
+        /// The realm URL.
+        realm: String,
+        /// The registry's host.
+        host: String,
+    },
+    /// The realm did not hand out a token.
+    #[error("the container registry's token endpoint refused scope {scope} ({status} {message}): the GitHub token needs the read:packages scope and access to the package")]
+    TokenRefused {
+        /// Scope asked for.
+        scope: String,
+        /// HTTP status (0: no answer).
+        status: u16,
+        /// The registry's message.
+        message: String,
+    },
+    /// Still 401 with a fresh bearer token.
+    #[error("the container registry rejected the token for {path} (401 {message}): the GitHub token needs read:packages and access to the package")]
+    Unauthorized {
+        /// Request path.
+        path: String,
+        /// The registry's message.
+        message: String,
+    },
+    /// The body is not the content its digest names.
+    #[error("the container registry answered {path} with content whose digest is {actual}, not {expected}; refusing to use it (a proxy or cache in between altered it?)")]
+    DigestMismatch {
+        /// Request path.
+        path: String,
+        /// The digest asked for or announced.
+        expected: String,
+        /// SHA-256 of the bytes received.
+        actual: String,
+    },
+    /// A manifest that must exist does not (404).
+    #[error("the container registry has no manifest {reference} in {repository} (404 {message}); the image is broken or the version was deleted, so the statement stops and changes nothing (find such images with the ghost and partial queries of docs/pruning.md)")]
+    ManifestUnknown {
+        /// `owner/image`.
+        repository: String,
+        /// Tag or digest.
+        reference: String,
+        /// The registry's message.
+        message: String,
+    },
+}
+
+impl RegistryError {
+    /// The error's kind, for front ends.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RegistryError::NoChallenge { .. } | RegistryError::ForeignRealm { .. } => {
+                ErrorKind::Config
+            }
+            RegistryError::TokenRefused { .. } | RegistryError::Unauthorized { .. } => {
+                ErrorKind::Unauthenticated
+            }
+            RegistryError::DigestMismatch { .. } => ErrorKind::Upstream,
+            RegistryError::ManifestUnknown { .. } => ErrorKind::NotFound,
+        }
     }
 }
 

@@ -29,10 +29,11 @@ pub use config::{
     CONCURRENCY_ENV, DEADLINE_ENV, DEFAULT_API_URL, DEFAULT_CACHE_MAX_MB, MAX_BODY_ENV,
     MAX_PAGES_ENV, MAX_SCAN_ENV, MAX_WAIT_ENV, POINTS_ENV, TIMEOUT_ENV, TOKEN_ENVS,
 };
+pub use config::{DEFAULT_WRITE_DELAY, WRITE_DELAY_ENV};
 pub use error::HttpError;
 pub use estimate::WriteEstimate;
 pub use link::{parse_link_header, LinkRel};
-pub use pace::{RateFigures, WriteSlot, DEFAULT_WRITE_DELAY, RATE_COLUMNS, WRITE_DELAY_ENV};
+pub use pace::{RateFigures, WriteSlot, RATE_COLUMNS};
 pub use redact::{redact, register_secret};
 pub use request::{Answer, Auth, CachePolicy, Paging, Pass, Redirects, Request};
 pub use runtime::{block_on, runtime};

@@ -32,11 +32,6 @@ use super::disk::{self, Db};
 use super::error::HttpError;
 use super::stop::{InFlight, Stop};
 
-/// Environment variable overriding the delay between writes, in milliseconds.
-pub const WRITE_DELAY_ENV: &str = "GITHUB_SQL_WRITE_DELAY_MS";
-/// GitHub's guidance: at least one second between mutating requests.
-pub const DEFAULT_WRITE_DELAY: Duration = Duration::from_millis(1000);
-
 static LAST_WRITE: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// Holds the process-wide write slot; the next write waits for the delay after this one began.
@@ -71,12 +66,6 @@ pub fn acquire_checked(delay: Duration, stop: &Stop) -> Result<WriteSlot, HttpEr
     stop.check("the next write")?;
     *last = Some(Instant::now());
     Ok(WriteSlot { _guard: last })
-}
-
-/// The delay from the environment (the default when unset; a value that is not valid is
-/// [`crate::settings::check_env`]'s error).
-pub fn delay_from_env() -> Duration {
-    crate::settings::duration(WRITE_DELAY_ENV).unwrap_or(DEFAULT_WRITE_DELAY)
 }
 
 /// A request's cost in secondary-limit points: 1 for GET, HEAD and OPTIONS, 5 otherwise.

@@ -89,12 +89,8 @@ impl Fetch {
     }
 }
 
-/// Asked while a scan waits for GitHub: true means "stop now" (SQLite's `sqlite3_interrupt`,
-/// Ctrl-C in the shell, Postgres's cancel and `statement_timeout`).
-pub type InterruptCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
-
-/// How often a waiting scan asks its [`InterruptCheck`].
-pub const INTERRUPT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+/// What a waiting scan asks, and how often (defined with [`Stop`](super::Stop)).
+pub use super::stop::{InterruptCheck, INTERRUPT_POLL};
 
 /// The consumer side: batches in order, then `None`.
 pub struct PageStream {

@@ -15,6 +15,8 @@ use url::Url;
 
 use super::stop::Stop;
 
+/// GitHub's JSON media type, the REST API's default `Accept`.
+const GITHUB_JSON: &str = "application/vnd.github+json";
 /// How a request authenticates.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum Auth {
@@ -224,11 +226,7 @@ impl<'a> Request<'a> {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
             .map(|(_, v)| v.as_str())
-            .unwrap_or(if self.api_headers {
-                super::client::GITHUB_JSON
-            } else {
-                ""
-            })
+            .unwrap_or(if self.api_headers { GITHUB_JSON } else { "" })
     }
 }
 

@@ -3,13 +3,19 @@
 //! A front end gives each statement one [`Stop`]: its interrupt check (Ctrl-C, `sqlite3_interrupt`)
 //! and its [`Deadline`], measured from the statement's start. Scans, retries, rate-limit waits
 //! and the pacing of writes ask it, so no wait outlives an interrupt by more than
-//! [`INTERRUPT_POLL`](super::pages::INTERRUPT_POLL).
+//! [`INTERRUPT_POLL`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::error::HttpError;
-use super::pages::{InterruptCheck, INTERRUPT_POLL};
+
+/// Asked while a scan waits for GitHub: true means "stop now" (SQLite's `sqlite3_interrupt`,
+/// Ctrl-C in the shell, Postgres's cancel and `statement_timeout`).
+pub type InterruptCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a wait (a scan's, a retry's, a pause's) asks its [`InterruptCheck`].
+pub const INTERRUPT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// When a statement must be done: its start plus `GITHUB_SQL_DEADLINE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
