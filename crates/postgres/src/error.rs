@@ -20,6 +20,12 @@ pub enum FdwError {
     Value(String),
 }
 
+impl From<crate::provider::ProviderUnavailable> for FdwError {
+    fn from(e: crate::provider::ProviderUnavailable) -> Self {
+        FdwError::Setup(e.to_string())
+    }
+}
+
 impl From<github_sql_engine::exec::ExecError> for FdwError {
     fn from(e: github_sql_engine::exec::ExecError) -> Self {
         FdwError::Engine(e.into())
@@ -98,7 +104,7 @@ pub fn for_postgres(e: FdwError) -> FdwError {
     // A row missing a value: the example INSERT or UPDATE names the table as it is here.
     if let FdwError::Engine(EngineError::Row(mut r)) = e {
         if let github_sql_engine::write::RowError::Missing { table, example, .. } = r.as_mut() {
-            if let Some(res) = crate::servers::provider()
+            if let Some(res) = crate::provider::provider()
                 .ok()
                 .and_then(|p| p.resource_by_name(table).cloned())
             {
@@ -118,7 +124,7 @@ pub fn for_postgres(e: FdwError) -> FdwError {
     let FdwError::Engine(EngineError::Plan(p)) = e else {
         return e;
     };
-    let Ok(provider) = crate::servers::provider() else {
+    let Ok(provider) = crate::provider::provider() else {
         return FdwError::Engine(EngineError::Plan(p));
     };
     let p = match p {
@@ -189,7 +195,7 @@ pub fn for_postgres(e: FdwError) -> FdwError {
 /// The shell's `EXEC …` call written as this wrapper's SQL function call, when it names a method
 /// of the provider.
 pub fn postgres_call(shell: &str) -> Option<String> {
-    exec_example(crate::servers::provider().ok()?, shell)
+    exec_example(crate::provider::provider().ok()?, shell)
 }
 
 fn exec_example(provider: &Provider, shell: &str) -> Option<String> {

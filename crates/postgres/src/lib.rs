@@ -23,6 +23,7 @@ mod functions;
 mod interrupt;
 mod journal;
 mod limit;
+mod provider;
 mod servers;
 mod writes;
 

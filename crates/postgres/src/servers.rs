@@ -14,10 +14,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use github_sql_engine::http::{ClientConfig, GitHubClient, Token, DEFAULT_API_URL};
-use github_sql_engine::spec::{self, Provider, Resource};
+use github_sql_engine::spec::Resource;
 use pgrx::pg_sys;
 use pgrx::PgTryBuilder;
 
@@ -168,18 +168,7 @@ fn with_cache_options(mut config: ClientConfig, options: &HashMap<String, String
     config
 }
 
-/// The provider document embedded at build time, parsed once per backend.
-pub fn provider() -> Result<&'static Arc<Provider>, FdwError> {
-    static PROVIDER: OnceLock<Result<Arc<Provider>, String>> = OnceLock::new();
-    PROVIDER
-        .get_or_init(|| {
-            spec::load_embedded()
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| FdwError::Setup(e.clone()))
-}
+pub use crate::provider::provider;
 
 /// The resource a foreign table serves, from its `resource` option.
 pub fn resource(options: &HashMap<String, String>) -> Result<Arc<Resource>, FdwError> {

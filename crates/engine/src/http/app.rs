@@ -22,8 +22,8 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
-use super::config::Token;
 use super::error::HttpError;
+use super::token::Token;
 
 /// Environment variable: the GitHub App's id (or client id).
 pub const APP_ID_ENV: &str = "GITHUB_APP_ID";

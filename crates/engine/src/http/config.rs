@@ -1,6 +1,6 @@
 //! Where the token and the API base URL come from.
 
-use std::fmt;
+pub use super::token::Token;
 use std::time::Duration;
 
 /// Environment variable overriding the delay between writes, in milliseconds.
@@ -19,34 +19,6 @@ pub const TOKEN_ENVS: [&str; 3] = ["GITHUB_TOKEN", "GH_TOKEN", "STACKQL_GITHUB_P
 pub const API_URL_ENV: &str = "GITHUB_API_URL";
 /// github.com's API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
-
-/// A GitHub token. Never printed: `Debug` shows `Token(***)` and there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-impl Token {
-    /// Wraps a token string.
-    pub fn new(s: impl Into<String>) -> Self {
-        Token(s.into())
-    }
-
-    /// The secret itself, for the Authorization header only.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The secret, to hand to a store made for it (`github-sql serve` puts it in a Postgres
-    /// user mapping FOR PUBLIC); never for printing.
-    pub fn reveal(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(***)")
-    }
-}
 
 /// How to reach GitHub.
 #[derive(Clone, Debug)]
@@ -222,7 +194,7 @@ impl ClientConfig {
             .filter_map(|k| std::env::var(k).ok())
             .map(|t| t.trim().to_string())
             .find(|t| !t.is_empty())
-            .map(Token);
+            .map(Token::new);
         let base_url = std::env::var(API_URL_ENV)
             .ok()
             .filter(|s| !s.trim().is_empty())
@@ -325,7 +297,7 @@ impl ClientConfig {
                     .filter(|v| !v.is_empty())
             };
             if let Some(pw) = var(password_var) {
-                self.token = Some(Token(pw));
+                self.token = Some(Token::new(pw));
             }
             self.basic_user = var(username_var);
         }

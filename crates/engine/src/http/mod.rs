@@ -20,6 +20,7 @@ pub mod retry;
 mod runtime;
 pub mod stop;
 mod tally;
+mod token;
 
 pub use app::AppAuth;
 pub use client::{request_count, GitHubClient, Page, RawPage, Sent};

@@ -3,7 +3,7 @@
 //! a statement, with or without a trailing `;`.
 
 use crate::output::{Expanded, OutputFormat};
-use crate::repl::script::{Flow, Shell};
+use crate::repl::state::{Flow, Shell};
 
 /// Every command word, for completion and `help`.
 pub const DOT_COMMANDS: &[&str] = &[

@@ -5,6 +5,7 @@ pub mod complete;
 pub mod dot;
 pub mod help;
 pub mod script;
+pub mod state;
 
 use std::io::{IsTerminal, Read};
 
@@ -12,7 +13,7 @@ use rustyline::error::ReadlineError;
 use rustyline::{CompletionType, Config, Editor};
 
 use self::complete::ShellHelper;
-use self::script::{Flow, Shell};
+use self::state::{Flow, Shell};
 use crate::Session;
 
 /// `github-sql exec`: the statements and commands of a script, as a piped shell runs them; on a
