@@ -103,6 +103,10 @@ const ENVIRONMENT_HELP: &str = "Environment:
                    STACKQL_GITHUB_PASSWORD, are read when it is unset or empty. Never a flag.
   GITHUB_API_URL   The API base URL (default https://api.github.com; GitHub Enterprise
                    Server: https://HOST/api/v3).
+  GITHUB_APP_ID    Authenticate as a GitHub App instead of a token, with its private key in
+                   GITHUB_APP_PRIVATE_KEY (the PEM text) or GITHUB_APP_PRIVATE_KEY_PATH, and
+                   optionally GITHUB_APP_INSTALLATION_ID (else found for the owner a query names).
+Named connections: $XDG_CONFIG_HOME/github-sql/config.toml (docs/configuration.md).
 Every setting above is also its environment variable; docs/configuration.md has the table.";
 
 /// One flag per `GITHUB_SQL_*` setting (`--timeout` for `GITHUB_SQL_TIMEOUT`), read from the

@@ -602,6 +602,10 @@ fn settings_are_documented_and_checked() {
         "GH_TOKEN",
         "STACKQL_GITHUB_PASSWORD",
         "GITHUB_API_URL",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_APP_INSTALLATION_ID",
     ] {
         assert!(
             config.contains(&format!("| `{v}` |")),
