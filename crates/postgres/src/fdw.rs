@@ -573,6 +573,7 @@ impl ForeignDataWrapper<FdwError> for GithubSqlFdw {
                         delete: scan.delete_target(),
                         params,
                         scan: scan.id(),
+                        shared: false,
                     },
                 );
             }

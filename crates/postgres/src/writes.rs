@@ -38,6 +38,8 @@ pub struct Remembered {
     pub params: Vec<(String, Value)>,
     /// The scan's id.
     pub scan: u64,
+    /// Another row of the scan had the same rowid (set by [`remember`]).
+    pub shared: bool,
 }
 
 #[derive(Default)]
@@ -70,12 +72,21 @@ pub fn is_modifying(resource_id: &str) -> bool {
     STATE.with(|s| s.borrow().modifying.contains_key(resource_id))
 }
 
-/// Remembers what a scan under a write read of a row, under its rowid.
+/// Remembers what a scan under a write read of a row, under its rowid. Two different rows under
+/// one rowid (a `rowid_column` that is not unique for this resource) cannot be told apart later:
+/// the rowid is marked, and a write to it is refused rather than sent with the other row's values.
 pub fn remember(resource_id: &str, rowid: String, row: Remembered) {
     STATE.with(|s| {
-        s.borrow_mut()
-            .targets
-            .insert((resource_id.to_string(), rowid), row)
+        let mut s = s.borrow_mut();
+        match s.targets.entry((resource_id.to_string(), rowid)) {
+            std::collections::hash_map::Entry::Occupied(mut seen) => {
+                let same = seen.get().params == row.params && seen.get().delete == row.delete;
+                seen.get_mut().shared |= !same;
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(row);
+            }
+        }
     });
 }
 
@@ -110,6 +121,9 @@ pub enum QueueError {
     /// No scan of this statement read the row.
     #[error("{0} of row {1}, which this statement's scan did not read; nothing was sent")]
     Unknown(&'static str, String),
+    /// Several rows the scan read share the rowid: which one is meant cannot be told.
+    #[error("{0} of row {1}: several rows this statement read have {1} in the table's rowid_column, so which one is meant cannot be told; nothing was sent. Name the row by its parameters in the WHERE")]
+    SharedRowid(&'static str, String),
     /// The statement reaches no delete method (or several), or the row lacks a parameter.
     #[error(transparent)]
     Row(#[from] RowWriteError),
@@ -140,6 +154,9 @@ pub fn queue(resource_id: &str, rowid: &str) -> Result<(), QueueError> {
             .get(&(resource_id.to_string(), rowid.to_string()))
             .cloned()
             .ok_or_else(|| QueueError::Unknown("DELETE", rowid.to_string()))?;
+        if remembered.shared {
+            return Err(QueueError::SharedRowid("DELETE", rowid.to_string()));
+        }
         let table = modifying(&s, resource_id, "DELETE", rowid)?;
         let Some(target) = remembered.delete else {
             return Err(QueueError::Write(RowError::Unsupported(
@@ -171,11 +188,16 @@ pub fn queue_write(
         let keyword = verb.keyword();
         let table = modifying(&s, resource_id, keyword, rowid.unwrap_or_default())?;
         let base = match rowid {
-            Some(id) => s
-                .targets
-                .get(&(resource_id.to_string(), id.to_string()))
-                .map(|r| r.params.clone())
-                .ok_or_else(|| QueueError::Unknown(keyword, id.to_string()))?,
+            Some(id) => {
+                let row = s
+                    .targets
+                    .get(&(resource_id.to_string(), id.to_string()))
+                    .ok_or_else(|| QueueError::Unknown(keyword, id.to_string()))?;
+                if row.shared {
+                    return Err(QueueError::SharedRowid(keyword, id.to_string()));
+                }
+                row.params.clone()
+            }
             None => Vec::new(),
         };
         let write = write::write_row(&table.resource, verb, values, base)?;

@@ -2049,3 +2049,42 @@ fn inserts_and_updates_in_the_wrapper_send_what_their_rows_name_at_commit() {
     }
     assert!(pg.fake.requests().is_empty(), "{:?}", pg.fake.requests());
 }
+
+/// Two rows a DELETE's scan read under one rowid (here: the same version id in two packages, as
+/// an IN list can list them) cannot be told apart at `delete(rowid)`: the statement is refused,
+/// naming why, and nothing is sent (never one package's version deleted for both rows).
+#[test]
+fn rows_sharing_a_rowid_are_refused_not_guessed() {
+    if !available() {
+        return;
+    }
+    let pg = Pg::start();
+    let version = serde_json::json!([{
+        "id": 7,
+        "name": "1.0.0",
+        "url": "https://api.github.com/orgs/acme/packages/npm/a/versions/7",
+        "package_html_url": "https://github.com/orgs/acme/packages/npm/package/a",
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "html_url": "https://github.com/orgs/acme/packages/npm/a/7",
+        "metadata": {"package_type": "npm"}
+    }]);
+    pg.fake.push_fault(
+        github_sql_fake::Fault::new(200, version.to_string())
+            .method("GET")
+            .path_contains("/versions"),
+    );
+    pg.fake.clear_requests();
+    let (_, err, ok) = pg.script(
+        "BEGIN;\nSET LOCAL github_sql.confirm_deletes = 10;\n\
+         DELETE FROM packages.org_versions WHERE org = 'acme' AND package_type = 'npm' AND package_name IN ('a', 'b');\n\
+         COMMIT;\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("several rows this statement read have 7 in the table's rowid_column"),
+        "{err}"
+    );
+    assert_eq!(pg.requests("GET").len(), 2, "{:?}", pg.fake.requests());
+    assert!(pg.requests("DELETE").is_empty(), "{:?}", pg.fake.requests());
+}
