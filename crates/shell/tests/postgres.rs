@@ -159,11 +159,21 @@ impl Pg {
         )
     }
 
-    /// psql with a script on stdin (several statements, psql meta-commands).
+    /// psql with a script on stdin (several statements, psql meta-commands), stopping at the
+    /// first error.
     fn script(&self, script: &str) -> (String, String, bool) {
+        self.script_with(&["ON_ERROR_STOP=1"], script)
+    }
+
+    /// psql with a script on stdin and these `-v` variables.
+    fn script_with(&self, vars: &[&str], script: &str) -> (String, String, bool) {
         use std::io::Write;
-        let mut child = Command::new("/usr/bin/psql")
-            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        let mut cmd = Command::new("/usr/bin/psql");
+        cmd.args(["-X", "-A", "-t"]);
+        for v in vars {
+            cmd.args(["-v", v]);
+        }
+        let mut child = cmd
             .arg(&self.url)
             .current_dir(&self.dir)
             .stdin(Stdio::piped())
@@ -443,31 +453,8 @@ fn deletes_wait_for_commit_and_exec_functions_restore() {
 /// psql with a script on stdin and these variables, without ON_ERROR_STOP (the script goes on
 /// after an error, as psql's ON_ERROR_ROLLBACK intends): (stdout, stderr).
 fn psql_vars(pg: &Pg, vars: &[&str], script: &str) -> (String, String) {
-    use std::io::Write;
-    let mut cmd = Command::new("/usr/bin/psql");
-    cmd.args(["-X", "-A", "-t"]);
-    for v in vars {
-        cmd.args(["-v", v]);
-    }
-    let mut child = cmd
-        .arg(&pg.url)
-        .current_dir(&pg.dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("psql");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("psql");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (out, err, _) = pg.script_with(vars, script);
+    (out, err)
 }
 
 #[test]
